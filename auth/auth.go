@@ -1,0 +1,81 @@
+// Package auth holds redset's users, their hashed passwords and roles, the
+// allow(role, action) decision every protocol asks, and the TLS helpers.
+//
+// Protocols authenticate each HTTP request with HTTP Basic credentials
+// through an Authenticator, then ask Allow before they act. Roles are
+// ordered: a reader may read; an operator may also fail over and change a
+// set's load-balancing algorithm; an admin may also change configuration.
+package auth
+
+import (
+	"context"
+	"errors"
+)
+
+// Role is a user's level of authority.
+type Role string
+
+// The roles, from least to most authority.
+const (
+	Reader   Role = "reader"
+	Operator Role = "operator"
+	Admin    Role = "admin"
+)
+
+// Action is something a caller asks to do.
+type Action string
+
+// The actions Allow decides on.
+const (
+	ActionRead        Action = "read"        // any read of sets, members, classes, history, events
+	ActionFailover    Action = "failover"    // Failover, returning a drained member to service
+	ActionLoadBalance Action = "loadbalance" // changing LoadBalanceAlgorithm / OtherLoadBalanceAlgorithm
+	ActionConfigure   Action = "configure"   // creating, changing or deleting sets, members, users
+)
+
+// Identity is an authenticated caller.
+type Identity struct {
+	User string
+	Role Role
+}
+
+// ErrUnauthorized: the credentials are missing or wrong. Protocols answer it
+// with HTTP 401 and a WWW-Authenticate challenge.
+var ErrUnauthorized = errors.New("auth: missing or wrong credentials")
+
+// Authenticator checks a user's password. Implementations are safe for
+// concurrent use and take time independent of whether the user exists.
+type Authenticator interface {
+	Authenticate(ctx context.Context, user, password string) (Identity, error)
+}
+
+// rank orders the roles; an unknown role ranks below every real one.
+func (r Role) rank() int {
+	switch r {
+	case Reader:
+		return 1
+	case Operator:
+		return 2
+	case Admin:
+		return 3
+	}
+	return 0
+}
+
+// Valid reports whether r is one of the defined roles.
+func (r Role) Valid() bool { return r.rank() > 0 }
+
+// needs gives the least role that may perform each action.
+var needs = map[Action]Role{
+	ActionRead:        Reader,
+	ActionFailover:    Operator,
+	ActionLoadBalance: Operator,
+	ActionConfigure:   Admin,
+}
+
+// Allow reports whether a caller with role may perform action. Unknown roles
+// and unknown actions are refused.
+func Allow(role Role, action Action) bool {
+	need, ok := needs[action]
+	return ok && role.rank() >= need.rank()
+}

@@ -1,0 +1,115 @@
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"sync"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// User is one account: a name, a bcrypt password hash and a role.
+type User struct {
+	Name         string `json:"name"`
+	PasswordHash string `json:"passwordHash"`
+	Role         Role   `json:"role"`
+}
+
+// HashPassword returns the bcrypt hash of password at the default cost.
+func HashPassword(password string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("auth: hashing password: %w", err)
+	}
+	return string(h), nil
+}
+
+// Users is an in-memory user table implementing Authenticator.
+//
+// bcrypt is deliberately slow (tens of milliseconds), and management clients
+// send credentials with every request. So after a password has been verified
+// once, Users remembers a keyed digest of it (HMAC-SHA256 under a random key
+// that lives only in this process) and checks later requests against that
+// digest in constant time. Changing a user forgets the digest.
+type Users struct {
+	mu       sync.RWMutex
+	users    map[string]User
+	verified map[string][]byte // user -> HMAC of the last verified password
+	key      []byte
+	dummy    []byte // a hash compared against for unknown users, so timing does not reveal them
+}
+
+// NewUsers returns a table holding users.
+func NewUsers(users ...User) *Users {
+	u := &Users{users: map[string]User{}, verified: map[string][]byte{}, key: make([]byte, 32)}
+	if _, err := rand.Read(u.key); err != nil {
+		panic("auth: no randomness: " + err.Error()) // crypto/rand never fails on Linux
+	}
+	u.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.MinCost)
+	for _, usr := range users {
+		u.users[usr.Name] = usr
+	}
+	return u
+}
+
+// Put adds or replaces a user.
+func (u *Users) Put(usr User) error {
+	if usr.Name == "" || !usr.Role.Valid() {
+		return fmt.Errorf("auth: user %q: a name and a role (reader, operator, admin) are required", usr.Name)
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.users[usr.Name] = usr
+	delete(u.verified, usr.Name)
+	return nil
+}
+
+// Get returns the named user.
+func (u *Users) Get(name string) (User, bool) {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	usr, ok := u.users[name]
+	return usr, ok
+}
+
+// Authenticate checks user's password; a wrong or unknown one is
+// ErrUnauthorized.
+func (u *Users) Authenticate(_ context.Context, user, password string) (Identity, error) {
+	u.mu.RLock()
+	usr, ok := u.users[user]
+	seen := u.verified[user]
+	u.mu.RUnlock()
+	digest := u.digest(password)
+	if ok && seen != nil && subtle.ConstantTimeCompare(seen, digest) == 1 {
+		return Identity{User: user, Role: usr.Role}, nil
+	}
+	if !ok {
+		_ = bcrypt.CompareHashAndPassword(u.dummy, []byte(password))
+		return Identity{}, ErrUnauthorized
+	}
+	if bcrypt.CompareHashAndPassword([]byte(usr.PasswordHash), []byte(password)) != nil {
+		return Identity{}, ErrUnauthorized
+	}
+	u.remember(usr, digest)
+	return Identity{User: user, Role: usr.Role}, nil
+}
+
+// remember records a verified password digest, unless the user changed
+// meanwhile.
+func (u *Users) remember(usr User, digest []byte) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if cur, ok := u.users[usr.Name]; ok && cur.PasswordHash == usr.PasswordHash {
+		u.verified[usr.Name] = digest
+	}
+}
+
+func (u *Users) digest(password string) []byte {
+	m := hmac.New(sha256.New, u.key)
+	m.Write([]byte(password))
+	return m.Sum(nil)
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// exitError carries a process exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	var e *exitError
+	if errors.As(err, &e) {
+		return e.code
+	}
+	return 1
+}
+
+// clientFlags are the settings every client subcommand shares.
+type clientFlags struct {
+	server   string
+	user     string
+	password string
+	output   string
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func newRootCmd() *cobra.Command {
+	cf := &clientFlags{}
+	root := &cobra.Command{
+		Use:   "redset",
+		Short: "Redundancy sets with real failover, served as CIM (Msvm_RedundancySet)",
+		Long: `redset keeps redundancy sets of members: it watches their health, computes each
+set's RedundancyStatus and fails over between members, on request (the CIM method
+Failover) or by itself when an active member dies. It serves this over CIM-XML,
+WS-Management, a JSON API, a dashboard and Prometheus metrics.
+
+Start a server with sample sets:   redset serve --demo
+Client commands read REDSET_SERVER, REDSET_USER and REDSET_PASSWORD (or the flags).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&cf.server, "server", envOr("REDSET_SERVER", "http://127.0.0.1:5988"), "server URL (env REDSET_SERVER)")
+	pf.StringVar(&cf.user, "user", envOr("REDSET_USER", "admin"), "user name (env REDSET_USER)")
+	pf.StringVar(&cf.password, "password", os.Getenv("REDSET_PASSWORD"), "password (env REDSET_PASSWORD)")
+	pf.StringVarP(&cf.output, "output", "o", "table", "output format: table or json")
+	root.AddCommand(newVersionCmd())
+	return root
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print redset's version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), "redset", version)
+		},
+	}
+}

@@ -1,0 +1,103 @@
+// Package store is redset's durable key-value store contract.
+//
+// A Store holds byte values under string keys. Every committed change
+// advances one store-wide revision counter; each key remembers the revision
+// at which it was last written (its ModRevision). Transactions are
+// compare-then-apply: all Compares must hold against the committed state, or
+// the transaction changes nothing and fails with ErrConflict.
+//
+// Two backends implement it: store/bolt (embedded, the default) and
+// store/etcd (several redset servers sharing one state). Both must pass the
+// conformance suite in store/storetest.
+//
+// Durability: a Txn that returns without error has been made durable (fsynced
+// to disk, or acknowledged by an etcd quorum) before it returns. Backends may
+// group concurrent transactions into one durable write (group commit), but
+// each transaction keeps its own all-or-nothing outcome.
+//
+// Concurrency: every method is safe for concurrent use.
+//
+// Watch ordering: a watcher receives every change under its prefix committed
+// after it started, in revision order. A watcher that does not keep up is
+// dropped: its channel is closed and Err reports ErrWatchLagged, so a slow
+// reader never blocks writers.
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+// Errors shared by all backends. Callers compare with errors.Is.
+var (
+	// ErrNotFound: Get of a key that does not exist.
+	ErrNotFound = errors.New("store: key not found")
+	// ErrConflict: a Txn compare did not hold; nothing was written.
+	ErrConflict = errors.New("store: revision conflict")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("store: closed")
+	// ErrWatchLagged: a watcher fell too far behind and was dropped.
+	ErrWatchLagged = errors.New("store: watcher lagged behind and was dropped")
+)
+
+// KV is one stored key with its value and the revision that last wrote it.
+type KV struct {
+	Key         string
+	Value       []byte
+	ModRevision int64
+}
+
+// Compare is a condition on one key's ModRevision. ModRevision 0 means the
+// key must not exist; any other value means the key must exist and have been
+// last written at exactly that revision.
+type Compare struct {
+	Key         string
+	ModRevision int64
+}
+
+// Op is one write of a transaction: Put Value under Key, or Delete Key
+// (deleting a missing key is not an error).
+type Op struct {
+	Key    string
+	Value  []byte
+	Delete bool
+}
+
+// Txn is an atomic compare-then-apply transaction.
+type Txn struct {
+	Compares []Compare
+	Ops      []Op
+}
+
+// Event is one change seen by a watcher.
+type Event struct {
+	KV     KV   // for a delete, Value is nil and ModRevision is the deleting revision
+	Delete bool // true when the key was deleted
+}
+
+// Store is the contract both backends implement.
+type Store interface {
+	// Get returns the key's current value, or ErrNotFound.
+	Get(ctx context.Context, key string) (KV, error)
+	// List returns every key with the given prefix in key order, and the
+	// store revision the listing reflects.
+	List(ctx context.Context, prefix string) ([]KV, int64, error)
+	// Commit applies txn atomically and durably and returns the new store
+	// revision. When a compare fails it returns ErrConflict and writes nothing.
+	Commit(ctx context.Context, txn Txn) (int64, error)
+	// Watch streams changes under prefix committed after the call. The
+	// channel is closed when ctx ends, the store closes, or the watcher lags.
+	Watch(ctx context.Context, prefix string) Watcher
+	// Revision returns the current store revision.
+	Revision(ctx context.Context) (int64, error)
+	// Close releases the store; further calls return ErrClosed.
+	Close() error
+}
+
+// Watcher is a live stream of changes.
+type Watcher interface {
+	// Events delivers changes in revision order.
+	Events() <-chan Event
+	// Err tells why Events was closed (nil while open, or after ctx ended).
+	Err() error
+}
