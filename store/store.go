@@ -15,7 +15,14 @@
 // group concurrent transactions into one durable write (group commit), but
 // each transaction keeps its own all-or-nothing outcome.
 //
-// Concurrency: every method is safe for concurrent use.
+// Revisions: a transaction that writes something gets the next revision; one
+// that changes nothing (no ops, or only deletes of missing keys) returns the
+// current revision, as etcd does. A malformed transaction (empty key, the
+// same key written twice, a negative compare revision) is refused with an
+// error that is not ErrConflict.
+//
+// Concurrency: every method is safe for concurrent use. After Close every
+// method, Close included, returns ErrClosed.
 //
 // Watch ordering: a watcher receives every change under its prefix committed
 // after it started, in revision order. A watcher that does not keep up is
@@ -98,6 +105,7 @@ type Store interface {
 type Watcher interface {
 	// Events delivers changes in revision order.
 	Events() <-chan Event
-	// Err tells why Events was closed (nil while open, or after ctx ended).
+	// Err tells why Events was closed: nil while open and after the watch's
+	// ctx ended, ErrWatchLagged or ErrClosed otherwise.
 	Err() error
 }
