@@ -275,7 +275,7 @@ func TestValueMOF(t *testing.T) {
 	}{
 		{"null", Null(String, false), "NULL"},
 		{"string escapes", NewString("a\"b\\c\n\t'"), `"a\"b\\c\n\t'"`},
-		{"control", NewString("\x01"), `"\x1"`},
+		{"control", NewString("\x01"), `"\x0001"`},
 		{"char16", NewChar16('x'), "'x'"},
 		{"char16 quote", NewChar16('\''), `'\''`},
 		{"bool", NewBool(true), "true"},
@@ -354,5 +354,12 @@ func TestConvertErrors(t *testing.T) {
 			_, err := Convert(tt.v, tt.typ)
 			wantError(t, err, tt.status, tt.frag)
 		})
+	}
+}
+
+func TestMOFControlEscapeKeepsFollowingHexDigit(t *testing.T) {
+	got := NewString("\x01a").MOF()
+	if want := `"\x0001a"`; got != want {
+		t.Errorf("MOF() = %s, want %s (the escape must not swallow the following 'a')", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package cim
 
 import (
 	"math"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -275,5 +276,5 @@ func controlEscape(r rune) string {
 	case '\r':
 		return `\r`
 	}
-	return `\x` + strconv.FormatInt(int64(r), 16)
+	return fmt.Sprintf(`\x%04X`, r) // four digits, so a following hex digit cannot join the escape
 }
