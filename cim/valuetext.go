@@ -1,8 +1,8 @@
 package cim
 
 import (
-	"math"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"

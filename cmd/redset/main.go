@@ -20,7 +20,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := newRootCmd().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "redset:", err)
+		if !isSilent(err) {
+			fmt.Fprintln(os.Stderr, "redset:", err)
+		}
 		os.Exit(exitCode(err))
 	}
 }

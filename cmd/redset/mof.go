@@ -38,7 +38,7 @@ every qualifier and class they use (as the DMTF schema does).`,
 			}
 			err := mof.CheckFiles(cmd.OutOrStdout(), preload, mof.Options{Namespace: ns}, files...)
 			if err != nil {
-				return &exitError{code: 1, err: err}
+				return &exitError{code: 1, err: err, silent: true}
 			}
 			return nil
 		},

@@ -8,14 +8,22 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// exitError carries a process exit code through cobra.
+// exitError carries a process exit code through cobra. A silent one has
+// already told the user what went wrong.
 type exitError struct {
-	code int
-	err  error
+	code   int
+	err    error
+	silent bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
+
+// isSilent reports whether err was already reported to the user.
+func isSilent(err error) bool {
+	var e *exitError
+	return errors.As(err, &e) && e.silent
+}
 
 func exitCode(err error) int {
 	var e *exitError
