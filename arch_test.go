@@ -70,7 +70,7 @@ func addFile(fset *token.FileSet, pkgs map[string]*pkgInfo, path string) error {
 		pkgs[dir] = p
 	}
 	isTest := strings.HasSuffix(path, "_test.go")
-	if !isTest && f.Doc != nil && strings.HasPrefix(strings.TrimSpace(f.Doc.Text()), "Package ") {
+	if !isTest && f.Doc != nil && isPackageDoc(f.Doc.Text()) {
 		p.hasDoc = true
 	}
 	for _, imp := range f.Imports {
@@ -82,6 +82,13 @@ func addFile(fset *token.FileSet, pkgs map[string]*pkgInfo, path string) error {
 		}
 	}
 	return nil
+}
+
+// isPackageDoc reports whether a file comment documents its package: Go's
+// "Package x ..." form, or "Command x ..." for a main package.
+func isPackageDoc(text string) bool {
+	text = strings.TrimSpace(text)
+	return strings.HasPrefix(text, "Package ") || strings.HasPrefix(text, "Command ")
 }
 
 // internal returns the module-relative directory of an import path of this
@@ -114,6 +121,7 @@ var allowedInternal = map[string][]string{
 	"cimom":           {"cim", "wql"},
 	"engine":          {"store", "event", "cim"},
 	"health":          {"event"},
+	"hook":            {"event"},
 	"provider":        {"cim", "cimom", "engine", "event"},
 	"protocol/":       {"cim", "cimom", "auth"},
 	"api":             {"engine", "event", "auth"},
@@ -135,6 +143,7 @@ var onlyImportedBy = map[string][]string{
 	"store/etcd": {"server"},
 	"provider":   {"server"},
 	"health":     {"server"},
+	"hook":       {"server"},
 	"protocol/":  {"server"},
 	"mof":        {"server", "cmd/redset"},
 	"schema":     {"server", "cmd/redset"},
@@ -297,7 +306,7 @@ func TestPackageDocs(t *testing.T) {
 			continue
 		}
 		if !p.hasDoc {
-			t.Errorf("package %s has no package doc comment (// Package x ...)", displayDir(dir))
+			t.Errorf("package %s has no package doc comment (// Package x ... or // Command x ...)", displayDir(dir))
 		}
 	}
 }

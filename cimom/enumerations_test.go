@@ -1,0 +1,122 @@
+package cimom
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redset/redset/cim"
+)
+
+// countingSeq yields n instances (or forever when n < 0), then err if set,
+// and counts how often it was stopped or ran to its end.
+type countingSeq struct {
+	n        int
+	err      error
+	finished atomic.Int32
+}
+
+func (s *countingSeq) seq() Objects {
+	return func(yield func(Object, error) bool) {
+		defer s.finished.Add(1)
+		for i := 0; s.n < 0 || i < s.n; i++ {
+			in := cim.Instance{ClassName: "Test_Log", Properties: []cim.PropertyValue{{Name: "Id", Value: cim.MustUint32(uint32(i))}}}
+			if !yield(Object{Instance: &in}, nil) {
+				return
+			}
+		}
+		if s.err != nil {
+			yield(Object{}, s.err)
+		}
+	}
+}
+
+func TestEnumerationsEndEveryWay(t *testing.T) {
+	b := Binding{Namespace: testNS, Kind: KindInstancesWithPath}
+	tests := []struct {
+		name string
+		seq  *countingSeq
+		end  func(t *testing.T, e *Enumerations, clock *fakeClock, id string)
+	}{
+		{"exhausted", &countingSeq{n: 3}, func(t *testing.T, e *Enumerations, _ *fakeClock, id string) {
+			objs, end, err := e.Pull(id, 5, b)
+			if len(objs) != 3 || !end || err != nil {
+				t.Errorf("Pull = %d objects, %v, %v; want 3, true, nil", len(objs), end, err)
+			}
+		}},
+		{"closed", &countingSeq{n: -1}, func(t *testing.T, e *Enumerations, _ *fakeClock, id string) {
+			if err := e.Close(id, `ROOT\test`); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		}},
+		{"expired", &countingSeq{n: -1}, func(t *testing.T, e *Enumerations, clock *fakeClock, id string) {
+			clock.Advance(time.Minute + time.Nanosecond)
+			_, _, err := e.Pull(id, 1, b)
+			wantStatus(t, err, cim.StatusInvalidEnumerationContext, "expired")
+		}},
+		{"failed", &countingSeq{n: 1, err: cim.Errorf(cim.StatusFailed, "boom")}, func(t *testing.T, e *Enumerations, _ *fakeClock, id string) {
+			objs, end, err := e.Pull(id, 5, b)
+			if len(objs) != 1 || end || err != nil {
+				t.Errorf("first Pull = %d objects, %v, %v; want 1, false, nil", len(objs), end, err)
+			}
+			_, _, err = e.Pull(id, 5, b)
+			wantStatus(t, err, cim.StatusFailed, "boom")
+		}},
+		{"close all", &countingSeq{n: -1}, func(t *testing.T, e *Enumerations, _ *fakeClock, id string) {
+			e.CloseAll()
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := &fakeClock{now: time.Unix(0, 0)}
+			e := NewEnumerations(clock, 10, nil)
+			var cancels atomic.Int32
+			id, err := e.Open(tt.seq.seq(), OpenOptions{Binding: b, Timeout: time.Minute, Cancel: func() { cancels.Add(1) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, end, err := e.Pull(id, 0, b); end || err != nil {
+				t.Fatalf("Pull(0) = %v, %v; want the sequence started and open", end, err)
+			}
+			tt.end(t, e, clock, id)
+			if n := e.Len(); n != 0 {
+				t.Errorf("Len = %d, want 0", n)
+			}
+			if got := cancels.Load(); got != 1 {
+				t.Errorf("Cancel called %d times, want 1", got)
+			}
+			if got := tt.seq.finished.Load(); got != 1 {
+				t.Errorf("sequence finished %d times, want 1", got)
+			}
+		})
+	}
+}
+
+func TestEnumerationsIDsAreOpaqueAndUnique(t *testing.T) {
+	e := NewEnumerations(nil, 100, nil)
+	seen := map[string]bool{}
+	for range 50 {
+		id, err := e.Open((&countingSeq{n: 1}).seq(), OpenOptions{Binding: Binding{Namespace: testNS, Kind: KindInstancePaths}, Timeout: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(id) != 32 || seen[id] {
+			t.Fatalf("id %q: want 32 hex characters, unique", id)
+		}
+		seen[id] = true
+	}
+	e.CloseAll()
+}
+
+func TestEnumerationsNilSequence(t *testing.T) {
+	e := NewEnumerations(nil, 1, nil)
+	b := Binding{Namespace: testNS, Kind: KindInstances}
+	id, err := e.Open(nil, OpenOptions{Binding: b, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, end, err := e.Pull(id, 5, b)
+	if len(objs) != 0 || !end || err != nil {
+		t.Errorf("Pull = %d objects, %v, %v; want 0, true, nil", len(objs), end, err)
+	}
+}
