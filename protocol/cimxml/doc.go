@@ -1,0 +1,78 @@
+// Package cimxml speaks CIM-XML: the CIM operations over HTTP of DMTF
+// DSP0200, encoded with the DTD of DSP0201. It decodes a request message
+// into a cimom.Request, hands it to a cimom.Handler, and writes the
+// cimom.Response back as a response message. NewHandler serves
+// `POST /cimom` (and `M-POST`) with HTTP Basic authentication and the
+// per-operation authorization of the auth package.
+//
+// # Decoding
+//
+// Decode reads the request with encoding/xml tokens, one element at a time,
+// following the DTD: CIM, MESSAGE, SIMPLEREQ, then IMETHODCALL (intrinsic
+// operations with a LOCALNAMESPACEPATH and IPARAMVALUEs) or METHODCALL
+// (extrinsic methods on a LOCALINSTANCEPATH or LOCALCLASSPATH with
+// PARAMVALUEs). The body size, the element nesting and the number of
+// elements are capped (Limits). Problems are reported at two levels:
+//
+//   - *ProtocolError: the message cannot be answered in CIM-XML (not
+//     well-formed XML, not a simple request, an unsupported CIM, DTD or
+//     protocol version, too large). The HTTP layer answers with the error's
+//     HTTP status and a CIMError header, as DSP0200 clause 7 describes.
+//   - *cim.Error: the envelope is fine but the call is not (an unknown
+//     operation gives CIM_ERR_NOT_SUPPORTED, a missing, unknown, repeated or
+//     malformed parameter CIM_ERR_INVALID_PARAMETER). These are answered
+//     with an ERROR element inside an ordinary HTTP 200 response, as the
+//     established servers do.
+//
+// Untyped values. The wire does not always say a value's CIM type. The
+// decoder follows the convention of cim.ParseObjectPath, which the
+// dispatcher undoes with cim.Convert and ObjectPath.TypeKeys once it knows
+// the declared types:
+//
+//   - a KEYVALUE without TYPE is a string for VALUETYPE="string" (the
+//     default), a boolean for VALUETYPE="boolean", and for
+//     VALUETYPE="numeric" a uint64 (a sint64 when negative, a real64 when
+//     written with a decimal point or exponent);
+//   - a PARAMVALUE without PARAMTYPE holding a VALUE or VALUE.ARRAY is a
+//     cim.String (array) of the raw text, which cim.Convert parses into the
+//     declared type; a reference (VALUE.REFERENCE, CLASSNAME, INSTANCENAME)
+//     is always a cim.Reference; an empty PARAMVALUE is the zero Value, a
+//     null of no type;
+//   - everything carrying TYPE or PARAMTYPE is parsed into that type with
+//     cim.ParseValue.
+//
+// Paths given as INSTANCENAME (no namespace on the wire) get the request's
+// namespace when they name the operation's target (InstanceName,
+// ObjectName, ModifiedInstance, the LOCALINSTANCEPATH of a METHODCALL).
+// References inside values keep exactly what the wire says: a
+// VALUE.REFERENCE holding a bare INSTANCENAME has no namespace, meaning the
+// namespace of the target.
+//
+// Defaults of the boolean flags are DSP0200's, except LocalOnly of the
+// instance operations: DSP0200 deprecates it and servers treat it as false,
+// so it defaults to false there (it stays true by default for GetClass and
+// EnumerateClasses).
+//
+// # Encoding
+//
+// The encoder writes tokens directly into a byte buffer that is flushed to
+// the output; no reflection and no struct marshalling. It never writes a
+// self-closing tag: sblim wbemcli's hand-written parser cannot read
+// several of them (IMETHODRESPONSE, IRETURNVALUE, INSTANCE, PROPERTY,
+// VALUE, QUALIFIER, PARAMETER), so every element is written with open and
+// close tags. IncludeQualifiers and IncludeClassOrigin of the request
+// decide whether qualifiers and CLASSORIGIN attributes are written; all
+// other filtering (LocalOnly, PropertyList, DeepInheritance) is the
+// dispatcher's.
+//
+// Errors while streaming. A response is built in memory until it reaches
+// Options.BufferBytes (1 MiB by default); until then nothing has been sent,
+// and an error from the result iterator replaces the whole answer with an
+// ERROR element. Past that size the response is committed and streamed
+// with chunked transfer encoding. An error after that point cannot change
+// the status any more: when the client announced `TE: trailers` the
+// document is closed normally and the CIMStatusCode and
+// CIMStatusDescription trailers carry the error (as SFCB does); otherwise
+// the connection is aborted so that the client sees a truncated answer
+// rather than a complete-looking partial one.
+package cimxml
