@@ -125,7 +125,7 @@ var allowedInternal = map[string][]string{
 	"provider":        {"cim", "cimom", "engine", "event"},
 	"protocol/":       {"cim", "cimom", "auth"},
 	"api":             {"engine", "event", "auth"},
-	"web":             {},
+	"web":             {"api"},
 	"auth":            {"store"},
 	"store/bolt":      {"store"},
 	"store/etcd":      {"store"},

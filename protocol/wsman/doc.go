@@ -1,0 +1,52 @@
+// Package wsman serves WS-Management (DMTF DSP0226) over POST /wsman, with
+// the CIM binding (DSP0227), the WS-CIM mapping (DSP0230) and the Windows
+// extensions clients expect (MS-WSMV): the codec between SOAP 1.2 envelopes
+// and cimom requests, and the HTTP handler.
+//
+// # Requests
+//
+// DecodeEnvelope reads a request by namespace URI, whatever prefixes the
+// client used (or none), in UTF-8 or UTF-16. Envelope.Call maps it to a
+// cimom.Request:
+//
+//	Identify                    answered locally (no Action header)
+//	Get / Put / Create / Delete GetInstance / ModifyInstance / CreateInstance / DeleteInstance
+//	Enumerate                   OpenEnumerateInstances (or ...Paths for EnumerateEPR),
+//	                            OpenQueryInstances (WQL, CQL and selector filters),
+//	                            OpenAssociatorInstances / OpenReferenceInstances
+//	                            (the association filter)
+//	Pull / Release              PullInstancesWithPath, PullInstancePaths or PullInstances /
+//	                            CloseEnumeration
+//	<ResourceURI>/<Method>      InvokeMethod, endpoint references becoming references
+//
+// Resource URIs come in Microsoft's form (…/wsman/1/wmi/<namespace>/<Class>)
+// and DMTF's (…/wscim/1/cim-schema/2/<Class> with the __cimnamespace
+// selector, Options.DefaultNamespace when it is absent). Selector values
+// are untyped text and become string key values; the object manager
+// converts them to the declared key types. Answers name classes in the
+// style of the request.
+//
+// # Decisions
+//
+//   - Every request needs HTTP Basic credentials, Identify included, except
+//     an Identify sent with the MS-WSMV header "WSMANIDENTIFY:
+//     unauthenticated", answered without product version and security
+//     profiles.
+//   - Answers are written in the request's encoding (UTF-8, or UTF-16 with a
+//     byte order mark), and never exceed the smaller of the client's
+//     MaxEnvelopeSize and Options.MaxEnvelopeSize: enumerations return fewer
+//     items than MaxElements when more would not fit, other answers that do
+//     not fit become w:EncodingLimit faults.
+//   - The enumeration context sent to clients is the object manager's
+//     context with a "#tag" suffix recording the enumeration mode and pull
+//     operation, since a Pull carries nothing else. The object manager owns
+//     the contexts and their expiry.
+//   - Only the anonymous ReplyTo and FaultTo are served (a missing ReplyTo
+//     means anonymous); a MessageID is required, in any form; w:Locale and
+//     DataLocale may ask for English only when mandatory; options are read
+//     but none is honoured, so MustComply options are refused;
+//     wsmb:PolymorphismMode is ignored (subclass instances are always
+//     included, as WMI does); MaxCharacters is not honoured.
+//   - Every error is a SOAP fault with HTTP status 500, built from one table
+//     (fault.go). Malformed input gives a fault, never a panic.
+package wsman

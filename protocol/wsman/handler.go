@@ -1,0 +1,264 @@
+package wsman
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/redset/redset/auth"
+	"github.com/redset/redset/cimom"
+)
+
+// Options configure the handler. Zero values take the documented defaults.
+type Options struct {
+	// Auth checks HTTP Basic credentials. Without it every request is
+	// refused with 401.
+	Auth auth.Authenticator
+	// Realm is the realm of the Basic challenge; default "redset".
+	Realm string
+	// MaxBodyBytes caps a request body; larger requests are answered
+	// with HTTP 413 unread (MS-WSMV 3.1.4.1.20). Default 1 MiB.
+	MaxBodyBytes int64
+	// MaxEnvelopeSize caps an answer in octets when the client sends no
+	// smaller w:MaxEnvelopeSize (DSP0226 clause 6.2, MS-WSMV 3.1.4.1.7).
+	// Default 512000, WinRM's 500 KB.
+	MaxEnvelopeSize int
+	// DefaultNamespace is the namespace of DMTF resource URIs without a
+	// __cimnamespace selector; default "root/hypervcluster/v2".
+	DefaultNamespace string
+	// ProductVersion is the wsmid:ProductVersion of Identify answers.
+	ProductVersion string
+	// Logger receives one debug record per fault and errors of the
+	// object manager; default: discard.
+	Logger *slog.Logger
+}
+
+// Defaults.
+const (
+	defaultRealm           = "redset"
+	defaultMaxBodyBytes    = 1 << 20
+	defaultMaxEnvelopeSize = 512000
+	defaultNamespace       = "root/hypervcluster/v2"
+)
+
+func (o Options) withDefaults() Options {
+	if o.Realm == "" {
+		o.Realm = defaultRealm
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = defaultMaxBodyBytes
+	}
+	if o.MaxEnvelopeSize < 8192 {
+		o.MaxEnvelopeSize = defaultMaxEnvelopeSize
+	}
+	if o.DefaultNamespace == "" {
+		o.DefaultNamespace = defaultNamespace
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// NewHandler returns the POST /wsman handler: it authenticates with HTTP
+// Basic (a request without or with wrong credentials is answered 401 with a
+// WWW-Authenticate challenge, which openwsman waits for), decodes the
+// envelope, checks the caller's role with auth.Allow, serves the operation
+// through h, and writes the answer or a SOAP fault (HTTP 500). It is safe
+// for concurrent use.
+func NewHandler(h cimom.Handler, opts Options) http.Handler {
+	return &handler{next: h, opts: opts.withDefaults(), newID: newMessageID}
+}
+
+type handler struct {
+	next  cimom.Handler
+	opts  Options
+	newID func() string // new MessageIDs; fixed in golden tests
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		rw.Header().Set("Allow", http.MethodPost)
+		http.Error(rw, "WS-Management requests are POSTed", http.StatusMethodNotAllowed)
+		return
+	}
+	if !soapMediaType(r.Header.Get("Content-Type")) {
+		http.Error(rw, "the body must be application/soap+xml", http.StatusUnsupportedMediaType)
+		return
+	}
+	body, ok := h.readBody(rw, r)
+	if !ok {
+		return
+	}
+	id, err := h.authenticate(r)
+	if err != nil {
+		h.unauthenticated(rw, r, body, err)
+		return
+	}
+	ctx := cimom.WithPrincipal(r.Context(), cimom.Principal{User: id.User, Role: string(id.Role)})
+	x := &exchange{h: h, ctx: ctx, role: id.Role, tls: r.TLS != nil}
+	x.serve(rw, body, r.Header.Get("Content-Type"))
+}
+
+// soapMediaType accepts SOAP 1.2's application/soap+xml, and XML media
+// types generally (a SOAP 1.1 envelope then gets s:VersionMismatch).
+func soapMediaType(ct string) bool {
+	if ct == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (strings.HasSuffix(mt, "/xml") || strings.HasSuffix(mt, "+xml"))
+}
+
+// readBody reads the body within MaxBodyBytes, answering 413 beyond it.
+func (h *handler) readBody(rw http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if r.ContentLength > h.opts.MaxBodyBytes {
+		http.Error(rw, "request too large", http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, h.opts.MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		http.Error(rw, "request too large", http.StatusRequestEntityTooLarge)
+		return nil, false
+	case err != nil:
+		http.Error(rw, "cannot read the request", http.StatusBadRequest)
+		return nil, false
+	}
+	return body, true
+}
+
+// authenticate checks the Basic credentials.
+func (h *handler) authenticate(r *http.Request) (auth.Identity, error) {
+	user, pass, ok := r.BasicAuth()
+	if !ok || h.opts.Auth == nil {
+		return auth.Identity{}, auth.ErrUnauthorized
+	}
+	return h.opts.Auth.Authenticate(r.Context(), user, pass)
+}
+
+// unauthenticated answers a request that did not authenticate: 401 with
+// the Basic challenge, except an Identify sent with the MS-WSMV header
+// "WSMANIDENTIFY: unauthenticated" (answered without version and
+// profiles), and except a failing authenticator (a fault).
+func (h *handler) unauthenticated(rw http.ResponseWriter, r *http.Request, body []byte, err error) {
+	if !errors.Is(err, auth.ErrUnauthorized) {
+		h.opts.Logger.Error("wsman: authentication failed", "err", err)
+		x := &exchange{h: h, ctx: r.Context()}
+		x.writeFault(rw, nil, &Fault{Kind: FaultInternalError})
+		return
+	}
+	if strings.EqualFold(r.Header.Get("WSMANIDENTIFY"), "unauthenticated") {
+		env, derr := DecodeEnvelope(bytes.NewReader(body), r.Header.Get("Content-Type"))
+		if derr == nil && env.isIdentify() {
+			x := &exchange{h: h, ctx: r.Context(), tls: r.TLS != nil}
+			x.send(rw, env, x.identify(env, false))
+			return
+		}
+	}
+	rw.Header().Set("WWW-Authenticate", `Basic realm="`+h.opts.Realm+`"`)
+	http.Error(rw, "authentication required", http.StatusUnauthorized)
+}
+
+// newMessageID returns "uuid:" and a random version 4 UUID.
+func newMessageID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return "uuid:" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// exchange is one request being served.
+type exchange struct {
+	h    *handler
+	ctx  context.Context
+	role auth.Role
+	tls  bool
+}
+
+// serve decodes, authorizes, runs and answers one request.
+func (x *exchange) serve(rw http.ResponseWriter, body []byte, contentType string) {
+	env, err := DecodeEnvelope(bytes.NewReader(body), contentType)
+	if err != nil {
+		x.writeFault(rw, env, err)
+		return
+	}
+	call, err := env.Call(x.h.opts.DefaultNamespace)
+	if err == nil && !auth.Allow(x.role, call.Permission()) {
+		err = newFault(FaultAccessDenied, "", "the role %q may not %s", x.role, call.Kind)
+	}
+	if err != nil {
+		x.writeFault(rw, env, err)
+		return
+	}
+	out, err := x.run(env, call)
+	if err != nil {
+		x.writeFault(rw, env, err)
+		return
+	}
+	x.send(rw, env, out)
+}
+
+// send writes a finished answer in the request's encoding.
+func (x *exchange) send(rw http.ResponseWriter, env *Envelope, out *bytes.Buffer) {
+	x.sendStatus(rw, env, out, http.StatusOK)
+}
+
+func (x *exchange) sendStatus(rw http.ResponseWriter, env *Envelope, out *bytes.Buffer, status int) {
+	defer bufPool.Put(out)
+	enc := UTF8
+	if env != nil {
+		enc = env.Encoding
+	}
+	data := fromUTF8(enc, out.Bytes())
+	hd := rw.Header()
+	hd.Set("Content-Type", "application/soap+xml;charset="+enc.String())
+	hd.Set("Content-Length", strconv.Itoa(len(data)))
+	rw.WriteHeader(status)
+	_, _ = rw.Write(data)
+}
+
+// writeFault answers with a SOAP fault and HTTP 500.
+func (x *exchange) writeFault(rw http.ResponseWriter, env *Envelope, err error) {
+	f := faultOf(err)
+	if f.Kind == FaultInternalError {
+		x.h.opts.Logger.Warn("wsman: internal error", "err", err)
+	} else {
+		x.h.opts.Logger.Debug("wsman: fault", "subcode", f.Kind.Subcode(), "reason", f.reason())
+	}
+	out := bufPool.Get().(*bytes.Buffer)
+	out.Reset()
+	w := newWriter(out, Resource{})
+	hd := header{action: f.Kind.Action(), messageID: x.h.newID()}
+	if env != nil {
+		hd.relatesTo = env.MessageID
+	}
+	if len(f.NotUnderstood) > 0 {
+		hd.extra = notUnderstood(f.NotUnderstood)
+	}
+	w.envelopeStart(encodingOf(env), hd)
+	w.fault(f)
+	w.envelopeEnd()
+	x.sendStatus(rw, env, out, http.StatusInternalServerError)
+}
+
+func encodingOf(env *Envelope) Encoding {
+	if env == nil {
+		return UTF8
+	}
+	return env.Encoding
+}

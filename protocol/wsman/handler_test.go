@@ -1,0 +1,169 @@
+package wsman
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/synctest"
+
+	"github.com/redset/redset/auth"
+)
+
+// TestChallenge checks the 401 answers openwsman needs before it sends
+// credentials.
+func TestChallenge(t *testing.T) {
+	tests := []struct {
+		name, user, realm, wantRealm string
+	}{
+		{"no credentials", "", "", `Basic realm="redset"`},
+		{"unknown user", "mallory", "", `Basic realm="redset"`},
+		{"configured realm", "", "OPENWSMAN", `Basic realm="OPENWSMAN"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := soapRequest(tt.user, envelopeText(actionGet, uriRS, selRS1, ""))
+			rec := serve(newTestHandler(newFake(1), Options{Realm: tt.realm}), r)
+			if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != tt.wantRealm {
+				t.Errorf("status %d, WWW-Authenticate %q; want 401 and %q", rec.Code, rec.Header().Get("WWW-Authenticate"), tt.wantRealm)
+			}
+		})
+	}
+}
+
+// TestNoAuthenticator checks that a handler without an authenticator
+// refuses everyone.
+func TestNoAuthenticator(t *testing.T) {
+	h := NewHandler(newFake(1), Options{})
+	if rec := serve(h, adminRequest(actionGet, uriRS, selRS1, "")); rec.Code != http.StatusUnauthorized {
+		t.Errorf("status %d, want 401", rec.Code)
+	}
+}
+
+type failingAuth struct{}
+
+func (failingAuth) Authenticate(context.Context, string, string) (auth.Identity, error) {
+	return auth.Identity{}, errors.New("user store unavailable")
+}
+
+// TestAuthenticatorFailure checks that a broken user store is an internal
+// error, not a challenge.
+func TestAuthenticatorFailure(t *testing.T) {
+	h := newTestHandler(newFake(1), Options{Auth: failingAuth{}})
+	f := parseFault(t, serve(h, adminRequest(actionGet, uriRS, selRS1, "")))
+	if got := f.Body.Fault.Code.Subcode.Value; got != "w:InternalError" {
+		t.Errorf("subcode %q, want w:InternalError", got)
+	}
+}
+
+const identifyBody = `<s:Envelope xmlns:s="` + nsSOAP + `" xmlns:wsmid="` + nsWSMID + `"><s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>`
+
+// TestUnauthenticatedIdentify checks MS-WSMV's unauthenticated Identify:
+// answered without version and profiles, only for Identify.
+func TestUnauthenticatedIdentify(t *testing.T) {
+	tests := []struct {
+		name, body string
+		status     int
+	}{
+		{"identify", identifyBody, http.StatusOK},
+		{"get", envelopeText(actionGet, uriRS, selRS1, ""), http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := soapRequest("", tt.body)
+			r.Header.Set("WSMANIDENTIFY", "unauthenticated")
+			rec := serve(newTestHandler(newFake(1), Options{}), r)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d", rec.Code, tt.status)
+			}
+			if tt.status == http.StatusOK {
+				body := rec.Body.String()
+				if strings.Contains(body, "ProductVersion") || strings.Contains(body, "SecurityProfiles") || !strings.Contains(body, "ProductVendor>redset<") {
+					t.Errorf("unauthenticated Identify must name the vendor only:\n%s", body)
+				}
+			}
+		})
+	}
+}
+
+// TestHTTPRefusals checks the answers given before any SOAP processing.
+func TestHTTPRefusals(t *testing.T) {
+	big := soapRequest("admin", envelopeText(actionGet, uriRS, selRS1, strings.Repeat(" ", 2000)))
+	chunked := soapRequest("admin", envelopeText(actionGet, uriRS, selRS1, strings.Repeat(" ", 2000)))
+	chunked.ContentLength = -1
+	get := httptest.NewRequest(http.MethodGet, "/wsman", nil)
+	text := soapRequest("admin", identifyBody)
+	text.Header.Set("Content-Type", "text/plain")
+	tests := []struct {
+		name   string
+		req    *http.Request
+		status int
+	}{
+		{"too large", big, http.StatusRequestEntityTooLarge},
+		{"too large without length", chunked, http.StatusRequestEntityTooLarge},
+		{"GET", get, http.StatusMethodNotAllowed},
+		{"not XML", text, http.StatusUnsupportedMediaType},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := serve(newTestHandler(newFake(1), Options{MaxBodyBytes: 1000}), tt.req)
+			if rec.Code != tt.status {
+				t.Errorf("status %d, want %d", rec.Code, tt.status)
+			}
+		})
+	}
+}
+
+// TestUTF16 sends the same Get in UTF-16 (with a byte order mark, and
+// with only a charset parameter) and expects the UTF-8 answer re-encoded
+// in the request's encoding.
+func TestUTF16(t *testing.T) {
+	text := envelopeText(actionGet, uriRS, selRS1, "")
+	want := serve(newTestHandler(newFake(1), Options{}), adminRequest(actionGet, uriRS, selRS1, "")).Body.Bytes()
+	tests := []struct {
+		name, contentType string
+		enc               Encoding
+		stripMark         bool
+	}{
+		{"little-endian with mark", "application/soap+xml;charset=UTF-16", UTF16LE, false},
+		{"big-endian by charset", "application/soap+xml;charset=utf-16", UTF16BE, true},
+		{"little-endian by charset", "application/soap+xml;charset=utf-16le", UTF16LE, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := fromUTF8(tt.enc, []byte(`<?xml version="1.0" encoding="UTF-16"?>`+text))
+			if tt.stripMark {
+				body = body[2:]
+			}
+			r := httptest.NewRequest(http.MethodPost, "/wsman", bytes.NewReader(body))
+			r.Header.Set("Content-Type", tt.contentType)
+			r.SetBasicAuth("admin", "pass")
+			rec := serve(newTestHandler(newFake(1), Options{}), r)
+			if ct := rec.Header().Get("Content-Type"); rec.Code != http.StatusOK || ct != "application/soap+xml;charset=UTF-16" {
+				t.Fatalf("status %d, Content-Type %q; want 200 and UTF-16:\n%s", rec.Code, ct, rec.Body)
+			}
+			got, err := toUTF8(tt.enc, rec.Body.Bytes()[2:])
+			wantText := strings.Replace(string(want), `encoding="UTF-8"`, `encoding="UTF-16"`, 1)
+			if err != nil || string(got) != wantText {
+				t.Errorf("UTF-16 answer (%v) decodes to\n%s\nwant\n%s", err, got, wantText)
+			}
+		})
+	}
+}
+
+// TestOperationTimeout checks that an object manager slower than the
+// client's OperationTimeout gives w:TimedOut. The clock is synctest's.
+func TestOperationTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fake := newFake(1)
+		fake.block = true
+		req := adminRequest(actionGet, uriRS, `<w:OperationTimeout>PT30S</w:OperationTimeout>`+selRS1, "")
+		f := parseFault(t, serve(newTestHandler(fake, Options{}), req))
+		if got := f.Body.Fault.Code.Subcode.Value; got != "w:TimedOut" {
+			t.Errorf("subcode %q, want w:TimedOut", got)
+		}
+	})
+}
