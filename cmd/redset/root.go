@@ -69,7 +69,9 @@ Client commands read REDSET_SERVER, REDSET_USER and REDSET_PASSWORD (or the flag
 	pf.StringVar(&cf.user, "user", envOr("REDSET_USER", "admin"), "user name (env REDSET_USER)")
 	pf.StringVar(&cf.password, "password", os.Getenv("REDSET_PASSWORD"), "password (env REDSET_PASSWORD)")
 	pf.StringVarP(&cf.output, "output", "o", "table", "output format: table or json")
-	root.AddCommand(newVersionCmd(), newMOFCmd())
+	root.AddCommand(newVersionCmd(), newMOFCmd(), newServeCmd(), newHashPasswordCmd())
+	root.AddCommand(newSetsCmd(cf), newSetCmd(cf), newMembersCmd(cf), newFailoverCmd(cf), newEnableCmd(cf),
+		newHistoryCmd(cf), newWatchCmd(cf), newDemoCmd(cf))
 	return root
 }
 

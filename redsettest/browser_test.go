@@ -1,0 +1,143 @@
+package redsettest_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/redset/redset/api"
+	"github.com/redset/redset/redsettest"
+)
+
+// e2eDir holds the dashboard's browser driver (web/e2e: a Node package
+// whose only dependency is playwright-core, which drives an installed
+// browser and downloads none).
+const e2eDir = "../web/e2e"
+
+// TestDashboardInBrowser runs web/e2e/dashboard.mjs in Debian's chromium
+// against a real demo server: the page shows the demo sets, a failover
+// made through the form and its confirmation dialog completes, and the
+// cards and timeline follow the event stream. The screenshots go to
+// $REDSET_ARTIFACTS/browser when that is set, else to a temporary
+// directory that is removed after the test.
+func TestDashboardInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser; skipped with -short")
+	}
+	node := redsettest.RequireTool(t, "node", "apt-get install nodejs npm")
+	chromium := redsettest.RequireTool(t, "chromium", "apt-get install chromium")
+	dir, err := filepath.Abs(e2eDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ensureNodeModules(t, dir)
+	srv := redsettest.Start(t, redsettest.Options{Demo: true})
+	shots := artifactDir(t)
+
+	out, err := runDriver(t, node, dir, srv.URL, chromium, shots)
+	t.Logf("web/e2e/dashboard.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("the browser test failed (%v); screenshots in %s", err, shots)
+	}
+	checkScreenshots(t, shots, "dashboard-desktop.png", "dashboard-phone.png", "dashboard-phone-form.png")
+	checkPlannedFailover(t, srv.URL)
+	t.Logf("screenshots in %s", shots)
+}
+
+// ensureNodeModules installs the driver's locked dependencies when they
+// are missing (npm ci, which reads package-lock.json and nothing else).
+func ensureNodeModules(t *testing.T, dir string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core", "package.json")); err == nil {
+		return
+	}
+	npm := redsettest.RequireTool(t, "npm", "apt-get install npm")
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, npm, "ci", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		return
+	}
+	msg := "npm ci in web/e2e failed: " + err.Error() + "\n" + string(out)
+	if os.Getenv("REDSET_REQUIRE_INTEROP") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg + "\nset REDSET_REQUIRE_INTEROP=1 to make this a failure")
+}
+
+// artifactDir is where the screenshots go.
+func artifactDir(t *testing.T) string {
+	t.Helper()
+	root := os.Getenv("REDSET_ARTIFACTS")
+	if root == "" {
+		return t.TempDir()
+	}
+	dir := filepath.Join(root, "browser")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("artifact directory: %v", err)
+	}
+	return dir
+}
+
+// runDriver runs the driver with a deadline. On the deadline node gets an
+// interrupt, which makes Playwright close the browser, and is killed if
+// it has not exited 15 seconds later.
+func runDriver(t *testing.T, node, dir, url, chromium, shots string) ([]byte, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "dashboard.mjs", url)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"REDSET_USER=admin",
+		"REDSET_PASSWORD="+redsettest.AdminPassword,
+		"REDSET_SCREENSHOTS="+shots,
+		"CHROMIUM="+chromium,
+	)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 15 * time.Second
+	return cmd.CombinedOutput()
+}
+
+var pngSignature = []byte("\x89PNG\r\n\x1a\n")
+
+func checkScreenshots(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("screenshot %s: %v", name, err)
+			continue
+		}
+		if !bytes.HasPrefix(b, pngSignature) || len(b) < 1000 {
+			t.Errorf("screenshot %s is not a plausible PNG (%d bytes)", name, len(b))
+		}
+	}
+}
+
+// checkPlannedFailover confirms on the server's side that the form's
+// failover happened: the history holds a planned web-a -> web-b.
+func checkPlannedFailover(t *testing.T, url string) {
+	t.Helper()
+	c, err := api.NewClient(url, "admin", redsettest.AdminPassword, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := c.History(t.Context(), api.HistoryQuery{SetID: "redset:demo-web"})
+	if err != nil {
+		t.Fatalf("history: %v", err)
+	}
+	for _, e := range events {
+		f := e.Failover
+		if e.Kind == "FailoverSucceeded" && f != nil && f.Planned && f.From == "web-a" && f.To == "web-b" {
+			return
+		}
+	}
+	t.Errorf("the history of redset:demo-web has no planned failover web-a -> web-b: %+v", events)
+}

@@ -1,0 +1,196 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Default listeners: CIM-XML's and WS-Management's conventional HTTP ports.
+// Every listener serves every path.
+var DefaultListen = []string{"127.0.0.1:5988", "127.0.0.1:5985"}
+
+// Config is everything a redset server is told. The zero Config plus Default
+// runs a server with an empty store in ./redset-data.
+type Config struct {
+	Listen  []string  `yaml:"listen"`
+	Data    string    `yaml:"data"`    // data directory of the embedded store
+	Store   string    `yaml:"store"`   // store URL: bolt:///path/redset.db or etcd://host:2379,host:2379
+	OrgID   string    `yaml:"orgID"`   // OrgID of InstanceIDs this server makes
+	TLS     TLSConfig `yaml:"tls"`     // certificate and key turn every listener into HTTPS
+	Log     LogConfig `yaml:"log"`     // structured logs
+	Users   []User    `yaml:"users"`   // besides the bootstrap admin
+	History int       `yaml:"history"` // events kept in the persisted history
+	Limits  Limits    `yaml:"limits"`
+	Health  HealthCfg `yaml:"health"`
+	Members []Member  `yaml:"members"`
+	Sets    []Set     `yaml:"sets"`
+	Hooks   []Hook    `yaml:"hooks"`
+	Demo    bool      `yaml:"demo"` // start the demo members and sets (on an empty store)
+
+	// AdminPassword is the bootstrap administrator's password
+	// (REDSET_ADMIN_PASSWORD); not read from the file.
+	AdminPassword string `yaml:"-"`
+
+	lines lineIndex // where each field was written, for error messages
+	file  string
+}
+
+// TLSConfig names PEM files.
+type TLSConfig struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+}
+
+// LogConfig chooses the log format ("text" or "json") and level.
+type LogConfig struct {
+	Format string `yaml:"format"`
+	Level  string `yaml:"level"`
+}
+
+// User is a configured account. PasswordHash is a bcrypt hash
+// (`redset hash-password` prints one).
+type User struct {
+	Name         string `yaml:"name"`
+	Role         string `yaml:"role"`
+	PasswordHash string `yaml:"passwordHash"`
+}
+
+// Limits cap what one request may cost.
+type Limits struct {
+	MaxBodyBytes      int64 `yaml:"maxBodyBytes"`      // request bodies, every protocol
+	MaxEnumerations   int   `yaml:"maxEnumerations"`   // open pull / WS-Man enumeration contexts
+	EnumerationExpiry Dur   `yaml:"enumerationExpiry"` // idle enumeration contexts expire
+}
+
+// HealthCfg sets the probe scheduler's defaults.
+type HealthCfg struct {
+	Interval Dur `yaml:"interval"` // default probe interval
+	Timeout  Dur `yaml:"timeout"`  // default probe timeout
+	Rise     int `yaml:"rise"`     // default successes that count a recovery
+	Fall     int `yaml:"fall"`     // default failures that count a failure
+	Workers  int `yaml:"workers"`  // probes running at once
+}
+
+// Member declares a managed element and how its health is observed.
+type Member struct {
+	Name        string            `yaml:"name"`
+	DisplayName string            `yaml:"displayName"`
+	Labels      map[string]string `yaml:"labels"`
+	Probe       Probe             `yaml:"probe"`
+}
+
+// Probe says how to observe a member: "tcp" (address), "http" (url,
+// expect, bodyMatch), "exec" (command) or "heartbeat" (pushed reports that
+// expire after ttl).
+type Probe struct {
+	Type      string   `yaml:"type"`
+	Address   string   `yaml:"address"`
+	URL       string   `yaml:"url"`
+	Command   []string `yaml:"command"`
+	Expect    string   `yaml:"expect"`    // HTTP status range, e.g. "200-399"
+	BodyMatch string   `yaml:"bodyMatch"` // HTTP body must contain this
+	Interval  Dur      `yaml:"interval"`
+	Timeout   Dur      `yaml:"timeout"`
+	TTL       Dur      `yaml:"ttl"`
+	Rise      int      `yaml:"rise"`
+	Fall      int      `yaml:"fall"`
+}
+
+// Set declares a redundancy set with its Msvm_RedundancySet properties,
+// its policy and its members' roles.
+type Set struct {
+	ID                        string      `yaml:"id"` // the LocalID; the InstanceID is OrgID:id
+	InstanceID                string      `yaml:"instanceID"`
+	Caption                   string      `yaml:"caption"`
+	Description               string      `yaml:"description"`
+	ElementName               string      `yaml:"elementName"`
+	TypeOfSet                 []uint16    `yaml:"typeOfSet"`
+	OtherTypeOfSet            []string    `yaml:"otherTypeOfSet"`
+	MinNumberNeeded           uint32      `yaml:"minNumberNeeded"`
+	MaxNumberSupported        uint32      `yaml:"maxNumberSupported"`
+	VendorIdentifyingInfo     string      `yaml:"vendorIdentifyingInfo"`
+	LoadBalanceAlgorithm      *uint16     `yaml:"loadBalanceAlgorithm"`
+	OtherLoadBalanceAlgorithm string      `yaml:"otherLoadBalanceAlgorithm"`
+	Policy                    Policy      `yaml:"policy"`
+	Members                   []SetMember `yaml:"members"`
+}
+
+// Policy is how the set acts by itself.
+type Policy struct {
+	AutoFailover *bool `yaml:"autoFailover"` // default true
+	MaxFailovers int   `yaml:"maxFailovers"` // flap guard: automatic failovers per period
+	Period       Dur   `yaml:"period"`
+	AutoReturn   bool  `yaml:"autoReturn"` // drained members return when healthy (N+1, Load Balanced)
+	Failback     bool  `yaml:"failback"`
+}
+
+// SetMember is a member's role in a set: "inService", "spare" or
+// "drained"; spares have a spareStatus ("hot"/"cold"), failoverSupported
+// ("automatic"/"manual"/"both") and a priority (higher is preferred).
+type SetMember struct {
+	Name              string `yaml:"name"`
+	Role              string `yaml:"role"`
+	SpareStatus       string `yaml:"spareStatus"`
+	FailoverSupported string `yaml:"failoverSupported"`
+	Priority          int    `yaml:"priority"`
+}
+
+// Hook runs on events: "exec" (command with REDSET_* environment) or
+// "webhook" (POST JSON). On lists the event kinds ("failover", "status");
+// Pre hooks run before a failover commits and may veto it.
+type Hook struct {
+	Name    string   `yaml:"name"`
+	On      []string `yaml:"on"`
+	Pre     bool     `yaml:"pre"`
+	Exec    []string `yaml:"exec"`
+	Webhook string   `yaml:"webhook"`
+	Timeout Dur      `yaml:"timeout"`
+	Retries int      `yaml:"retries"`
+}
+
+// Dur is a time.Duration written as "1s", "250ms" in YAML.
+type Dur time.Duration
+
+// UnmarshalYAML reads a Go duration string.
+func (d *Dur) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration like 500ms, 2s or 1m", n.Line, n.Value)
+	}
+	*d = Dur(v)
+	return nil
+}
+
+// D returns the duration.
+func (d Dur) D() time.Duration { return time.Duration(d) }
+
+// LoadConfig reads a YAML configuration file. Unknown fields are errors;
+// every error names the file, the line and the field.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig parses configuration text; name is used in error messages.
+func ParseConfig(name string, data []byte) (Config, error) {
+	var cfg Config
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return Config{}, fmt.Errorf("%s: %v", name, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && err.Error() != "EOF" {
+		return Config{}, fmt.Errorf("%s: %v", name, err)
+	}
+	cfg.file = name
+	cfg.lines = indexLines(&root)
+	return cfg, nil
+}

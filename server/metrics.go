@@ -1,0 +1,155 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redset/redset/cimom"
+	"github.com/redset/redset/engine"
+	"github.com/redset/redset/event"
+)
+
+// metrics is redset's Prometheus registry. Set status and member health are
+// read from the engine at scrape time, so they are never stale; counters
+// and histograms are fed as things happen.
+type metrics struct {
+	reg          *prometheus.Registry
+	failovers    *prometheus.CounterVec
+	probeLatency *prometheus.HistogramVec
+	cimOps       *prometheus.HistogramVec
+	httpRequests *prometheus.HistogramVec
+}
+
+func newMetrics(eng *engine.Engine) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.failovers = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "redset_failovers_total",
+		Help: "Failover outcomes by set, kind (planned or unplanned) and CIM return code.",
+	}, []string{"set", "kind", "code"})
+	m.probeLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "redset_probe_duration_seconds", Help: "How long health probes took, by member and probe type.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 4, 8),
+	}, []string{"member", "probe"})
+	m.cimOps = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "redset_cim_operation_duration_seconds", Help: "CIM operations (CIM-XML and WS-Man) by operation and CIM status.",
+		Buckets: prometheus.ExponentialBuckets(0.00005, 4, 9),
+	}, []string{"operation", "status"})
+	m.httpRequests = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "redset_http_request_duration_seconds", Help: "HTTP requests by handler (cimxml, wsman, api, web) and status code.",
+		Buckets: prometheus.ExponentialBuckets(0.00005, 4, 9),
+	}, []string{"handler", "code"})
+	m.reg.MustRegister(m.failovers, m.probeLatency, m.cimOps, m.httpRequests, &engineCollector{eng: eng},
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// observeProbe records a probe's latency.
+func (m *metrics) observeProbe(member, probe string, seconds float64) {
+	m.probeLatency.WithLabelValues(member, probe).Observe(seconds)
+}
+
+// countFailovers counts failover outcomes from the event stream until the
+// subscription ends.
+func (m *metrics) countFailovers(sub *event.Subscription) {
+	for r := range sub.C() {
+		if r.Failover == nil {
+			continue
+		}
+		kind := "unplanned"
+		if r.Failover.Planned {
+			kind = "planned"
+		}
+		m.failovers.WithLabelValues(r.SetID, kind, strconv.FormatUint(uint64(r.Failover.Code), 10)).Inc()
+	}
+}
+
+// cimMiddleware times every CIM operation.
+func (m *metrics) cimMiddleware(next cimom.Handler) cimom.Handler {
+	return cimom.HandlerFunc(func(ctx context.Context, req *cimom.Request) (*cimom.Response, error) {
+		start := time.Now()
+		resp, err := next.Handle(ctx, req)
+		status := "CIM_ERR_OK"
+		if err != nil {
+			status = statusName(err)
+		}
+		m.cimOps.WithLabelValues(req.Op.String(), status).Observe(time.Since(start).Seconds())
+		return resp, err
+	})
+}
+
+// instrument times the requests of one HTTP handler.
+func (m *metrics) instrument(name string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		m.httpRequests.WithLabelValues(name, strconv.Itoa(rec.code)).Observe(time.Since(start).Seconds())
+	})
+}
+
+// statusRecorder remembers the status code a handler wrote. It passes
+// Flush through so that streamed answers (SSE, large enumerations) stream.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// engineCollector exports each set's RedundancyStatus and each member's
+// health at scrape time.
+type engineCollector struct{ eng *engine.Engine }
+
+var (
+	statusDesc = prometheus.NewDesc("redset_set_redundancy_status",
+		"RedundancyStatus of each set (0 Unknown, 2 Fully Redundant, 3 Degraded, 4 Redundancy Lost, 5 Overall Failure).",
+		[]string{"set"}, nil)
+	healthDesc = prometheus.NewDesc("redset_member_health",
+		"Counted health of each member (0 Unknown, 1 OK, 2 Degraded, 3 Failed).", []string{"member"}, nil)
+	inServiceDesc = prometheus.NewDesc("redset_set_members",
+		"Members of each set by role.", []string{"set", "role"}, nil)
+)
+
+func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- statusDesc
+	ch <- healthDesc
+	ch <- inServiceDesc
+}
+
+func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
+	sets, _ := c.eng.ListSets()
+	for _, s := range sets {
+		ch <- prometheus.MustNewConstMetric(statusDesc, prometheus.GaugeValue, float64(s.RedundancyStatus), s.InstanceID)
+		roles := map[string]int{"in service": 0, "spare": 0, "drained": 0}
+		for _, m := range s.Members {
+			roles[m.Role.Kind.String()]++
+		}
+		for role, n := range roles {
+			ch <- prometheus.MustNewConstMetric(inServiceDesc, prometheus.GaugeValue, float64(n), s.InstanceID, role)
+		}
+	}
+	members, _ := c.eng.ListMembers()
+	for _, m := range members {
+		ch <- prometheus.MustNewConstMetric(healthDesc, prometheus.GaugeValue, float64(m.Health.State), m.Name)
+	}
+}

@@ -1,0 +1,57 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/redset/redset/api"
+	"github.com/redset/redset/cimom"
+	"github.com/redset/redset/protocol/cimxml"
+	"github.com/redset/redset/protocol/wsman"
+	"github.com/redset/redset/schema"
+)
+
+// routes mounts every path on one handler; every listener serves them all.
+//
+//	/cimom     CIM-XML (POST, M-POST)
+//	/wsman     WS-Management
+//	/api/v1/   the operator JSON API (and /api/v1/demo/ with --demo)
+//	/metrics   Prometheus metrics
+//	/healthz   the process is up
+//	/readyz    the server is serving
+//	/          the dashboard
+func (s *Server) routes(cim cimom.Handler) http.Handler {
+	mux := http.NewServeMux()
+	m := s.metrics
+	mux.Handle("/cimom", m.instrument("cimxml", cimxml.NewHandler(cim, cimxml.Options{
+		Auth: s.users, MaxBodyBytes: s.cfg.Limits.MaxBodyBytes, Logger: s.log.With("part", "cimxml"),
+	})))
+	mux.Handle("/wsman", m.instrument("wsman", wsman.NewHandler(cim, wsman.Options{
+		Auth: s.users, MaxBodyBytes: s.cfg.Limits.MaxBodyBytes, DefaultNamespace: schema.Namespace,
+		ProductVersion: Version, Logger: s.log.With("part", "wsman"),
+	})))
+	mux.Handle("/api/v1/", m.instrument("api", api.NewHandler(s.eng, api.Options{
+		Auth: s.users, Logger: s.log.With("part", "api"), Version: Version,
+	})))
+	if s.demo != nil {
+		mux.Handle("/api/v1/demo/", m.instrument("api", s.demo.handler(s.users)))
+	}
+	mux.Handle("GET /metrics", m.handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writePlain(w, http.StatusOK, "ok") })
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("/", m.instrument("web", s.dashboard()))
+	return mux
+}
+
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	if !s.Ready() {
+		writePlain(w, http.StatusServiceUnavailable, "not ready")
+		return
+	}
+	writePlain(w, http.StatusOK, "ready")
+}
+
+func writePlain(w http.ResponseWriter, code int, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = w.Write([]byte(text + "\n"))
+}

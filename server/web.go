@@ -1,0 +1,39 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/redset/redset/api"
+	"github.com/redset/redset/web"
+)
+
+// dashboard serves the web dashboard at /. Its first render reads the
+// engine directly; afterwards the page talks to /api/v1 like any client.
+func (s *Server) dashboard() http.Handler {
+	return web.NewHandler(dashboardSource{s}, web.Options{
+		Auth:   s.basicAuth,
+		Logger: s.log.With("part", "web"),
+	})
+}
+
+// basicAuth checks a request's HTTP Basic credentials.
+func (s *Server) basicAuth(r *http.Request) (string, bool) {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return "", false
+	}
+	id, err := s.users.Authenticate(r.Context(), user, pass)
+	return id.User, err == nil
+}
+
+// dashboardSource gives the dashboard the API's view of the engine.
+type dashboardSource struct{ s *Server }
+
+func (d dashboardSource) Sets(context.Context) ([]api.Set, error) {
+	return api.Sets(d.s.eng)
+}
+
+func (d dashboardSource) History(ctx context.Context, limit int) ([]api.Event, error) {
+	return api.History(ctx, d.s.eng, limit)
+}
