@@ -1,0 +1,60 @@
+// Package api is redset's operator JSON API under /api/v1, its OpenAPI 3.1
+// document, the live event stream (Server-Sent Events) and a Go Client for
+// all of it.
+//
+// # Shape
+//
+// NewHandler serves the full paths /api/v1/...; the server mounts it at
+// /api/v1/. Every route is listed once in the route table (handler.go),
+// which both registers the handlers and is checked by a test against the
+// embedded OpenAPI document (openapi.json, served at /api/v1/openapi.json).
+// Requests and answers are JSON with camelCase field names; the types in
+// dto.go are the documented wire shapes, converted from and to the engine's
+// types at the edge.
+//
+// # Authentication and authorization
+//
+// Every route except the OpenAPI document needs HTTP Basic credentials,
+// checked by Options.Auth; missing or wrong credentials get 401 with a
+// WWW-Authenticate challenge. Each route names the auth.Action it needs:
+// readers read (sets, members, history, events); operators also fail over,
+// return drained members to service, reset a flap guard, push health
+// reports and change a set's load-balancing algorithm; admins also create,
+// change and delete sets, members and roles. PATCH of a set needs only the
+// operator's ActionLoadBalance when it writes nothing but
+// loadBalanceAlgorithm and otherLoadBalanceAlgorithm, else ActionConfigure.
+// The OpenAPI document is public: it describes the API, not its state.
+//
+// # Errors
+//
+// Every error is an RFC 9457 problem (application/problem+json) with type,
+// title, status, detail and instance (the request path). Problem types are
+// absolute URIs under ProblemBase (https://redset.dev/problems/); they name
+// the kind of problem and are stable, whether or not they can be fetched.
+// Validation problems add the extension members field (the camelCase JSON
+// name, e.g. "policy.maxFailovers" or "typeOfSet[1]"), rule and value.
+// Engine errors are mapped by one table (problem.go). Bodies are capped at
+// 1 MiB (413), must be JSON (415 otherwise) and are decoded strictly:
+// unknown fields, wrong types and trailing data are 400, and nothing
+// changes.
+//
+// # Failover
+//
+// POST /api/v1/sets/{id}/failover runs the engine's Failover and answers
+// 200 with the CIM return value for every outcome the method produced —
+// completed (0) as well as refusals (1 not supported, 2 error, 3 busy,
+// 4 parameter error, also for an unknown set or member) with their reason —
+// so the API, the CLI and CIM clients see the same codes. Only a request
+// that never reached the method (bad credentials, malformed body) is an
+// HTTP error.
+//
+// # Events
+//
+// GET /api/v1/events streams every engine event as Server-Sent Events:
+// "event: <kind>", "id: <seq>" and "data: <Event JSON>". A comment
+// (": heartbeat") is sent every Options.Heartbeat (15 s) so proxies keep
+// the connection open. A client that reconnects with Last-Event-ID first
+// gets the stored history after that sequence number. A subscriber that
+// falls behind the event bus gets a final "event: lagged" and the stream
+// ends; the client should reconnect and catch up from the history.
+package api

@@ -1,0 +1,246 @@
+package api
+
+import "time"
+
+// Set is a redundancy set as the API shows it: every Msvm_RedundancySet
+// property (RedundancyStatus computed at the time of the answer), the
+// engine's policy and the members with their roles and health.
+type Set struct {
+	InstanceID                string      `json:"instanceID"`
+	Caption                   string      `json:"caption"`
+	Description               string      `json:"description"`
+	ElementName               string      `json:"elementName"`
+	RedundancyStatus          uint16      `json:"redundancyStatus"`
+	RedundancyStatusText      string      `json:"redundancyStatusText"`
+	TypeOfSet                 []uint16    `json:"typeOfSet"`
+	OtherTypeOfSet            []string    `json:"otherTypeOfSet"`
+	MinNumberNeeded           uint32      `json:"minNumberNeeded"`
+	MaxNumberSupported        uint32      `json:"maxNumberSupported"`
+	VendorIdentifyingInfo     string      `json:"vendorIdentifyingInfo"`
+	LoadBalanceAlgorithm      uint16      `json:"loadBalanceAlgorithm"`
+	OtherLoadBalanceAlgorithm string      `json:"otherLoadBalanceAlgorithm"`
+	Policy                    Policy      `json:"policy"`
+	Members                   []SetMember `json:"members"`
+	FlapGuardTripped          bool        `json:"flapGuardTripped"`
+	Revision                  int64       `json:"revision"`
+}
+
+// SetSpec is what an administrator writes to create or replace a set. Zero
+// fields take their defaults: LoadBalanceAlgorithm nil means 2 (No Load
+// Balancing); OtherTypeOfSet nil means an empty description for every
+// TypeOfSet entry; a zero Policy means the engine's defaults.
+type SetSpec struct {
+	InstanceID                string   `json:"instanceID"`
+	Caption                   string   `json:"caption,omitempty"`
+	Description               string   `json:"description,omitempty"`
+	ElementName               string   `json:"elementName,omitempty"`
+	TypeOfSet                 []uint16 `json:"typeOfSet,omitempty"`
+	OtherTypeOfSet            []string `json:"otherTypeOfSet,omitempty"`
+	MinNumberNeeded           uint32   `json:"minNumberNeeded,omitempty"`
+	MaxNumberSupported        uint32   `json:"maxNumberSupported,omitempty"`
+	VendorIdentifyingInfo     string   `json:"vendorIdentifyingInfo,omitempty"`
+	LoadBalanceAlgorithm      *uint16  `json:"loadBalanceAlgorithm,omitempty"`
+	OtherLoadBalanceAlgorithm string   `json:"otherLoadBalanceAlgorithm,omitempty"`
+	Policy                    *Policy  `json:"policy,omitempty"`
+}
+
+// Policy is how redset acts on a set by itself.
+type Policy struct {
+	DisableAutoFailover bool    `json:"disableAutoFailover"`
+	MaxFailovers        int     `json:"maxFailovers"`  // automatic failovers per period before the flap guard trips; 0: default 3
+	PeriodSeconds       float64 `json:"periodSeconds"` // the flap guard's window; 0: default 3600
+	AutoReturn          bool    `json:"autoReturn"`
+	Failback            bool    `json:"failback"`
+}
+
+// Role names of a member in a set.
+const (
+	RoleInService = "inService"
+	RoleSpare     = "spare"
+	RoleDrained   = "drained"
+)
+
+// SetMember is one member of a set: its role there and its health.
+// SpareStatus (2 hot, 3 cold), FailoverSupported (2 automatic, 3 manual,
+// 4 both) and Priority are the member's spare settings: current for a
+// spare, remembered otherwise, zero when it never was one.
+type SetMember struct {
+	Name              string `json:"name"`
+	Role              string `json:"role"`
+	SpareStatus       uint16 `json:"spareStatus"`
+	FailoverSupported uint16 `json:"failoverSupported"`
+	Priority          int    `json:"priority"`
+	Health            Health `json:"health"`
+}
+
+// RoleSpec gives a member a role in a set. Zero spare settings of a spare
+// take the defaults (hot standby, failover both, priority 0).
+type RoleSpec struct {
+	Role              string `json:"role"`
+	SpareStatus       uint16 `json:"spareStatus,omitempty"`
+	FailoverSupported uint16 `json:"failoverSupported,omitempty"`
+	Priority          int    `json:"priority,omitempty"`
+}
+
+// Health is a member's counted health. State is OK, Degraded, Failed or
+// Unknown; the times are absent until they happened.
+type Health struct {
+	State          string    `json:"state"`
+	Source         string    `json:"source"`
+	Detail         string    `json:"detail"`
+	Since          time.Time `json:"since,omitzero"`
+	LastReport     time.Time `json:"lastReport,omitzero"`
+	LatencySeconds float64   `json:"latencySeconds"`
+	Pending        int       `json:"pending"` // reports towards a change not yet counted
+	Expires        time.Time `json:"expires,omitzero"`
+}
+
+// Member is a managed element that can belong to sets.
+type Member struct {
+	Name        string            `json:"name"`
+	DisplayName string            `json:"displayName"`
+	Labels      map[string]string `json:"labels"`
+	Probe       Probe             `json:"probe"`
+	Health      Health            `json:"health"`
+	Sets        []string          `json:"sets"`
+	Revision    int64             `json:"revision"`
+}
+
+// MemberSpec is what an administrator writes to create or replace a member.
+type MemberSpec struct {
+	Name        string            `json:"name"`
+	DisplayName string            `json:"displayName,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Probe       Probe             `json:"probe"`
+}
+
+// Probe is how a member's health is observed. Zero rise/fall take the
+// server's defaults; a zero TTL means reports do not expire unless they say
+// so.
+type Probe struct {
+	Kind            string            `json:"kind"`
+	Target          string            `json:"target"`
+	IntervalSeconds float64           `json:"intervalSeconds"`
+	TimeoutSeconds  float64           `json:"timeoutSeconds"`
+	Rise            int               `json:"rise"`
+	Fall            int               `json:"fall"`
+	TTLSeconds      float64           `json:"ttlSeconds"`
+	Params          map[string]string `json:"params,omitempty"`
+}
+
+// HealthReport is one pushed health observation or heartbeat. A report
+// with TTLSeconds expires to Failed when no newer report arrives in time.
+type HealthReport struct {
+	State          string  `json:"state"` // OK, Degraded or Failed
+	Source         string  `json:"source,omitempty"`
+	Detail         string  `json:"detail,omitempty"`
+	TTLSeconds     float64 `json:"ttlSeconds,omitempty"`
+	LatencySeconds float64 `json:"latencySeconds,omitempty"`
+}
+
+// FailoverRequest names the members of a Failover call.
+type FailoverRequest struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// FailoverResult is the outcome of a Failover: the CIM return value
+// (0 completed, 1 not supported, 2 error, 3 busy, 4 parameter error) and,
+// for every refusal, the reason. Seq is the history record of the outcome.
+type FailoverResult struct {
+	ReturnValue     uint32  `json:"returnValue"`
+	ReturnValueText string  `json:"returnValueText"`
+	Completed       bool    `json:"completed"`
+	Reason          string  `json:"reason"`
+	SetID           string  `json:"setId"`
+	From            string  `json:"from"`
+	To              string  `json:"to"`
+	Seq             uint64  `json:"seq"`
+	Revision        int64   `json:"revision"`
+	DurationSeconds float64 `json:"durationSeconds"`
+}
+
+// Event is one engine event, as the history and the live stream carry it.
+// Exactly one payload is present, matching Kind: HealthChanged (health),
+// StatusChanged (status), FailoverSucceeded and FailoverRefused (failover),
+// ConfigChanged (config), FlapGuardTripped (flap), MemberReturned
+// (returned).
+type Event struct {
+	Seq      uint64          `json:"seq"`
+	Time     time.Time       `json:"time"`
+	Kind     string          `json:"kind"`
+	SetID    string          `json:"setId,omitempty"`
+	Member   string          `json:"member,omitempty"`
+	Health   *HealthChange   `json:"health,omitempty"`
+	Status   *StatusChange   `json:"status,omitempty"`
+	Failover *FailoverEvent  `json:"failover,omitempty"`
+	Config   *ConfigChange   `json:"config,omitempty"`
+	Flap     *FlapGuard      `json:"flap,omitempty"`
+	Returned *MemberReturned `json:"returned,omitempty"`
+}
+
+// HealthChange is the payload of HealthChanged.
+type HealthChange struct {
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Source string `json:"source"`
+	Detail string `json:"detail"`
+}
+
+// StatusChange is the payload of StatusChanged (RedundancyStatus values).
+type StatusChange struct {
+	From     uint16 `json:"from"`
+	To       uint16 `json:"to"`
+	FromText string `json:"fromText"`
+	ToText   string `json:"toText"`
+}
+
+// FailoverEvent is the payload of FailoverSucceeded and FailoverRefused.
+// Planned is false for automatic failovers.
+type FailoverEvent struct {
+	Planned         bool    `json:"planned"`
+	From            string  `json:"from"`
+	To              string  `json:"to"`
+	ReturnValue     uint32  `json:"returnValue"`
+	Reason          string  `json:"reason"`
+	DurationSeconds float64 `json:"durationSeconds"`
+}
+
+// ConfigChange is the payload of ConfigChanged.
+type ConfigChange struct {
+	Action string `json:"action"`
+	Detail string `json:"detail"`
+}
+
+// FlapGuard is the payload of FlapGuardTripped.
+type FlapGuard struct {
+	MaxFailovers  int     `json:"maxFailovers"`
+	PeriodSeconds float64 `json:"periodSeconds"`
+}
+
+// MemberReturned is the payload of MemberReturned: Operator is true when an
+// operator returned the drained member, false when the set's policy did.
+type MemberReturned struct {
+	Operator bool `json:"operator"`
+}
+
+// SetList is the answer of GET /api/v1/sets.
+type SetList struct {
+	Sets []Set `json:"sets"`
+}
+
+// MemberList is the answer of GET /api/v1/members.
+type MemberList struct {
+	Members []Member `json:"members"`
+}
+
+// EventList is the answer of GET /api/v1/history, oldest first.
+type EventList struct {
+	Events []Event `json:"events"`
+}
+
+// Lagged is the data of the final "lagged" event of a stream whose
+// subscriber fell behind.
+type Lagged struct {
+	Reason string `json:"reason"`
+}

@@ -1,0 +1,194 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redset/redset/event"
+)
+
+// Event stream limits.
+const (
+	// MaxReplay is the most history records sent to a client that resumes
+	// with Last-Event-ID.
+	MaxReplay = 1000
+	// streamWriteTimeout bounds each write of an event stream, so a client
+	// that stops reading does not hold the handler forever.
+	streamWriteTimeout = 30 * time.Second
+)
+
+// streamEvents: GET /api/v1/events, Server-Sent Events.
+//
+// The subscription is made before the response starts, so every event
+// published after the client has the response headers reaches it. With
+// Last-Event-ID (or ?after=N) the stored history after that sequence number
+// is sent first; events that arrive both ways are sent once.
+func (h *handler) streamEvents(w http.ResponseWriter, r *http.Request) error {
+	after, err := resumePoint(r)
+	if err != nil {
+		return err
+	}
+	sub := h.eng.Bus().Subscribe(h.opts.EventBuffer, nil)
+	defer sub.Close()
+	var replay []event.Record
+	if after > 0 {
+		if replay, err = h.replay(r.Context(), after); err != nil {
+			return err
+		}
+	}
+	s := newSSE(w)
+	if err := s.start(); err != nil {
+		return nil // the client is gone
+	}
+	sent := make(map[uint64]bool, len(replay))
+	for _, rec := range replay {
+		sent[rec.Seq] = true
+		if s.event(rec) != nil {
+			return nil
+		}
+	}
+	h.pump(r.Context(), s, sub, sent)
+	return nil
+}
+
+// resumePoint reads Last-Event-ID (or the after query parameter).
+func resumePoint(r *http.Request) (uint64, error) {
+	v := r.Header.Get("Last-Event-ID")
+	if q := r.URL.Query().Get("after"); q != "" {
+		v = q
+	}
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		return 0, fieldProblem("after", "must be an event sequence number", v)
+	}
+	return n, nil
+}
+
+// replay returns the stored records after seq, at most MaxReplay.
+func (h *handler) replay(ctx context.Context, after uint64) ([]event.Record, error) {
+	recs, err := h.eng.History(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]event.Record, 0)
+	for _, rec := range recs {
+		if rec.Seq > after {
+			out = append(out, rec)
+		}
+	}
+	if len(out) > MaxReplay {
+		out = out[len(out)-MaxReplay:]
+	}
+	return out, nil
+}
+
+// pump copies live records and heartbeats to the client until it leaves,
+// a write fails or the subscription ends. A subscription dropped for
+// lagging ends with a "lagged" event.
+func (h *handler) pump(ctx context.Context, s *sse, sub *event.Subscription, sent map[uint64]bool) {
+	ticks, stop := h.opts.NewTicker(h.opts.Heartbeat)
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+			if s.comment("heartbeat") != nil {
+				return
+			}
+		case rec, ok := <-sub.C():
+			if !ok {
+				h.endStream(s, sub)
+				return
+			}
+			if sent[rec.Seq] {
+				continue
+			}
+			if s.event(rec) != nil {
+				return
+			}
+		}
+	}
+}
+
+func (h *handler) endStream(s *sse, sub *event.Subscription) {
+	if !sub.Lagged() {
+		return // the bus closed: the server is stopping
+	}
+	h.log.Info("event stream subscriber lagged; closing its stream")
+	reason := "the client fell behind the event stream; reconnect with Last-Event-ID to catch up from the history"
+	_ = s.send("lagged", "", Lagged{Reason: reason})
+}
+
+// sse writes one Server-Sent Events stream (HTML Living Standard,
+// "Server-sent events": fields event, id and data, comments starting with
+// a colon, a blank line ending each event).
+type sse struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func newSSE(w http.ResponseWriter) *sse {
+	return &sse{w: w, rc: http.NewResponseController(w)}
+}
+
+// start sends the headers and a first comment, so the client knows the
+// stream is open.
+func (s *sse) start() error {
+	h := s.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	s.w.WriteHeader(http.StatusOK)
+	return s.write([]byte(": stream open\n\n"))
+}
+
+func (s *sse) event(rec event.Record) error {
+	return s.send(string(rec.Kind), strconv.FormatUint(rec.Seq, 10), eventFrom(rec))
+}
+
+// send writes one event; kind and id must not contain line breaks, which
+// the callers guarantee (engine kinds, decimal numbers) and send enforces.
+func (s *sse) send(kind, id string, data any) error {
+	body, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	b.WriteString("event: " + oneLine(kind) + "\n")
+	if id != "" {
+		b.WriteString("id: " + oneLine(id) + "\n")
+	}
+	b.WriteString("data: ")
+	b.Write(body) // encoding/json never writes a raw line break
+	b.WriteString("\n\n")
+	return s.write(b.Bytes())
+}
+
+func (s *sse) comment(text string) error {
+	return s.write([]byte(": " + oneLine(text) + "\n\n"))
+}
+
+func (s *sse) write(p []byte) error {
+	_ = s.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	if _, err := s.w.Write(p); err != nil {
+		return err
+	}
+	if err := s.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
+
+func oneLine(s string) string {
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+}

@@ -1,0 +1,20 @@
+package api
+
+import "net/http"
+
+// failover: POST /api/v1/sets/{id}/failover with {"from","to"}. Every
+// outcome of the method is 200 with its CIM return value and reason;
+// refusals are not HTTP errors (see the package documentation).
+func (h *handler) failover(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	var req FailoverRequest
+	if err := decodeBody(w, r, &req); err != nil {
+		return err
+	}
+	res := h.eng.Failover(r.Context(), id, req.From, req.To)
+	if res.Code != 0 {
+		h.log.Info("api failover refused", "set", id, "from", req.From, "to", req.To,
+			"user", identityOf(r).User, "code", res.Code)
+	}
+	return writeJSON(w, http.StatusOK, failoverResultFrom(id, req, res))
+}

@@ -1,0 +1,92 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/redset/redset/engine"
+)
+
+// FuzzDecodeSet feeds arbitrary bodies to the decoding of a set to create
+// or replace and of a merge patch: the answer is a spec or a *Problem,
+// never a panic, and a decoded spec converts and validates without one.
+func FuzzDecodeSet(f *testing.F) {
+	seeds := []string{
+		`{"instanceID":"redset:web","typeOfSet":[4],"minNumberNeeded":1}`,
+		`{"instanceID":"redset:x","caption":"c","policy":{"maxFailovers":3,"periodSeconds":60}}`,
+		`{"instanceID":"redset:x","loadBalanceAlgorithm":1,"otherLoadBalanceAlgorithm":"mine"}`,
+		`{"typeOfSet":[1,2],"otherTypeOfSet":["a",""],"maxNumberSupported":4294967295}`,
+		`{"loadBalanceAlgorithm":null,"policy":{"autoReturn":true},"caption":null}`,
+		`{"policy":{"periodSeconds":1e300}}`, `{"policy":{"periodSeconds":-0.5}}`,
+		`{"colour":1}`, `{"minNumberNeeded":-1}`, `{"typeOfSet":[70000]}`, `{"caption":"\ud800"}`,
+		`{}{}`, `{"a":`, `null`, `[]`, `"x"`, ``, `{"policy":null}`, `{"policy":{"x":{"y":[1,{"z":null}]}}}`,
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	base := specFromSet(engine.Set{InstanceID: "redset:base", TypeOfSet: []uint16{4}, OtherTypeOfSet: []string{""}, LoadBalanceAlgorithm: 2})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if spec, err := decodeSetSpec(body); err == nil {
+			checkSpec(t, spec)
+		} else {
+			mustBeProblem(t, err)
+		}
+		patch, err := decodePatch(body)
+		if err != nil {
+			mustBeProblem(t, err)
+			return
+		}
+		spec, err := applyPatch(base, patch)
+		if err != nil {
+			mustBeProblem(t, err)
+			return
+		}
+		checkSpec(t, spec)
+	})
+}
+
+// checkSpec converts and validates a decoded spec; errors must be
+// problems or engine validation errors.
+func checkSpec(t *testing.T, spec SetSpec) {
+	set, err := spec.toEngine()
+	if err != nil {
+		mustBeProblem(t, err)
+		return
+	}
+	if err := engine.ValidateSet(&set); err != nil && !errors.Is(err, engine.ErrInvalid) {
+		t.Fatalf("ValidateSet: unexpected error kind %v", err)
+	}
+}
+
+func mustBeProblem(t *testing.T, err error) {
+	t.Helper()
+	p, known := problemOf(err)
+	if !known || p.Status < 400 || p.Status >= 500 {
+		t.Fatalf("error %v became %d %s, want a 4xx problem", err, p.Status, p.Type)
+	}
+}
+
+// FuzzEventStream feeds arbitrary bytes to the event stream parser: it
+// ends with an error (io.EOF, ErrLagged or a decoding error), never a panic
+// or a hang.
+func FuzzEventStream(f *testing.F) {
+	seeds := []string{
+		"event: A\nid: 1\ndata: {\"seq\":1}\n\n",
+		": c\r\n\r\ndata: {\"kind\":\r\ndata: \"B\"}\r\n\r\n",
+		"event: lagged\ndata: {}\n\n", "data\n\n", "id: 99999999999999999999999\n", "data: [\n\n", "::\n\n\n",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		s := NewEventStream(io.NopCloser(bytes.NewReader(in)))
+		for range len(in) + 1 { // each event consumes at least one line
+			if _, err := s.Next(); err != nil {
+				return
+			}
+		}
+		t.Fatalf("the parser returned more events than the input has lines")
+	})
+}

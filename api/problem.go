@@ -1,0 +1,180 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/redset/redset/auth"
+	"github.com/redset/redset/engine"
+)
+
+// ProblemBase prefixes every problem type URI.
+const ProblemBase = "https://redset.dev/problems/"
+
+// Problem types (RFC 9457 "type"), one per kind of failure.
+const (
+	ProblemMalformed        = ProblemBase + "malformed-request"      // 400: not JSON, wrong type, unknown field, bad parameter
+	ProblemValidation       = ProblemBase + "validation"             // 400: a value broke a rule; see field and rule
+	ProblemUnauthorized     = ProblemBase + "unauthorized"           // 401
+	ProblemForbidden        = ProblemBase + "forbidden"              // 403
+	ProblemNotFound         = ProblemBase + "not-found"              // 404
+	ProblemMethodNotAllowed = ProblemBase + "method-not-allowed"     // 405
+	ProblemExists           = ProblemBase + "already-exists"         // 409
+	ProblemBusy             = ProblemBase + "busy"                   // 409: another change is under way; retry
+	ProblemInUse            = ProblemBase + "in-use"                 // 409: e.g. deleting a member that is in a set
+	ProblemNotSupported     = ProblemBase + "not-supported"          // 409
+	ProblemTooLarge         = ProblemBase + "payload-too-large"      // 413
+	ProblemMediaType        = ProblemBase + "unsupported-media-type" // 415
+	ProblemInternal         = ProblemBase + "internal"               // 500
+	ProblemUnavailable      = ProblemBase + "unavailable"            // 503
+)
+
+// Problem is an RFC 9457 problem detail: the body of every error answer,
+// and the error the Client returns for one. Field, Rule and Value are
+// extension members of validation problems.
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	Field    string `json:"field,omitempty"`
+	Rule     string `json:"rule,omitempty"`
+	Value    string `json:"value,omitempty"`
+}
+
+// Error gives the status, the title and the detail on one line.
+func (p *Problem) Error() string {
+	msg := fmt.Sprintf("%d %s", p.Status, p.Title)
+	if p.Detail != "" {
+		msg += ": " + p.Detail
+	}
+	return msg
+}
+
+func newProblem(status int, typ, title, detail string) *Problem {
+	return &Problem{Type: typ, Title: title, Status: status, Detail: detail}
+}
+
+func malformed(format string, args ...any) *Problem {
+	return newProblem(http.StatusBadRequest, ProblemMalformed, "Malformed request", fmt.Sprintf(format, args...))
+}
+
+// invalidField is a validation problem about an API field.
+func invalidField(field, rule string, value any) *Problem {
+	p := newProblem(http.StatusBadRequest, ProblemValidation, "Invalid value", field+": "+rule)
+	p.Field, p.Rule = field, rule
+	if value != nil {
+		p.Value = fmt.Sprint(value)
+	}
+	return p
+}
+
+// engineProblems maps the engine's error kinds to problems: the one table.
+var engineProblems = []struct {
+	err    error
+	status int
+	typ    string
+	title  string
+}{
+	{engine.ErrNotFound, http.StatusNotFound, ProblemNotFound, "Not found"},
+	{engine.ErrExists, http.StatusConflict, ProblemExists, "Already exists"},
+	{engine.ErrInvalid, http.StatusBadRequest, ProblemValidation, "Invalid value"},
+	{engine.ErrBusy, http.StatusConflict, ProblemBusy, "Busy"},
+	{engine.ErrInUse, http.StatusConflict, ProblemInUse, "In use"},
+	{engine.ErrUnsupported, http.StatusConflict, ProblemNotSupported, "Not supported"},
+	{engine.ErrClosed, http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
+	{auth.ErrUnauthorized, http.StatusUnauthorized, ProblemUnauthorized, "Unauthorized"},
+	{context.Canceled, http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
+	{context.DeadlineExceeded, http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
+}
+
+// problemOf turns any error into a problem; ok is false for errors the
+// table does not know (answered as 500 without their text).
+func problemOf(err error) (p *Problem, ok bool) {
+	if errors.As(err, &p) {
+		return p, true
+	}
+	for _, row := range engineProblems {
+		if errors.Is(err, row.err) {
+			p = newProblem(row.status, row.typ, row.title, strings.TrimPrefix(err.Error(), "engine: "))
+			addValidation(p, err)
+			return p, true
+		}
+	}
+	return newProblem(http.StatusInternalServerError, ProblemInternal, "Internal error",
+		"the server could not complete the request; see its log"), false
+}
+
+func addValidation(p *Problem, err error) {
+	var ve *engine.ValidationError
+	if !errors.As(err, &ve) {
+		return
+	}
+	p.Field, p.Rule, p.Value = apiField(ve.Field), ve.Rule, decimal(ve.Value)
+	p.Detail = p.Field + ": " + ve.Rule
+}
+
+// decimal writes an unsigned number the engine formatted in Go syntax
+// (0x1f) in decimal, as JSON clients know it; other values stay.
+func decimal(v string) string {
+	if hex, ok := strings.CutPrefix(v, "0x"); ok {
+		if n, err := strconv.ParseUint(hex, 16, 64); err == nil {
+			return strconv.FormatUint(n, 10)
+		}
+	}
+	return v
+}
+
+// fieldNames renames engine field names whose API name differs beyond the
+// first letter of each dotted part.
+var fieldNames = map[string]string{
+	"policy.period": "policy.periodSeconds",
+	"report.state":  "state",
+	"report.ttl":    "ttlSeconds",
+	"roles":         "members",
+}
+
+// apiField turns an engine field name ("Policy.MaxFailovers",
+// "TypeOfSet[1]") into the API's camelCase name.
+func apiField(field string) string {
+	parts := strings.Split(field, ".")
+	for i, part := range parts {
+		if strings.ToUpper(part) == part {
+			parts[i] = strings.ToLower(part) // an acronym such as TTL
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(part)
+		parts[i] = string(unicode.ToLower(r)) + part[n:]
+	}
+	joined := strings.Join(parts, ".")
+	if renamed, ok := fieldNames[joined]; ok {
+		return renamed
+	}
+	return joined
+}
+
+// writeProblem answers with p, setting Instance to the request path.
+func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
+	out := *p
+	if out.Instance == "" {
+		out.Instance = r.URL.EscapedPath()
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		body = []byte(`{"type":"` + ProblemInternal + `","title":"Internal error","status":500}`)
+		out.Status = http.StatusInternalServerError
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(out.Status)
+	_, _ = w.Write(append(body, '\n'))
+}
