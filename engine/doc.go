@@ -1,0 +1,47 @@
+// Package engine is redset's redundancy domain: redundancy sets and their
+// members, each member's role per set (in service, spare or drained), member
+// health with dampening and time-to-live, the computed RedundancyStatus,
+// Failover with its ordered checks and return codes, automatic failover with
+// a flap guard, and the event history. It knows nothing of CIM wire formats,
+// HTTP or XML; providers translate.
+//
+// # State and durability
+//
+// Every acknowledged change (sets, members, roles, failovers) is committed
+// through store.Store before the call returns, with a compare on the
+// revision of the key it replaces. New rebuilds exactly the acknowledged
+// state. Health, the flap guard's memory and the Balancer's counters are
+// runtime state: after a restart every member's health is Unknown until
+// reports arrive. The engine must be the only writer of its store keys.
+//
+// Store layout (values are JSON):
+//
+//	sets/<InstanceID>      the set's properties, policy and member roles
+//	members/<name>         the member's definition
+//	history/<seq, 20 digits> one event.Record
+//	meta/epoch             restart counter; Seq = epoch<<40 + counter
+//
+// A failover writes its set's key and its history record in one
+// transaction.
+//
+// # Events
+//
+// Changes are published on an event.Bus (see its ordering and backpressure
+// rules) and kept in a history trimmed to Options.HistoryLimit records. The
+// records of changes are stored in the change's own transaction; health,
+// status, refusal and flap-guard records are written asynchronously in
+// batches, so a crash may lose the newest of those. History reads them back,
+// also after a restart.
+//
+// # Concurrency
+//
+// A change takes its set (and shares its members) with try-locks: a second
+// change of the same set, or a change of a member while another change uses
+// it, does not wait but gets Busy (Failover code 3, ErrBusy elsewhere).
+// Failovers of different sets that share a member run in parallel, so when
+// one member fails in thousands of sets, their automatic failovers commit
+// concurrently and the store groups them into few durable writes.
+//
+// The rules are summarised, with every decision the specification leaves
+// open, in docs/semantics.md.
+package engine

@@ -1,0 +1,53 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel error kinds. Every error the engine returns matches at most one
+// of them with errors.Is (store errors are passed through wrapped).
+var (
+	ErrNotFound    = errors.New("engine: not found")
+	ErrExists      = errors.New("engine: already exists")
+	ErrInvalid     = errors.New("engine: invalid")
+	ErrBusy        = errors.New("engine: busy")
+	ErrInUse       = errors.New("engine: in use")
+	ErrUnsupported = errors.New("engine: not supported")
+	ErrUnavailable = errors.New("engine: unavailable")
+	ErrClosed      = errors.New("engine: closed")
+)
+
+// ValidationError names the field and the rule a value broke. It matches
+// ErrInvalid with errors.Is.
+type ValidationError struct {
+	Field string // e.g. "Caption" or "TypeOfSet[1]"
+	Rule  string // e.g. "at most 64 characters"
+	Value string // the offending value, quoted or formatted
+}
+
+func (e *ValidationError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("engine: invalid %s: %s", e.Field, e.Rule)
+	}
+	return fmt.Sprintf("engine: invalid %s: %s (got %s)", e.Field, e.Rule, e.Value)
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) hold.
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+func invalid(field, rule string, value any) error {
+	v := ""
+	if value != nil {
+		v = fmt.Sprintf("%#v", value)
+	}
+	return &ValidationError{Field: field, Rule: rule, Value: v}
+}
+
+func notFound(what, name string) error {
+	return fmt.Errorf("%w: %s %q", ErrNotFound, what, name)
+}
+
+func busy(what, name string) error {
+	return fmt.Errorf("%w: another change of %s %q is under way", ErrBusy, what, name)
+}

@@ -1,0 +1,352 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redset/redset/event"
+	"github.com/redset/redset/store"
+)
+
+// Failover moves set setID's work from the in-service member from to the
+// member to, as the CIM method Failover(FailoverFrom, FailoverTo) does. The
+// checks run in the order of the specification; the first that fails
+// decides the code and nothing changes:
+//
+//  1. set exists; both names given, existing, different          else 4
+//  2. from in service; to spare or drained (or in service in
+//     N+1 / Load Balanced sets)                                  else 4
+//  3. to is not an Automatic-only spare; set type known          else 1
+//  4. to is operational (OK or Degraded)                         else 4
+//  5. enough operational members stay in service                 else 4
+//  6. no other change of the set or either member under way      else 3
+//  7. pre-failover hook agrees, durable commit succeeds          else 2
+//
+// Code 0 is returned only after the role swap and its history record are
+// committed durably in one store transaction. Every outcome is published
+// as an event; refusals carry their reason.
+func (e *Engine) Failover(ctx context.Context, setID, from, to string) FailoverResult {
+	return e.failover(ctx, FailoverRequest{SetID: setID, From: from, To: to, Planned: true})
+}
+
+// failover is the one code path of planned and automatic failovers.
+func (e *Engine) failover(ctx context.Context, req FailoverRequest) FailoverResult {
+	start := e.clock.Now()
+	res := e.tryFailover(ctx, req, start)
+	res.Request = req
+	res.Duration = e.clock.Now().Sub(start)
+	if res.Code != CodeCompleted {
+		res.Seq = e.emitRefusal(req, res)
+		e.log.Info("failover refused", "set", req.SetID, "from", req.From, "to", req.To,
+			"planned", req.Planned, "code", res.Code, "reason", res.Reason)
+	}
+	return res
+}
+
+func (e *Engine) tryFailover(ctx context.Context, req FailoverRequest, start time.Time) FailoverResult {
+	if err := e.checkOpen(); err != nil {
+		return refused(CodeError, "redset is shutting down", err)
+	}
+	if r := e.checkFailover(req); r != nil {
+		return *r
+	}
+	h, err := e.holdFailover(req)
+	if err != nil && !isBusy(err) {
+		if r := e.checkFailover(req); r != nil { // it vanished meanwhile
+			return *r
+		}
+	}
+	if err != nil {
+		return refused(CodeBusy, strings.TrimPrefix(err.Error(), ErrBusy.Error()+": "), err)
+	}
+	defer h.release()
+	if r := e.checkFailover(req); r != nil { // the state may have changed before the hold
+		return *r
+	}
+	if hook := e.opts.PreFailover; hook != nil {
+		if err := hook(ctx, req); err != nil {
+			return refused(CodeError, "pre-failover hook refused: "+err.Error(), err)
+		}
+	}
+	return e.commitFailover(ctx, h.set, req, start)
+}
+
+func refused(code uint32, reason string, err error) FailoverResult {
+	return FailoverResult{Code: code, Reason: reason, Err: err}
+}
+
+// checkFailover runs checks 1 to 5 on a consistent view of the set.
+func (e *Engine) checkFailover(req FailoverRequest) *FailoverResult {
+	v := e.failoverView(req)
+	for _, check := range failoverChecks {
+		if r := check(v); r != nil {
+			return r
+		}
+	}
+	return nil
+}
+
+func (e *Engine) holdFailover(req FailoverRequest) (*hold, error) {
+	s, err := e.lookupSet(req.SetID)
+	if err != nil {
+		return nil, err
+	}
+	from, err := e.lookupMember(req.From)
+	if err != nil {
+		return nil, err
+	}
+	to, err := e.lookupMember(req.To)
+	if err != nil {
+		return nil, err
+	}
+	return holdSet(s, from, to)
+}
+
+// memberSnap is one member of a set as the checks see it.
+type memberSnap struct {
+	name   string
+	role   Role
+	health Health
+}
+
+// failoverView is what checks 1 to 5 decide on, captured at one moment.
+type failoverView struct {
+	req                FailoverRequest
+	setFound           bool
+	set                Set
+	fromKnown, toKnown bool
+	members            []memberSnap
+}
+
+func (e *Engine) failoverView(req FailoverRequest) *failoverView {
+	v := &failoverView{req: req}
+	_, err := e.lookupMember(req.From)
+	v.fromKnown = err == nil
+	_, err = e.lookupMember(req.To)
+	v.toKnown = err == nil
+	s, err := e.lookupSet(req.SetID)
+	if err != nil {
+		return v
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v.setFound, v.set = !s.gone, s.set
+	v.members = make([]memberSnap, len(s.roles))
+	for i, r := range s.roles {
+		v.members[i] = memberSnap{name: r.m.name, role: r.role, health: r.m.health.state()}
+	}
+	return v
+}
+
+func (v *failoverView) find(name string) (memberSnap, bool) {
+	for _, m := range v.members {
+		if m.name == name {
+			return m, true
+		}
+	}
+	return memberSnap{}, false
+}
+
+var failoverChecks = []func(*failoverView) *FailoverResult{
+	checkReferences, checkRoles, checkSupported, checkTargetHealth, checkRemaining,
+}
+
+func param(err error, format string, args ...any) *FailoverResult {
+	r := refused(CodeParameter, fmt.Sprintf(format, args...), err)
+	return &r
+}
+
+// checkReferences is check 1.
+func checkReferences(v *failoverView) *FailoverResult {
+	q := v.req
+	switch {
+	case !v.setFound:
+		return param(ErrNotFound, "redundancy set %q does not exist", q.SetID)
+	case q.From == "":
+		return param(ErrInvalid, "FailoverFrom is missing")
+	case q.To == "":
+		return param(ErrInvalid, "FailoverTo is missing")
+	case !v.fromKnown:
+		return param(ErrNotFound, "FailoverFrom %q is not a known member", q.From)
+	case !v.toKnown:
+		return param(ErrNotFound, "FailoverTo %q is not a known member", q.To)
+	case q.From == q.To:
+		return param(ErrInvalid, "FailoverFrom and FailoverTo are the same member %q", q.From)
+	}
+	return nil
+}
+
+// checkRoles is check 2.
+func checkRoles(v *failoverView) *FailoverResult {
+	q := v.req
+	from, ok := v.find(q.From)
+	if !ok {
+		return param(ErrInvalid, "FailoverFrom %q is not a member of set %q", q.From, q.SetID)
+	}
+	if from.role.Kind != RoleInService {
+		return param(ErrInvalid, "FailoverFrom %q is not in service in set %q (it is %s)", q.From, q.SetID, from.role.Kind)
+	}
+	to, ok := v.find(q.To)
+	if !ok {
+		return param(ErrInvalid, "FailoverTo %q is not a member of set %q", q.To, q.SetID)
+	}
+	if to.role.Kind == RoleInService && behaviourOf(v.set.TypeOfSet) != behaveNPlus1 {
+		return param(ErrInvalid, "FailoverTo %q is already in service; only N+1 and Load Balanced sets move a share to an in-service member", q.To)
+	}
+	return nil
+}
+
+// checkSupported is check 3.
+func checkSupported(v *failoverView) *FailoverResult {
+	q := v.req
+	unsupported := func(format string, args ...any) *FailoverResult {
+		r := refused(CodeNotSupported, fmt.Sprintf(format, args...), ErrUnsupported)
+		return &r
+	}
+	if behaviourOf(v.set.TypeOfSet) == behaveOther {
+		return unsupported("set %q has type Unknown/Other, which does not support failover", q.SetID)
+	}
+	to, _ := v.find(q.To)
+	if to.role.Kind != RoleSpare {
+		return nil
+	}
+	if q.Planned && to.role.Spare.FailoverSupported == FailoverAutomatic {
+		return unsupported("FailoverTo %q is a spare for automatic failover only", q.To)
+	}
+	if !q.Planned && to.role.Spare.FailoverSupported == FailoverManual {
+		return unsupported("FailoverTo %q is a spare for manual failover only", q.To)
+	}
+	return nil
+}
+
+// checkTargetHealth is check 4.
+func checkTargetHealth(v *failoverView) *FailoverResult {
+	to, _ := v.find(v.req.To)
+	if !to.health.Operational() {
+		return param(ErrInvalid, "FailoverTo %q is not operational (health %s)", v.req.To, to.health)
+	}
+	return nil
+}
+
+// checkRemaining is check 5: the move must not leave fewer than N
+// operational in-service members. A move that does not lower their number
+// is allowed even below N, so that recovery is never blocked.
+func checkRemaining(v *failoverView) *FailoverResult {
+	before, after, slots := 0, 0, 0
+	for _, m := range v.members {
+		inBefore := m.role.Kind == RoleInService
+		inAfter := (inBefore && m.name != v.req.From) || m.name == v.req.To
+		if inBefore {
+			slots++
+		}
+		if m.health.Operational() && inBefore {
+			before++
+		}
+		if m.health.Operational() && inAfter {
+			after++
+		}
+	}
+	needed := int(v.set.MinNumberNeeded)
+	if behaviourOf(v.set.TypeOfSet) == behaveLimitedSparing {
+		needed = slots
+	}
+	if after < needed && after < before {
+		return param(ErrInvalid, "the move would leave %d operational in-service members in set %q, fewer than the %d needed",
+			after, v.req.SetID, needed)
+	}
+	return nil
+}
+
+// swapRoles gives the roles after a failover: to is in service (keeping its
+// spare settings in memory); from becomes a spare (Sparing, Limited Sparing)
+// with its remembered spare settings, else those to had, else the defaults;
+// or is drained (N+1, Load Balanced).
+func swapRoles(b behaviour, from, to Role) (newFrom, newTo Role) {
+	newTo = Role{Kind: RoleInService, Spare: to.Spare}
+	if !b.sparing() {
+		return Role{Kind: RoleDrained, Spare: from.Spare}, newTo
+	}
+	sp := from.Spare
+	if sp.SpareStatus == 0 {
+		sp = to.Spare
+	}
+	if sp.SpareStatus == 0 {
+		sp = DefaultSpare
+	}
+	return Role{Kind: RoleSpare, Spare: sp}, newTo
+}
+
+// commitFailover swaps the roles durably; the caller holds the set.
+func (e *Engine) commitFailover(ctx context.Context, s *setState, req FailoverRequest, start time.Time) FailoverResult {
+	w := s.write()
+	roles := w.roles
+	fi, ti := roleIndex(roles, req.From), roleIndex(roles, req.To)
+	roles[fi].role, roles[ti].role = swapRoles(behaviourOf(w.set.TypeOfSet), roles[fi].role, roles[ti].role)
+
+	rec := e.newRecord(event.KindFailoverSucceeded, req.SetID, req.To)
+	rec.Failover = &event.Failover{Planned: req.Planned, From: req.From, To: req.To, Duration: e.clock.Now().Sub(start)}
+	newRev, err := e.commitSetRecord(ctx, w, rec)
+	if err != nil {
+		return refused(CodeError, "the change could not be stored: "+err.Error(), err)
+	}
+	s.mu.Lock()
+	s.roles, s.rev = roles, newRev
+	e.bus.Publish(*rec)
+	e.refreshStatus(s)
+	s.mu.Unlock()
+	e.log.Info("failover completed", "set", req.SetID, "from", req.From, "to", req.To, "planned", req.Planned)
+	if req.Planned && behaviourOf(w.set.TypeOfSet).sparing() {
+		e.scheduleAuto(s) // the move may have freed a spare for a failed slot
+	}
+	return FailoverResult{Code: CodeCompleted, Seq: rec.Seq, Revision: newRev}
+}
+
+// commitSetRecord writes a set's record with a compare on its revision
+// (and w.compares) plus history records. When the store fails in a way that
+// leaves the outcome unknown, it reads the key back and reports success if
+// the write landed.
+func (e *Engine) commitSetRecord(ctx context.Context, w setWrite, recs ...*event.Record) (int64, error) {
+	data, err := encodeSet(w.set, w.roles)
+	if err != nil {
+		return 0, err
+	}
+	txn := store.Txn{
+		Compares: append([]store.Compare{{Key: setKey(w.id), ModRevision: w.rev}}, w.compares...),
+		Ops:      []store.Op{{Key: setKey(w.id), Value: data}},
+	}
+	newRev, err := e.commit(ctx, txn, recs...)
+	if err == nil || isConflict(err) {
+		return newRev, err
+	}
+	if landed, ok := e.settled(ctx, setKey(w.id), data, w.rev); ok {
+		for _, r := range recs {
+			e.hist.persisted(r.Seq)
+		}
+		return landed, nil
+	}
+	return 0, err
+}
+
+// emitRefusal publishes a refused failover and returns its Seq.
+func (e *Engine) emitRefusal(req FailoverRequest, res FailoverResult) uint64 {
+	r := e.newRecord(event.KindFailoverRefused, req.SetID, req.To)
+	r.Failover = &event.Failover{
+		Planned: req.Planned, From: req.From, To: req.To,
+		Code: res.Code, Reason: res.Reason, Duration: res.Duration,
+	}
+	e.emit(r)
+	return r.Seq
+}
+
+func cloneRoles(roles []roleEntry) []roleEntry { return append([]roleEntry(nil), roles...) }
+
+func roleIndex(roles []roleEntry, name string) int {
+	for i, r := range roles {
+		if r.m.name == name {
+			return i
+		}
+	}
+	return -1
+}

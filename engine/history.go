@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/redset/redset/event"
+	"github.com/redset/redset/store"
+)
+
+// history keeps the stored event history bounded and writes the records
+// that are not part of a change's own transaction.
+//
+// Records of changes (failovers, configuration, returns) are committed in
+// the change's transaction and only reported here (persisted). All other
+// records (health, status, refusals, flap guard alerts) are queued and
+// written in batches by one goroutine, asynchronously: a crash can lose the
+// last of them. The queue is bounded by the history limit; when it
+// overflows the oldest queued records are dropped (they would be trimmed
+// anyway). The same goroutine deletes the oldest stored records beyond the
+// limit.
+type history struct {
+	st    store.Store
+	limit int
+	log   *slog.Logger
+
+	mu       sync.Mutex
+	queue    []event.Record
+	kept     []uint64 // stored history seqs, ascending
+	started  uint64   // batches taken by the writer
+	finished uint64   // batches done
+	waiters  []flushWaiter
+	dropped  uint64
+	trim     bool // kept is over the limit
+
+	wake chan struct{}
+	quit chan struct{}
+	done chan struct{}
+}
+
+type flushWaiter struct {
+	batch uint64 // done once this batch is finished
+	ch    chan struct{}
+}
+
+func newHistory(st store.Store, limit int, log *slog.Logger) *history {
+	return &history{
+		st: st, limit: limit, log: log,
+		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+	}
+}
+
+// enqueue queues r for an asynchronous write.
+func (h *history) enqueue(r event.Record) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.queue) >= h.limit {
+		h.queue = h.queue[1:]
+		h.dropped++
+	}
+	h.queue = append(h.queue, r)
+	h.signal()
+}
+
+// persisted notes a record committed with a change.
+func (h *history) persisted(seq uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.insert(seq)
+	if h.trimNeeded() {
+		h.signal()
+	}
+}
+
+func (h *history) insert(seq uint64) {
+	i, found := slices.BinarySearch(h.kept, seq)
+	if !found {
+		h.kept = slices.Insert(h.kept, i, seq)
+	}
+}
+
+func (h *history) trimNeeded() bool {
+	h.trim = len(h.kept) > h.limit
+	return h.trim
+}
+
+func (h *history) signal() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// flush waits until every record queued before the call is written (or
+// dropped after a store error) and the stored history is trimmed: that is,
+// until a batch that starts after the call has finished.
+func (h *history) flush(ctx context.Context) error {
+	h.mu.Lock()
+	if len(h.queue) == 0 && !h.trim && h.started == h.finished {
+		h.mu.Unlock()
+		return nil
+	}
+	w := flushWaiter{batch: h.started + 1, ch: make(chan struct{})}
+	h.waiters = append(h.waiters, w)
+	h.signal()
+	h.mu.Unlock()
+	select {
+	case <-w.ch:
+		return nil
+	case <-h.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run is the writer goroutine; it exits after close, having written what
+// was queued.
+func (h *history) run() {
+	defer close(h.done)
+	for {
+		select {
+		case <-h.wake:
+			h.writeBatch()
+		case <-h.quit:
+			h.writeBatch()
+			return
+		}
+	}
+}
+
+func (h *history) close() {
+	close(h.quit)
+	<-h.done
+}
+
+// writeBatch commits the queued records and the trimming of old ones in one
+// transaction.
+func (h *history) writeBatch() {
+	batch, n, deletes := h.takeBatch()
+	if len(batch) == 0 && len(deletes) == 0 {
+		h.finish(n)
+		return
+	}
+	txn := store.Txn{Ops: make([]store.Op, 0, len(batch)+len(deletes))}
+	for i := range batch {
+		op, err := historyOp(&batch[i])
+		if err == nil {
+			txn.Ops = append(txn.Ops, op)
+		}
+	}
+	for _, seq := range deletes {
+		txn.Ops = append(txn.Ops, store.Op{Key: historyKey(seq), Delete: true})
+	}
+	if _, err := h.st.Commit(context.Background(), txn); err != nil {
+		h.log.Warn("event history write failed", "records", len(batch), "err", err)
+	}
+	h.finish(n)
+}
+
+// takeBatch numbers a new batch, removes the queue and decides which stored records to delete so
+// that at most limit remain, counting the batch. Records of the batch that
+// would be deleted at once are not written.
+func (h *history) takeBatch() ([]event.Record, uint64, []uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	batch := h.queue
+	h.queue = nil
+	h.started++
+	for _, r := range batch {
+		h.insert(r.Seq)
+	}
+	var deletes []uint64
+	if over := len(h.kept) - h.limit; over > 0 {
+		deletes = slices.Clone(h.kept[:over])
+		h.kept = slices.Delete(h.kept, 0, over)
+	}
+	h.trim = false
+	batch = slices.DeleteFunc(batch, func(r event.Record) bool {
+		_, keep := slices.BinarySearch(h.kept, r.Seq)
+		return !keep
+	})
+	return batch, h.started, deletes
+}
+
+func (h *history) finish(batch uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.finished = batch
+	rest := h.waiters[:0]
+	for _, w := range h.waiters {
+		if w.batch <= h.finished {
+			close(w.ch)
+		} else {
+			rest = append(rest, w)
+		}
+	}
+	h.waiters = rest
+}
+
+// History returns up to limit of the most recent stored event records,
+// oldest first (limit <= 0: all stored). Records queued for an asynchronous
+// write are written first, so the answer includes every event published
+// before the call.
+func (e *Engine) History(ctx context.Context, limit int) ([]event.Record, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	if err := e.hist.flush(ctx); err != nil {
+		return nil, err
+	}
+	kvs, _, err := e.st.List(ctx, prefixHistory)
+	if err != nil {
+		return nil, fmt.Errorf("engine: read history: %w", err)
+	}
+	if limit > 0 && len(kvs) > limit {
+		kvs = kvs[len(kvs)-limit:]
+	}
+	out := make([]event.Record, 0, len(kvs))
+	for _, kv := range kvs {
+		var r event.Record
+		if err := json.Unmarshal(kv.Value, &r); err != nil {
+			return nil, fmt.Errorf("engine: bad history record %s: %w", kv.Key, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

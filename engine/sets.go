@@ -1,0 +1,301 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/redset/redset/event"
+	"github.com/redset/redset/store"
+)
+
+// CreateSet stores a new set. A LoadBalanceAlgorithm of 0 with an empty
+// OtherLoadBalanceAlgorithm takes the default 2 (No Load Balancing); zero
+// flap guard settings take their defaults. The set starts without members.
+func (e *Engine) CreateSet(ctx context.Context, in Set) (SetView, error) {
+	if err := e.checkOpen(); err != nil {
+		return SetView{}, err
+	}
+	set := cloneSet(in)
+	if set.LoadBalanceAlgorithm == LBUnknown && set.OtherLoadBalanceAlgorithm == "" {
+		set.LoadBalanceAlgorithm = LBNone
+	}
+	normalizePolicy(&set.Policy)
+	if err := ValidateSet(&set); err != nil {
+		return SetView{}, err
+	}
+	s, err := e.reserveSet(set.InstanceID)
+	if err != nil {
+		return SetView{}, err
+	}
+	rec := e.configRecord(set.InstanceID, "", "set created", set.ElementName)
+	rev, err := e.commitSetRecord(ctx, setWrite{id: s.id, set: &set}, rec)
+	if err != nil {
+		e.unreserveSet(s)
+		if isConflict(err) {
+			return SetView{}, fmt.Errorf("%w: set %q", ErrExists, s.id)
+		}
+		return SetView{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.set, s.rev, s.pending, s.busy = set, rev, false, false
+	s.status = s.computeStatus()
+	e.bus.Publish(*rec)
+	return s.view(), nil
+}
+
+// reserveSet enters a pending, busy placeholder so that concurrent creates
+// of one InstanceID cannot both proceed.
+func (e *Engine) reserveSet(id string) (*setState, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if old := e.sets[id]; old != nil {
+		old.mu.Lock()
+		pending := old.pending
+		old.mu.Unlock()
+		if pending {
+			return nil, busy("set", id)
+		}
+		return nil, fmt.Errorf("%w: set %q", ErrExists, id)
+	}
+	s := &setState{id: id, pending: true, busy: true}
+	e.sets[id] = s
+	return s, nil
+}
+
+func (e *Engine) unreserveSet(s *setState) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sets[s.id] == s {
+		delete(e.sets, s.id)
+	}
+}
+
+// UpdateSet changes a set's administrative properties and policy: change
+// gets a copy of the set to modify; the result is validated as a whole.
+// InstanceID cannot change, and MaxNumberSupported cannot drop below the
+// current number of members. Roles are not touched.
+func (e *Engine) UpdateSet(ctx context.Context, id string, change func(*Set) error) (SetView, error) {
+	return e.changeSet(ctx, id, "set updated", change)
+}
+
+// SetLoadBalance sets LoadBalanceAlgorithm and OtherLoadBalanceAlgorithm,
+// the only properties clients may write.
+func (e *Engine) SetLoadBalance(ctx context.Context, id string, alg uint16, other string) (SetView, error) {
+	if err := ValidateLoadBalance(alg, other); err != nil {
+		return SetView{}, err
+	}
+	return e.changeSet(ctx, id, "load balance algorithm changed", func(s *Set) error {
+		s.LoadBalanceAlgorithm, s.OtherLoadBalanceAlgorithm = alg, other
+		return nil
+	})
+}
+
+func (e *Engine) changeSet(ctx context.Context, id, action string, change func(*Set) error) (SetView, error) {
+	if err := e.checkOpen(); err != nil {
+		return SetView{}, err
+	}
+	s, err := e.lookupSet(id)
+	if err != nil {
+		return SetView{}, err
+	}
+	h, err := holdSet(s)
+	if err != nil {
+		return SetView{}, err
+	}
+	defer h.release()
+	w := s.write()
+	next := cloneSet(*w.set)
+	if err := change(&next); err != nil {
+		return SetView{}, err
+	}
+	if err := checkChangedSet(&next, id, len(w.roles)); err != nil {
+		return SetView{}, err
+	}
+	w.set = &next
+	return e.applySetWrite(ctx, s, w, e.configRecord(id, "", action, ""))
+}
+
+func checkChangedSet(next *Set, id string, members int) error {
+	if next.InstanceID != id {
+		return invalid("InstanceID", "cannot change", next.InstanceID)
+	}
+	normalizePolicy(&next.Policy)
+	if err := ValidateSet(next); err != nil {
+		return err
+	}
+	if next.MaxNumberSupported != 0 && int(next.MaxNumberSupported) < members {
+		return invalid("MaxNumberSupported", fmt.Sprintf("must not be below the current number of members (%d)", members), next.MaxNumberSupported)
+	}
+	return nil
+}
+
+// applySetWrite commits w and installs it in memory; the caller holds s.
+func (e *Engine) applySetWrite(ctx context.Context, s *setState, w setWrite, rec *event.Record) (SetView, error) {
+	rev, err := e.commitSetRecord(ctx, w, rec)
+	if err != nil {
+		return SetView{}, err
+	}
+	s.mu.Lock()
+	s.set, s.roles, s.rev = *w.set, w.roles, rev
+	e.bus.Publish(*rec)
+	e.refreshStatus(s)
+	v := s.view()
+	s.mu.Unlock()
+	if behaviourOf(w.set.TypeOfSet).sparing() {
+		e.scheduleAuto(s)
+	}
+	return v, nil
+}
+
+// DeleteSet removes a set and its roles. Its members stay.
+func (e *Engine) DeleteSet(ctx context.Context, id string) error {
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	s, err := e.lookupSet(id)
+	if err != nil {
+		return err
+	}
+	h, err := holdSet(s)
+	if err != nil {
+		return err
+	}
+	defer h.release()
+	rec := e.configRecord(id, "", "set deleted", "")
+	if err := e.commitDelete(ctx, setKey(id), s.write().rev, rec); err != nil {
+		return err
+	}
+	e.dropSet(s)
+	e.bus.Publish(*rec)
+	return nil
+}
+
+// commitDelete deletes key with a compare on rev, plus history records.
+func (e *Engine) commitDelete(ctx context.Context, key string, rev int64, recs ...*event.Record) error {
+	txn := store.Txn{
+		Compares: []store.Compare{{Key: key, ModRevision: rev}},
+		Ops:      []store.Op{{Key: key, Delete: true}},
+	}
+	_, err := e.commit(ctx, txn, recs...)
+	if err == nil || isConflict(err) {
+		return err
+	}
+	if _, gerr := e.st.Get(context.WithoutCancel(ctx), key); errors.Is(gerr, store.ErrNotFound) {
+		for _, r := range recs {
+			e.hist.persisted(r.Seq)
+		}
+		return nil // the delete landed
+	}
+	return err
+}
+
+func (e *Engine) dropSet(s *setState) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gone = true
+	delete(e.sets, s.id)
+	for _, r := range s.roles {
+		r.m.sets = slices.DeleteFunc(r.m.sets, func(x *setState) bool { return x == s })
+	}
+}
+
+// GetSet returns a set with its computed RedundancyStatus and its members.
+func (e *Engine) GetSet(id string) (SetView, error) {
+	if err := e.checkOpen(); err != nil {
+		return SetView{}, err
+	}
+	s, err := e.lookupSet(id)
+	if err != nil {
+		return SetView{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gone {
+		return SetView{}, notFound("set", id)
+	}
+	return s.view(), nil
+}
+
+// ListSets returns every set in InstanceID order.
+func (e *Engine) ListSets() ([]SetView, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	e.mu.RLock()
+	all := make([]*setState, 0, len(e.sets))
+	for _, s := range e.sets {
+		all = append(all, s)
+	}
+	e.mu.RUnlock()
+	slices.SortFunc(all, func(a, b *setState) int { return strings.Compare(a.id, b.id) })
+	out := make([]SetView, 0, len(all))
+	for _, s := range all {
+		s.mu.Lock()
+		if !s.pending && !s.gone {
+			out = append(out, s.view())
+		}
+		s.mu.Unlock()
+	}
+	return out, nil
+}
+
+// view builds the SetView from one consistent snapshot; s.mu must be held.
+func (s *setState) view() SetView {
+	v := SetView{Set: cloneSet(s.set), Revision: s.rev, FlapGuardTripped: s.auto.tripped}
+	v.Members = make([]MemberView, len(s.roles))
+	states := make([]MemberState, len(s.roles))
+	for i, r := range s.roles {
+		hi := r.m.health.snapshot()
+		v.Members[i] = MemberView{Name: r.m.name, Role: r.role, Health: hi}
+		states[i] = MemberState{Role: r.role.Kind, Health: hi.State}
+	}
+	v.RedundancyStatus = ComputeStatus(s.set.TypeOfSet, s.set.MinNumberNeeded, states)
+	return v
+}
+
+// setWrite is a new version of a set's record to commit.
+type setWrite struct {
+	id       string
+	set      *Set
+	roles    []roleEntry
+	rev      int64           // the set's current revision (0: create)
+	compares []store.Compare // extra conditions, e.g. a member's revision
+}
+
+// write copies s's current record for modification.
+func (s *setState) write() setWrite {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set := cloneSet(s.set)
+	return setWrite{id: s.id, set: &set, roles: cloneRoles(s.roles), rev: s.rev}
+}
+
+func (e *Engine) configRecord(setID, member, action, detail string) *event.Record {
+	r := e.newRecord(event.KindConfigChanged, setID, member)
+	r.Config = &event.ConfigChanged{Action: action, Detail: detail}
+	return r
+}
+
+func normalizePolicy(p *Policy) {
+	p.MaxFailovers = cmp.Or(p.MaxFailovers, DefaultMaxFailovers)
+	p.Period = cmp.Or(p.Period, DefaultFlapPeriod)
+}
+
+func cloneSet(s Set) Set {
+	s.TypeOfSet = slices.Clone(s.TypeOfSet)
+	s.OtherTypeOfSet = slices.Clone(s.OtherTypeOfSet)
+	if len(s.TypeOfSet) == 0 {
+		s.TypeOfSet = nil
+	}
+	if len(s.OtherTypeOfSet) == 0 {
+		s.OtherTypeOfSet = nil
+	}
+	return s
+}

@@ -1,0 +1,240 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/redset/redset/event"
+	"github.com/redset/redset/store"
+)
+
+// Store layout (all values JSON):
+//
+//	sets/<InstanceID>     setRecord: the set's properties, policy and roles
+//	members/<name>        Member
+//	history/<seq:%020d>   event.Record
+//	meta/epoch            decimal restart counter; Seq = epoch<<40 + counter
+//
+// A set's roles live in its own record, so a failover writes one key (with a
+// compare on its revision) plus its history record, in one transaction.
+const (
+	prefixSets    = "sets/"
+	prefixMembers = "members/"
+	prefixHistory = "history/"
+	keyEpoch      = "meta/epoch"
+	epochShift    = 40
+)
+
+func setKey(id string) string      { return prefixSets + id }
+func memberKey(name string) string { return prefixMembers + name }
+func historyKey(seq uint64) string { return fmt.Sprintf("%s%020d", prefixHistory, seq) }
+
+// setRecord is a set as stored.
+type setRecord struct {
+	Set   Set          `json:"set"`
+	Roles []roleRecord `json:"roles,omitempty"`
+}
+
+type roleRecord struct {
+	Member string `json:"member"`
+	Role
+}
+
+func encodeSet(set *Set, roles []roleEntry) ([]byte, error) {
+	rec := setRecord{Set: *set, Roles: make([]roleRecord, len(roles))}
+	for i, r := range roles {
+		rec.Roles[i] = roleRecord{Member: r.m.name, Role: r.role}
+	}
+	return json.Marshal(rec)
+}
+
+// decodeSetRecord parses and checks a stored set: valid properties, valid
+// roles, each member at most once, roles in name order.
+func decodeSetRecord(data []byte) (setRecord, error) {
+	var rec setRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return rec, fmt.Errorf("%w: set record: %v", ErrInvalid, err)
+	}
+	if err := ValidateSet(&rec.Set); err != nil {
+		return rec, err
+	}
+	slices.SortFunc(rec.Roles, func(a, b roleRecord) int { return strings.Compare(a.Member, b.Member) })
+	for i, r := range rec.Roles {
+		if err := validateMemberName(r.Member); err != nil {
+			return rec, err
+		}
+		if i > 0 && rec.Roles[i-1].Member == r.Member {
+			return rec, invalid("Roles", "a member appears twice", r.Member)
+		}
+		if err := validateRole(r.Role); err != nil {
+			return rec, err
+		}
+	}
+	return rec, nil
+}
+
+func decodeMember(data []byte) (Member, error) {
+	var m Member
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, fmt.Errorf("%w: member record: %v", ErrInvalid, err)
+	}
+	return m, ValidateMember(&m)
+}
+
+func historyOp(r *event.Record) (store.Op, error) {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return store.Op{}, fmt.Errorf("engine: encode event: %w", err)
+	}
+	return store.Op{Key: historyKey(r.Seq), Value: data}, nil
+}
+
+func parseHistoryKey(key string) (uint64, bool) {
+	seq, err := strconv.ParseUint(strings.TrimPrefix(key, prefixHistory), 10, 64)
+	return seq, err == nil && strings.HasPrefix(key, prefixHistory)
+}
+
+// load rebuilds the in-memory state from the store.
+func (e *Engine) load(ctx context.Context) error {
+	steps := []func(context.Context) error{e.loadMembers, e.loadSets, e.loadHistory, e.nextEpoch}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) loadMembers(ctx context.Context) error {
+	kvs, _, err := e.st.List(ctx, prefixMembers)
+	if err != nil {
+		return fmt.Errorf("engine: load members: %w", err)
+	}
+	members, err := decodeAll(kvs, func(kv store.KV) (Member, error) {
+		m, err := decodeMember(kv.Value)
+		if err == nil && memberKey(m.Name) != kv.Key {
+			err = fmt.Errorf("name %q does not match its key", m.Name)
+		}
+		return m, err
+	})
+	if err != nil {
+		return fmt.Errorf("engine: load members: %w", err)
+	}
+	for i, m := range members {
+		e.members[m.Name] = &memberState{name: m.Name, member: m, rev: kvs[i].ModRevision}
+	}
+	return nil
+}
+
+func (e *Engine) loadSets(ctx context.Context) error {
+	kvs, _, err := e.st.List(ctx, prefixSets)
+	if err != nil {
+		return fmt.Errorf("engine: load sets: %w", err)
+	}
+	recs, err := decodeAll(kvs, func(kv store.KV) (setRecord, error) {
+		rec, err := decodeSetRecord(kv.Value)
+		if err == nil && setKey(rec.Set.InstanceID) != kv.Key {
+			err = fmt.Errorf("InstanceID %q does not match its key", rec.Set.InstanceID)
+		}
+		return rec, err
+	})
+	if err != nil {
+		return fmt.Errorf("engine: load sets: %w", err)
+	}
+	for i := range recs {
+		if err := e.linkSet(&recs[i], kvs[i].ModRevision); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeAll decodes records on all processors; the first error wins.
+func decodeAll[T any](kvs []store.KV, decode func(store.KV) (T, error)) ([]T, error) {
+	out := make([]T, len(kvs))
+	workers := min(runtime.GOMAXPROCS(0), len(kvs)/1000+1)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(kvs); i += workers {
+				v, err := decode(kvs[i])
+				if err != nil {
+					errs[w] = fmt.Errorf("%s: bad record: %w", kvs[i].Key, err)
+					return
+				}
+				out[i] = v
+			}
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// linkSet installs a decoded set and connects it to its members.
+func (e *Engine) linkSet(rec *setRecord, rev int64) error {
+	s := &setState{id: rec.Set.InstanceID, set: rec.Set, rev: rev}
+	s.roles = make([]roleEntry, len(rec.Roles))
+	for i, r := range rec.Roles {
+		m := e.members[r.Member]
+		if m == nil {
+			return fmt.Errorf("engine: load set %q: role of unknown member %q", s.id, r.Member)
+		}
+		s.roles[i] = roleEntry{m: m, role: r.Role}
+		m.sets = append(m.sets, s)
+	}
+	s.status = s.computeStatus()
+	e.sets[s.id] = s
+	return nil
+}
+
+// loadHistory learns which history records exist, for trimming.
+func (e *Engine) loadHistory(ctx context.Context) error {
+	kvs, _, err := e.st.List(ctx, prefixHistory)
+	if err != nil {
+		return fmt.Errorf("engine: load history: %w", err)
+	}
+	seqs := make([]uint64, 0, len(kvs))
+	for _, kv := range kvs {
+		if seq, ok := parseHistoryKey(kv.Key); ok {
+			seqs = append(seqs, seq)
+		}
+	}
+	e.hist.kept = seqs // List returns key order, which is Seq order
+	e.hist.trimNeeded()
+	return nil
+}
+
+// nextEpoch durably counts this start, so Seq values never repeat.
+func (e *Engine) nextEpoch(ctx context.Context) error {
+	var epoch uint64
+	var rev int64
+	kv, err := e.st.Get(ctx, keyEpoch)
+	switch {
+	case err == nil:
+		epoch, err = strconv.ParseUint(string(kv.Value), 10, 64)
+		if err != nil {
+			return fmt.Errorf("engine: bad %s: %w", keyEpoch, err)
+		}
+		rev = kv.ModRevision
+	case !errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("engine: read %s: %w", keyEpoch, err)
+	}
+	epoch++
+	txn := store.Txn{
+		Compares: []store.Compare{{Key: keyEpoch, ModRevision: rev}},
+		Ops:      []store.Op{{Key: keyEpoch, Value: []byte(strconv.FormatUint(epoch, 10))}},
+	}
+	if _, err := e.st.Commit(ctx, txn); err != nil {
+		return fmt.Errorf("engine: write %s: %w", keyEpoch, err)
+	}
+	e.seq.Store(epoch << epochShift)
+	return nil
+}

@@ -1,0 +1,146 @@
+// Package event defines redset's typed events and the in-process Bus that
+// streams them to live subscribers.
+//
+// Every event travels in one envelope, Record: a sequence number, a time, a
+// Kind, the set and member it concerns, and exactly one payload whose type
+// matches the Kind (HealthChanged, StatusChanged, Failover, ConfigChanged,
+// FlapGuardTripped, MemberReturned). Records are plain data with JSON tags so
+// the same value is streamed, stored in the history and exported.
+//
+// The package uses the standard library only; health states are carried as
+// their names ("OK", "Degraded", "Failed", "Unknown") so it does not depend on
+// the engine.
+package event
+
+import (
+	"fmt"
+	"time"
+)
+
+// Kind names the type of an event.
+type Kind string
+
+// The kinds of events. Each has exactly one payload field in Record.
+const (
+	KindHealthChanged     Kind = "HealthChanged"     // payload Health
+	KindStatusChanged     Kind = "StatusChanged"     // payload Status
+	KindFailoverSucceeded Kind = "FailoverSucceeded" // payload Failover (Code 0)
+	KindFailoverRefused   Kind = "FailoverRefused"   // payload Failover (Code != 0)
+	KindConfigChanged     Kind = "ConfigChanged"     // payload Config
+	KindFlapGuardTripped  Kind = "FlapGuardTripped"  // payload Flap
+	KindMemberReturned    Kind = "MemberReturned"    // payload Returned
+)
+
+// Record is the common envelope of every event.
+//
+// Seq is assigned by the publisher; the engine numbers its records uniquely
+// and increasingly (also across restarts) and uses the same number as the
+// history key. Time is the publisher's clock when the record was made.
+// SetID is empty for events about a member alone (HealthChanged, member
+// configuration); Member is empty for events about a set alone.
+type Record struct {
+	Seq    uint64    `json:"seq"`
+	Time   time.Time `json:"time"`
+	Kind   Kind      `json:"kind"`
+	SetID  string    `json:"setId,omitempty"`
+	Member string    `json:"member,omitempty"`
+
+	Health   *HealthChanged    `json:"health,omitempty"`
+	Status   *StatusChanged    `json:"status,omitempty"`
+	Failover *Failover         `json:"failover,omitempty"`
+	Config   *ConfigChanged    `json:"config,omitempty"`
+	Flap     *FlapGuardTripped `json:"flap,omitempty"`
+	Returned *MemberReturned   `json:"returned,omitempty"`
+}
+
+// HealthChanged reports that a member's counted (dampened) health changed.
+// It is one fact per member, so SetID is empty.
+type HealthChanged struct {
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Source string `json:"source,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// StatusChanged reports a new RedundancyStatus of a set (CIM values 0..5).
+type StatusChanged struct {
+	From uint16 `json:"from"`
+	To   uint16 `json:"to"`
+}
+
+// Failover describes one Failover outcome, successful or refused. Planned
+// is true for requested failovers and false for automatic ones. Code is the
+// CIM return value (0 completed, 1 not supported, 2 error, 3 busy,
+// 4 parameter error); Reason is empty only for Code 0. Duration is measured
+// from the request to the decision (for a success: to the start of the
+// durable commit that carries this record).
+type Failover struct {
+	Planned  bool          `json:"planned"`
+	From     string        `json:"from"`
+	To       string        `json:"to"`
+	Code     uint32        `json:"code"`
+	Reason   string        `json:"reason,omitempty"`
+	Duration time.Duration `json:"duration"`
+}
+
+// ConfigChanged reports an administrative change. Action is a short verb
+// phrase such as "set created" or "member added"; Detail adds specifics.
+type ConfigChanged struct {
+	Action string `json:"action"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// FlapGuardTripped is the alert raised when a set exceeded its allowance of
+// automatic failovers; automatic failover of the set stops until reset.
+type FlapGuardTripped struct {
+	MaxFailovers int           `json:"maxFailovers"`
+	Period       time.Duration `json:"period"`
+}
+
+// MemberReturned reports that a drained member is in service again, either
+// by an operator (Operator true) or automatically by the set's policy.
+type MemberReturned struct {
+	Operator bool `json:"operator"`
+}
+
+// Validate reports whether the record has a known Kind and exactly the one
+// payload that Kind requires. Decoders of stored or received records use it.
+func (r Record) Validate() error {
+	want, ok := payloadOf[r.Kind]
+	if !ok {
+		return fmt.Errorf("event: unknown kind %q", r.Kind)
+	}
+	present := r.payloads()
+	for name, set := range present {
+		if set != (name == want) {
+			return fmt.Errorf("event: kind %s needs exactly the %s payload", r.Kind, want)
+		}
+	}
+	return nil
+}
+
+var payloadOf = map[Kind]string{
+	KindHealthChanged:     "health",
+	KindStatusChanged:     "status",
+	KindFailoverSucceeded: "failover",
+	KindFailoverRefused:   "failover",
+	KindConfigChanged:     "config",
+	KindFlapGuardTripped:  "flap",
+	KindMemberReturned:    "returned",
+}
+
+func (r Record) payloads() map[string]bool {
+	return map[string]bool{
+		"health":   r.Health != nil,
+		"status":   r.Status != nil,
+		"failover": r.Failover != nil,
+		"config":   r.Config != nil,
+		"flap":     r.Flap != nil,
+		"returned": r.Returned != nil,
+	}
+}
+
+// String gives a one-line human summary, for logs.
+func (r Record) String() string {
+	return fmt.Sprintf("#%d %s set=%q member=%q", r.Seq, r.Kind, r.SetID, r.Member)
+}
