@@ -258,5 +258,9 @@ func eventFrom(r event.Record) Event {
 	if m := r.Returned; m != nil {
 		out.Returned = &MemberReturned{Operator: m.Operator}
 	}
+	if h := r.Hook; h != nil {
+		out.Hook = &HookDelivery{Hook: h.Hook, Event: h.Event, EventSeq: h.EventSeq, Attempts: h.Attempts,
+			Outcome: h.Outcome, Code: h.Code, DurationSeconds: h.DurationSeconds, Error: h.Error}
+	}
 	return out
 }

@@ -164,7 +164,7 @@ type FailoverResult struct {
 // Exactly one payload is present, matching Kind: HealthChanged (health),
 // StatusChanged (status), FailoverSucceeded and FailoverRefused (failover),
 // ConfigChanged (config), FlapGuardTripped (flap), MemberReturned
-// (returned).
+// (returned), HookDelivered (hook).
 type Event struct {
 	Seq      uint64          `json:"seq"`
 	Time     time.Time       `json:"time"`
@@ -177,6 +177,7 @@ type Event struct {
 	Config   *ConfigChange   `json:"config,omitempty"`
 	Flap     *FlapGuard      `json:"flap,omitempty"`
 	Returned *MemberReturned `json:"returned,omitempty"`
+	Hook     *HookDelivery   `json:"hook,omitempty"`
 }
 
 // HealthChange is the payload of HealthChanged.
@@ -222,6 +223,21 @@ type FlapGuard struct {
 // operator returned the drained member, false when the set's policy did.
 type MemberReturned struct {
 	Operator bool `json:"operator"`
+}
+
+// HookDelivery is the payload of HookDelivered: one delivery of an event
+// (Event is its kind, EventSeq its seq) to a configured hook, with the
+// number of attempts, the outcome (ok, failed, dropped, vetoed) and the
+// exit or HTTP status code.
+type HookDelivery struct {
+	Hook            string  `json:"hook"`
+	Event           string  `json:"event"`
+	EventSeq        uint64  `json:"eventSeq"`
+	Attempts        int     `json:"attempts"`
+	Outcome         string  `json:"outcome"`
+	Code            int     `json:"code"`
+	DurationSeconds float64 `json:"durationSeconds"`
+	Error           string  `json:"error"`
 }
 
 // SetList is the answer of GET /api/v1/sets.

@@ -186,7 +186,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"HealthChange": reflect.TypeFor[HealthChange](), "StatusChange": reflect.TypeFor[StatusChange](),
 		"FailoverEvent": reflect.TypeFor[FailoverEvent](), "ConfigChange": reflect.TypeFor[ConfigChange](),
 		"FlapGuard": reflect.TypeFor[FlapGuard](), "MemberReturned": reflect.TypeFor[MemberReturned](),
-		"SetList": reflect.TypeFor[SetList](), "MemberList": reflect.TypeFor[MemberList](),
+		"HookDelivery": reflect.TypeFor[HookDelivery](),
+		"SetList":      reflect.TypeFor[SetList](), "MemberList": reflect.TypeFor[MemberList](),
 		"EventList": reflect.TypeFor[EventList](), "Lagged": reflect.TypeFor[Lagged](), "Problem": reflect.TypeFor[Problem](),
 		"SetPatch": reflect.TypeFor[SetSpec](),
 	}

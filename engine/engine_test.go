@@ -178,3 +178,24 @@ func TestNewRequiresStore(t *testing.T) {
 		t.Errorf("New without store: %v, want ErrInvalid", err)
 	}
 }
+
+func TestHookDeliveryInHistoryAcrossRestart(t *testing.T) {
+	h := newHarness(t)
+	sub := h.e.Bus().Subscribe(8, nil)
+	defer sub.Close()
+	d := event.HookDelivered{Hook: "move-vip", Event: "failover", EventSeq: 7, Attempts: 2, Outcome: "ok"}
+	h.e.RecordHookDelivery("redset:s", d)
+	got := <-sub.C()
+	if got.Kind != event.KindHookDelivered || got.Hook == nil || *got.Hook != d || got.SetID != "redset:s" {
+		t.Errorf("published %+v, want a HookDelivered record of %+v for redset:s", got, d)
+	}
+	h.settle()
+	h.restart()
+	hist, err := h.e.History(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 1 || hist[0].Hook == nil || *hist[0].Hook != d {
+		t.Errorf("history after restart = %+v, want the hook delivery", hist)
+	}
+}

@@ -230,3 +230,15 @@ func (e *Engine) History(ctx context.Context, limit int) ([]event.Record, error)
 	}
 	return out, nil
 }
+
+// RecordHookDelivery publishes a hook delivery as an event and keeps it in
+// the history (written asynchronously, like health records). It never
+// blocks on the store, so hook runners may call it from any goroutine.
+func (e *Engine) RecordHookDelivery(setID string, d event.HookDelivered) {
+	if e.checkOpen() != nil {
+		return
+	}
+	r := e.newRecord(event.KindHookDelivered, setID, "")
+	r.Hook = &d
+	e.emit(r)
+}

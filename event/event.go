@@ -29,6 +29,7 @@ const (
 	KindConfigChanged     Kind = "ConfigChanged"     // payload Config
 	KindFlapGuardTripped  Kind = "FlapGuardTripped"  // payload Flap
 	KindMemberReturned    Kind = "MemberReturned"    // payload Returned
+	KindHookDelivered     Kind = "HookDelivered"     // payload Hook
 )
 
 // Record is the common envelope of every event.
@@ -51,6 +52,22 @@ type Record struct {
 	Config   *ConfigChanged    `json:"config,omitempty"`
 	Flap     *FlapGuardTripped `json:"flap,omitempty"`
 	Returned *MemberReturned   `json:"returned,omitempty"`
+	Hook     *HookDelivered    `json:"hook,omitempty"`
+}
+
+// HookDelivered records one delivery of an event to a hook (an exec
+// command or a webhook): which hook, which event (Kind and Seq of the
+// record that triggered it), how many attempts, and the outcome ("ok",
+// "failed", "dropped", "vetoed") with the exit or HTTP status Code.
+type HookDelivered struct {
+	Hook            string  `json:"hook"`
+	Event           string  `json:"event"`
+	EventSeq        uint64  `json:"eventSeq,omitempty"`
+	Attempts        int     `json:"attempts"`
+	Outcome         string  `json:"outcome"`
+	Code            int     `json:"code"`
+	DurationSeconds float64 `json:"durationSeconds"`
+	Error           string  `json:"error,omitempty"`
 }
 
 // HealthChanged reports that a member's counted (dampened) health changed.
@@ -127,6 +144,7 @@ var payloadOf = map[Kind]string{
 	KindConfigChanged:     "config",
 	KindFlapGuardTripped:  "flap",
 	KindMemberReturned:    "returned",
+	KindHookDelivered:     "hook",
 }
 
 func (r Record) payloads() map[string]bool {
@@ -137,6 +155,7 @@ func (r Record) payloads() map[string]bool {
 		"config":   r.Config != nil,
 		"flap":     r.Flap != nil,
 		"returned": r.Returned != nil,
+		"hook":     r.Hook != nil,
 	}
 }
 

@@ -25,7 +25,9 @@ type ApplyReport struct {
 // values, and members the file lists under a set are added with their
 // declared role. The roles of members already in a set are left alone —
 // they are the result of failovers, which a restart must not undo.
-func (c *Config) apply(ctx context.Context, eng *engine.Engine, log *slog.Logger) (ApplyReport, error) {
+// Objects named in keep ("set ID", "member NAME") are not reported either:
+// the demo declares its own.
+func (c *Config) apply(ctx context.Context, eng *engine.Engine, log *slog.Logger, keep []string) (ApplyReport, error) {
 	var rep ApplyReport
 	declared := map[string]bool{}
 	for _, m := range c.Members {
@@ -41,7 +43,7 @@ func (c *Config) apply(ctx context.Context, eng *engine.Engine, log *slog.Logger
 		}
 		declared["set "+id] = true
 	}
-	rep.WouldDelete = undeclared(eng, declared)
+	rep.WouldDelete = undeclared(eng, declared, keep)
 	for _, name := range rep.WouldDelete {
 		log.Warn("stored but not in the configuration; delete it through the API if it should go", "object", name)
 	}
@@ -104,9 +106,12 @@ func addMissingMembers(ctx context.Context, eng *engine.Engine, view engine.SetV
 // undeclared lists stored sets and members the configuration does not name.
 // With no sets and members in the file at all, nothing is reported: the
 // store is then managed through the API alone.
-func undeclared(eng *engine.Engine, declared map[string]bool) []string {
+func undeclared(eng *engine.Engine, declared map[string]bool, keep []string) []string {
 	if len(declared) == 0 {
 		return nil
+	}
+	for _, k := range keep {
+		declared[k] = true
 	}
 	var out []string
 	sets, _ := eng.ListSets()
@@ -182,14 +187,28 @@ func engineMember(m Member, h HealthCfg) engine.Member {
 	if len(params) == 0 {
 		params = nil
 	}
+	interval, timeout := probeTiming(p, h)
 	return engine.Member{
 		Name: m.Name, DisplayName: m.DisplayName, Labels: m.Labels,
 		Probe: engine.Probe{
-			Kind: p.Type, Target: target, Params: params,
-			Interval: orDur(p.Interval, h.Interval).D(), Timeout: orDur(p.Timeout, h.Timeout).D(),
+			Kind: p.Type, Target: target, Params: params, Interval: interval.D(), Timeout: timeout.D(),
 			Rise: orInt(p.Rise, h.Rise), Fall: orInt(p.Fall, h.Fall), TTL: p.TTL.D(),
 		},
 	}
+}
+
+// probeTiming is a probe's interval and timeout with the configuration's
+// defaults; a default timeout never exceeds the probe's own interval.
+func probeTiming(p Probe, h HealthCfg) (interval, timeout Dur) {
+	interval = orDur(p.Interval, h.Interval)
+	timeout = p.Timeout
+	if timeout <= 0 {
+		timeout = h.Timeout
+		if interval > 0 && timeout > interval {
+			timeout = interval
+		}
+	}
+	return interval, timeout
 }
 
 func setParam(params map[string]string, k, v string) {
@@ -223,7 +242,7 @@ func engineRole(m SetMember) (engine.Role, error) {
 	case "drained":
 		r.Kind = engine.RoleDrained
 	default:
-		return r, fmt.Errorf("role %q is not inService, spare or drained", m.Role)
+		return r, &FieldError{Field: "role", Msg: fmt.Sprintf("%q is not inService, spare or drained", m.Role)}
 	}
 	var err error
 	if r.Spare.SpareStatus, err = lookup("spareStatus", m.SpareStatus, spareStatuses); err != nil {
@@ -233,7 +252,22 @@ func engineRole(m SetMember) (engine.Role, error) {
 		return r, err
 	}
 	r.Spare.Priority = m.Priority
-	return r, nil
+	return withSpareDefaults(r), nil
+}
+
+// withSpareDefaults fills the spare settings left out when any is given
+// (the engine remembers them for members that are not spares now).
+func withSpareDefaults(r engine.Role) engine.Role {
+	if r.Kind != engine.RoleSpare && r.Spare == (engine.SpareSettings{}) {
+		return r
+	}
+	if r.Spare.SpareStatus == 0 {
+		r.Spare.SpareStatus = engine.DefaultSpare.SpareStatus
+	}
+	if r.Spare.FailoverSupported == 0 {
+		r.Spare.FailoverSupported = engine.DefaultSpare.FailoverSupported
+	}
+	return r
 }
 
 var (
@@ -248,7 +282,7 @@ func lookup(field, v string, table map[string]uint16) (uint16, error) {
 	if n, ok := table[strings.ToLower(v)]; ok {
 		return n, nil
 	}
-	return 0, fmt.Errorf("%s %q is not one of %s", field, v, keys(table))
+	return 0, &FieldError{Field: field, Msg: fmt.Sprintf("%q is not one of %s", v, keys(table))}
 }
 
 func keys(table map[string]uint16) string {

@@ -2,7 +2,9 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -180,17 +182,15 @@ func LoadConfig(path string) (Config, error) {
 
 // ParseConfig parses configuration text; name is used in error messages.
 func ParseConfig(name string, data []byte) (Config, error) {
-	var cfg Config
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return Config{}, fmt.Errorf("%s: %v", name, err)
+		return Config{}, yamlError(name, nil, err)
 	}
+	cfg := Config{file: name, lines: indexLines(&root)}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && err.Error() != "EOF" {
-		return Config{}, fmt.Errorf("%s: %v", name, err)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, yamlError(name, cfg.lines, err)
 	}
-	cfg.file = name
-	cfg.lines = indexLines(&root)
 	return cfg, nil
 }

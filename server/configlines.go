@@ -1,7 +1,9 @@
 package server
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -55,6 +57,56 @@ func (idx lineIndex) line(path string) int {
 	}
 }
 
+// fieldAt names the most specific field written on a line ("" when none
+// is known), so that errors the YAML decoder reports by line name a field.
+func (idx lineIndex) fieldAt(line int) string {
+	best := ""
+	for p, l := range idx {
+		if l == line && (len(p) > len(best) || len(p) == len(best) && p < best) {
+			best = p
+		}
+	}
+	return best
+}
+
+// yamlError turns an error of the YAML decoder ("line N: message", one per
+// problem for type errors) into FieldErrors naming the file, line and field.
+func yamlError(file string, idx lineIndex, err error) error {
+	var te *yaml.TypeError
+	msgs := []string{err.Error()}
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	errs := make([]error, 0, len(msgs))
+	for _, m := range msgs {
+		line, msg := splitLine(strings.TrimPrefix(m, "yaml: "))
+		errs = append(errs, &FieldError{File: file, Line: line, Field: idx.fieldAt(line), Msg: friendlier(msg)})
+	}
+	return errors.Join(errs...)
+}
+
+// splitLine splits "line N: message"; without that prefix the line is 0.
+func splitLine(m string) (int, string) {
+	rest, ok := strings.CutPrefix(m, "line ")
+	num, msg, found := strings.Cut(rest, ": ")
+	n, err := strconv.Atoi(num)
+	if !ok || !found || err != nil {
+		return 0, m
+	}
+	return n, msg
+}
+
+// friendlier rewords the decoder's message about an unknown field, which
+// names Go types an operator never sees.
+func friendlier(msg string) string {
+	if name, ok := strings.CutPrefix(msg, "field "); ok {
+		if name, _, found := strings.Cut(name, " not found in type "); found {
+			return fmt.Sprintf("unknown field %q (misspelt, or not valid here)", name)
+		}
+	}
+	return msg
+}
+
 // FieldError is a configuration error at a field.
 type FieldError struct {
 	File  string
@@ -64,13 +116,21 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return e.place() + e.Msg
+	}
+	return e.place() + e.Field + ": " + e.Msg
+}
+
+// place is "file:line: ", "file: " or "config: ".
+func (e *FieldError) place() string {
 	switch {
 	case e.File != "" && e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Field, e.Msg)
+		return fmt.Sprintf("%s:%d: ", e.File, e.Line)
 	case e.File != "":
-		return fmt.Sprintf("%s: %s: %s", e.File, e.Field, e.Msg)
+		return e.File + ": "
 	}
-	return fmt.Sprintf("config: %s: %s", e.Field, e.Msg)
+	return "config: "
 }
 
 // fieldErr builds the error for field, placed at its line.

@@ -90,6 +90,18 @@ func demoMemberNames() []string {
 	return names
 }
 
+// declared names the demo's sets and members as ApplyReport does.
+func (d *demo) declared() []string {
+	var out []string
+	for _, s := range demoSets {
+		out = append(out, "set redset:"+s.id)
+	}
+	for _, name := range demoMemberNames() {
+		out = append(out, "member "+name)
+	}
+	return out
+}
+
 func demoKind(name string) string {
 	if name[:2] == "db" {
 		return "tcp"

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/redset/redset/engine"
@@ -16,6 +17,7 @@ type hooks struct {
 	runner *hook.Runner
 	sub    *event.Subscription
 	log    *slog.Logger
+	eng    atomic.Pointer[engine.Engine] // set once the engine exists; deliveries go to its history
 }
 
 func hookSpecs(cfg []Hook) []hook.Spec {
@@ -42,14 +44,20 @@ func (h *hooks) preFailover(ctx context.Context, req engine.FailoverRequest) err
 	return h.runner.PreFailover(ctx, req.SetID, req.From, req.To, req.Planned)
 }
 
-// start feeds post-event hooks from the bus.
-func (h *hooks) start(bus *event.Bus) error {
-	h.sub = bus.Subscribe(event.DefaultBuffer, h.runner.Wants)
+// start feeds post-event hooks from the engine's bus.
+func (h *hooks) start(eng *engine.Engine) error {
+	h.eng.Store(eng)
+	h.sub = eng.Bus().Subscribe(event.DefaultBuffer, h.runner.Wants)
 	return h.runner.Start(h.sub.C())
 }
 
-// record logs every delivery; failed and dropped ones as warnings.
+// record logs every delivery (failed and dropped ones as warnings) and
+// keeps it in the engine's history.
 func (h *hooks) record(d hook.Delivery) {
+	if eng := h.eng.Load(); eng != nil {
+		eng.RecordHookDelivery(d.SetID, event.HookDelivered{Hook: d.Hook, Event: d.Event, EventSeq: d.Seq,
+			Attempts: d.Attempts, Outcome: d.Outcome, Code: d.Code, DurationSeconds: d.Duration.Seconds(), Error: d.Error})
+	}
 	level := slog.LevelInfo
 	if d.Outcome != hook.OutcomeOK {
 		level = slog.LevelWarn

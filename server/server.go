@@ -54,6 +54,8 @@ type Server struct {
 	// start when none was given; empty otherwise. Print it once.
 	GeneratedPassword string
 
+	applied ApplyReport
+
 	mu        sync.Mutex
 	listeners []net.Listener
 	http      *http.Server
@@ -157,19 +159,25 @@ func (s *Server) loadUsers(ctx context.Context) error {
 }
 
 func (s *Server) applyConfig(ctx context.Context) error {
+	var keep []string
 	if s.cfg.Demo {
 		d, err := startDemo(ctx, s.eng, s.log.With("part", "demo"))
 		if err != nil {
 			return err
 		}
-		s.demo = d
+		s.demo, keep = d, d.declared()
 	}
-	rep, err := s.cfg.apply(ctx, s.eng, s.log)
-	if err == nil && len(rep.Created) > 0 {
+	rep, err := s.cfg.apply(ctx, s.eng, s.log, keep)
+	if err == nil && len(rep.Created)+len(rep.Updated) > 0 {
 		s.log.Info("configuration applied", "created", len(rep.Created), "updated", len(rep.Updated))
 	}
+	s.applied = rep
 	return err
 }
+
+// Applied reports what applying the configuration at start created,
+// updated and would delete.
+func (s *Server) Applied() ApplyReport { return s.applied }
 
 // buildHandlers compiles the schema, registers the providers and mounts
 // every protocol.
@@ -224,7 +232,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.subs = append(s.subs, s.eng.Bus().Subscribe(event.DefaultBuffer, nil))
 	go s.metrics.countFailovers(s.subs[0])
-	if err := s.hooks.start(s.eng.Bus()); err != nil {
+	if err := s.hooks.start(s.eng); err != nil {
 		return err
 	}
 	s.probes = newProbes(s.eng, s.cfg.Health.Workers, s.log.With("part", "health"), s.metrics.observeProbe)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redset/redset/auth"
 	"github.com/redset/redset/engine"
+	"github.com/redset/redset/health"
 	"github.com/redset/redset/hook"
 )
 
@@ -64,8 +65,9 @@ func (c *Config) Validate() error {
 	add(c.validateServer())
 	add(c.validateUsers())
 	members := c.validateMembers(add)
+	ids := map[string]bool{}
 	for i := range c.Sets {
-		add(c.validateSet(i, members))
+		add(c.validateSet(i, members, ids))
 	}
 	for i := range c.Hooks {
 		add(c.validateHook(i))
@@ -125,6 +127,9 @@ func (c *Config) validateMembers(add func(error)) map[string]bool {
 			add(c.fieldErr(f+".name", "a member needs a name"))
 		case names[m.Name]:
 			add(c.fieldErr(f+".name", "member %q is declared twice", m.Name))
+		default:
+			em := engineMember(m, c.Health)
+			add(c.engineErr(f, engine.ValidateMember(&em)))
 		}
 		names[m.Name] = true
 		add(c.validateProbe(f+".probe", m.Probe))
@@ -132,66 +137,107 @@ func (c *Config) validateMembers(add func(error)) map[string]bool {
 	return names
 }
 
+// validateProbe checks a probe as the health checker will run it, with the
+// configuration's defaults for interval and timeout.
 func (c *Config) validateProbe(f string, p Probe) error {
 	switch p.Type {
 	case "":
 		return nil
-	case "tcp":
-		if _, _, err := net.SplitHostPort(p.Address); err != nil {
-			return c.fieldErr(f+".address", "a tcp probe needs host:port, got %q", p.Address)
-		}
-	case "http":
-		if !strings.HasPrefix(p.URL, "http://") && !strings.HasPrefix(p.URL, "https://") {
-			return c.fieldErr(f+".url", "an http probe needs an http:// or https:// URL, got %q", p.URL)
-		}
-	case "exec":
-		if len(p.Command) == 0 {
-			return c.fieldErr(f+".command", "an exec probe needs a command")
-		}
 	case "heartbeat":
 		if p.TTL <= 0 {
 			return c.fieldErr(f+".ttl", "a heartbeat needs a ttl after which the member counts as failed")
 		}
+		return nil
+	case "tcp", "http", "exec":
 	default:
 		return c.fieldErr(f+".type", "%q is not tcp, http, exec or heartbeat", p.Type)
+	}
+	interval, timeout := probeTiming(p, c.Health)
+	spec := health.Spec{Type: p.Type, Address: p.Address, URL: p.URL, Command: p.Command,
+		Expect: p.Expect, BodyMatch: p.BodyMatch, Interval: interval.D(), Timeout: timeout.D()}
+	var fe *health.FieldError
+	if err := spec.Validate(); errors.As(err, &fe) {
+		return c.fieldErr(f+"."+fe.Field, "%s", fe.Reason)
 	}
 	return nil
 }
 
-func (c *Config) validateSet(i int, members map[string]bool) error {
+func (c *Config) validateSet(i int, members, ids map[string]bool) error {
 	f := fmt.Sprintf("sets[%d]", i)
 	s := c.Sets[i]
 	es, err := c.engineSet(s)
 	if err != nil {
-		return c.fieldErr(f+".instanceID", "%v", err)
+		return c.fieldErr(f+".id", "%v", err)
 	}
 	if err := engine.ValidateSet(&es); err != nil {
-		return c.fieldErr(f+"."+setField(err), "%v", err)
-	}
-	for j, m := range s.Members {
-		mf := fmt.Sprintf("%s.members[%d]", f, j)
-		if !members[m.Name] {
-			return c.fieldErr(mf+".name", "member %q is not declared under members", m.Name)
+		if s.InstanceID == "" && setField(err) == "instanceID" {
+			return c.fieldErr(f+".id", "%v", err)
 		}
-		if _, err := engineRole(m); err != nil {
-			return c.fieldErr(mf, "%v", err)
+		return c.engineErr(f, err)
+	}
+	if ids[es.InstanceID] {
+		return c.fieldErr(f+".id", "set %q is declared twice", es.InstanceID)
+	}
+	ids[es.InstanceID] = true
+	if n := len(s.Members); s.MaxNumberSupported > 0 && n > int(s.MaxNumberSupported) {
+		return c.fieldErr(f+".members", "%d members exceed maxNumberSupported (%d)", n, s.MaxNumberSupported)
+	}
+	return c.validateSetMembers(f, s.Members, members)
+}
+
+func (c *Config) validateSetMembers(f string, list []SetMember, declared map[string]bool) error {
+	seen := map[string]bool{}
+	for j, m := range list {
+		mf := fmt.Sprintf("%s.members[%d]", f, j)
+		switch {
+		case !declared[m.Name]:
+			return c.fieldErr(mf+".name", "member %q is not declared under members", m.Name)
+		case seen[m.Name]:
+			return c.fieldErr(mf+".name", "member %q is listed twice in this set", m.Name)
+		}
+		seen[m.Name] = true
+		var fe *FieldError
+		if _, err := engineRole(m); errors.As(err, &fe) {
+			return c.fieldErr(mf+"."+fe.Field, "%s", fe.Msg)
 		}
 	}
 	return nil
 }
 
-// setField names the YAML field an engine validation error is about.
+// engineErr places an engine validation error at the field of the object
+// at path f it is about.
+func (c *Config) engineErr(f string, err error) error {
+	var ve *engine.ValidationError
+	if err == nil || !errors.As(err, &ve) {
+		return err
+	}
+	msg := ve.Rule
+	if ve.Value != "" {
+		msg += " (got " + ve.Value + ")"
+	}
+	return c.fieldErr(f+"."+setField(err), "%s", msg)
+}
+
+// setField names the YAML field an engine validation error is about:
+// "Policy.MaxFailovers" is written policy.maxFailovers.
 func setField(err error) string {
 	var ve *engine.ValidationError
-	if errors.As(err, &ve) && ve.Field != "" {
-		return lowerFirst(ve.Field)
+	if !errors.As(err, &ve) || ve.Field == "" {
+		return "instanceID"
 	}
-	return "instanceID"
+	parts := strings.Split(ve.Field, ".")
+	for i, p := range parts {
+		parts[i] = lowerFirst(p)
+	}
+	return strings.Join(parts, ".")
 }
 
 func lowerFirst(s string) string {
-	if s == "" || s == "InstanceID" {
-		return "instanceID"
+	if rest, ok := strings.CutPrefix(s, "InstanceID"); ok {
+		return "instanceID" + rest
+	}
+	if s == "" {
+		return s
 	}
 	return strings.ToLower(s[:1]) + s[1:]
 }

@@ -1,0 +1,485 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/redset/redset/engine"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// markedLine is the 1-based line of text that carries the marker comment
+// "#@", the line a test expects an error to name.
+func markedLine(t *testing.T, text string) int {
+	t.Helper()
+	for i, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, "#@") {
+			return i + 1
+		}
+	}
+	t.Fatalf("no #@ marker in\n%s", text)
+	return 0
+}
+
+// fieldErrors flattens the FieldErrors of a (joined) error; any other error
+// fails the test.
+func fieldErrors(t *testing.T, err error) []FieldError {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []FieldError
+		for _, e := range j.Unwrap() {
+			out = append(out, fieldErrors(t, e)...)
+		}
+		return out
+	}
+	var fe *FieldError
+	if !errors.As(err, &fe) {
+		t.Fatalf("error %q (%T) is not a *FieldError", err, err)
+	}
+	return []FieldError{*fe}
+}
+
+// validate parses, defaults and validates a configuration as server.New
+// does.
+func validate(t *testing.T, text string) error {
+	t.Helper()
+	cfg, err := ParseConfig("test.yaml", []byte(text))
+	if err != nil {
+		t.Fatalf("ParseConfig: %v", err)
+	}
+	cfg.Default()
+	return cfg.Validate()
+}
+
+func testHash(t testing.TB) string {
+	t.Helper()
+	h, err := bcrypt.GenerateFromPassword([]byte("reader-password"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(h)
+}
+
+// fullConfig uses every section of the configuration: listeners, TLS,
+// users, health defaults, members with each probe type, sets with roles and
+// policy, and hooks.
+func fullConfig(hash string) string {
+	return `# a complete configuration
+listen: ["127.0.0.1:0", "[::1]:0"]
+data: /tmp/redset-full
+orgID: acme
+tls:
+  cert: /etc/redset/cert.pem
+  key: /etc/redset/key.pem
+log: {format: json, level: debug}
+history: 500
+limits: {maxBodyBytes: 1048576, maxEnumerations: 10, enumerationExpiry: 1m}
+health: {interval: 2s, timeout: 1s, rise: 2, fall: 3, workers: 8}
+users:
+  - name: viewer
+    role: reader
+    passwordHash: "` + hash + `"
+  - name: oncall
+    role: operator
+    passwordHash: "` + hash + `"
+members:
+  - name: web-1
+    displayName: Web one
+    labels: {zone: a}
+    probe: {type: http, url: "http://127.0.0.1:8080/health", expect: "200-299", bodyMatch: ok, interval: 500ms, rise: 1, fall: 2}
+  - name: web-2
+    probe: {type: tcp, address: "127.0.0.1:8081"}
+  - name: web-3
+    probe: {type: exec, command: [/bin/true], timeout: 300ms}
+  - name: agent
+    probe: {type: heartbeat, ttl: 30s}
+  - name: manual
+sets:
+  - id: web
+    caption: Web front ends
+    description: Two web servers and a spare
+    elementName: web
+    typeOfSet: [4]
+    minNumberNeeded: 1
+    maxNumberSupported: 4
+    vendorIdentifyingInfo: acme web
+    policy: {autoFailover: true, maxFailovers: 2, period: 10m, failback: true}
+    members:
+      - {name: web-1, role: inService}
+      - {name: web-2, role: spare, spareStatus: hot, failoverSupported: both, priority: 10}
+      - {name: web-3, role: spare, spareStatus: cold, failoverSupported: manual}
+  - instanceID: "other:pool"
+    typeOfSet: [1, 3]
+    otherTypeOfSet: ["custom pool", ""]
+    minNumberNeeded: 1
+    loadBalanceAlgorithm: 1
+    otherLoadBalanceAlgorithm: weighted by CPU
+    policy: {autoFailover: false, autoReturn: true}
+    members:
+      - {name: agent}
+      - {name: manual, role: drained}
+hooks:
+  - name: page
+    on: [failover, status]
+    exec: [/usr/local/bin/page-oncall]
+    timeout: 5s
+    retries: 2
+  - name: chat
+    webhook: "https://chat.example/hook"
+  - name: veto
+    pre: true
+    exec: [/usr/local/bin/may-fail-over]
+`
+}
+
+func TestValidFullConfig(t *testing.T) {
+	cfg, err := ParseConfig("full.yaml", []byte(fullConfig(testHash(t))))
+	if err != nil {
+		t.Fatalf("ParseConfig: %v", err)
+	}
+	cfg.Default()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	t.Run("sets", func(t *testing.T) {
+		var got []engine.Set
+		for _, s := range cfg.Sets {
+			es, err := cfg.engineSet(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, es)
+		}
+		want := []engine.Set{{
+			InstanceID: "acme:web", Caption: "Web front ends", Description: "Two web servers and a spare",
+			ElementName: "web", TypeOfSet: []uint16{4}, OtherTypeOfSet: []string{""}, MinNumberNeeded: 1,
+			MaxNumberSupported: 4, VendorIdentifyingInfo: "acme web", LoadBalanceAlgorithm: engine.LBNone,
+			Policy: engine.Policy{MaxFailovers: 2, Period: 10 * time.Minute, Failback: true},
+		}, {
+			InstanceID: "other:pool", TypeOfSet: []uint16{1, 3}, OtherTypeOfSet: []string{"custom pool", ""},
+			MinNumberNeeded: 1, LoadBalanceAlgorithm: engine.LBOther, OtherLoadBalanceAlgorithm: "weighted by CPU",
+			Policy: engine.Policy{DisableAutoFailover: true, AutoReturn: true},
+		}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("engine sets (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("members", func(t *testing.T) {
+		var got []engine.Probe
+		for _, m := range cfg.Members {
+			got = append(got, engineMember(m, cfg.Health).Probe)
+		}
+		want := []engine.Probe{
+			{Kind: "http", Target: "http://127.0.0.1:8080/health", Params: map[string]string{"expect": "200-299", "bodyMatch": "ok"},
+				Interval: 500 * time.Millisecond, Timeout: 500 * time.Millisecond, Rise: 1, Fall: 2},
+			{Kind: "tcp", Target: "127.0.0.1:8081", Interval: 2 * time.Second, Timeout: time.Second, Rise: 2, Fall: 3},
+			{Kind: "exec", Target: "/bin/true", Params: map[string]string{"command": `["/bin/true"]`},
+				Interval: 2 * time.Second, Timeout: 300 * time.Millisecond, Rise: 2, Fall: 3},
+			{Kind: "heartbeat", Interval: 2 * time.Second, Timeout: time.Second, Rise: 2, Fall: 3, TTL: 30 * time.Second},
+			{Interval: 2 * time.Second, Timeout: time.Second, Rise: 2, Fall: 3},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("engine probes (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("roles", func(t *testing.T) {
+		var got []engine.Role
+		for _, m := range cfg.Sets[0].Members {
+			r, err := engineRole(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, r)
+		}
+		want := []engine.Role{
+			{Kind: engine.RoleInService},
+			{Kind: engine.RoleSpare, Spare: engine.SpareSettings{SpareStatus: engine.SpareHot, FailoverSupported: engine.FailoverBoth, Priority: 10}},
+			{Kind: engine.RoleSpare, Spare: engine.SpareSettings{SpareStatus: engine.SpareCold, FailoverSupported: engine.FailoverManual}},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("roles (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestDefault(t *testing.T) {
+	t.Run("zero", func(t *testing.T) {
+		var got Config
+		got.Default()
+		want := Config{
+			Listen: DefaultListen, Data: DefaultData, OrgID: DefaultOrgID, Log: LogConfig{Format: "text", Level: "info"},
+			History: DefaultHistory, Limits: Limits{MaxBodyBytes: DefaultMaxBodyBytes},
+			Health: HealthCfg{Interval: Dur(DefaultProbeInterval), Timeout: Dur(DefaultProbeTimeout)},
+		}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(Config{})); diff != "" {
+			t.Errorf("Default of the zero Config (-want +got):\n%s", diff)
+		}
+		if err := got.Validate(); err != nil {
+			t.Errorf("the defaults do not validate: %v", err)
+		}
+	})
+	t.Run("keeps what is set", func(t *testing.T) {
+		cfg := Config{Listen: []string{"127.0.0.1:1"}, Data: "d", OrgID: "o", Log: LogConfig{Format: "json", Level: "warn"},
+			History: 5, Limits: Limits{MaxBodyBytes: 9}, Health: HealthCfg{Interval: Dur(time.Minute), Timeout: Dur(time.Second)}}
+		want := cfg
+		cfg.Default()
+		if diff := cmp.Diff(want, cfg, cmp.AllowUnexported(Config{})); diff != "" {
+			t.Errorf("Default changed set fields (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("does not share DefaultListen", func(t *testing.T) {
+		var cfg Config
+		cfg.Default()
+		cfg.Listen[0] = "changed:1"
+		if DefaultListen[0] == "changed:1" {
+			t.Errorf("Default aliases DefaultListen")
+		}
+	})
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, text string
+		field      string // want exactly one FieldError at the marked line
+		msg        string // in its message
+	}{
+		{"unknown top-level field", "lisen: [\"127.0.0.1:0\"] #@\n", "lisen", `unknown field "lisen"`},
+		{"unknown field of a set", "sets:\n  - id: a\n    captoin: x #@\n", "sets[0].captoin", `unknown field "captoin"`},
+		{"unknown field of a probe", "members:\n  - name: a\n    probe:\n      type: tcp\n      adress: x #@\n",
+			"members[0].probe.adress", `unknown field "adress"`},
+		{"wrong type", "sets:\n  - id: a\n    minNumberNeeded: many #@\n", "sets[0].minNumberNeeded", "cannot unmarshal"},
+		{"bad duration", "health:\n  interval: 5 sec #@\n", "health.interval", `"5 sec" is not a duration`},
+		{"list for a map", "log: [text] #@\n", "log", "cannot unmarshal"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConfig("test.yaml", []byte(tc.text))
+			got := fieldErrors(t, err)
+			want := []FieldError{{File: "test.yaml", Line: markedLine(t, tc.text), Field: tc.field}}
+			if diff := cmp.Diff(want, got, cmp.Comparer(sameField)); diff != "" {
+				t.Fatalf("ParseConfig errors (-want +got):\n%s\nerror: %v", diff, err)
+			}
+			if !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("error %q does not say %q", err, tc.msg)
+			}
+			prefix := fmt.Sprintf("test.yaml:%d: %s: ", want[0].Line, tc.field)
+			if !strings.HasPrefix(err.Error(), prefix) {
+				t.Errorf("error %q does not start with %q", err, prefix)
+			}
+		})
+	}
+	t.Run("every type error is reported", func(t *testing.T) {
+		text := "history: lots\nsets:\n  - id: a\n    minNumberNeeded: many\n"
+		_, err := ParseConfig("test.yaml", []byte(text))
+		var got []string
+		for _, fe := range fieldErrors(t, err) {
+			got = append(got, fmt.Sprintf("%d %s", fe.Line, fe.Field))
+		}
+		if diff := cmp.Diff([]string{"1 history", "4 sets[0].minNumberNeeded"}, got); diff != "" {
+			t.Errorf("errors (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("syntax error names the file and a line", func(t *testing.T) {
+		_, err := ParseConfig("test.yaml", []byte("sets:\n  - id: a\n   bad: [\n"))
+		fes := fieldErrors(t, err)
+		if len(fes) != 1 || fes[0].File != "test.yaml" || fes[0].Line == 0 {
+			t.Errorf("got %+v (%v), want one error in test.yaml with a line", fes, err)
+		}
+	})
+	t.Run("empty file", func(t *testing.T) {
+		cfg, err := ParseConfig("empty.yaml", nil)
+		if err != nil {
+			t.Fatalf("ParseConfig of an empty file: %v", err)
+		}
+		cfg.Default()
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("the empty configuration does not validate: %v", err)
+		}
+	})
+}
+
+// sameField compares where an error is, not its wording.
+func sameField(a, b FieldError) bool {
+	return a.File == b.File && a.Line == b.Line && a.Field == b.Field
+}
+
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("names the path", func(t *testing.T) {
+		path := filepath.Join(dir, "bad.yaml")
+		if err := os.WriteFile(path, []byte("orgID: a\nlistn: []\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadConfig(path)
+		if want := path + ":2: listn: "; err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("LoadConfig error = %v, want it to start with %q", err, want)
+		}
+	})
+	t.Run("missing file", func(t *testing.T) {
+		_, err := LoadConfig(filepath.Join(dir, "absent.yaml"))
+		if !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("LoadConfig of a missing file = %v, want os.ErrNotExist", err)
+		}
+	})
+	t.Run("reads the file", func(t *testing.T) {
+		path := filepath.Join(dir, "ok.yaml")
+		if err := os.WriteFile(path, []byte("orgID: acme\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := LoadConfig(path)
+		if err != nil || cfg.OrgID != "acme" {
+			t.Errorf("LoadConfig = %q, %v; want orgID acme", cfg.OrgID, err)
+		}
+	})
+}
+
+// Pieces of configurations for the validation table.
+const (
+	twoMembers = "members:\n  - name: a\n  - name: b\n"
+	setHead    = twoMembers + "sets:\n"
+)
+
+func TestValidateRules(t *testing.T) {
+	hash := testHash(t)
+	tests := []struct {
+		name, text string
+		field      string // the one error, at the line marked #@
+		msg        string
+	}{
+		// server
+		{"listen not host:port", "listen: [\"localhost\"] #@\n", "listen[0]", "not host:port"},
+		{"tls cert without key", "tls: #@\n  cert: c.pem\n", "tls", "cert and key go together"},
+		{"tls key without cert", "tls: #@\n  key: k.pem\n", "tls", "cert and key go together"},
+		{"log format", "log:\n  format: xml #@\n", "log.format", "neither text nor json"},
+		{"log level", "log:\n  level: loud #@\n", "log.level", "not debug, info"},
+		{"orgID with colon", "orgID: a:b #@\n", "orgID", "colon"},
+		// users
+		{"user without name", "users:\n  - role: reader #@\n    passwordHash: \"" + hash + "\"\n", "users[0].name", "needs a name"},
+		{"user named admin", "users:\n  - name: admin #@\n    role: reader\n    passwordHash: \"" + hash + "\"\n", "users[0].name", "declared twice"},
+		{"user role", "users:\n  - name: u\n    role: boss #@\n    passwordHash: \"" + hash + "\"\n", "users[0].role", "not reader, operator or admin"},
+		{"user plain password", "users:\n  - name: u\n    role: reader\n    passwordHash: secret #@\n", "users[0].passwordHash", "bcrypt"},
+		// members and probes
+		{"member without name", "members:\n  - displayName: x #@\n", "members[0].name", "needs a name"},
+		{"member twice", "members:\n  - name: a\n  - name: a #@\n", "members[1].name", "declared twice"},
+		{"member name spaces", "members:\n  - name: \" a\" #@\n", "members[0].name", "spaces"},
+		{"probe type", "members:\n  - name: a\n    probe:\n      type: icmp #@\n", "members[0].probe.type", "not tcp, http, exec or heartbeat"},
+		{"tcp without address", "members:\n  - name: a\n    probe: #@\n      type: tcp\n", "members[0].probe.address", "host:port"},
+		{"tcp bad port", "members:\n  - name: a\n    probe:\n      type: tcp\n      address: h:99999 #@\n", "members[0].probe.address", "port"},
+		{"http not a URL", "members:\n  - name: a\n    probe:\n      type: http\n      url: ftp://x/ #@\n", "members[0].probe.url", "http"},
+		{"http expect", "members:\n  - name: a\n    probe:\n      type: http\n      url: http://x/\n      expect: nonsense #@\n", "members[0].probe.expect", ""},
+		{"tcp with url", "members:\n  - name: a\n    probe:\n      type: tcp\n      address: h:1\n      url: http://x/ #@\n", "members[0].probe.url", "not used by tcp"},
+		{"exec without command", "members:\n  - name: a\n    probe: #@\n      type: exec\n", "members[0].probe.command", "missing"},
+		{"heartbeat without ttl", "members:\n  - name: a\n    probe: #@\n      type: heartbeat\n", "members[0].probe.ttl", "ttl"},
+		{"interval too short", "members:\n  - name: a\n    probe:\n      type: tcp\n      address: h:1\n      interval: 1ms #@\n", "members[0].probe.interval", "minimum"},
+		{"timeout over interval", "members:\n  - name: a\n    probe:\n      type: tcp\n      address: h:1\n      interval: 1s\n      timeout: 2s #@\n", "members[0].probe.timeout", "exceeds"},
+		{"fall too large", "members:\n  - name: a\n    probe:\n      fall: 5000 #@\n", "members[0].probe.fall", "between 0"},
+		// sets: the engine's rules
+		{"set without id", setHead + "  - caption: x #@\n", "sets[0].id", "needs an id"},
+		{"instanceID form", setHead + "  - instanceID: nocolon #@\n", "sets[0].instanceID", "OrgID:LocalID"},
+		{"caption over 64", setHead + "  - id: s\n    caption: " + strings.Repeat("c", 65) + " #@\n", "sets[0].caption", "at most 64"},
+		{"caption of 64 runes with accents is fine but 65 is not", setHead + "  - id: s\n    caption: " + strings.Repeat("é", 65) + " #@\n", "sets[0].caption", "at most 64"},
+		{"lb other without description", setHead + "  - id: s #@\n    loadBalanceAlgorithm: 1\n", "sets[0].otherLoadBalanceAlgorithm", "required when LoadBalanceAlgorithm is 1"},
+		{"lb description without other", setHead + "  - id: s\n    otherLoadBalanceAlgorithm: x #@\n", "sets[0].otherLoadBalanceAlgorithm", "must be empty"},
+		{"lb out of range", setHead + "  - id: s\n    loadBalanceAlgorithm: 8 #@\n", "sets[0].loadBalanceAlgorithm", "0..7"},
+		{"type other without description", setHead + "  - id: s #@\n    typeOfSet: [1]\n", "sets[0].otherTypeOfSet[0]", "must describe"},
+		{"type description without other", setHead + "  - id: s\n    typeOfSet: [2]\n    otherTypeOfSet:\n      - spare pool #@\n", "sets[0].otherTypeOfSet[0]", "must be empty"},
+		{"type arrays unpaired", setHead + "  - id: s\n    typeOfSet: [4]\n    otherTypeOfSet: [\"\", \"\"] #@\n", "sets[0].otherTypeOfSet", "as many entries"},
+		{"type reserved", setHead + "  - id: s\n    typeOfSet:\n      - 4\n      - 7 #@\n", "sets[0].typeOfSet[1]", "DMTF Reserved"},
+		{"limited sparing min", setHead + "  - id: s\n    typeOfSet: [5]\n    minNumberNeeded: 1 #@\n", "sets[0].minNumberNeeded", "Limited Sparing"},
+		{"min over max", setHead + "  - id: s\n    minNumberNeeded: 3 #@\n    maxNumberSupported: 2\n", "sets[0].minNumberNeeded", "MaxNumberSupported"},
+		{"policy maxFailovers", setHead + "  - id: s\n    policy:\n      maxFailovers: -1 #@\n", "sets[0].policy.maxFailovers", "between 0"},
+		{"policy period", setHead + "  - id: s\n    policy:\n      period: -1m #@\n", "sets[0].policy.period", "negative"},
+		{"set twice", setHead + "  - id: s\n  - instanceID: \"redset:s\" #@\n", "sets[1].id", "declared twice"},
+		{"more members than supported", setHead + "  - id: s\n    maxNumberSupported: 1\n    members: #@\n      - {name: a}\n      - {name: b}\n", "sets[0].members", "maxNumberSupported"},
+		// sets: members and roles
+		{"undeclared member", setHead + "  - id: s\n    members:\n      - name: c #@\n", "sets[0].members[0].name", "not declared"},
+		{"member twice in a set", setHead + "  - id: s\n    members:\n      - name: a\n      - name: a #@\n", "sets[0].members[1].name", "twice"},
+		{"role", setHead + "  - id: s\n    members:\n      - name: a\n        role: active #@\n", "sets[0].members[0].role", "not inService, spare or drained"},
+		{"spare status", setHead + "  - id: s\n    members:\n      - name: a\n        role: spare\n        spareStatus: warm #@\n", "sets[0].members[0].spareStatus", "cold, hot"},
+		{"failover kind", setHead + "  - id: s\n    members:\n      - name: a\n        role: spare\n        failoverSupported: never #@\n", "sets[0].members[0].failoverSupported", "automatic, both, manual"},
+		// hooks
+		{"hook without action", "hooks:\n  - name: h #@\n", "hooks[0].exec", "needs exec or webhook"},
+		{"hook event", "hooks:\n  - name: h\n    exec: [x]\n    on:\n      - failover\n      - reboot #@\n", "hooks[0].on[1]", "not failover, refused or status"},
+		{"pre webhook", "hooks:\n  - name: h\n    pre: true #@\n    webhook: http://x/\n", "hooks[0].pre", "only exec hooks"},
+		{"hook retries", "hooks:\n  - name: h\n    exec: [x]\n    retries: 11 #@\n", "hooks[0].retries", "between 0 and 10"},
+		{"hook webhook URL", "hooks:\n  - name: h\n    webhook: /relative #@\n", "hooks[0].webhook", "absolute"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := validate(t, tc.text)
+			got := fieldErrors(t, err)
+			want := []FieldError{{File: "test.yaml", Line: markedLine(t, tc.text), Field: tc.field}}
+			if diff := cmp.Diff(want, got, cmp.Comparer(sameField)); diff != "" {
+				t.Fatalf("Validate errors (-want +got):\n%s\nerror: %v", diff, err)
+			}
+			prefix := fmt.Sprintf("test.yaml:%d: %s: ", want[0].Line, tc.field)
+			if !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("error %q: want it to start with %q and say %q", err, prefix, tc.msg)
+			}
+		})
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	text := "log:\n  format: xml\norgID: a:b\nmembers:\n  - name: a\n    probe: {type: icmp}\nsets:\n  - id: s\n    caption: " +
+		strings.Repeat("x", 70) + "\n"
+	var got []string
+	for _, fe := range fieldErrors(t, validate(t, text)) {
+		got = append(got, fmt.Sprintf("%d %s", fe.Line, fe.Field))
+	}
+	want := []string{"2 log.format", "3 orgID", "6 members[0].probe.type", "9 sets[0].caption"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+func TestFieldErrorText(t *testing.T) {
+	tests := []struct {
+		name string
+		err  FieldError
+		want string
+	}{
+		{"file and line", FieldError{File: "a.yaml", Line: 3, Field: "orgID", Msg: "bad"}, "a.yaml:3: orgID: bad"},
+		{"file only", FieldError{File: "a.yaml", Field: "orgID", Msg: "bad"}, "a.yaml: orgID: bad"},
+		{"no file", FieldError{Field: "orgID", Msg: "bad"}, "config: orgID: bad"},
+		{"no field", FieldError{File: "a.yaml", Line: 1, Msg: "bad"}, "a.yaml:1: bad"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.err.Error(); got != tc.want {
+				t.Errorf("Error() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(fullConfig("$2a$04$abcdefghijklmnopqrstuu")))
+	f.Add([]byte("lisen: [a]\n"))
+	f.Add([]byte("sets:\n  - id: a\n    typeOfSet: [1]\n    members: [{name: x, role: spare}]\n"))
+	f.Add([]byte("health:\n  interval: 5 sec\n"))
+	f.Add([]byte("a: &x [*x]\n"))
+	f.Add([]byte("members:\n  - name: a\n    probe: {type: http, url: 'http://x/', expect: 'x'}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := ParseConfig("fuzz.yaml", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+				t.Fatalf("parse error %q does not name the file", err)
+			}
+			return
+		}
+		cfg.Default()
+		if err := cfg.Validate(); err != nil && !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+			t.Fatalf("validation error %q does not name the file", err)
+		}
+	})
+}
