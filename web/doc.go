@@ -1,0 +1,38 @@
+// Package web is redset's dashboard: one server-rendered page at / that
+// shows every redundancy set with its RedundancyStatus (as colour and as
+// words), the members with their roles and health, a failover action with
+// a confirmation step, and the recent history as a timeline.
+//
+// # Shape
+//
+// NewHandler serves three things: GET / (the page, rendered with
+// html/template from a Source), GET /static/... (the stylesheet, script and
+// icon, embedded in the binary), and a small 404 page for every other path,
+// because the server mounts the dashboard at / and so receives every path
+// no other handler claims.
+//
+// After the first render the page is a client of the JSON API like any
+// other: its script (plain JavaScript, no framework, no build step) reads
+// /api/v1/sets, posts /api/v1/sets/{id}/failover and follows
+// /api/v1/events (Server-Sent Events) to redraw the sets and extend the
+// timeline as events arrive. The package imports nothing of redset but the
+// API's wire types, so the first render and the script read the same
+// shapes.
+//
+// # Authentication
+//
+// The page needs the same HTTP Basic credentials as the API: Options.Auth
+// decides, and a refusal is 401 with a WWW-Authenticate challenge for the
+// realm "redset", so the browser asks once and then sends the credentials
+// with the script's same-origin requests to /api/v1. Without Options.Auth
+// every page request is refused. The static assets and the not-found page
+// hold no data and need no credentials.
+//
+// # Assets and headers
+//
+// Asset URLs carry a hash of their content (?v=...); such requests are
+// cached for a year, others revalidate with an ETag. The page is never
+// cached and is sent with a Content-Security-Policy that allows nothing
+// but the page's own origin: no inline script, no external fonts, styles
+// or connections.
+package web

@@ -1,0 +1,286 @@
+package web
+
+import (
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redset/redset/api"
+)
+
+// The view model: what the templates show, computed from the API's types.
+// static/app.js computes the same from the same JSON when it redraws; the
+// two must stay in step (the browser test sees both).
+
+// pageData is the page template's input.
+type pageData struct {
+	Title    string
+	User     string
+	API      string // the API's path prefix
+	Problems []string
+	Sets     []setView
+	Summary  []statusCount
+	Events   []eventView // newest first
+	LastSeq  uint64      // the newest event shown; the stream resumes after it
+}
+
+// setView is one set's card.
+type setView struct {
+	ID          string
+	Key         string // the card's element id, derived from ID
+	Name        string
+	Caption     string
+	Description string
+	Status      uint16
+	StatusText  string
+	TypeText    string
+	Needed      uint32
+	Operational int // operational members in service
+	LBText      string
+	FlapGuard   bool
+	Members     []memberView
+	From, To    []memberView // failover candidates
+	DefaultTo   string       // the To the form starts with
+}
+
+// memberView is one member's row in a card.
+type memberView struct {
+	Name     string
+	Role     string
+	RoleText string
+	Spare    string // spare settings, for spares
+	Health   string
+	Detail   string
+	Since    time.Time
+}
+
+// statusCount is one entry of the summary line.
+type statusCount struct {
+	Status uint16
+	Text   string
+	Count  int
+}
+
+// eventView is one entry of the timeline.
+type eventView struct {
+	Seq   uint64
+	Time  time.Time
+	Kind  string
+	Label string
+	SetID string
+	Text  string
+	Tone  string // ok, warn, bad or info
+}
+
+func (d *pageData) fill(sets []api.Set, events []api.Event) {
+	for _, s := range sets {
+		d.Sets = append(d.Sets, setViewOf(s))
+	}
+	d.Summary = summarize(d.Sets)
+	for i := len(events) - 1; i >= 0; i-- {
+		d.Events = append(d.Events, eventViewOf(events[i]))
+		d.LastSeq = max(d.LastSeq, events[i].Seq)
+	}
+}
+
+func setViewOf(s api.Set) setView {
+	v := setView{
+		ID: s.InstanceID, Key: elementKey(s.InstanceID), Name: setName(s), Caption: s.Caption,
+		Description: s.Description, Status: s.RedundancyStatus, StatusText: statusText(s),
+		TypeText: typeText(s.TypeOfSet, s.OtherTypeOfSet), Needed: s.MinNumberNeeded,
+		LBText: lbText(s.LoadBalanceAlgorithm, s.OtherLoadBalanceAlgorithm), FlapGuard: s.FlapGuardTripped,
+	}
+	for _, m := range s.Members {
+		v.Members = append(v.Members, memberViewOf(m))
+		if m.Role == api.RoleInService && operational(m.Health.State) {
+			v.Operational++
+		}
+	}
+	v.From, v.To = candidates(s, v.Members)
+	v.DefaultTo = defaultTarget(v.From, v.To)
+	return v
+}
+
+// defaultTarget is the To a form starts with: the first spare or drained
+// member, else the first member that is not the first From.
+func defaultTarget(from, to []memberView) string {
+	first := ""
+	for _, m := range to {
+		if len(from) > 0 && m.Name == from[0].Name {
+			continue
+		}
+		if m.Role != api.RoleInService {
+			return m.Name
+		}
+		if first == "" {
+			first = m.Name
+		}
+	}
+	return first
+}
+
+// elementKey turns a set's InstanceID, which may hold any character, into
+// an element id: "s-" and the hex of its bytes.
+func elementKey(id string) string { return "s-" + hex.EncodeToString([]byte(id)) }
+
+// setName is the card's heading: the ElementName, else the InstanceID.
+func setName(s api.Set) string {
+	if s.ElementName != "" {
+		return s.ElementName
+	}
+	return s.InstanceID
+}
+
+var statusWords = map[uint16]string{
+	0: "Unknown", 2: "Fully Redundant", 3: "Degraded Redundancy", 4: "Redundancy Lost", 5: "Overall Failure",
+}
+
+func statusText(s api.Set) string {
+	if s.RedundancyStatusText != "" {
+		return s.RedundancyStatusText
+	}
+	if w, ok := statusWords[s.RedundancyStatus]; ok {
+		return w
+	}
+	return "Status " + strconv.Itoa(int(s.RedundancyStatus))
+}
+
+// statusClass names the colour of a status; values the rule never
+// produces are grey like Unknown.
+func statusClass(status uint16) string {
+	if status >= 2 && status <= 5 {
+		return "st-" + strconv.Itoa(int(status))
+	}
+	return "st-0"
+}
+
+var typeWords = map[uint16]string{
+	0: "Unknown", 2: "N+1", 3: "Load Balanced", 4: "Sparing", 5: "Limited Sparing",
+}
+
+// typeText names the TypeOfSet entries; Other shows its description.
+func typeText(types []uint16, other []string) string {
+	var parts []string
+	for i, t := range types {
+		switch w, ok := typeWords[t]; {
+		case ok:
+			parts = append(parts, w)
+		case t == 1 && i < len(other) && other[i] != "":
+			parts = append(parts, "Other ("+other[i]+")")
+		case t == 1:
+			parts = append(parts, "Other")
+		default:
+			parts = append(parts, "Type "+strconv.Itoa(int(t)))
+		}
+	}
+	if len(parts) == 0 {
+		return "Unknown"
+	}
+	return strings.Join(parts, ", ")
+}
+
+var lbWords = map[uint16]string{
+	0: "Unknown", 3: "Round Robin", 4: "Least Blocks", 5: "Least IO", 6: "Address Region", 7: "Product Specific",
+}
+
+// lbText names the load-balancing algorithm; empty for No Load Balancing.
+func lbText(alg uint16, other string) string {
+	switch w, ok := lbWords[alg]; {
+	case alg == 2:
+		return ""
+	case ok:
+		return w
+	case alg == 1 && other != "":
+		return "Other (" + other + ")"
+	case alg == 1:
+		return "Other"
+	}
+	return "Algorithm " + strconv.Itoa(int(alg))
+}
+
+func operational(state string) bool { return state == "OK" || state == "Degraded" }
+
+var roleWords = map[string]string{
+	api.RoleInService: "In service", api.RoleSpare: "Spare", api.RoleDrained: "Drained",
+}
+
+func memberViewOf(m api.SetMember) memberView {
+	v := memberView{Name: m.Name, Role: m.Role, RoleText: roleWords[m.Role], Health: m.Health.State,
+		Detail: m.Health.Detail, Since: m.Health.Since}
+	if v.RoleText == "" {
+		v.RoleText = m.Role
+	}
+	if v.Health == "" {
+		v.Health = "Unknown"
+	}
+	if m.Role == api.RoleSpare {
+		v.Spare = spareText(m.SpareStatus, m.FailoverSupported)
+	}
+	return v
+}
+
+// spareText describes a spare's settings: "hot, automatic or manual".
+func spareText(status, supported uint16) string {
+	standby := map[uint16]string{2: "hot", 3: "cold"}[status]
+	failover := map[uint16]string{2: "automatic only", 3: "manual only", 4: "automatic or manual"}[supported]
+	switch {
+	case standby != "" && failover != "":
+		return standby + ", " + failover
+	case standby != "":
+		return standby
+	}
+	return failover
+}
+
+// candidates are the members a failover may name: from an in-service
+// member to a spare or drained one, or, in N+1 and Load Balanced sets, to
+// another in-service member. The engine decides; the form only offers.
+func candidates(s api.Set, members []memberView) (from, to []memberView) {
+	shares := slices.Contains(s.TypeOfSet, 2) || slices.Contains(s.TypeOfSet, 3)
+	for _, m := range members {
+		if m.Role == api.RoleInService {
+			from = append(from, m)
+		}
+		if m.Role != api.RoleInService || shares {
+			to = append(to, m)
+		}
+	}
+	return from, to
+}
+
+// summarize counts the sets by status, worst first.
+func summarize(sets []setView) []statusCount {
+	var out []statusCount
+	for _, st := range []uint16{5, 4, 3, 0, 2} {
+		n := 0
+		for _, s := range sets {
+			if statusClass(s.Status) == statusClass(st) {
+				n++
+			}
+		}
+		if n > 0 {
+			out = append(out, statusCount{Status: st, Text: statusWords[st], Count: n})
+		}
+	}
+	return out
+}
+
+// viewFuncs are the templates' helpers.
+var viewFuncs = template.FuncMap{
+	"statusClass": statusClass,
+	"isoTime":     func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
+	"clock":       func(t time.Time) string { return t.UTC().Format("15:04:05 UTC") },
+	"shortClock":  func(t time.Time) string { return t.UTC().Format("15:04 UTC") },
+	"plural":      plural,
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
