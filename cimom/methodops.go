@@ -74,12 +74,23 @@ func inParams(class *cim.Class, m *cim.Method, given []Param) ([]Param, error) {
 			return nil, err
 		}
 		v, err := typedValue("parameter "+decl.Name+" of method "+m.Name, decl.Type, decl.IsArray, p.Value)
+		if err != nil && unparsedReference(decl, p.Value) {
+			v, err = p.Value, nil
+		}
 		if err != nil {
 			return nil, cim.Errorf(cim.StatusInvalidParameter, "%s", message(err))
 		}
 		out = append(out, Param{Name: decl.Name, Value: v})
 	}
 	return out, missingRequired(m, out)
+}
+
+// unparsedReference reports whether a scalar reference parameter arrived as
+// text that is not an object path. Such a value is passed to the method
+// provider unchanged: what a reference that names nothing means is the
+// method's to say (Msvm_RedundancySet.Failover answers 4, Parameter Error).
+func unparsedReference(decl *cim.Parameter, v cim.Value) bool {
+	return decl.Type == cim.Reference && !decl.IsArray && !v.IsArray() && v.Type() == cim.String
 }
 
 func inParam(class *cim.Class, m *cim.Method, name string, seen []Param) (*cim.Parameter, error) {

@@ -89,10 +89,19 @@ func typedInstance(class *cim.Class, inst cim.Instance) (cim.Instance, error) {
 }
 
 // typedValue converts v to type t (array or not), keeping the status of
-// the conversion error and naming what is converted.
+// the conversion error and naming what is converted. A single value given
+// for an array becomes a one-element array: WS-Management writes an array
+// as its element repeated, so a one-element array arrives as a scalar.
 func typedValue(what string, t cim.Type, isArray bool, v cim.Value) (cim.Value, error) {
 	if v.IsNull() {
 		return cim.Null(t, isArray), nil
+	}
+	if isArray && !v.IsArray() {
+		arr, err := cim.NewArray(v.Type(), []cim.Value{v})
+		if err != nil {
+			return cim.Value{}, cim.Errorf(cim.StatusTypeMismatch, "%s: %s", what, message(err))
+		}
+		v = arr
 	}
 	if v.IsArray() != isArray {
 		return cim.Value{}, cim.Errorf(cim.StatusTypeMismatch, "%s: %s where %s is declared", what, shape(v.IsArray()), shape(isArray))

@@ -21,6 +21,12 @@ func TestModifyInstance(t *testing.T) {
 	}{
 		{"writable change", web, modInst(pv("LoadBalanceAlgorithm", cim.MustUint16(3))), nil, cim.StatusOK, nil, 3, 1},
 		{"untyped value from the wire", web, modInst(pv("loadbalancealgorithm", cim.NewString("4"))), nil, cim.StatusOK, nil, 4, 1},
+		{"array given once, as WS-Management sends one element", web, modInst(
+			pv("TypeOfSet", cim.NewString("4")), pv("LoadBalanceAlgorithm", cim.NewString("5"))), nil, cim.StatusOK, nil, 5, 1},
+		{"array given once, changed", web, modInst(pv("TypeOfSet", cim.NewString("2"))),
+			nil, cim.StatusInvalidParameter, []string{"TypeOfSet", "read-only"}, 2, 0},
+		{"array given once, not a number", web, modInst(pv("TypeOfSet", cim.NewString("four"))),
+			nil, cim.StatusInvalidParameter, []string{"TypeOfSet"}, 2, 0},
 		{"unchanged read-only properties pass", web, modInst(
 			pv("ElementName", cim.NewString("web")), pv("InstanceID", cim.NewString("redset:web")), pv("LoadBalanceAlgorithm", cim.MustUint16(5))),
 			nil, cim.StatusOK, nil, 5, 1},
