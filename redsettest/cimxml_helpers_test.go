@@ -292,6 +292,16 @@ func (n *xnode) first(name string) *xnode {
 	return nil
 }
 
+// child returns the first child element of n called name, or nil.
+func (n *xnode) child(name string) *xnode {
+	for _, c := range n.Nodes {
+		if c.XMLName.Local == name {
+			return c
+		}
+	}
+	return nil
+}
+
 // cimError returns the CODE of the answer's ERROR, or 0 when it has none.
 func (n *xnode) cimError() (code int, desc string) {
 	e := n.first("ERROR")
@@ -362,9 +372,9 @@ func keysText(p *xnode) string {
 			continue
 		}
 		val := ""
-		if v := k.first("KEYVALUE"); v != nil {
+		if v := k.child("KEYVALUE"); v != nil {
 			val = v.Text
-		} else if r := k.first("VALUE.REFERENCE"); r != nil {
+		} else if r := k.child("VALUE.REFERENCE"); r != nil {
 			val = "(" + keysText(r) + ")"
 		}
 		kv = append(kv, k.attr("NAME")+"="+val)

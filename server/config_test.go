@@ -1,17 +1,21 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redset/redset/auth"
 	"github.com/redset/redset/engine"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // markedLine is the 1-based line of text that carries the marker comment
@@ -60,14 +64,15 @@ func validate(t *testing.T, text string) error {
 	return cfg.Validate()
 }
 
-func testHash(t testing.TB) string {
-	t.Helper()
-	h, err := bcrypt.GenerateFromPassword([]byte("reader-password"), bcrypt.MinCost)
+// testHash is the hash of "reader-password", made once: hashing is slow
+// on purpose.
+var testHash = sync.OnceValue(func() string {
+	h, err := auth.HashPassword("reader-password")
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
-	return string(h)
-}
+	return h
+})
 
 // fullConfig uses every section of the configuration: listeners, TLS,
 // users, health defaults, members with each probe type, sets with roles and
@@ -142,7 +147,7 @@ hooks:
 }
 
 func TestValidFullConfig(t *testing.T) {
-	cfg, err := ParseConfig("full.yaml", []byte(fullConfig(testHash(t))))
+	cfg, err := ParseConfig("full.yaml", []byte(fullConfig(testHash())))
 	if err != nil {
 		t.Fatalf("ParseConfig: %v", err)
 	}
@@ -349,7 +354,7 @@ const (
 )
 
 func TestValidateRules(t *testing.T) {
-	hash := testHash(t)
+	hash := testHash()
 	tests := []struct {
 		name, text string
 		field      string // the one error, at the line marked #@
@@ -482,4 +487,176 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("validation error %q does not name the file", err)
 		}
 	})
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// applyConfig is the file of the apply tests: heartbeat members (no
+// probes run) in two sets.
+func applyConfig(caption string, withGone bool) string {
+	text := `health: {rise: 1, fall: 1}
+members:
+  - {name: a, probe: {type: heartbeat, ttl: 1h}}
+  - {name: b, probe: {type: heartbeat, ttl: 1h}}
+  - {name: c, probe: {type: heartbeat, ttl: 1h}}
+sets:
+  - id: web
+    caption: ` + caption + `
+    typeOfSet: [4]
+    minNumberNeeded: 1
+    members:
+      - {name: a, role: inService}
+      - {name: b, role: spare, spareStatus: hot, failoverSupported: both}
+`
+	if withGone {
+		text += "  - id: gone\n    typeOfSet: [2]\n    members: [{name: c}]\n"
+	}
+	return text
+}
+
+// newApplied builds (without starting) a server on dir from text.
+func newApplied(t *testing.T, dir, text string, log *slog.Logger) *Server {
+	t.Helper()
+	cfg, err := ParseConfig("apply.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data, cfg.AdminPassword = dir, "pw"
+	s, err := New(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return s
+}
+
+func roles(t *testing.T, eng *engine.Engine, id string) map[string]engine.RoleKind {
+	t.Helper()
+	v, err := eng.GetSet(id)
+	if err != nil {
+		t.Fatalf("GetSet(%s): %v", id, err)
+	}
+	out := map[string]engine.RoleKind{}
+	for _, m := range v.Members {
+		out[m.Name] = m.Role.Kind
+	}
+	return out
+}
+
+func TestApplyIsDeclarative(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+
+	first := newApplied(t, dir, applyConfig("first", true), nil)
+	wantFirst := ApplyReport{Created: []string{"member a", "member b", "member c", "set redset:web", "set redset:gone"}}
+	if diff := cmp.Diff(wantFirst, first.Applied()); diff != "" {
+		t.Errorf("first start: ApplyReport (-want +got):\n%s", diff)
+	}
+	eng := first.Engine()
+	for _, m := range []string{"a", "b"} {
+		if err := eng.ReportHealth(m, engine.Report{State: engine.HealthOK, Source: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res := eng.Failover(ctx, "redset:web", "a", "b"); res.Code != engine.CodeCompleted {
+		t.Fatalf("Failover a -> b = %d %s", res.Code, res.Reason)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	logs := &syncBuffer{}
+	second := newApplied(t, dir, applyConfig("second", false), slog.New(slog.NewTextHandler(logs, nil)))
+	defer second.Close()
+	t.Run("report", func(t *testing.T) {
+		want := ApplyReport{Updated: []string{"member a", "member b", "member c", "set redset:web"},
+			WouldDelete: []string{"set redset:gone"}}
+		if diff := cmp.Diff(want, second.Applied()); diff != "" {
+			t.Errorf("second start: ApplyReport (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("logs what it would delete", func(t *testing.T) {
+		if got := logs.String(); !strings.Contains(got, "object=\"set redset:gone\"") || !strings.Contains(got, "level=WARN") {
+			t.Errorf("logs do not warn about set redset:gone:\n%s", got)
+		}
+	})
+	t.Run("properties updated", func(t *testing.T) {
+		v, err := second.Engine().GetSet("redset:web")
+		if err != nil || v.Caption != "second" {
+			t.Errorf("caption after the second start = %q (%v), want second", v.Caption, err)
+		}
+	})
+	t.Run("roles kept", func(t *testing.T) {
+		want := map[string]engine.RoleKind{"a": engine.RoleSpare, "b": engine.RoleInService}
+		if diff := cmp.Diff(want, roles(t, second.Engine(), "redset:web")); diff != "" {
+			t.Errorf("roles after the failover and a restart (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("nothing deleted", func(t *testing.T) {
+		if _, err := second.Engine().GetSet("redset:gone"); err != nil {
+			t.Errorf("the set left out of the file is gone: %v", err)
+		}
+	})
+}
+
+func TestApplyAddsNewMembersAndIgnoresTheDemo(t *testing.T) {
+	dir := t.TempDir()
+	first := newApplied(t, dir, applyConfig("x", false), nil)
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(applyConfig("x", false), "      - {name: b,", "      - {name: c, role: drained}\n      - {name: b,", 1)
+	second := newApplied(t, dir, text, nil)
+	defer second.Close()
+	want := map[string]engine.RoleKind{"a": engine.RoleInService, "b": engine.RoleSpare, "c": engine.RoleDrained}
+	if diff := cmp.Diff(want, roles(t, second.Engine(), "redset:web")); diff != "" {
+		t.Errorf("roles after adding c to the file (-want +got):\n%s", diff)
+	}
+
+	demoDir := t.TempDir()
+	cfg, err := ParseConfig("demo.yaml", []byte(applyConfig("x", false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data, cfg.AdminPassword, cfg.Demo = demoDir, "pw", true
+	demo, err := New(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatalf("New with the demo and a file: %v", err)
+	}
+	defer demo.Close()
+	if got := demo.Applied().WouldDelete; len(got) != 0 {
+		t.Errorf("with --demo and a file, WouldDelete = %v, want nothing (the demo declares its own)", got)
+	}
+}
+
+// The configuration example of the README is valid.
+func TestREADMEConfigExample(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Skipf("no README: %v", err)
+	}
+	_, rest, _ := strings.Cut(string(data), "## Configuration")
+	_, block, found := strings.Cut(rest, "```yaml\n")
+	block, _, closed := strings.Cut(block, "```")
+	if !found || !closed {
+		t.Fatalf("the README's Configuration section has no yaml block")
+	}
+	if err := validate(t, block); err != nil {
+		t.Errorf("the README's example configuration does not validate:\n%v", err)
+	}
 }

@@ -57,12 +57,19 @@ func (idx lineIndex) line(path string) int {
 	}
 }
 
-// fieldAt names the most specific field written on a line ("" when none
-// is known), so that errors the YAML decoder reports by line name a field.
-func (idx lineIndex) fieldAt(line int) string {
+// fieldAt names the field written on a line ("" when none is known), so
+// that errors the YAML decoder reports by line name a field: the key named
+// hint when there is one, else the outermost key that starts on the line.
+func (idx lineIndex) fieldAt(line int, hint string) string {
 	best := ""
 	for p, l := range idx {
-		if l == line && (len(p) > len(best) || len(p) == len(best) && p < best) {
+		if l != line || p == "" || strings.HasSuffix(p, "]") {
+			continue
+		}
+		if hint != "" && (p == hint || strings.HasSuffix(p, "."+hint)) {
+			return p
+		}
+		if best == "" || len(p) < len(best) || len(p) == len(best) && p < best {
 			best = p
 		}
 	}
@@ -80,7 +87,8 @@ func yamlError(file string, idx lineIndex, err error) error {
 	errs := make([]error, 0, len(msgs))
 	for _, m := range msgs {
 		line, msg := splitLine(strings.TrimPrefix(m, "yaml: "))
-		errs = append(errs, &FieldError{File: file, Line: line, Field: idx.fieldAt(line), Msg: friendlier(msg)})
+		name := unknownField(msg)
+		errs = append(errs, &FieldError{File: file, Line: line, Field: idx.fieldAt(line, name), Msg: friendlier(msg, name)})
 	}
 	return errors.Join(errs...)
 }
@@ -96,13 +104,22 @@ func splitLine(m string) (int, string) {
 	return n, msg
 }
 
+// unknownField is the field named by the decoder's message about a field
+// it does not know, or "".
+func unknownField(msg string) string {
+	rest, ok := strings.CutPrefix(msg, "field ")
+	name, _, found := strings.Cut(rest, " not found in type ")
+	if !ok || !found {
+		return ""
+	}
+	return name
+}
+
 // friendlier rewords the decoder's message about an unknown field, which
 // names Go types an operator never sees.
-func friendlier(msg string) string {
-	if name, ok := strings.CutPrefix(msg, "field "); ok {
-		if name, _, found := strings.Cut(name, " not found in type "); found {
-			return fmt.Sprintf("unknown field %q (misspelt, or not valid here)", name)
-		}
+func friendlier(msg, unknown string) string {
+	if unknown != "" {
+		return fmt.Sprintf("unknown field %q (misspelt, or not valid here)", unknown)
 	}
 	return msg
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redset/redset/cimom"
 	"github.com/redset/redset/engine"
@@ -43,7 +44,7 @@ func newMetrics(eng *engine.Engine) *metrics {
 		Buckets: prometheus.ExponentialBuckets(0.00005, 4, 9),
 	}, []string{"handler", "code"})
 	m.reg.MustRegister(m.failovers, m.probeLatency, m.cimOps, m.httpRequests, &engineCollector{eng: eng},
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

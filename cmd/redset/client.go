@@ -20,6 +20,9 @@ func (cf *clientFlags) client() (*api.Client, error) {
 	if cf.output != "table" && cf.output != "json" {
 		return nil, fmt.Errorf("--output %q: use table or json", cf.output)
 	}
+	if !strings.HasPrefix(cf.server, "http://") && !strings.HasPrefix(cf.server, "https://") {
+		return nil, fmt.Errorf("server %q: want a URL such as http://127.0.0.1:5988 (set REDSET_SERVER or --server)", cf.server)
+	}
 	return api.NewClient(cf.server, cf.user, cf.password, &http.Client{Timeout: 30 * time.Second})
 }
 
@@ -135,15 +138,38 @@ func printSet(tw *tabwriter.Writer, s api.Set) {
 		{"InstanceID", s.InstanceID}, {"ElementName", s.ElementName}, {"Caption", s.Caption},
 		{"RedundancyStatus", statusWords(s.RedundancyStatus)}, {"TypeOfSet", typeWords(s.TypeOfSet)},
 		{"MinNumberNeeded", fmt.Sprint(s.MinNumberNeeded)}, {"MaxNumberSupported", fmt.Sprint(s.MaxNumberSupported)},
-		{"LoadBalanceAlgorithm", fmt.Sprint(s.LoadBalanceAlgorithm)}, {"VendorIdentifyingInfo", s.VendorIdentifyingInfo},
+		{"LoadBalanceAlgorithm", codeWords(s.LoadBalanceAlgorithm, lbNames)}, {"VendorIdentifyingInfo", s.VendorIdentifyingInfo},
+	}
+	if s.OtherLoadBalanceAlgorithm != "" {
+		rows = append(rows, [2]string{"OtherLoadBalanceAlgorithm", s.OtherLoadBalanceAlgorithm})
 	}
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s:\t%s\n", r[0], r[1])
 	}
 	fmt.Fprintln(tw, "\nMEMBER\tROLE\tHEALTH\tSPARE STATUS\tFAILOVER\tPRIORITY")
 	for _, m := range s.Members {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\n", m.Name, m.Role, m.Health.State, m.SpareStatus, m.FailoverSupported, m.Priority)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", m.Name, m.Role, m.Health.State,
+			codeWords(m.SpareStatus, spareNames), codeWords(m.FailoverSupported, failoverNames), m.Priority)
 	}
+}
+
+var (
+	lbNames = map[uint16]string{0: "Unknown", 1: "Other", 2: "No Load Balancing", 3: "Round Robin",
+		4: "Least Blocks", 5: "Least IO", 6: "Address Region", 7: "Product Specific"}
+	spareNames    = map[uint16]string{2: "Hot Standby", 3: "Cold Standby"}
+	failoverNames = map[uint16]string{2: "Automatic", 3: "Manual", 4: "Both"}
+)
+
+// codeWords shows a CIM value with its meaning ("2 Hot Standby"); an
+// unset (zero) value without one is "-".
+func codeWords(v uint16, names map[uint16]string) string {
+	if n, ok := names[v]; ok {
+		return fmt.Sprintf("%d %s", v, n)
+	}
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprint(v)
 }
 
 func newMembersCmd(cf *clientFlags) *cobra.Command {

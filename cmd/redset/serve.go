@@ -83,9 +83,10 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	}
 	defer srv.Close()
 	if err := srv.Start(cmd.Context()); err != nil {
+		printGenerated(cmd.OutOrStdout(), srv.GeneratedPassword)
 		return err
 	}
-	printWelcome(cmd.OutOrStdout(), srv)
+	printWelcome(cmd.OutOrStdout(), srv, cfg.TLS.Cert != "")
 	<-cmd.Context().Done()
 	log.Info("shutting down")
 	return nil
@@ -102,21 +103,36 @@ func newLogger(w io.Writer, lc server.LogConfig) *slog.Logger {
 }
 
 // printWelcome tells a newcomer where everything is and how to log in.
-func printWelcome(w io.Writer, srv *server.Server) {
+func printWelcome(w io.Writer, srv *server.Server, tls bool) {
 	addrs := srv.Addrs()
 	base := "http://" + addrs[0]
+	if tls {
+		base = "https://" + addrs[0]
+	}
 	fmt.Fprintf(w, "redset %s is serving on %s\n\n", version, strings.Join(addrs, ", "))
 	fmt.Fprintf(w, "  dashboard   %s/\n", base)
 	fmt.Fprintf(w, "  JSON API    %s/api/v1/sets\n", base)
 	fmt.Fprintf(w, "  CIM-XML     %s/cimom    (namespace root/hypervcluster/v2)\n", base)
 	fmt.Fprintf(w, "  WS-Man      %s/wsman\n", base)
 	fmt.Fprintf(w, "  metrics     %s/metrics\n\n", base)
-	if srv.GeneratedPassword != "" {
-		fmt.Fprintf(w, "  user admin, password %s\n", srv.GeneratedPassword)
-		fmt.Fprintf(w, "  (generated on this first start and stored hashed; it is not shown again —\n")
-		fmt.Fprintf(w, "   set REDSET_ADMIN_PASSWORD to choose your own)\n\n")
+	password := "..."
+	if printGenerated(w, srv.GeneratedPassword) {
+		password = srv.GeneratedPassword
 	} else {
 		fmt.Fprintf(w, "  user admin, password from REDSET_ADMIN_PASSWORD (or the one printed on first start)\n\n")
 	}
-	fmt.Fprintf(w, "  try:  export REDSET_SERVER=%s REDSET_PASSWORD=...\n        redset sets\n", base)
+	fmt.Fprintf(w, "  try:  export REDSET_SERVER=%s REDSET_PASSWORD=%s\n        redset sets\n", base, password)
+}
+
+// printGenerated shows a password generated on this start. It is stored
+// hashed and never shown again, so it is printed even when serving then
+// fails (a port in use, say).
+func printGenerated(w io.Writer, password string) bool {
+	if password == "" {
+		return false
+	}
+	fmt.Fprintf(w, "  user admin, password %s\n", password)
+	fmt.Fprintf(w, "  (generated on this first start and stored hashed; it is not shown again —\n")
+	fmt.Fprintf(w, "   set REDSET_ADMIN_PASSWORD to choose your own)\n\n")
+	return true
 }
