@@ -319,7 +319,7 @@ func testWatch(t *testing.T, d *demoCLI) {
 	trigger := time.NewTicker(100 * time.Millisecond)
 	defer trigger.Stop()
 	deadline := time.After(15 * time.Second)
-	for !strings.Contains(out.String(), "FailoverRefused") {
+	for !strings.Contains(out.String(), "lb-1 -> nobody") {
 		select {
 		case <-trigger.C:
 			// Until watch is connected the events are missed; repeat.

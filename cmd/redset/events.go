@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -65,20 +66,35 @@ func eventWords(e api.Event) string {
 		return fmt.Sprintf("health %s -> %s %s", e.Health.From, e.Health.To, e.Health.Detail)
 	case e.Status != nil:
 		return fmt.Sprintf("status %s -> %s", e.Status.FromText, e.Status.ToText)
+	case e.Config != nil:
+		return strings.TrimSpace(e.Config.Action + " " + e.Config.Detail)
+	case e.Returned != nil:
+		return map[bool]string{true: "returned to service by an operator", false: "returned to service by the set's policy"}[e.Returned.Operator]
+	case e.Flap != nil:
+		return fmt.Sprintf("flap guard tripped: over %d automatic failovers in %gs; automatic failover stopped", e.Flap.MaxFailovers, e.Flap.PeriodSeconds)
+	case e.Hook != nil:
+		h := e.Hook
+		return fmt.Sprintf("hook %s on %s: %s after %d attempt(s) %s", h.Hook, h.Event, h.Outcome, h.Attempts, h.Error)
 	}
 	data, _ := json.Marshal(e)
 	return string(data)
 }
 
 func newWatchCmd(cf *clientFlags) *cobra.Command {
-	return clientCmd(cf, &cobra.Command{
-		Use:   "watch",
-		Short: "Follow live events until interrupted (reconnects if the stream falls behind)",
-		Args:  cobra.NoArgs,
+	var recent int
+	cmd := clientCmd(cf, &cobra.Command{
+		Use:     "watch",
+		Short:   "Follow live events until interrupted (shows the last few first; reconnects if it falls behind)",
+		Example: "  redset watch\n  redset watch --recent 0 -o json",
+		Args:    cobra.NoArgs,
 	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, _ []string) error {
-		var last uint64
+		w, asJSON := cmd.OutOrStdout(), cf.output == "json"
+		last, err := printRecent(ctx, c, w, asJSON, recent)
+		if err != nil {
+			return err
+		}
 		for {
-			err := watchOnce(ctx, c, cmd.OutOrStdout(), cf.output == "json", &last)
+			err := watchOnce(ctx, c, w, asJSON, &last)
 			if !errors.Is(err, api.ErrLagged) {
 				if ctx.Err() != nil {
 					return nil
@@ -87,6 +103,29 @@ func newWatchCmd(cf *clientFlags) *cobra.Command {
 			}
 		}
 	})
+	cmd.Flags().IntVar(&recent, "recent", 5, "how many past events to show before the live ones")
+	return cmd
+}
+
+// printRecent shows the newest n stored events and returns the last seq
+// shown, from which the live stream continues.
+func printRecent(ctx context.Context, c *api.Client, w io.Writer, asJSON bool, n int) (uint64, error) {
+	if !asJSON {
+		fmt.Fprintf(w, "%-8s  %-17s  %-16s  %-8s  %s\n", "TIME", "KIND", "SET", "MEMBER", "WHAT")
+	}
+	if n <= 0 {
+		return 0, nil
+	}
+	evs, err := c.History(ctx, api.HistoryQuery{Limit: n})
+	if err != nil {
+		return 0, err
+	}
+	var last uint64
+	for _, e := range evs {
+		writeEvent(w, e, asJSON)
+		last = e.Seq
+	}
+	return last, nil
 }
 
 // watchOnce prints events from one connection, remembering the last one
@@ -97,19 +136,22 @@ func watchOnce(ctx context.Context, c *api.Client, w io.Writer, asJSON bool, las
 		return err
 	}
 	defer stream.Close()
-	enc := json.NewEncoder(w)
 	for {
 		e, err := stream.Next()
 		if err != nil {
 			return err
 		}
 		*last = e.Seq
-		if asJSON {
-			_ = enc.Encode(e)
-			continue
-		}
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		printEvent(tw, e)
-		tw.Flush()
+		writeEvent(w, e, asJSON)
 	}
+}
+
+// writeEvent prints one event as a JSON line or an aligned text line.
+func writeEvent(w io.Writer, e api.Event, asJSON bool) {
+	if asJSON {
+		_ = json.NewEncoder(w).Encode(e)
+		return
+	}
+	fmt.Fprintf(w, "%-8s  %-17s  %-16s  %-8s  %s\n", e.Time.Local().Format(time.TimeOnly), e.Kind,
+		dash(e.SetID), dash(e.Member), eventWords(e))
 }
