@@ -228,13 +228,7 @@ func (e *Engine) ListSets() ([]SetView, error) {
 	if err := e.checkOpen(); err != nil {
 		return nil, err
 	}
-	e.mu.RLock()
-	all := make([]*setState, 0, len(e.sets))
-	for _, s := range e.sets {
-		all = append(all, s)
-	}
-	e.mu.RUnlock()
-	slices.SortFunc(all, func(a, b *setState) int { return strings.Compare(a.id, b.id) })
+	all := e.sortedSets()
 	out := make([]SetView, 0, len(all))
 	for _, s := range all {
 		s.mu.Lock()
@@ -298,4 +292,44 @@ func cloneSet(s Set) Set {
 		s.OtherTypeOfSet = nil
 	}
 	return s
+}
+
+// SetSummary is a set's stored properties with its RedundancyStatus, for
+// listings that need no members. The status is the one the engine keeps
+// current on every health and role change (the same value StatusChanged
+// events report), so no member is visited.
+type SetSummary struct {
+	Set
+	RedundancyStatus uint16
+	Revision         int64
+}
+
+// ListSetSummaries returns every set without its members, in InstanceID
+// order: much cheaper than ListSets for many sets.
+func (e *Engine) ListSetSummaries() ([]SetSummary, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	all := e.sortedSets()
+	out := make([]SetSummary, 0, len(all))
+	for _, s := range all {
+		s.mu.Lock()
+		if !s.pending && !s.gone {
+			out = append(out, SetSummary{Set: cloneSet(s.set), RedundancyStatus: s.status, Revision: s.rev})
+		}
+		s.mu.Unlock()
+	}
+	return out, nil
+}
+
+// sortedSets returns the sets in InstanceID order.
+func (e *Engine) sortedSets() []*setState {
+	e.mu.RLock()
+	all := make([]*setState, 0, len(e.sets))
+	for _, s := range e.sets {
+		all = append(all, s)
+	}
+	e.mu.RUnlock()
+	slices.SortFunc(all, func(a, b *setState) int { return strings.Compare(a.id, b.id) })
+	return all
 }

@@ -121,3 +121,31 @@ func TestStatusThroughEngine(t *testing.T) {
 		t.Errorf("after takeover: status %d, want 4", got)
 	}
 }
+
+func TestSetSummariesMatchViews(t *testing.T) {
+	h := newHarness(t)
+	h.member("a")
+	h.member("b")
+	h.set(typedSet("redset:s", TypeSparing, 1))
+	h.add("redset:s", "a", Role{Kind: RoleInService})
+	h.add("redset:s", "b", Role{Kind: RoleSpare})
+	h.report("a", HealthOK)
+	seen := map[uint16]bool{}
+	for _, state := range []Health{HealthOK, HealthFailed, HealthOK, HealthDegraded} {
+		h.report("b", state)
+		h.settle()
+		sums, err := h.e.ListSetSummaries()
+		if err != nil || len(sums) != 1 {
+			t.Fatalf("ListSetSummaries = %v, %v; want one set", sums, err)
+		}
+		view := h.view("redset:s")
+		if sums[0].RedundancyStatus != view.RedundancyStatus || sums[0].Revision != view.Revision {
+			t.Errorf("b %v: summary status %d rev %d, view status %d rev %d",
+				state, sums[0].RedundancyStatus, sums[0].Revision, view.RedundancyStatus, view.Revision)
+		}
+		seen[view.RedundancyStatus] = true
+	}
+	if len(seen) < 3 {
+		t.Errorf("statuses seen %v: the test should drive the set through several", seen)
+	}
+}

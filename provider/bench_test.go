@@ -107,7 +107,7 @@ func BenchmarkEnumerateSets1000(b *testing.B) {
 		for b.Loop() {
 			a := newAlloc(len(sets))
 			for i := range sets {
-				if o := p.object(a, testNS, &sets[i]); o.Instance == nil {
+				if o := p.object(a, testNS, &sets[i].Set, sets[i].RedundancyStatus); o.Instance == nil {
 					b.Fatal("no instance")
 				}
 			}

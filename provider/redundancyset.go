@@ -63,7 +63,7 @@ func (p *redundancySet) EnumerateInstances(ctx context.Context, ns string, class
 		if !p.dom.set.serves(class) {
 			return
 		}
-		sets, err := p.eng.ListSets()
+		sets, err := p.eng.ListSetSummaries()
 		if err != nil {
 			yield(cimom.Object{}, engineError(err))
 			return
@@ -74,7 +74,7 @@ func (p *redundancySet) EnumerateInstances(ctx context.Context, ns string, class
 				yield(cimom.Object{}, err)
 				return
 			}
-			if !yield(p.object(a, ns, &sets[i]), nil) {
+			if !yield(p.object(a, ns, &sets[i].Set, sets[i].RedundancyStatus), nil) {
 				return
 			}
 		}
@@ -87,7 +87,7 @@ func (p *redundancySet) GetInstance(ctx context.Context, ns string, class *cim.C
 	if err != nil {
 		return nil, err
 	}
-	return p.object(newAlloc(1), ns, &v).Instance, nil
+	return p.object(newAlloc(1), ns, &v.Set, v.RedundancyStatus).Instance, nil
 }
 
 // view finds the set an instance path of the served class names.
@@ -104,7 +104,7 @@ func (p *redundancySet) view(class *cim.Class, path cim.ObjectPath) (engine.SetV
 }
 
 // object builds the instance of a set with its path.
-func (p *redundancySet) object(a *alloc, ns string, v *engine.SetView) cimom.Object {
+func (p *redundancySet) object(a *alloc, ns string, v *engine.Set, status uint16) cimom.Object {
 	names := p.dom.set.names
 	in := a.instance(p.dom.set.class, setFieldCount)
 	vals := [setFieldCount]cim.Value{
@@ -112,7 +112,7 @@ func (p *redundancySet) object(a *alloc, ns string, v *engine.SetView) cimom.Obj
 		setCaption:                   optString(v.Caption),
 		setDescription:               optString(v.Description),
 		setElementName:               optString(v.ElementName),
-		setRedundancyStatus:          cim.MustUint16(v.RedundancyStatus),
+		setRedundancyStatus:          cim.MustUint16(status),
 		setTypeOfSet:                 uint16Array(v.TypeOfSet),
 		setOtherTypeOfSet:            indexedText(v.OtherTypeOfSet),
 		setMinNumberNeeded:           cim.MustUint32(v.MinNumberNeeded),
@@ -142,7 +142,7 @@ func (p *redundancySet) ModifyInstance(ctx context.Context, ns string, class *ci
 	if err != nil {
 		return err
 	}
-	cur := p.object(newAlloc(1), ns, &v).Instance
+	cur := p.object(newAlloc(1), ns, &v.Set, v.RedundancyStatus).Instance
 	alg, other, err := p.loadBalanceChange(*cur, inst)
 	if err != nil {
 		return err
