@@ -120,8 +120,9 @@ var allowedInternal = map[string][]string{
 	"wql":             {"cim"},
 	"cimom":           {"cim", "wql"},
 	"engine":          {"store", "event", "cim"},
-	"health":          {"event"},
-	"hook":            {"event"},
+	"health":          {"event", "internal/proc"},
+	"hook":            {"event", "internal/proc"},
+	"internal/proc":   {},
 	"provider":        {"cim", "cimom", "engine", "event"},
 	"protocol/":       {"cim", "cimom", "auth"},
 	"api":             {"engine", "event", "auth"},
@@ -133,7 +134,7 @@ var allowedInternal = map[string][]string{
 }
 
 // stdOnly packages may import nothing outside the standard library.
-var stdOnly = []string{"cim", "event", "store", "schema"}
+var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc"}
 
 // onlyImportedBy: an internal package (prefix when ending in "/") that only
 // the listed packages may import from non-test files.

@@ -3,10 +3,10 @@ package health
 import (
 	"context"
 	"fmt"
+	"github.com/redset/redset/internal/proc"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -47,11 +47,11 @@ func (p ExecProbe) Check(ctx context.Context) Outcome {
 		return Outcome{State: Failed, Detail: "no command"}
 	}
 	cmd := exec.CommandContext(ctx, p.Command[0], p.Command[1:]...)
-	out := &cappedBuffer{limit: OutputLimit}
+	out := &proc.CappedBuffer{Limit: OutputLimit}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = execWaitDelay
 	cmd.Env = p.environ()
-	killGroupOnCancel(cmd)
+	proc.KillGroupOnCancel(cmd)
 	err := cmd.Run()
 	return execOutcome(ctx, cmd, err, out.String())
 }
@@ -88,27 +88,4 @@ func execOutcome(ctx context.Context, cmd *exec.Cmd, err error, output string) O
 		return Outcome{State: Failed, Detail: joinDetail(state.String(), output)}
 	}
 	return Outcome{State: Failed, Detail: detail}
-}
-
-// cappedBuffer keeps the first limit bytes written to it and accepts (and
-// drops) the rest, so a chatty command never blocks on its pipe.
-type cappedBuffer struct {
-	mu    sync.Mutex
-	limit int
-	buf   []byte
-}
-
-func (b *cappedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if room := b.limit - len(b.buf); room > 0 {
-		b.buf = append(b.buf, p[:min(room, len(p))]...)
-	}
-	return len(p), nil
-}
-
-func (b *cappedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }

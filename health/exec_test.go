@@ -105,16 +105,3 @@ func eventually(t *testing.T, within time.Duration, cond func() bool, format str
 		<-tick.C
 	}
 }
-
-func TestCappedBuffer(t *testing.T) {
-	b := &cappedBuffer{limit: 5}
-	for _, chunk := range []string{"abc", "defg", "hij"} {
-		n, err := b.Write([]byte(chunk))
-		if n != len(chunk) || err != nil {
-			t.Errorf("Write(%q) = %d, %v; want %d, nil", chunk, n, err, len(chunk))
-		}
-	}
-	if got := b.String(); got != "abcde" {
-		t.Errorf("String() = %q, want %q", got, "abcde")
-	}
-}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/redset/redset/internal/proc"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -59,12 +59,12 @@ func runCommand(ctx context.Context, argv, env []string, timeout time.Duration) 
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(runCtx, argv[0], argv[1:]...)
-	out := &cappedBuffer{limit: OutputLimit}
+	out := &proc.CappedBuffer{Limit: OutputLimit}
 	cmd.Stdout, cmd.Stderr, cmd.Env = out, out, env
 	cmd.WaitDelay = execWaitDelay
-	killGroupOnCancel(cmd)
+	proc.KillGroupOnCancel(cmd)
 	err := cmd.Run()
-	res := commandResult{code: -1, output: out.String(), err: err, started: cmd.Process != nil}
+	res := commandResult{code: -1, output: cleanOutput(out.String()), err: err, started: cmd.Process != nil}
 	if cmd.ProcessState != nil {
 		res.code = cmd.ProcessState.ExitCode()
 	}
@@ -156,27 +156,8 @@ func (n notice) envValues(hookName string) []string {
 	return v
 }
 
-// cappedBuffer keeps the first limit bytes written to it and accepts (and
-// drops) the rest, so a chatty command never blocks on its pipe.
-type cappedBuffer struct {
-	mu    sync.Mutex
-	limit int
-	buf   []byte
-}
-
-func (b *cappedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if room := b.limit - len(b.buf); room > 0 {
-		b.buf = append(b.buf, p[:min(room, len(p))]...)
-	}
-	return len(p), nil
-}
-
-// String is the kept output, trimmed, with invalid UTF-8 (such as a rune
-// cut in half by the cap) replaced by U+FFFD.
-func (b *cappedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.TrimSpace(strings.ToValidUTF8(string(b.buf), "\uFFFD"))
+// cleanOutput trims a command's kept output and replaces invalid UTF-8
+// (such as a rune cut in half by the cap) with U+FFFD.
+func cleanOutput(s string) string {
+	return strings.TrimSpace(strings.ToValidUTF8(s, "\uFFFD"))
 }

@@ -3,6 +3,7 @@ package hook
 import (
 	"context"
 	"errors"
+	"github.com/redset/redset/internal/proc"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -258,13 +259,13 @@ func TestCappedBuffer(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b := &cappedBuffer{limit: tc.limit}
+			b := &proc.CappedBuffer{Limit: tc.limit}
 			for _, c := range tc.chunks {
 				if n, err := b.Write([]byte(c)); n != len(c) || err != nil {
 					t.Fatalf("Write(%q) = %d, %v, want %d, nil", c, n, err, len(c))
 				}
 			}
-			if got := b.String(); got != tc.want {
+			if got := cleanOutput(b.String()); got != tc.want {
 				t.Errorf("String() = %q, want %q", got, tc.want)
 			}
 		})

@@ -1,6 +1,6 @@
 //go:build unix
 
-package health
+package proc
 
 import (
 	"errors"
@@ -9,10 +9,10 @@ import (
 	"syscall"
 )
 
-// killGroupOnCancel starts the command in a process group of its own and
+// KillGroupOnCancel starts the command in a process group of its own and
 // makes cancellation kill the whole group, so that children of a shell
-// script do not outlive the check.
-func killGroupOnCancel(cmd *exec.Cmd) {
+// script do not outlive it.
+func KillGroupOnCancel(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
 		err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
