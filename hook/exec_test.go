@@ -18,6 +18,7 @@ import (
 )
 
 func TestExecHookEnvironment(t *testing.T) {
+	clearRedsetEnv(t)
 	t.Setenv("REDSET_FROM", "stale value from redset's own environment")
 	t.Setenv("REDSET_SERVER", "http://127.0.0.1:5985")
 	common := map[string]string{"REDSET_SERVER": "http://127.0.0.1:5985", "REDSET_HOOK": "env",
@@ -68,6 +69,7 @@ func merge(a, b map[string]string) map[string]string {
 }
 
 func TestPreFailoverEnvironment(t *testing.T) {
+	clearRedsetEnv(t)
 	tests := []struct {
 		name       string
 		planned    bool

@@ -196,3 +196,17 @@ func statusRecord(seq uint64, from, to uint16) event.Record {
 	return event.Record{Seq: seq, Time: testTime, Kind: event.KindStatusChanged, SetID: "redset:web",
 		Status: &event.StatusChanged{From: from, To: to}}
 }
+
+// clearRedsetEnv removes the REDSET_* variables the test process inherited
+// (CI sets some), restoring them when the test ends, so that hook
+// environments can be compared exactly.
+func clearRedsetEnv(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "REDSET_") {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
+	}
+}
