@@ -55,6 +55,19 @@ func (t *fakeTimer) Stop() bool {
 	return was
 }
 
+// untilNext returns how long until the earliest pending timer is due.
+func (c *fakeClock) untilNext() (time.Duration, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var next time.Time
+	for _, t := range c.timers {
+		if !t.stopped && (next.IsZero() || t.at.Before(next)) {
+			next = t.at
+		}
+	}
+	return max(next.Sub(c.now), 0), !next.IsZero()
+}
+
 // Advance moves time forward and runs the callbacks that fall due.
 func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
@@ -142,14 +155,28 @@ func (h *harness) restart() {
 	h.start()
 }
 
-// settle waits for automatic work and the history writer.
+// settle waits for automatic work and the history writer. Automatic work
+// that found its set busy waits for a retry timer of the fake clock; when
+// the work stalls on such a timer, settle moves the clock to it.
 func (h *harness) settle() {
 	h.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		err := h.e.pool.wait(ctx)
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("automatic work did not finish: %v", err)
+		}
+		if d, ok := h.clock.untilNext(); ok && h.e.pool.pendingJobs() == 0 {
+			h.clock.Advance(d)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := h.e.pool.wait(ctx); err != nil {
-		h.t.Fatalf("automatic work did not finish: %v", err)
-	}
 	if err := h.e.hist.flush(ctx); err != nil {
 		h.t.Fatalf("history flush: %v", err)
 	}
