@@ -47,6 +47,7 @@ var wsmanConversations = []wsmanConversation{
 // Redundancy), and vm-a, the only in-service member of RS-1, for the
 // association filters. After a Release the context is gone.
 func TestWSManFixtureConversations(t *testing.T) {
+	t.Parallel()
 	dir, _ := wsmanFixtures(t)
 	srv := wsmanStartFixtureServer(t)
 	for _, conv := range wsmanConversations {

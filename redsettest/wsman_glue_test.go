@@ -17,8 +17,10 @@ import (
 // one-element array sent as a single element, Put echoing read-only
 // properties, selector filters compared as numbers, query enumerations
 // returning endpoint references, plain Enumerate returning no items,
-// selector faults naming what is wrong, OperationTimeout, and endpoint
-// reference parameters in either resource URI style.
+// selector faults naming what is wrong, and endpoint reference parameters
+// in either resource URI style. (An OperationTimeout that passes cannot be
+// timed reliably against a real server; protocol/wsman's
+// TestTimeoutAfterAbandonedOperation checks its mapping with a fake clock.)
 
 // wsmanSelectorFilter is an Enumerate body filtering by selectors.
 func wsmanSelectorFilter(children string, sels ...string) string {
@@ -36,6 +38,7 @@ const wsmanOptimize = `<w:OptimizeEnumeration/><w:MaxElements>100</w:MaxElements
 // TestWSManEnumerationGlue checks enumerations end to end: filters, modes
 // and the number of items each answer carries.
 func TestWSManEnumerationGlue(t *testing.T) {
+	t.Parallel()
 	srv := wsmanStartFixtureServer(t)
 	c := newWSManClient(srv, wsmanUser, wsmanPassword)
 	if _, err := srv.Engine().SetLoadBalance(t.Context(), wsmanRS2, engine.LBRoundRobin, ""); err != nil {
@@ -75,6 +78,7 @@ func TestWSManEnumerationGlue(t *testing.T) {
 // TestWSManEnumerateCounts checks how many items each answer carries: none
 // in a plain EnumerateResponse, MaxElements in an optimized one.
 func TestWSManEnumerateCounts(t *testing.T) {
+	t.Parallel()
 	srv := wsmanStartFixtureServer(t)
 	c := newWSManClient(srv, wsmanUser, wsmanPassword)
 	tests := []struct {
@@ -102,6 +106,7 @@ func TestWSManEnumerateCounts(t *testing.T) {
 // instance echoed with one property changed (wsl, wsman put -k), array
 // properties as one element, null as xsi:nil.
 func TestWSManPutGlue(t *testing.T) {
+	t.Parallel()
 	srv := wsmanStartFixtureServer(t)
 	c := newWSManClient(srv, wsmanUser, wsmanPassword)
 	echo := func(lb, typeOfSet, status string) string {
@@ -146,6 +151,7 @@ func TestWSManPutGlue(t *testing.T) {
 // endpoint references, and the fault details for selectors that do not
 // fit the class's keys.
 func TestWSManSelectorGlue(t *testing.T) {
+	t.Parallel()
 	srv := wsmanStartFixtureServer(t)
 	c := newWSManClient(srv, wsmanUser, wsmanPassword)
 	moc := wsmanWMIPrefix + "Msvm_MemberOfCollection"
@@ -174,8 +180,6 @@ func TestWSManSelectorGlue(t *testing.T) {
 		{"no such key", wsmanMsg{Action: wsmanActGet, URI: wsmanSetURI, Selectors: []string{"InstanceID", wsmanRS1, "Colour", "red"}}, "InvalidSelectors", "UnexpectedSelectors"},
 		{"no such instance", wsmanMsg{Action: wsmanActGet, URI: wsmanSetURI, Selectors: []string{"InstanceID", "Microsoft:RS-9"}}, "DestinationUnreachable", ""},
 		{"instance method without selectors", wsmanFailoverMsg(wsmanRS1, "vm-a", "vm-b"), "InvalidSelectors", "InsufficientSelectors"},
-		{"OperationTimeout passed", wsmanMsg{Action: wsmanActGet, URI: wsmanSetURI, Selectors: []string{"InstanceID", wsmanRS1},
-			Header: `<w:OperationTimeout>PT0.000001S</w:OperationTimeout>`}, "TimedOut", ""},
 	}
 	tests[4].msg.Selectors = nil
 	for _, tt := range tests {
@@ -191,6 +195,7 @@ func TestWSManSelectorGlue(t *testing.T) {
 // TestWSManFailoverGlue invokes Failover with endpoint references in both
 // resource URI styles and checks ReturnValue and the engine's roles.
 func TestWSManFailoverGlue(t *testing.T) {
+	t.Parallel()
 	srv := wsmanStartFixtureServer(t)
 	c := newWSManClient(srv, wsmanUser, wsmanPassword)
 	dmtf := func(ns string) func(string) string {

@@ -195,6 +195,7 @@ func wsmanCompareGolden(t *testing.T, path string, got []byte) {
 // they must be refused with wsen:InvalidEnumerationContext
 // (TestWSManFixtureConversations replays them with real contexts).
 func TestWSManGoldenFixtures(t *testing.T) {
+	t.Parallel()
 	dir, names := wsmanFixtures(t)
 	srv := wsmanStartFixtureServer(t)
 	seen := map[string]bool{}

@@ -77,20 +77,36 @@ func wsmanUpdateFlag() func() bool {
 	return func() bool { return flag.Lookup("update").Value.String() == "true" }
 }
 
+// wsmanPasswordHash is a bcrypt hash of the fixtures' password "pass" at
+// bcrypt's lowest cost (4). The server checks it like any other hash; one
+// made by auth.HashPassword, at the default cost, takes about half a
+// second to check under the race detector, on every server's first
+// request.
+const wsmanPasswordHash = "$2a$04$0J4J1rdYkedKOCvVmUZEBObxJ5VN7pAh9715HauNkNpPJJF6xQCDm"
+
+// wsmanFixtureUser adds the fixtures' user, an administrator, to a
+// server's configuration.
+func wsmanFixtureUser(c *server.Config) {
+	c.Users = append(c.Users, server.User{Name: wsmanUser, Role: string(auth.Admin), PasswordHash: wsmanPasswordHash})
+}
+
 // wsmanStartFixtureServer starts a server holding the fixtures' model, with
-// OrgID "Microsoft" and the fixtures' user as an administrator.
+// OrgID "Microsoft" and the fixtures' user.
 func wsmanStartFixtureServer(t testing.TB) *redsettest.Server {
 	t.Helper()
-	hash, err := auth.HashPassword(wsmanPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := redsettest.Start(t, redsettest.Options{Edit: func(c *server.Config) {
 		c.OrgID = "Microsoft"
-		c.Users = append(c.Users, server.User{Name: wsmanUser, Role: string(auth.Admin), PasswordHash: hash})
+		wsmanFixtureUser(c)
 	}})
 	wsmanResetModel(t, srv.Engine())
 	return srv
+}
+
+// wsmanStartDemoServer starts a server with the demo sets and the
+// fixtures' user.
+func wsmanStartDemoServer(t testing.TB) *redsettest.Server {
+	t.Helper()
+	return redsettest.Start(t, redsettest.Options{Demo: true, Edit: wsmanFixtureUser})
 }
 
 // wsmanResetModel (re)creates the fixtures' model: the members with their

@@ -93,6 +93,7 @@ func (m *wsmanMessages) build(t *testing.T, reqs ...wsmanMessageRequest) []strin
 // read-only property), Failover with endpoint reference parameters, and
 // Create and Delete, which redset does not offer over WS-Management.
 func TestWSManMessagesEnvelopes(t *testing.T) {
+	t.Parallel()
 	msgs := newWSManMessages(t)
 	srv := wsmanStartFixtureServer(t)
 	c := newWSManClient(srv, wsmanUser, wsmanPassword)

@@ -12,7 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/redset/redset/engine"
-	"github.com/redset/redset/redsettest"
 )
 
 // wsmanPython is Debian's interpreter, where python3-winrm is installed.
@@ -51,13 +50,14 @@ type winrmResult struct {
 // wrong credentials. The script prints JSON, checked here together with
 // the engine's roles.
 func TestWinRMClient(t *testing.T) {
+	t.Parallel()
 	wsmanRequireWinRM(t)
-	srv := redsettest.Start(t, redsettest.Options{Demo: true})
+	srv := wsmanStartDemoServer(t)
 	wsmanWaitOK(t, srv.Engine(), "redset:demo-web")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, wsmanPython, "testdata/winrm/wsman_client.py", srv.URL+"/wsman", "admin",
-		redsettest.AdminPassword, "redset:demo-web", "web-a", "web-b")
+	cmd := exec.CommandContext(ctx, wsmanPython, "testdata/winrm/wsman_client.py", srv.URL+"/wsman", wsmanUser,
+		wsmanPassword, "redset:demo-web", "web-a", "web-b")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {

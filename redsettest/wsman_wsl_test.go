@@ -62,7 +62,7 @@ func (r *wslRun) last() *wsmanNode {
 func (c *wslClient) run(t *testing.T, localConfig string, files map[string]string, args ...string) *wslRun {
 	t.Helper()
 	dir := t.TempDir()
-	files[".wslrun"] = fmt.Sprintf("export WSENDPOINT=%q\nexport WSUSER=%q\nexport WSPASS=%q\n", c.endpoint, "admin", redsettest.AdminPassword)
+	files[".wslrun"] = fmt.Sprintf("export WSENDPOINT=%q\nexport WSUSER=%q\nexport WSPASS=%q\n", c.endpoint, wsmanUser, wsmanPassword)
 	if localConfig != "" {
 		files[".wsl-config"] = localConfig
 	}
@@ -139,7 +139,8 @@ var wslDemoSets = []string{"redset:demo-db", "redset:demo-lb", "redset:demo-web"
 // one Pull per item) in each enumeration mode and with a CQL filter, and
 // Get. Every answer file is parsed and checked.
 func TestWSLIdentifyEnumerateGet(t *testing.T) {
-	srv := redsettest.Start(t, redsettest.Options{Demo: true})
+	t.Parallel()
+	srv := wsmanStartDemoServer(t)
 	wsl := newWSLClient(t, srv)
 	t.Run("identify", func(t *testing.T) {
 		id := wsl.run(t, "", map[string]string{}, "id", "check").last().find(wsmanNSWSMID, "IdentifyResponse")
@@ -197,9 +198,13 @@ func TestWSLIdentifyEnumerateGet(t *testing.T) {
 // the Failover arguments from files holding endpoint references, here
 // answers of wsl's own enumerations of Msvm_ComputerSystem.
 func TestWSLPutInvoke(t *testing.T) {
-	srv := redsettest.Start(t, redsettest.Options{Demo: true})
+	t.Parallel()
+	srv := wsmanStartDemoServer(t)
 	wsl := newWSLClient(t, srv)
 	eng := srv.Engine()
+	// RedundancyStatus is read-only and wsl echoes it: it must not change
+	// between wsl's read and its Put, so the members' health settles first.
+	wsmanWaitOK(t, eng, wslDemoSets...)
 	t.Run("put", func(t *testing.T) {
 		run := wsl.run(t, "", map[string]string{}, "put", wsmanSetURI, "LoadBalanceAlgorithm=5",
 			"-filter", "SELECT * FROM Msvm_RedundancySet WHERE InstanceID = 'redset:demo-lb'")
@@ -215,7 +220,6 @@ func TestWSLPutInvoke(t *testing.T) {
 			t.Errorf("engine: LoadBalanceAlgorithm %d, want 5", got)
 		}
 	})
-	wsmanWaitOK(t, eng, "redset:demo-web")
 	from, to := wsl.memberEPR(t, "web-a"), wsl.memberEPR(t, "web-b")
 	t.Run("invoke Failover", func(t *testing.T) {
 		if got := wsl.failover(t, from, to); got != "0" {

@@ -37,7 +37,7 @@ func (w *writer) fault(f *Fault) {
 func (w *writer) faultDetail(f *Fault) {
 	w.start("s", "Detail")
 	if f.Detail != "" {
-		w.elem("w", "FaultDetail", f.Detail)
+		w.elem(pfxWSMan, "FaultDetail", f.Detail)
 	}
 	if f.Status != cim.StatusOK {
 		w.start("p", "CIM_Error")

@@ -83,13 +83,13 @@ func BenchmarkEnumeratePull1000(b *testing.B) {
 }
 
 func readEnumB(b *testing.B, body []byte) string {
-	i := bytes.Index(body, []byte("<n:EnumerationContext>"))
+	i := bytes.Index(body, []byte("<wsen:EnumerationContext>"))
 	if i < 0 {
 		if !bytes.Contains(body, []byte("EndOfSequence")) {
 			b.Fatalf("neither context nor end:\n%.300s", body)
 		}
 		return "-"
 	}
-	rest := body[i+len("<n:EnumerationContext>"):]
+	rest := body[i+len("<wsen:EnumerationContext>"):]
 	return string(rest[:bytes.IndexByte(rest, '<')])
 }

@@ -49,4 +49,13 @@
 //     included, as WMI does); MaxCharacters is not honoured.
 //   - Every error is a SOAP fault with HTTP status 500, built from one table
 //     (fault.go). Malformed input gives a fault, never a panic.
+//   - Answers use openwsman's prefixes (s, wsa, wsen, wsman, wxf, ...), and
+//     when the request names one class, p is bound to that class's
+//     resource URI on the Envelope, so its instances start with a bare
+//     <p:Class> tag. Dell's wsl client builds Put and Invoke requests by
+//     pasting lines of earlier answers into an envelope that declares only
+//     s, wsa, wsman and wsen, and finds an instance by that tag.
+//   - The object manager reports an operation abandoned at the client's
+//     OperationTimeout as CIM_ERR_FAILED; once the timeout has passed,
+//     any error is answered wsman:TimedOut.
 package wsman

@@ -7,20 +7,29 @@ import (
 	"github.com/redset/redset/cimom"
 )
 
-// writer writes one answer with the fixed prefixes: s (SOAP 1.2), a
-// (WS-Addressing), n (WS-Enumeration), w (WS-Management), x (WS-Transfer),
-// wsmb (CIM binding), xsi, cim (DSP0230 common types) and p (the resource
-// URI of the class being written, declared on each instance).
+// writer writes one answer with the fixed prefixes (see envelopePrefixes):
+// s (SOAP 1.2), wsa (WS-Addressing), wsen (WS-Enumeration), wsman
+// (WS-Management), wxf (WS-Transfer), wsmb (CIM binding), xsi, cim (DSP0230
+// common types) and p (the resource URI of the class being written). When
+// the request addresses one class, p is declared on the Envelope for that
+// class and its instances start with a bare <p:Class> tag, as openwsman
+// writes them (wsl finds an instance by that tag); instances of other
+// classes declare p themselves.
 type writer struct {
 	*xmlWriter
-	res     Resource // names classes in the style and namespace of the request
-	scratch []byte   // formats numbers without allocating
-	uriKey  [2]string
-	uri     string // ClassURI of uriKey (namespace, class), kept for the next instance
+	res      Resource // names classes in the style and namespace of the request
+	envClass string   // the URI p is bound to on the Envelope, or ""
+	scratch  []byte   // formats numbers without allocating
+	uriKey   [2]string
+	uri      string // ClassURI of uriKey (namespace, class), kept for the next instance
 }
 
 func newWriter(w textWriter, res Resource) *writer {
-	return &writer{xmlWriter: newXMLWriter(w), res: res}
+	wr := &writer{xmlWriter: newXMLWriter(w), res: res}
+	if res.ClassName != "" {
+		wr.envClass = res.ClassURI(res.Namespace, res.ClassName)
+	}
+	return wr
 }
 
 // envelopeStart writes the XML declaration, the Envelope with every fixed
@@ -33,12 +42,15 @@ func (w *writer) envelopeStart(enc Encoding, h header) {
 	for _, p := range envelopePrefixes {
 		w.attr("xmlns:"+p.prefix, p.uri)
 	}
+	if w.envClass != "" {
+		w.attr("xmlns:"+pfxClass, w.envClass)
+	}
 	w.start("s", "Header")
-	w.elem("a", "To", addrAnonymous)
-	w.elem("a", "Action", h.action)
-	w.elem("a", "MessageID", h.messageID)
+	w.elem(pfxWSA, "To", addrAnonymous)
+	w.elem(pfxWSA, "Action", h.action)
+	w.elem(pfxWSA, "MessageID", h.messageID)
 	if h.relatesTo != "" {
-		w.elem("a", "RelatesTo", h.relatesTo)
+		w.elem(pfxWSA, "RelatesTo", h.relatesTo)
 	}
 	if h.extra != nil {
 		h.extra(w)
@@ -69,12 +81,20 @@ func (w *writer) instance(inst *cim.Instance, path cim.ObjectPath) {
 		class = path.ClassName
 	}
 	ns := w.namespace(path)
-	w.start("p", class)
-	w.attr("xmlns:p", w.classURI(ns, class))
+	w.start(pfxClass, class)
+	w.declareClass(w.classURI(ns, class))
 	for _, p := range inst.Properties {
 		w.property(p.Name, p.Value, ns)
 	}
 	w.end()
+}
+
+// declareClass binds p to uri on the element just started, unless the
+// Envelope already binds it so.
+func (w *writer) declareClass(uri string) {
+	if uri != w.envClass {
+		w.attr("xmlns:"+pfxClass, uri)
+	}
 }
 
 // classURI returns ClassURI, reusing the last answer for runs of
@@ -100,7 +120,7 @@ func (w *writer) namespace(p cim.ObjectPath) string {
 func (w *writer) property(name string, v cim.Value, ns string) {
 	switch {
 	case v.IsNull():
-		w.start("p", name)
+		w.start(pfxClass, name)
 		w.attr("xsi:nil", "true")
 		w.end()
 	case v.IsArray():
@@ -117,17 +137,17 @@ func (w *writer) property(name string, v cim.Value, ns string) {
 func (w *writer) scalar(name string, v cim.Value, ns string) {
 	switch v.Type() {
 	case cim.Datetime:
-		w.start("p", name)
+		w.start(pfxClass, name)
 		w.datetime(v.Time())
 		w.end()
 	case cim.Reference:
-		w.start("p", name)
+		w.start(pfxClass, name)
 		w.eprContent(v.Ref(), ns)
 		w.end()
 	case cim.String:
-		w.elem("p", name, v.Str())
+		w.elem(pfxClass, name, v.Str())
 	default:
-		w.start("p", name)
+		w.start(pfxClass, name)
 		w.number(v)
 		w.end()
 	}
@@ -164,7 +184,7 @@ func (w *writer) datetime(d cim.DateTime) {
 
 // epr writes a wsa:EndpointReference for a path.
 func (w *writer) epr(p cim.ObjectPath, ns string) {
-	w.start("a", "EndpointReference")
+	w.start(pfxWSA, "EndpointReference")
 	w.eprContent(p, ns)
 	w.end()
 }
@@ -177,10 +197,10 @@ func (w *writer) eprContent(p cim.ObjectPath, ns string) {
 	if p.Namespace != "" {
 		ns = p.Namespace
 	}
-	w.elem("a", "Address", addrAnonymous)
-	w.start("a", "ReferenceParameters")
-	w.elem("w", "ResourceURI", w.res.ClassURI(ns, p.ClassName))
-	w.start("w", "SelectorSet")
+	w.elem(pfxWSA, "Address", addrAnonymous)
+	w.start(pfxWSA, "ReferenceParameters")
+	w.elem(pfxWSMan, "ResourceURI", w.res.ClassURI(ns, p.ClassName))
+	w.start(pfxWSMan, "SelectorSet")
 	for _, k := range p.Keys {
 		w.selector(k.Name, k.Value, ns)
 	}
@@ -194,7 +214,7 @@ func (w *writer) eprContent(p cim.ObjectPath, ns string) {
 func (w *writer) selector(name string, v cim.Value, ns string) {
 	switch {
 	case v.Type() == cim.Reference && !v.IsArray() && !v.IsNull():
-		w.start("w", "Selector")
+		w.start(pfxWSMan, "Selector")
 		w.attr("Name", name)
 		w.epr(v.Ref(), ns)
 		w.end()
@@ -206,7 +226,7 @@ func (w *writer) selector(name string, v cim.Value, ns string) {
 }
 
 func (w *writer) selectorText(name, value string) {
-	w.start("w", "Selector")
+	w.start(pfxWSMan, "Selector")
 	w.attr("Name", name)
 	w.text(value)
 	w.end()
@@ -222,7 +242,7 @@ func (w *writer) item(o cimom.Object, mode EnumerationMode) {
 	case o.Instance == nil || mode == EnumerateEPR && hasPath:
 		w.epr(o.Path, w.res.Namespace)
 	case mode == EnumerateObjectAndEPR && hasPath:
-		w.start("w", "Item")
+		w.start(pfxWSMan, "Item")
 		w.instance(o.Instance, o.Path)
 		w.epr(o.Path, w.res.Namespace)
 		w.end()

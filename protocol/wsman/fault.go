@@ -56,29 +56,29 @@ const (
 
 // faultSpecs is the fault table of DSP0226 clause 14, as redset sends it.
 var faultSpecs = [faultKindCount]faultSpec{
-	FaultInternalError:                     {receiver, "w:InternalError", actionFaultWSM, "The service cannot comply with the request because of an internal processing error."},
-	FaultAccessDenied:                      {sender, "w:AccessDenied", actionFaultWSM, "The sender is not authorized to access the resource."},
-	FaultActionNotSupported:                {sender, "a:ActionNotSupported", actionFaultWSA, "The action is not supported by the service."},
-	FaultAlreadyExists:                     {sender, "w:AlreadyExists", actionFaultWSM, "The resource to be created already exists."},
-	FaultCannotProcessFilter:               {sender, "n:CannotProcessFilter", actionFaultWSEN, "The filter cannot be processed."},
-	FaultDestinationUnreachable:            {sender, "a:DestinationUnreachable", actionFaultWSA, "No resource matches the resource URI and selectors of the request."},
-	FaultEncodingLimit:                     {sender, "w:EncodingLimit", actionFaultWSM, "An encoding limit was exceeded or would be by the answer."},
-	FaultEndpointUnavailable:               {receiver, "a:EndpointUnavailable", actionFaultWSA, "The service is unavailable."},
-	FaultFilterDialectRequestedUnavailable: {sender, "n:FilterDialectRequestedUnavailable", actionFaultWSEN, "The filter dialect is not supported."},
-	FaultFilteringNotSupported:             {sender, "n:FilteringNotSupported", actionFaultWSEN, "Filtered enumeration is not supported for this resource."},
-	FaultInvalidEnumerationContext:         {receiver, "n:InvalidEnumerationContext", actionFaultWSEN, "The enumeration context is not valid: unknown, finished or expired."},
-	FaultInvalidExpirationTime:             {sender, "n:InvalidExpirationTime", actionFaultWSEN, "The expiration time is not valid."},
-	FaultInvalidMessageInformationHeader:   {sender, "a:InvalidMessageInformationHeader", actionFaultWSA, "A message information header is not valid."},
-	FaultInvalidOptions:                    {sender, "w:InvalidOptions", actionFaultWSM, "One or more options are not valid."},
-	FaultInvalidParameter:                  {sender, "w:InvalidParameter", actionFaultWSM, "An operation parameter is not valid."},
-	FaultInvalidRepresentation:             {sender, "x:InvalidRepresentation", actionFaultWXF, "The XML content of the resource is not valid."},
-	FaultInvalidSelectors:                  {sender, "w:InvalidSelectors", actionFaultWSM, "The selectors for the resource are not valid."},
-	FaultMessageInformationHeaderRequired:  {sender, "a:MessageInformationHeaderRequired", actionFaultWSA, "A required message information header is missing."},
+	FaultInternalError:                     {receiver, "wsman:InternalError", actionFaultWSM, "The service cannot comply with the request because of an internal processing error."},
+	FaultAccessDenied:                      {sender, "wsman:AccessDenied", actionFaultWSM, "The sender is not authorized to access the resource."},
+	FaultActionNotSupported:                {sender, "wsa:ActionNotSupported", actionFaultWSA, "The action is not supported by the service."},
+	FaultAlreadyExists:                     {sender, "wsman:AlreadyExists", actionFaultWSM, "The resource to be created already exists."},
+	FaultCannotProcessFilter:               {sender, "wsen:CannotProcessFilter", actionFaultWSEN, "The filter cannot be processed."},
+	FaultDestinationUnreachable:            {sender, "wsa:DestinationUnreachable", actionFaultWSA, "No resource matches the resource URI and selectors of the request."},
+	FaultEncodingLimit:                     {sender, "wsman:EncodingLimit", actionFaultWSM, "An encoding limit was exceeded or would be by the answer."},
+	FaultEndpointUnavailable:               {receiver, "wsa:EndpointUnavailable", actionFaultWSA, "The service is unavailable."},
+	FaultFilterDialectRequestedUnavailable: {sender, "wsen:FilterDialectRequestedUnavailable", actionFaultWSEN, "The filter dialect is not supported."},
+	FaultFilteringNotSupported:             {sender, "wsen:FilteringNotSupported", actionFaultWSEN, "Filtered enumeration is not supported for this resource."},
+	FaultInvalidEnumerationContext:         {receiver, "wsen:InvalidEnumerationContext", actionFaultWSEN, "The enumeration context is not valid: unknown, finished or expired."},
+	FaultInvalidExpirationTime:             {sender, "wsen:InvalidExpirationTime", actionFaultWSEN, "The expiration time is not valid."},
+	FaultInvalidMessageInformationHeader:   {sender, "wsa:InvalidMessageInformationHeader", actionFaultWSA, "A message information header is not valid."},
+	FaultInvalidOptions:                    {sender, "wsman:InvalidOptions", actionFaultWSM, "One or more options are not valid."},
+	FaultInvalidParameter:                  {sender, "wsman:InvalidParameter", actionFaultWSM, "An operation parameter is not valid."},
+	FaultInvalidRepresentation:             {sender, "wxf:InvalidRepresentation", actionFaultWXF, "The XML content of the resource is not valid."},
+	FaultInvalidSelectors:                  {sender, "wsman:InvalidSelectors", actionFaultWSM, "The selectors for the resource are not valid."},
+	FaultMessageInformationHeaderRequired:  {sender, "wsa:MessageInformationHeaderRequired", actionFaultWSA, "A required message information header is missing."},
 	FaultMustUnderstand:                    {"s:MustUnderstand", "", actionFaultWSA, "A header marked mustUnderstand was not understood."},
-	FaultQuotaLimit:                        {sender, "w:QuotaLimit", actionFaultWSM, "The service is busy servicing other requests."},
-	FaultSchemaValidationError:             {sender, "w:SchemaValidationError", actionFaultWSM, "The message is not well formed or does not follow the schema."},
-	FaultTimedOut:                          {receiver, "w:TimedOut", actionFaultWSM, "The operation did not complete within the operation timeout."},
-	FaultUnsupportedFeature:                {sender, "w:UnsupportedFeature", actionFaultWSM, "The requested feature is not supported."},
+	FaultQuotaLimit:                        {sender, "wsman:QuotaLimit", actionFaultWSM, "The service is busy servicing other requests."},
+	FaultSchemaValidationError:             {sender, "wsman:SchemaValidationError", actionFaultWSM, "The message is not well formed or does not follow the schema."},
+	FaultTimedOut:                          {receiver, "wsman:TimedOut", actionFaultWSM, "The operation did not complete within the operation timeout."},
+	FaultUnsupportedFeature:                {sender, "wsman:UnsupportedFeature", actionFaultWSM, "The requested feature is not supported."},
 	FaultVersionMismatch:                   {"s:VersionMismatch", "", actionFaultWSA, "Only SOAP 1.2 envelopes are served."},
 }
 
@@ -86,7 +86,7 @@ var faultSpecs = [faultKindCount]faultSpec{
 func (k FaultKind) Code() string { return k.spec().code }
 
 // Subcode returns the subcode QName with redset's prefixes
-// ("w:InvalidSelectors"), or "" for SOAP's own faults.
+// ("wsman:InvalidSelectors"), or "" for SOAP's own faults.
 func (k FaultKind) Subcode() string { return k.spec().subcode }
 
 // Action returns the fault's wsa:Action URI.

@@ -54,8 +54,8 @@ func (failingAuth) Authenticate(context.Context, string, string) (auth.Identity,
 func TestAuthenticatorFailure(t *testing.T) {
 	h := newTestHandler(newFake(1), Options{Auth: failingAuth{}})
 	f := parseFault(t, serve(h, adminRequest(actionGet, uriRS, selRS1, "")))
-	if got := f.Body.Fault.Code.Subcode.Value; got != "w:InternalError" {
-		t.Errorf("subcode %q, want w:InternalError", got)
+	if got := f.Body.Fault.Code.Subcode.Value; got != "wsman:InternalError" {
+		t.Errorf("subcode %q, want wsman:InternalError", got)
 	}
 }
 
@@ -162,8 +162,8 @@ func TestOperationTimeout(t *testing.T) {
 		fake.block = true
 		req := adminRequest(actionGet, uriRS, `<w:OperationTimeout>PT30S</w:OperationTimeout>`+selRS1, "")
 		f := parseFault(t, serve(newTestHandler(fake, Options{}), req))
-		if got := f.Body.Fault.Code.Subcode.Value; got != "w:TimedOut" {
-			t.Errorf("subcode %q, want w:TimedOut", got)
+		if got := f.Body.Fault.Code.Subcode.Value; got != "wsman:TimedOut" {
+			t.Errorf("subcode %q, want wsman:TimedOut", got)
 		}
 	})
 }

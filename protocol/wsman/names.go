@@ -17,9 +17,22 @@ const (
 	nsCIMError = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_Error"
 )
 
-// The fixed prefixes of everything redset writes.
+// The fixed prefixes of everything redset writes. They are openwsman's:
+// Dell's wsl client builds its Put and Invoke requests by pasting lines of
+// an earlier answer (endpoint references, instance properties) into an
+// envelope that declares only s, wsa, wsman and wsen, so answers must use
+// those prefixes for what it copies.
+const (
+	pfxSOAP  = "s"
+	pfxWSA   = "wsa"
+	pfxWSEN  = "wsen"
+	pfxWSMan = "wsman"
+	pfxWXF   = "wxf"
+	pfxClass = "p" // the resource URI of the class being written
+)
+
 var envelopePrefixes = []struct{ prefix, uri string }{
-	{"s", nsSOAP}, {"a", nsWSA}, {"n", nsWSEN}, {"w", nsWSMan}, {"x", nsWXF},
+	{pfxSOAP, nsSOAP}, {pfxWSA, nsWSA}, {pfxWSEN, nsWSEN}, {pfxWSMan, nsWSMan}, {pfxWXF, nsWXF},
 	{"wsmb", nsWSMB}, {"xsi", nsXSI}, {"cim", nsCIM},
 }
 

@@ -3,6 +3,7 @@ package wsman
 import (
 	"bytes"
 	"context"
+	"errors"
 
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
@@ -41,10 +42,16 @@ func (x *exchange) run(env *Envelope, c *Call) (*bytes.Buffer, error) {
 	return nil, newFault(FaultActionNotSupported, "", "the action %q is not supported", env.Action)
 }
 
-// handle passes a request to the object manager. Errors that a selector
-// problem may explain are looked at more closely (see diagnoseSelectors).
+// handle passes a request to the object manager. An error after the
+// client's OperationTimeout has passed is w:TimedOut (the object manager
+// reports an abandoned operation as CIM_ERR_FAILED); other errors that a
+// selector problem may explain are looked at more closely (see
+// diagnoseSelectors).
 func (x *exchange) handle(ctx context.Context, c *Call, req *cimom.Request) (*cimom.Response, error) {
 	resp, err := x.h.next.Handle(ctx, req)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, &Fault{Kind: FaultTimedOut, Reason: "the operation did not complete within the OperationTimeout of " + c.Timeout.String()}
+	}
 	if err != nil {
 		return nil, x.explain(ctx, c, req, err)
 	}
@@ -140,7 +147,7 @@ func (x *exchange) create(ctx context.Context, env *Envelope, c *Call) (*bytes.B
 		return nil, newFault(FaultInternalError, "", "the object manager returned no path for the new instance")
 	}
 	return x.answer(env, c, actionCreate+responseSuffix, func(w *writer) {
-		w.start("x", "ResourceCreated")
+		w.start(pfxWXF, "ResourceCreated")
 		w.eprContent(resp.Instance.Path, c.Resource.Namespace)
 		w.end()
 	})
@@ -166,8 +173,8 @@ func (x *exchange) invoke(ctx context.Context, env *Envelope, c *Call) (*bytes.B
 		return nil, err
 	}
 	return x.answer(env, c, env.Action+responseSuffix, func(w *writer) {
-		w.start("p", c.Request.Method+"_OUTPUT")
-		w.attr("xmlns:p", c.Resource.URI)
+		w.start(pfxClass, c.Request.Method+"_OUTPUT")
+		w.declareClass(c.Resource.URI)
 		for _, p := range resp.Out {
 			w.property(p.Name, p.Value, c.Resource.Namespace)
 		}

@@ -129,17 +129,17 @@ func (x *exchange) enumerate(ctx context.Context, env *Envelope, c *Call) (*byte
 		return nil, err
 	}
 	return x.answer(env, c, actionEnumerate+responseSuffix, func(w *writer) {
-		w.start("n", "EnumerateResponse")
+		w.start(pfxWSEN, "EnumerateResponse")
 		switch {
 		case !f.ended:
-			w.elem("n", "EnumerationContext", wireContext(f.ctxID, c.state()))
+			w.elem(pfxWSEN, "EnumerationContext", wireContext(f.ctxID, c.state()))
 		case c.Optimize:
-			w.empty("n", "EnumerationContext")
+			w.empty(pfxWSEN, "EnumerationContext")
 		default:
-			w.elem("n", "EnumerationContext", endedContext(f.ctxID))
+			w.elem(pfxWSEN, "EnumerationContext", endedContext(f.ctxID))
 		}
 		if c.Optimize {
-			w.items("w", f)
+			w.items(pfxWSMan, f)
 		}
 		w.end()
 	})
@@ -158,11 +158,11 @@ func (x *exchange) pull(ctx context.Context, env *Envelope, c *Call) (*bytes.Buf
 		return nil, err
 	}
 	return x.answer(env, c, actionPull+responseSuffix, func(w *writer) {
-		w.start("n", "PullResponse")
+		w.start(pfxWSEN, "PullResponse")
 		if !f.ended {
-			w.elem("n", "EnumerationContext", wireContext(f.ctxID, c.state()))
+			w.elem(pfxWSEN, "EnumerationContext", wireContext(f.ctxID, c.state()))
 		}
-		w.items("n", f)
+		w.items(pfxWSEN, f)
 		w.end()
 	})
 }

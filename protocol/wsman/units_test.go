@@ -279,8 +279,8 @@ func TestWriteProperties(t *testing.T) {
 		{"boolean", cim.NewBool(true), `<p:P>true</p:P>`},
 		{"real", cim.NewReal(cim.Real64, 1.5), `<p:P>1.5</p:P>`},
 		{"char16", cim.NewChar16('x'), `<p:P>x</p:P>`},
-		{"reference array", refs, `<p:P><a:Address>` + addrAnonymous + `</a:Address><a:ReferenceParameters><w:ResourceURI>` + uriRS +
-			`</w:ResourceURI><w:SelectorSet><w:Selector Name="InstanceID">Microsoft:RS-1</w:Selector></w:SelectorSet></a:ReferenceParameters></p:P>`},
+		{"reference array", refs, `<p:P><wsa:Address>` + addrAnonymous + `</wsa:Address><wsa:ReferenceParameters><wsman:ResourceURI>` + uriRS +
+			`</wsman:ResourceURI><wsman:SelectorSet><wsman:Selector Name="InstanceID">Microsoft:RS-1</wsman:Selector></wsman:SelectorSet></wsa:ReferenceParameters></p:P>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -302,15 +302,15 @@ func TestDMTFSelectors(t *testing.T) {
 	w.epr(mocObject(1, "vm-a").Path, testNS)
 	got := buf.String()
 	for _, want := range []string{
-		`<w:ResourceURI>` + prefixDMTF + `Msvm_MemberOfCollection</w:ResourceURI>`,
-		`<w:Selector Name="Collection"><a:EndpointReference>`,
-		`<w:Selector Name="__cimnamespace">root/hypervcluster/v2</w:Selector>`,
+		`<wsman:ResourceURI>` + prefixDMTF + `Msvm_MemberOfCollection</wsman:ResourceURI>`,
+		`<wsman:Selector Name="Collection"><wsa:EndpointReference>`,
+		`<wsman:Selector Name="__cimnamespace">root/hypervcluster/v2</wsman:Selector>`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("endpoint reference lacks %s:\n%s", want, got)
 		}
 	}
-	root, err := parseTree([]byte(`<r xmlns:a="` + nsWSA + `" xmlns:w="` + nsWSMan + `">` + got + `</r>`))
+	root, err := parseTree([]byte(`<r xmlns:wsa="` + nsWSA + `" xmlns:wsman="` + nsWSMan + `">` + got + `</r>`))
 	if err != nil {
 		t.Fatal(err)
 	}
