@@ -180,9 +180,16 @@ func engineMember(m Member, h HealthCfg) engine.Member {
 		target = p.URL
 		setParam(params, "expect", p.Expect)
 		setParam(params, "bodyMatch", p.BodyMatch)
+		setParam(params, "bodyRegexp", p.BodyRegexp)
+		setParam(params, "caFile", p.CAFile)
+		setJSONParam(params, "headers", p.Headers)
+		if p.InsecureSkipVerify {
+			params["insecureSkipVerify"] = "true"
+		}
 	case "exec":
 		cmd, _ := json.Marshal(p.Command)
 		target, params["command"] = strings.Join(p.Command, " "), string(cmd)
+		setJSONParam(params, "env", p.Env)
 	}
 	if len(params) == 0 {
 		params = nil
@@ -209,6 +216,14 @@ func probeTiming(p Probe, h HealthCfg) (interval, timeout Dur) {
 		}
 	}
 	return interval, timeout
+}
+
+// setJSONParam stores a map parameter as a JSON object, when it has entries.
+func setJSONParam(params map[string]string, k string, v map[string]string) {
+	if len(v) > 0 {
+		data, _ := json.Marshal(v)
+		params[k] = string(data)
+	}
 }
 
 func setParam(params map[string]string, k, v string) {

@@ -95,11 +95,21 @@ type Probe struct {
 	Command   []string `yaml:"command"`
 	Expect    string   `yaml:"expect"`    // HTTP status range, e.g. "200-399"
 	BodyMatch string   `yaml:"bodyMatch"` // HTTP body must contain this
-	Interval  Dur      `yaml:"interval"`
-	Timeout   Dur      `yaml:"timeout"`
-	TTL       Dur      `yaml:"ttl"`
-	Rise      int      `yaml:"rise"`
-	Fall      int      `yaml:"fall"`
+	// BodyRegexp: the HTTP body must match this regular expression.
+	BodyRegexp string `yaml:"bodyRegexp"`
+	// Headers are sent with the HTTP request.
+	Headers map[string]string `yaml:"headers"`
+	// InsecureSkipVerify and CAFile choose how an https URL's certificate
+	// is checked.
+	InsecureSkipVerify bool   `yaml:"insecureSkipVerify"`
+	CAFile             string `yaml:"caFile"`
+	// Env is added to an exec probe's minimal environment.
+	Env      map[string]string `yaml:"env"`
+	Interval Dur               `yaml:"interval"`
+	Timeout  Dur               `yaml:"timeout"`
+	TTL      Dur               `yaml:"ttl"`
+	Rise     int               `yaml:"rise"`
+	Fall     int               `yaml:"fall"`
 }
 
 // Set declares a redundancy set with its Msvm_RedundancySet properties,

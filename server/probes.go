@@ -98,21 +98,32 @@ func (p *probes) sync(m engine.Member) {
 
 // probeSpec converts the engine's stored probe settings.
 func probeSpec(pr engine.Probe) (health.Spec, bool) {
-	spec := health.Spec{Type: pr.Kind, Interval: pr.Interval, Timeout: pr.Timeout,
-		Expect: pr.Params["expect"], BodyMatch: pr.Params["bodyMatch"]}
+	spec := health.Spec{Type: pr.Kind, Interval: pr.Interval, Timeout: pr.Timeout}
 	switch pr.Kind {
 	case "tcp":
 		spec.Address = pr.Target
 	case "http":
-		spec.URL = pr.Target
+		spec.URL, spec.Expect, spec.BodyMatch = pr.Target, pr.Params["expect"], pr.Params["bodyMatch"]
+		spec.BodyRegexp, spec.CAFile = pr.Params["bodyRegexp"], pr.Params["caFile"]
+		spec.InsecureSkipVerify = pr.Params["insecureSkipVerify"] == "true"
+		if !jsonParam(pr.Params, "headers", &spec.Headers) {
+			return spec, false
+		}
 	case "exec":
-		if json.Unmarshal([]byte(pr.Params["command"]), &spec.Command) != nil {
+		if json.Unmarshal([]byte(pr.Params["command"]), &spec.Command) != nil || !jsonParam(pr.Params, "env", &spec.Env) {
 			return spec, false
 		}
 	default:
 		return spec, false
 	}
 	return spec, true
+}
+
+// jsonParam decodes an optional JSON object parameter; false when it is
+// present but malformed.
+func jsonParam(params map[string]string, k string, into *map[string]string) bool {
+	v, ok := params[k]
+	return !ok || json.Unmarshal([]byte(v), into) == nil
 }
 
 func (p *probes) close() {

@@ -154,7 +154,9 @@ func (c *Config) validateProbe(f string, p Probe) error {
 	}
 	interval, timeout := probeTiming(p, c.Health)
 	spec := health.Spec{Type: p.Type, Address: p.Address, URL: p.URL, Command: p.Command,
-		Expect: p.Expect, BodyMatch: p.BodyMatch, Interval: interval.D(), Timeout: timeout.D()}
+		Expect: p.Expect, BodyMatch: p.BodyMatch, BodyRegexp: p.BodyRegexp, Headers: p.Headers,
+		InsecureSkipVerify: p.InsecureSkipVerify, CAFile: p.CAFile, Env: p.Env,
+		Interval: interval.D(), Timeout: timeout.D()}
 	var fe *health.FieldError
 	if err := spec.Validate(); errors.As(err, &fe) {
 		return c.fieldErr(f+"."+fe.Field, "%s", fe.Reason)
