@@ -350,3 +350,17 @@ func roleIndex(roles []roleEntry, name string) int {
 	}
 	return -1
 }
+
+// RefuseFailover records a planned failover that a protocol refused before
+// the engine could see it (for example a CIM reference that names no member
+// of this namespace): the refusal is published and kept in the history like
+// the engine's own, with code 4 and the reason given. from and to are the
+// caller's descriptions of the references.
+func (e *Engine) RefuseFailover(setID, from, to, reason string) FailoverResult {
+	req := FailoverRequest{SetID: setID, From: from, To: to, Planned: true}
+	res := FailoverResult{Code: CodeParameter, Reason: reason, Err: ErrInvalid, Request: req}
+	if e.checkOpen() == nil {
+		res.Seq = e.emitRefusal(req, res)
+	}
+	return res
+}

@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"github.com/redset/redset/event"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/redset/redset/cim"
@@ -57,9 +59,19 @@ func TestFailover(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newFixture(t)
 			before := s.getSet(tt.set)
+			sub := s.eng.Bus().Subscribe(64, func(r event.Record) bool { return r.Failover != nil })
+			defer sub.Close()
 			got, err := s.failover(tt.set, tt.from, tt.to)
 			if err != nil || got != tt.want {
 				t.Fatalf("Failover = %d, %v; want ReturnValue %d", got, err, tt.want)
+			}
+			select {
+			case r := <-sub.C():
+				if r.SetID != tt.set || r.Failover.Code != tt.want || (tt.want != 0 && r.Failover.Reason == "") {
+					t.Errorf("event %+v %+v, want set %s code %d with a reason for a refusal", r, *r.Failover, tt.set, tt.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Errorf("no failover event for ReturnValue %d", tt.want)
 			}
 			after := s.getSet(tt.set)
 			switch {

@@ -201,8 +201,8 @@ func unchanged(cur cim.Instance, pv cim.PropertyValue) error {
 // Msvm_ComputerSystem of this namespace (possibly through a superclass);
 // one that does not is ReturnValue 4, Parameter Error, decided here. The
 // engine decides everything else and its code is the ReturnValue; the
-// reason of a refusal, which the return value cannot carry, is logged (and
-// is an event of the engine).
+// reason of a refusal, which the return value cannot carry, is logged and
+// is an event of the engine (RefuseFailover for the references refused here).
 func (p *redundancySet) InvokeMethod(ctx context.Context, ns string, class *cim.Class, target cim.ObjectPath, method *cim.Method, in []cimom.Param) (cim.Value, []cimom.Param, error) {
 	if !strings.EqualFold(method.Name, "Failover") {
 		return cim.Value{}, nil, cim.Errorf(cim.StatusMethodNotAvailable, "method %s of %s is not available", method.Name, class.Name)
@@ -214,13 +214,25 @@ func (p *redundancySet) InvokeMethod(ctx context.Context, ns string, class *cim.
 	from, to, err := p.failoverMembers(ns, in)
 	if err != nil {
 		p.log.Info("Failover refused: bad reference", "set", v.InstanceID, "code", engine.CodeParameter, "reason", err.Error())
-		return cim.MustUint32(engine.CodeParameter), nil, nil
+		res := p.eng.RefuseFailover(v.InstanceID, paramText(in, "FailoverFrom"), paramText(in, "FailoverTo"), err.Error())
+		return cim.MustUint32(res.Code), nil, nil
 	}
 	res := p.eng.Failover(ctx, v.InstanceID, from, to)
 	if res.Code != engine.CodeCompleted {
 		p.log.Info("Failover refused", "set", v.InstanceID, "from", from, "to", to, "code", res.Code, "reason", res.Reason)
 	}
 	return cim.MustUint32(res.Code), nil, nil
+}
+
+// paramText describes a parameter's value for an event: a reference's
+// path, or the text given.
+func paramText(in []cimom.Param, name string) string {
+	for _, p := range in {
+		if strings.EqualFold(p.Name, name) {
+			return p.Value.String()
+		}
+	}
+	return ""
 }
 
 // failoverMembers maps the two reference parameters to member names. A
