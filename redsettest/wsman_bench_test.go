@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -140,25 +139,9 @@ func (c *wsmanBenchClient) enumerateAll(enumerate string) (pulls, items int, err
 	return pulls, items, nil
 }
 
-// wsmanLatencies collects the duration of every operation of a benchmark
-// and reports the median and 99th percentile in milliseconds.
-type wsmanLatencies []time.Duration
-
-func (l wsmanLatencies) report(b *testing.B) {
-	if len(l) == 0 {
-		return
-	}
-	slices.Sort(l)
-	pct := func(p float64) float64 {
-		return float64(l[min(len(l)-1, int(p*float64(len(l))))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
-}
-
 // wsmanTimed runs op once per benchmark iteration, timing each call.
 func wsmanTimed(b *testing.B, op func() error) {
-	var lat wsmanLatencies
+	var lat latencies
 	for b.Loop() {
 		start := time.Now()
 		if err := op(); err != nil {

@@ -53,13 +53,13 @@ func TestWSManFixtureConversations(t *testing.T) {
 	for _, conv := range wsmanConversations {
 		t.Run(conv.name, func(t *testing.T) {
 			open := wsmanReadFixture(t, dir, conv.open)
-			resp, body := wsmanReplay(t, srv, open)
+			resp, body := replayRaw(t, srv, open)
 			transcript := wsmanGoldenText(resp, body)
 			ctx := wsmanParse(t, body).find(wsmanNSWSEN, "EnumerationContext").Text
 			next := wsmanReadFixture(t, dir, conv.next)
 			var items []*wsmanNode
 			for range 10 {
-				resp, body = wsmanReplay(t, srv, wsmanWithContext(t, next, ctx))
+				resp, body = replayRaw(t, srv, wsmanWithContext(t, next, ctx))
 				transcript = append(transcript, wsmanGoldenText(resp, body)...)
 				doc := wsmanParse(t, body)
 				if resp.StatusCode != 200 {
@@ -86,7 +86,7 @@ func TestWSManFixtureConversations(t *testing.T) {
 // wsmanCheckReleased checks that a Pull of a released context is refused.
 func wsmanCheckReleased(t *testing.T, srv *redsettest.Server, pull []byte) {
 	t.Helper()
-	resp, body := wsmanReplay(t, srv, pull)
+	resp, body := replayRaw(t, srv, pull)
 	f := wsmanFaultOf(wsmanParse(t, body))
 	if resp.StatusCode != 500 || wsmanLocal(f.Subcode) != "InvalidEnumerationContext" {
 		t.Errorf("Pull after Release: HTTP %d %s, want 500 wsen:InvalidEnumerationContext", resp.StatusCode, f)

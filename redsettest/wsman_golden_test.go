@@ -1,12 +1,10 @@
 package redsettest_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,11 +12,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/redset/redset/redsettest"
 )
 
 // The WS-Management fixtures: the exact requests openwsman's wsman CLI,
@@ -47,31 +42,6 @@ func wsmanFixtures(t testing.TB) (string, []string) {
 	}
 	wsmanRequireInterop(t, "no WS-Man fixtures under %v", wsmanFixtureDirs)
 	return "", nil
-}
-
-// wsmanReplay sends raw request bytes unchanged over a new connection and
-// reads the answer.
-func wsmanReplay(t testing.TB, srv *redsettest.Server, raw []byte) (*http.Response, []byte) {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(srv.URL, "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
-	if _, err := conn.Write(raw); err != nil {
-		t.Fatalf("sending the request: %v", err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("reading the answer: %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("reading the answer's body: %v", err)
-	}
-	return resp, body
 }
 
 // Volatile parts of answers: the new MessageID, the object manager's
@@ -206,7 +176,7 @@ func TestWSManGoldenFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp, body := wsmanReplay(t, srv, raw)
+			resp, body := replayRaw(t, srv, raw)
 			wsmanCompareGolden(t, filepath.Join("testdata", "wsman", strings.TrimSuffix(name, ".http")+".txt"),
 				wsmanGoldenText(resp, body))
 			check, ok := wsmanFixtureFact(name)

@@ -224,38 +224,6 @@ func wsmanLoadBalance(t testing.TB, eng *engine.Engine, setID string) uint16 {
 	return v.LoadBalanceAlgorithm
 }
 
-// wsmanWaitOK polls until every member of the sets is OK (the demo's probes
-// take a couple of seconds), failing after a deadline.
-func wsmanWaitOK(t testing.TB, eng *engine.Engine, setIDs ...string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		bad := wsmanNotOK(eng, setIDs)
-		if bad == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("members not OK after 30s: %s", bad)
-		}
-		<-time.After(20 * time.Millisecond)
-	}
-}
-
-func wsmanNotOK(eng *engine.Engine, setIDs []string) string {
-	for _, id := range setIDs {
-		v, err := eng.GetSet(id)
-		if err != nil {
-			return err.Error()
-		}
-		for _, m := range v.Members {
-			if m.Health.State != engine.HealthOK {
-				return fmt.Sprintf("%s in %s is %s", m.Name, id, m.Health.State)
-			}
-		}
-	}
-	return ""
-}
-
 // ---- a WS-Management client over a kept-alive connection ----
 
 // wsmanClient posts envelopes to a running server's /wsman with Basic

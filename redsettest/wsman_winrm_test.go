@@ -53,7 +53,7 @@ func TestWinRMClient(t *testing.T) {
 	t.Parallel()
 	wsmanRequireWinRM(t)
 	srv := wsmanStartDemoServer(t)
-	wsmanWaitOK(t, srv.Engine(), "redset:demo-web")
+	waitAllOK(t, srv.Engine(), "redset:demo-web")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, wsmanPython, "testdata/winrm/wsman_client.py", srv.URL+"/wsman", wsmanUser,

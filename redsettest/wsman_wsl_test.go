@@ -204,7 +204,7 @@ func TestWSLPutInvoke(t *testing.T) {
 	eng := srv.Engine()
 	// RedundancyStatus is read-only and wsl echoes it: it must not change
 	// between wsl's read and its Put, so the members' health settles first.
-	wsmanWaitOK(t, eng, wslDemoSets...)
+	waitAllOK(t, eng, wslDemoSets...)
 	t.Run("put", func(t *testing.T) {
 		run := wsl.run(t, "", map[string]string{}, "put", wsmanSetURI, "LoadBalanceAlgorithm=5",
 			"-filter", "SELECT * FROM Msvm_RedundancySet WHERE InstanceID = 'redset:demo-lb'")
