@@ -59,6 +59,7 @@ type Server struct {
 	mu        sync.Mutex
 	listeners []net.Listener
 	http      *http.Server
+	stopReqs  context.CancelFunc // ends the context of every request, so streams close on Close
 	subs      []*event.Subscription
 	ready     atomic.Bool
 	closed    bool
@@ -224,8 +225,11 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.listeners = lns
+	base, stop := context.WithCancel(context.Background())
+	s.stopReqs = stop
 	s.http = &http.Server{Handler: s.handler, TLSConfig: s.tls, ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		BaseContext: func(net.Listener) context.Context { return base }}
 	s.mu.Unlock()
 	for _, ln := range lns {
 		go s.serve(ln)
@@ -293,9 +297,10 @@ func (s *Server) Close() error {
 	}
 	s.closed = true
 	s.ready.Store(false)
-	srv := s.http
+	srv, stop := s.http, s.stopReqs
 	s.mu.Unlock()
 	if srv != nil {
+		stop() // long-lived answers (event streams) end now instead of holding Shutdown
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)

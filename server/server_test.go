@@ -607,3 +607,34 @@ func TestDashboardAuth(t *testing.T) {
 		t.Errorf("GET / = %d, want 200", got)
 	}
 }
+
+// TestCloseEndsEventStreams checks that an open event stream does not hold
+// Close up: the stream ends and Close returns well before Shutdown's grace.
+func TestCloseEndsEventStreams(t *testing.T) {
+	cfg := Config{Data: t.TempDir(), Listen: []string{"127.0.0.1:0"}, AdminPassword: "pw"}
+	srv, err := New(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", "http://"+srv.Addrs()[0]+"/api/v1/events", nil)
+	req.SetBasicAuth("admin", "pw")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("opening the event stream: %v %v", resp, err)
+	}
+	defer resp.Body.Close()
+	start := time.Now()
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(4 * time.Second):
+		t.Fatal("Close is still waiting for the open event stream")
+	}
+	if _, err := io.Copy(io.Discard, resp.Body); err == nil {
+		t.Logf("the stream ended cleanly; Close took %v", time.Since(start))
+	}
+}
