@@ -43,7 +43,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the browser test failed (%v); screenshots in %s", err, shots)
 	}
-	checkScreenshots(t, shots, "dashboard-desktop.png", "dashboard-phone.png", "dashboard-phone-form.png")
+	checkScreenshots(t, shots, "dashboard-desktop.png", "dashboard-phone.png", "dashboard-phone-form.png",
+		"dashboard-phone-drained.png", "dashboard-phone-return.png")
 	checkPlannedFailover(t, srv.URL)
 	t.Logf("screenshots in %s", shots)
 }

@@ -1,7 +1,8 @@
 // Package web is redset's dashboard: one server-rendered page at / that
 // shows every redundancy set with its RedundancyStatus (as colour and as
-// words), the members with their roles and health, a failover action with
-// a confirmation step, and the recent history as a timeline.
+// words), the members with their roles and health, a failover action and a
+// return to service of drained members, each with a confirmation step, and
+// the recent history as a timeline.
 //
 // # Shape
 //
@@ -13,7 +14,8 @@
 //
 // After the first render the page is a client of the JSON API like any
 // other: its script (plain JavaScript, no framework, no build step) reads
-// /api/v1/sets, posts /api/v1/sets/{id}/failover and follows
+// /api/v1/sets, posts /api/v1/sets/{id}/failover and
+// /api/v1/sets/{id}/members/{name}/enable, and follows
 // /api/v1/events (Server-Sent Events) to redraw the sets and extend the
 // timeline as events arrive. The package imports nothing of redset but the
 // API's wire types, so the first render and the script read the same

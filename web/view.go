@@ -49,6 +49,7 @@ type setView struct {
 
 // memberView is one member's row in a card.
 type memberView struct {
+	SetID    string // the set the row belongs to, for the row's actions
 	Name     string
 	Role     string
 	RoleText string
@@ -95,7 +96,7 @@ func setViewOf(s api.Set) setView {
 		LBText: lbText(s.LoadBalanceAlgorithm, s.OtherLoadBalanceAlgorithm), FlapGuard: s.FlapGuardTripped,
 	}
 	for _, m := range s.Members {
-		v.Members = append(v.Members, memberViewOf(m))
+		v.Members = append(v.Members, memberViewOf(s.InstanceID, m))
 		if m.Role == api.RoleInService && operational(m.Health.State) {
 			v.Operational++
 		}
@@ -208,8 +209,8 @@ var roleWords = map[string]string{
 	api.RoleInService: "In service", api.RoleSpare: "Spare", api.RoleDrained: "Drained",
 }
 
-func memberViewOf(m api.SetMember) memberView {
-	v := memberView{Name: m.Name, Role: m.Role, RoleText: roleWords[m.Role], Health: m.Health.State,
+func memberViewOf(setID string, m api.SetMember) memberView {
+	v := memberView{SetID: setID, Name: m.Name, Role: m.Role, RoleText: roleWords[m.Role], Health: m.Health.State,
 		Detail: m.Health.Detail, Since: m.Health.Since}
 	if v.RoleText == "" {
 		v.RoleText = m.Role

@@ -1,7 +1,8 @@
 // Drives the redset dashboard in Debian's chromium: loads it, sees the demo
 // sets, fails over redset:demo-web from web-a to web-b through the form and
-// its confirmation dialog, sees the card and the timeline follow the event
-// stream, and saves screenshots at desktop and phone sizes.
+// its confirmation dialog, returns a drained member to service through its
+// button and the same dialog, sees the card and the timeline follow the
+// event stream, and saves screenshots at desktop and phone sizes.
 //
 // Usage: node dashboard.mjs [BASE_URL]
 //
@@ -59,8 +60,8 @@ async function failoverViaForm(page, id, from, to) {
   const c = card(page, id);
   const details = c.locator('details.failover');
   if (!(await details.evaluate((d) => d.open))) await c.getByText('Fail over…', { exact: true }).click();
-  await c.getByLabel('From').selectOption(from);
-  await c.getByLabel('To').selectOption(to);
+  await c.getByLabel('From', { exact: true }).selectOption(from);
+  await c.getByLabel('To', { exact: true }).selectOption(to);
   await c.getByRole('button', { name: 'Continue…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Confirm failover' });
   await dialog.waitFor({ timeout: wait });
@@ -125,6 +126,35 @@ async function refused(page) {
   log(`refusal through the form: ${second}`);
 }
 
+async function returned(page) {
+  // db-1 was drained by the N+1 failover above; its button returns it. The
+  // confirmation is taken at phone width, where the button must still fit.
+  const id = 'redset:demo-db';
+  const c = card(page, id);
+  await row(page, id, 'db-1', { role: 'drained' }).waitFor({ timeout: wait });
+  await page.setViewportSize({ width: 375, height: 812 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, `at 375 px with a drained member the page is ${overflow} px too wide`);
+  await c.screenshot({ path: path.join(shots, 'dashboard-phone-drained.png'), animations: 'disabled' });
+  await c.getByRole('button', { name: 'Return to service: db-1', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Confirm return to service' });
+  await dialog.waitFor({ timeout: wait });
+  const question = await dialog.locator('#confirm-text').innerText();
+  check(question.includes(id) && question.includes('db-1'), `the dialog asks "${question}", which does not name ${id} and db-1`);
+  await page.screenshot({ path: path.join(shots, 'dashboard-phone-return.png'), animations: 'disabled' });
+  await dialog.getByRole('button', { name: 'Return to service', exact: true }).click();
+  await dialog.waitFor({ state: 'hidden', timeout: wait });
+  const result = c.locator('.result.ok, .result.bad', { hasText: 'db-1' });
+  await result.waitFor({ timeout: wait });
+  const outcome = await result.innerText();
+  check(/^db-1 returned to service/.test(outcome), `the return shows "${outcome}", want db-1 returned to service`);
+  await row(page, id, 'db-1', { role: 'inService' }).waitFor({ timeout: wait });
+  check(await c.locator('button.return').count() === 0, `${id} still offers a return to service`);
+  await page.locator('#timeline li[data-kind="MemberReturned"]', { hasText: 'db-1' }).first().waitFor({ timeout: wait });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  log(`return to service through the button: ${outcome}`);
+}
+
 async function live(page) {
   // A change made elsewhere reaches the page only through the event stream.
   await apiFailover('redset:demo-web', 'web-b', 'web-a');
@@ -178,6 +208,7 @@ async function main() {
     await seeTheSets(page);
     await planned(page);
     await refused(page);
+    await returned(page);
     await live(page);
     await screenshots(page);
     check(problems.length === 0, `the page had problems:\n  ${problems.join('\n  ')}`);

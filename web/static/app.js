@@ -2,7 +2,9 @@
 // page current from the JSON API. It follows the event stream
 // (GET /api/v1/events), redraws the sets from GET /api/v1/sets when an
 // event arrives, extends the timeline, and runs failovers through
-// POST /api/v1/sets/{id}/failover after a confirmation.
+// POST /api/v1/sets/{id}/failover and returns drained members to service
+// through POST /api/v1/sets/{id}/members/{name}/enable, each after a
+// confirmation.
 //
 // The view functions below mirror view.go and events.go, which render the
 // same markup on the server: change them together.
@@ -22,7 +24,7 @@
     retry: 0,
     fetching: false,
     again: false,
-    results: new Map(), // set id -> {text, tone}: the last failover outcome shown on its card
+    results: new Map(), // set id -> {text, tone}: the last action's outcome shown on its card
   };
 
   // ---- Words (mirror view.go) ----
@@ -68,10 +70,10 @@
     return 's-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   }
 
-  function memberView(m) {
+  function memberView(setId, m) {
     const health = (m.health && m.health.state) || 'Unknown';
     return {
-      name: m.name, role: m.role, roleText: ROLE_WORDS[m.role] || m.role, health,
+      setId, name: m.name, role: m.role, roleText: ROLE_WORDS[m.role] || m.role, health,
       detail: (m.health && m.health.detail) || '',
       since: (m.health && m.health.since) || '',
       spare: m.role === 'spare' ? spareText(m.spareStatus, m.failoverSupported) : '',
@@ -79,7 +81,7 @@
   }
 
   function setView(set) {
-    const members = (set.members || []).map(memberView);
+    const members = (set.members || []).map((m) => memberView(set.instanceID, m));
     const shares = (set.typeOfSet || []).some((t) => t === 2 || t === 3);
     const from = members.filter((m) => m.role === 'inService');
     const to = members.filter((m) => m.role !== 'inService' || shares);
@@ -181,11 +183,17 @@
   function memberRow(m) {
     return h('tr', { class: 'member', 'data-member': m.name, 'data-role': m.role, 'data-health': m.health },
       h('th', { scope: 'row' }, h('span', { class: 'm-name' }, m.name), m.detail && h('span', { class: 'm-note' }, m.detail)),
-      h('td', null, h('span', { class: `role role-${m.role}` }, m.roleText), m.spare && h('span', { class: 'm-note' }, m.spare)),
+      h('td', null, h('span', { class: `role role-${m.role}` }, m.roleText), m.spare && h('span', { class: 'm-note' }, m.spare),
+        m.role === 'drained' && returnButton(m)),
       h('td', null,
         h('span', { class: `health health-${m.health}` }, h('span', { class: 'health-dot', 'aria-hidden': 'true' }), m.health),
         m.since && h('span', { class: 'm-note' }, 'since ', timeEl(m.since, true))));
   }
+
+  const returnButton = (m) => h('button', {
+    type: 'button', class: 'btn btn-small return', 'data-set-id': m.setId, 'data-member': m.name,
+    'aria-label': `Return to service: ${m.name}`,
+  }, 'Return to service');
 
   function membersTable(v) {
     const rows = v.members.length ? v.members.map(memberRow)
@@ -471,15 +479,27 @@
     confirmFailover(id, from, to);
   }
 
-  function confirmFailover(id, from, to) {
+  // ask shows the page's confirmation dialog with a title, a question
+  // (nodes or text) and the label of its confirming button, and calls
+  // then() only when the user confirms.
+  function ask(title, question, verb, danger, then) {
     const dialog = document.getElementById('confirm');
-    document.getElementById('confirm-text').replaceChildren(
-      'Fail over ', h('b', null, id), ' from ', h('b', null, from), ' to ', h('b', null, to), '?');
+    document.getElementById('confirm-title').textContent = title;
+    document.getElementById('confirm-text').replaceChildren(...question);
+    const go = document.getElementById('confirm-go');
+    go.textContent = verb;
+    go.className = `btn ${danger ? 'btn-danger' : 'btn-primary'}`;
     dialog.returnValue = '';
     dialog.addEventListener('close', () => {
-      if (dialog.returnValue === 'confirm') failover(id, from, to);
+      if (dialog.returnValue === 'confirm') then();
     }, { once: true });
     dialog.showModal();
+  }
+
+  function confirmFailover(id, from, to) {
+    ask('Confirm failover',
+      ['Fail over ', h('b', null, id), ' from ', h('b', null, from), ' to ', h('b', null, to), '?'],
+      'Fail over', true, () => failover(id, from, to));
   }
 
   async function failover(id, from, to) {
@@ -508,9 +528,38 @@
     if (details) details.open = false;
   }
 
+  // ---- Return to service ----
+
+  function onClick(ev) {
+    const btn = ev.target.closest('button.return');
+    if (!btn) return;
+    const id = btn.dataset.setId;
+    const name = btn.dataset.member;
+    ask('Confirm return to service',
+      ['Return ', h('b', null, name), ' to service in ', h('b', null, id), '?'],
+      'Return to service', false, () => enableMember(id, name));
+  }
+
+  async function enableMember(id, name) {
+    setResult(id, { tone: 'busy', text: `Returning ${name} to service…` });
+    let result;
+    try {
+      const res = await fetch(`${API}/sets/${encodeURIComponent(id)}/members/${encodeURIComponent(name)}/enable`, {
+        method: 'POST', credentials: 'same-origin', headers: { Accept: 'application/json' },
+      });
+      if (!res.ok) throw new Error(await problemText(res));
+      result = { tone: 'ok', text: `${name} returned to service.` };
+    } catch (err) {
+      result = { tone: 'bad', text: `${name}: the return to service failed: ${err.message}` };
+    }
+    setResult(id, result);
+    if (!state.live) refreshSets(); // without the stream, read the outcome directly
+  }
+
   // ---- Start ----
 
   document.addEventListener('submit', onSubmit);
+  document.addEventListener('click', onClick);
   localizeTimes(document);
   connect();
 })();
