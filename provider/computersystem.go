@@ -114,15 +114,9 @@ func (p *computerSystem) EnumerateInstances(ctx context.Context, ns string, clas
 			return
 		}
 		a := newAlloc(len(members))
-		for i := range members {
-			if err := ctx.Err(); err != nil {
-				yield(cimom.Object{}, err)
-				return
-			}
-			if !yield(p.object(a, ns, &members[i], ranks[members[i].Name]), nil) {
-				return
-			}
-		}
+		yieldEach(ctx, members, yield, func(m *engine.MemberInfo) bool {
+			return yield(p.object(a, ns, m, ranks[m.Name]), nil)
+		})
 	}
 }
 

@@ -46,15 +46,9 @@ func (p *linkProvider) EnumerateInstances(ctx context.Context, ns string, class 
 			return
 		}
 		a := newAlloc(len(sets))
-		for i := range sets {
-			if err := ctx.Err(); err != nil {
-				yield(cimom.Object{}, err)
-				return
-			}
-			if !p.yieldSet(a, ns, &sets[i], "", yield) {
-				return
-			}
-		}
+		yieldEach(ctx, sets, yield, func(v *engine.SetView) bool {
+			return p.yieldSet(a, ns, v, "", yield)
+		})
 	}
 }
 

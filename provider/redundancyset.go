@@ -69,15 +69,9 @@ func (p *redundancySet) EnumerateInstances(ctx context.Context, ns string, class
 			return
 		}
 		a := newAlloc(len(sets))
-		for i := range sets {
-			if err := ctx.Err(); err != nil {
-				yield(cimom.Object{}, err)
-				return
-			}
-			if !yield(p.object(a, ns, &sets[i].Set, sets[i].RedundancyStatus), nil) {
-				return
-			}
-		}
+		yieldEach(ctx, sets, yield, func(s *engine.SetSummary) bool {
+			return yield(p.object(a, ns, &s.Set, s.RedundancyStatus), nil)
+		})
 	}
 }
 

@@ -1,10 +1,12 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"strings"
 
 	"github.com/redset/redset/cim"
+	"github.com/redset/redset/cimom"
 	"github.com/redset/redset/engine"
 )
 
@@ -138,4 +140,19 @@ func engineError(err error) error {
 		return &cim.Error{Status: cim.StatusFailed, Message: msg + "; try again"}
 	}
 	return &cim.Error{Status: cim.StatusFailed, Message: msg}
+}
+
+// yieldEach hands the items to emit in order, one enumeration step each.
+// It stops when emit returns false, or when ctx ends, which it reports to
+// yield as the enumeration's error.
+func yieldEach[T any](ctx context.Context, items []T, yield func(cimom.Object, error) bool, emit func(*T) bool) {
+	for i := range items {
+		if err := ctx.Err(); err != nil {
+			yield(cimom.Object{}, err)
+			return
+		}
+		if !emit(&items[i]) {
+			return
+		}
+	}
 }
