@@ -43,9 +43,9 @@ func sharedUpdateFlag() func() bool {
 
 // fixtureDir holds the raw requests real clients sent (relative to this
 // package's directory, where go test runs).
-const fixtureDir = "../../shared/fixtures"
+const fixtureDir = "../testdata/fixtures"
 
-// The model the fixtures were recorded against (fixtures/INDEX.md): set
+// The model the fixtures were recorded against (testdata/fixtures/README.md): set
 // Microsoft:RS-1 with members vm-a and vm-b, read by user "user" with
 // password "pass". A second set, Microsoft:RS-2, makes enumerations and
 // queries show that they return every set and only the matching ones.
@@ -110,7 +110,7 @@ func cimxmlFixtures(t testing.TB) []string {
 		}
 	}
 	if len(names) == 0 {
-		msg := fmt.Sprintf("no CIM-XML fixtures under %s (the shared fixtures folder is absent)", fixtureDir)
+		msg := fmt.Sprintf("no CIM-XML fixtures under %s ", fixtureDir)
 		if os.Getenv("REDSET_REQUIRE_INTEROP") == "1" {
 			t.Fatal(msg + " and REDSET_REQUIRE_INTEROP=1")
 		}
@@ -165,7 +165,7 @@ func normalize(body []byte) []byte {
 }
 
 // TestCIMXMLGoldenFixtures replays every CIM-XML request real clients sent
-// (../shared/fixtures) against a running server holding the model the
+// (testdata/fixtures) against a running server holding the model the
 // fixtures assume, byte for byte, and compares each answer with
 // testdata/cimxml/NAME.xml (regenerate with -update, then review by eye).
 // Each answer's key facts are also checked in code, so that a wrong golden

@@ -17,9 +17,9 @@ import (
 )
 
 // The WS-Management fixtures: the exact requests openwsman's wsman CLI,
-// @device-management-toolkit/wsman-messages and python3-winrm sent. The
-// shared folder is preferred; the WS-Man package keeps a copy.
-var wsmanFixtureDirs = []string{"../../shared/fixtures", "../protocol/wsman/testdata/fixtures"}
+// @device-management-toolkit/wsman-messages and python3-winrm sent, kept in the
+// repository's testdata/fixtures.
+var wsmanFixtureDirs = []string{"../testdata/fixtures"}
 
 var wsmanFixturePatterns = []string{"wsman--*.http", "wsman-messages--*.http", "python3-winrm--*.http"}
 

@@ -52,7 +52,7 @@ const (
 	wsmanAnonymous = wsmanNSWSA + "/role/anonymous"
 )
 
-// The model the fixtures were recorded against (fixtures/INDEX.md): set
+// The model the fixtures were recorded against (testdata/fixtures/README.md): set
 // Microsoft:RS-1 of vm-a (in service) and vm-b (hot spare), reached by user
 // "user" with password "pass". vm-b is Degraded, so RS-1 is 3 Degraded
 // Redundancy, the status the recorded Put echoes. Microsoft:RS-2, an N+1

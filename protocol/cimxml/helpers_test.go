@@ -16,8 +16,8 @@ import (
 	"github.com/redset/redset/cimom"
 )
 
-// fixtureDir holds the raw requests real clients sent.
-const fixtureDir = "../../../shared/fixtures"
+// fixtureDir holds the raw requests real clients sent (the repository's own copy).
+const fixtureDir = "../../testdata/fixtures"
 
 // cimxmlFixtures lists the CIM-XML fixture files (pywbem and wbemcli).
 func cimxmlFixtures(t testing.TB) []string {
@@ -33,7 +33,7 @@ func cimxmlFixtures(t testing.TB) []string {
 		}
 	}
 	if len(names) == 0 {
-		t.Skipf("no CIM-XML fixtures under %s", fixtureDir)
+		t.Fatalf("no CIM-XML fixtures under %s", fixtureDir)
 	}
 	sort.Strings(names)
 	return names
