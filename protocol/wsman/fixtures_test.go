@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -20,13 +21,22 @@ import (
 // the repository's testdata/fixtures.
 const fixtureDir = "../../testdata/fixtures"
 
-// fixtureFiles lists every WS-Man fixture.
+// fixtureFiles lists every WS-Man fixture (the folder also holds the
+// CIM-XML clients' requests).
 func fixtureFiles(t testing.TB) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(fixtureDir, "*.http"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures in %s: %v", fixtureDir, err)
+	var files []string
+	for _, pattern := range []string{"wsman--*.http", "wsman-messages--*.http", "python3-winrm--*.http"} {
+		m, err := filepath.Glob(filepath.Join(fixtureDir, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
 	}
+	if len(files) == 0 {
+		t.Fatalf("no WS-Man fixtures in %s", fixtureDir)
+	}
+	sort.Strings(files)
 	return files
 }
 
