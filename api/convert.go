@@ -176,41 +176,15 @@ func memberFrom(m engine.MemberInfo) Member {
 		labels = map[string]string{}
 	}
 	return Member{
-		Name: m.Name, DisplayName: m.DisplayName, Labels: labels, Probe: probeFrom(m.Probe),
+		Name: m.Name, DisplayName: m.DisplayName, Labels: labels, Probe: m.Probe,
 		Health: healthFrom(m.Health), Sets: nonNil(m.Sets), Revision: m.Revision,
 	}
 }
 
-func probeFrom(p engine.Probe) Probe {
-	return Probe{
-		Kind: p.Kind, Target: p.Target, IntervalSeconds: seconds(p.Interval), TimeoutSeconds: seconds(p.Timeout),
-		Rise: p.Rise, Fall: p.Fall, TTLSeconds: seconds(p.TTL), Params: maps.Clone(p.Params),
-	}
-}
-
-func (m MemberSpec) toEngine() (engine.Member, error) {
-	p, err := m.Probe.toEngine()
-	return engine.Member{Name: m.Name, DisplayName: m.DisplayName, Labels: maps.Clone(m.Labels), Probe: p}, err
-}
-
-func (p Probe) toEngine() (engine.Probe, error) {
-	out := engine.Probe{Kind: p.Kind, Target: p.Target, Rise: p.Rise, Fall: p.Fall, Params: maps.Clone(p.Params)}
-	var err error
-	fields := []struct {
-		name string
-		in   float64
-		out  *time.Duration
-	}{
-		{"probe.intervalSeconds", p.IntervalSeconds, &out.Interval},
-		{"probe.timeoutSeconds", p.TimeoutSeconds, &out.Timeout},
-		{"probe.ttlSeconds", p.TTLSeconds, &out.TTL},
-	}
-	for _, f := range fields {
-		if *f.out, err = duration(f.name, f.in); err != nil {
-			return out, err
-		}
-	}
-	return out, nil
+// toEngine converts a spec; the engine validates the member, its probe
+// included.
+func (m MemberSpec) toEngine() engine.Member {
+	return engine.Member{Name: m.Name, DisplayName: m.DisplayName, Labels: maps.Clone(m.Labels), Probe: m.Probe}
 }
 
 func (r HealthReport) toEngine() (engine.Report, error) {

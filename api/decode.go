@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/redset/redset/engine"
 )
 
 // MaxBodySize caps every request body (413 beyond it).
@@ -99,6 +101,13 @@ var readOnlyFields = map[string]bool{
 	"flapGuardTripped": true, "revision": true, "health": true, "sets": true,
 }
 
+// oldProbeFields are the probe fields of earlier versions of the API,
+// with what replaced them.
+var oldProbeFields = map[string]string{
+	"kind": "type", "target": "address, url or command", "params": "the type's own fields",
+	"intervalSeconds": `interval ("2s")`, "timeoutSeconds": `timeout ("1s")`,
+}
+
 // jsonProblem describes a decoding error of encoding/json.
 func jsonProblem(err error) error {
 	var syntax *json.SyntaxError
@@ -117,6 +126,9 @@ func jsonProblem(err error) error {
 		if readOnlyFields[name] {
 			rule = "is read-only (computed by the server)"
 		}
+		if now, ok := oldProbeFields[name]; ok {
+			rule = "unknown field; a probe now writes it as " + now
+		}
 		return fieldProblem(name, rule, nil)
 	}
 	return malformed("%s", strings.TrimPrefix(err.Error(), "json: "))
@@ -132,6 +144,9 @@ func fieldProblem(field, rule string, value any) *Problem {
 func typeName(t reflect.Type) string {
 	if t == nil {
 		return "of another type"
+	}
+	if t == reflect.TypeFor[engine.Duration]() {
+		return `a duration string such as "500ms" or "2s"`
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

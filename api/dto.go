@@ -1,6 +1,10 @@
 package api
 
-import "time"
+import (
+	"time"
+
+	"github.com/redset/redset/engine"
+)
 
 // Set is a redundancy set as the API shows it: every Msvm_RedundancySet
 // property (RedundancyStatus computed at the time of the answer), the
@@ -114,19 +118,12 @@ type MemberSpec struct {
 	Probe       Probe             `json:"probe"`
 }
 
-// Probe is how a member's health is observed. Zero rise/fall take the
-// server's defaults; a zero TTL means reports do not expire unless they say
-// so.
-type Probe struct {
-	Kind            string            `json:"kind"`
-	Target          string            `json:"target"`
-	IntervalSeconds float64           `json:"intervalSeconds"`
-	TimeoutSeconds  float64           `json:"timeoutSeconds"`
-	Rise            int               `json:"rise"`
-	Fall            int               `json:"fall"`
-	TTLSeconds      float64           `json:"ttlSeconds"`
-	Params          map[string]string `json:"params,omitempty"`
-}
+// Probe is how a member's health is observed: the engine's Probe, the
+// same shape as the configuration file's probe. Type is tcp, http, exec or
+// heartbeat (or empty: no probe); durations are Go duration strings such
+// as "500ms" or "2s"; zero rise and fall take the server's defaults. The
+// server refuses a probe its health checker could not run.
+type Probe = engine.Probe
 
 // HealthReport is one pushed health observation or heartbeat. A report
 // with TTLSeconds expires to Failed when no newer report arrives in time.

@@ -40,10 +40,7 @@ func (h *handler) createMember(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(w, r, &spec); err != nil {
 		return err
 	}
-	m, err := spec.toEngine()
-	if err != nil {
-		return err
-	}
+	m := spec.toEngine()
 	if _, err := h.eng.GetMember(m.Name); !errors.Is(err, engine.ErrNotFound) {
 		if err == nil {
 			err = newProblem(http.StatusConflict, ProblemExists, "Already exists", "member "+m.Name+" already exists")
@@ -70,11 +67,7 @@ func (h *handler) putMember(w http.ResponseWriter, r *http.Request) error {
 		return invalidField("name", "must match the member in the path", spec.Name)
 	}
 	spec.Name = name
-	m, err := spec.toEngine()
-	if err != nil {
-		return err
-	}
-	info, err := h.eng.PutMember(r.Context(), m)
+	info, err := h.eng.PutMember(r.Context(), spec.toEngine())
 	if err != nil {
 		return err
 	}

@@ -1,18 +1,23 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/redset/redset/engine"
 )
 
 func TestMemberLifecycle(t *testing.T) {
 	env := newEnv(t)
 	spec := MemberSpec{
 		Name: "m1", DisplayName: "Member one", Labels: map[string]string{"zone": "a"},
-		Probe: Probe{Kind: "tcp", Target: "127.0.0.1:80", IntervalSeconds: 2, TimeoutSeconds: 0.5, Rise: 2, Fall: 3, TTLSeconds: 30},
+		Probe: Probe{Type: "tcp", Address: "127.0.0.1:80", Interval: engine.Duration(2 * time.Second),
+			Timeout: engine.Duration(500 * time.Millisecond), Rise: 2, Fall: 3, TTL: engine.Duration(30 * time.Second)},
 	}
 	created, err := env.admin.CreateMember(bg, spec)
 	if err != nil {
@@ -34,7 +39,7 @@ func TestMemberLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatalf("PutMember: %v", err)
 		}
-		if got.DisplayName != "renamed" || got.Probe.Kind != "" || len(got.Labels) != 0 {
+		if got.DisplayName != "renamed" || got.Probe.Type != "" || len(got.Labels) != 0 {
 			t.Errorf("after put: %+v, want only the new definition", got)
 		}
 	})
@@ -75,9 +80,9 @@ func TestMemberRefusals(t *testing.T) {
 			return err
 		}, 400, ProblemValidation, "probe.rise"},
 		{"negative interval", func() error {
-			_, err := env.admin.CreateMember(bg, MemberSpec{Name: "x", Probe: Probe{IntervalSeconds: -1}})
+			_, err := env.admin.CreateMember(bg, MemberSpec{Name: "x", Probe: Probe{Interval: -1}})
 			return err
-		}, 400, ProblemValidation, "probe.intervalSeconds"},
+		}, 400, ProblemValidation, "probe.interval"},
 		{"delete member in a set", func() error { return env.admin.DeleteMember(bg, "web-a") }, 409, ProblemInUse, ""},
 		{"delete unknown", func() error { return env.admin.DeleteMember(bg, "nope") }, 404, ProblemNotFound, ""},
 		{"create by operator", func() error { _, err := env.operator.CreateMember(bg, MemberSpec{Name: "x"}); return err }, 403, ProblemForbidden, ""},
@@ -227,4 +232,56 @@ func TestReportHealth(t *testing.T) {
 	if after.Health.State != "Degraded" {
 		t.Errorf("refused reports changed the health to %s", after.Health.State)
 	}
+}
+
+// The probe's wire shape: typed fields, durations as Go duration strings,
+// the command as a list. What does not fit is a problem naming the field,
+// and nothing is stored.
+func TestProbeWireShape(t *testing.T) {
+	env := newEnv(t)
+	tests := []struct {
+		name, body, field, rule string
+	}{
+		{"command as a string", `{"probe":{"type":"exec","command":"true"}}`, "probe.command", "must be an array"},
+		{"duration as a number", `{"probe":{"type":"tcp","address":"h:1","interval":5}}`, "probe.interval", "duration string"},
+		{"duration that does not parse", `{"probe":{"type":"tcp","address":"h:1","timeout":"5 sec"}}`, "probe.timeout", "duration string"},
+		{"headers as a string", `{"probe":{"type":"http","url":"http://h/","headers":"{\"a\":\"b\"}"}}`, "probe.headers", "must be an object"},
+		{"the old kind", `{"probe":{"kind":"tcp","target":"h:1"}}`, "kind", "now writes it as type"},
+		{"the old params", `{"probe":{"type":"http","params":{"expect":"200"}}}`, "params", "the type's own fields"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, req := range []struct{ method, path string }{{"POST", "/api/v1/members"}, {"PUT", "/api/v1/members/x"}} {
+				body := tc.body[:1] + `"name":"x",` + tc.body[1:]
+				resp, raw := env.raw(t, req.method, req.path, "application/json", body, "admin")
+				p := decodeProblem(t, resp, raw)
+				if resp.StatusCode != 400 || p.Field != tc.field || !strings.Contains(p.Rule, tc.rule) {
+					t.Errorf("%s %s = %d field %q rule %q, want 400 on %s saying %q", req.method, req.path,
+						resp.StatusCode, p.Field, p.Rule, tc.field, tc.rule)
+				}
+			}
+			if _, err := env.reader.GetMember(bg, "x"); problemOfErr(err) == nil || problemOfErr(err).Status != 404 {
+				t.Errorf("a refused probe left member x behind (err %v)", err)
+			}
+		})
+	}
+	t.Run("round trip", func(t *testing.T) {
+		in := `{"name":"rt","probe":{"type":"http","url":"https://h/health","expect":"200-299","bodyMatch":"ok",` +
+			`"bodyRegexp":"^ok","headers":{"X-A":"1"},"caFile":"/ca.pem","interval":"1.5s","timeout":"500ms","ttl":"1m0s","rise":2,"fall":3}}`
+		resp, _ := env.raw(t, "PUT", "/api/v1/members/rt", "application/json", in, "admin")
+		if resp.StatusCode != 200 {
+			t.Fatalf("PUT = %d", resp.StatusCode)
+		}
+		resp, raw := env.raw(t, "GET", "/api/v1/members/rt", "", "", "admin")
+		var got struct {
+			Probe json.RawMessage `json:"probe"`
+		}
+		if err := json.Unmarshal(raw, &got); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET = %d %s (%v)", resp.StatusCode, raw, err)
+		}
+		_, wantProbe, _ := strings.Cut(in, `"probe":`)
+		if string(got.Probe) != strings.TrimSuffix(wantProbe, "}") {
+			t.Errorf("probe read back\n got %s\nwant %s", got.Probe, strings.TrimSuffix(wantProbe, "}"))
+		}
+	})
 }

@@ -28,6 +28,13 @@ type Options struct {
 	// with code 2 and the error's text as reason.
 	PreFailover func(ctx context.Context, req FailoverRequest) error
 
+	// ValidateProbe, when set, checks a member's probe as the health
+	// checker will run it, on every PutMember (not on load: a stored probe
+	// that no longer passes stays, and whoever runs probes reports it). A
+	// *ValidationError it returns is passed on as is (its Field a path such
+	// as "probe.url"); any other error refuses the member as invalid.
+	ValidateProbe func(Probe) error
+
 	DefaultRise int // successes that count a recovery when a member sets none; default 2
 	DefaultFall int // failures that count a failure when a member sets none; default 3
 	AutoWorkers int // goroutines running automatic actions; default 256

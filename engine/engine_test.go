@@ -48,7 +48,7 @@ func TestRestartRebuildsAcknowledgedState(t *testing.T) {
 	h.set(typedSet("redset:db", TypeNPlus1, 1))
 	h.set(typedSet("redset:gone", TypeNPlus1, 1))
 	if _, err := h.e.PutMember(ctx, Member{Name: "a", DisplayName: "A", Labels: map[string]string{"zone": "1"},
-		Probe: Probe{Kind: "tcp", Target: "127.0.0.1:1", Rise: 1, Fall: 1, Params: map[string]string{"k": "v"}}}); err != nil {
+		Probe: Probe{Type: "http", URL: "http://127.0.0.1:1/", Headers: map[string]string{"X-A": "1"}, Rise: 1, Fall: 1, Interval: Duration(1e9)}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range []string{"b", "d1", "d2", "tmp"} {

@@ -116,7 +116,7 @@ func (e *Engine) dampening(m *memberState, r Report) (rise, fall int, ttl time.D
 		fall = e.opts.DefaultFall
 	}
 	if ttl <= 0 {
-		ttl = p.TTL
+		ttl = p.TTL.D()
 	}
 	return rise, fall, ttl
 }

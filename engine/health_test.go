@@ -100,7 +100,7 @@ func TestHealthTTL(t *testing.T) {
 
 func TestHealthTTLFromProbe(t *testing.T) {
 	h := newHarness(t)
-	if _, err := h.e.PutMember(context.Background(), Member{Name: "m", Probe: Probe{TTL: time.Minute}}); err != nil {
+	if _, err := h.e.PutMember(context.Background(), Member{Name: "m", Probe: Probe{TTL: Duration(time.Minute)}}); err != nil {
 		t.Fatal(err)
 	}
 	h.report("m", HealthOK)

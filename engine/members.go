@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -19,7 +20,7 @@ func (e *Engine) PutMember(ctx context.Context, in Member) (MemberInfo, error) {
 		return MemberInfo{}, err
 	}
 	m := cloneMember(in)
-	if err := ValidateMember(&m); err != nil {
+	if err := e.validateMember(&m); err != nil {
 		return MemberInfo{}, err
 	}
 	ms, created, err := e.holdForPut(m.Name)
@@ -39,6 +40,19 @@ func (e *Engine) PutMember(ctx context.Context, in Member) (MemberInfo, error) {
 	ms.member, ms.rev, ms.pending = m, rev, false
 	ms.mu.Unlock()
 	return e.memberInfo(ms), nil
+}
+
+// validateMember applies ValidateMember, then Options.ValidateProbe.
+func (e *Engine) validateMember(m *Member) error {
+	if err := ValidateMember(m); err != nil || e.opts.ValidateProbe == nil {
+		return err
+	}
+	err := e.opts.ValidateProbe(m.Probe)
+	var ve *ValidationError
+	if err == nil || errors.As(err, &ve) {
+		return err
+	}
+	return invalid("probe", err.Error(), nil)
 }
 
 // holdForPut takes an existing member exclusively, or enters a pending
@@ -212,6 +226,6 @@ func (e *Engine) memberInfo(ms *memberState) MemberInfo {
 
 func cloneMember(m Member) Member {
 	m.Labels = maps.Clone(m.Labels)
-	m.Probe.Params = maps.Clone(m.Probe.Params)
+	m.Probe = cloneProbe(m.Probe)
 	return m
 }

@@ -110,19 +110,6 @@ type Member struct {
 	Probe       Probe             `json:"probe"`
 }
 
-// Probe holds how a member's health is observed. The engine uses Rise,
-// Fall and TTL; the other fields are stored for the health checker.
-type Probe struct {
-	Kind     string            `json:"kind,omitempty"`   // e.g. "tcp", "http", "exec", "heartbeat"
-	Target   string            `json:"target,omitempty"` // address, URL or command
-	Interval time.Duration     `json:"interval,omitempty"`
-	Timeout  time.Duration     `json:"timeout,omitempty"`
-	Rise     int               `json:"rise,omitempty"` // successes needed to count a recovery; 0 = default
-	Fall     int               `json:"fall,omitempty"` // failures needed to count a failure; 0 = default
-	TTL      time.Duration     `json:"ttl,omitempty"`  // reports expire after this; 0 = no expiry unless the report sets one
-	Params   map[string]string `json:"params,omitempty"`
-}
-
 // RoleKind is a member's role in one set.
 type RoleKind uint8
 

@@ -80,12 +80,19 @@ func decodeSetRecord(data []byte) (setRecord, error) {
 	return rec, nil
 }
 
-func decodeMember(data []byte) (Member, error) {
-	var m Member
-	if err := json.Unmarshal(data, &m); err != nil {
-		return m, fmt.Errorf("%w: member record: %v", ErrInvalid, err)
+// decodeMember parses and checks a stored member; notes say what an
+// old-form probe held that was dropped (see legacy.go).
+func decodeMember(data []byte) (Member, []string, error) {
+	var rec storedMember
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return Member{}, nil, fmt.Errorf("%w: member record: %v", ErrInvalid, err)
 	}
-	return m, ValidateMember(&m)
+	p, notes, err := decodeStoredProbe(rec.Probe)
+	if err != nil {
+		return Member{}, nil, fmt.Errorf("%w: member record %q: probe: %v", ErrInvalid, rec.Name, err)
+	}
+	m := Member{Name: rec.Name, DisplayName: rec.DisplayName, Labels: rec.Labels, Probe: p}
+	return m, notes, ValidateMember(&m)
 }
 
 func historyOp(r *event.Record) (store.Op, error) {
@@ -117,18 +124,25 @@ func (e *Engine) loadMembers(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: load members: %w", err)
 	}
-	members, err := decodeAll(kvs, func(kv store.KV) (Member, error) {
-		m, err := decodeMember(kv.Value)
+	type loaded struct {
+		m     Member
+		notes []string
+	}
+	members, err := decodeAll(kvs, func(kv store.KV) (loaded, error) {
+		m, notes, err := decodeMember(kv.Value)
 		if err == nil && memberKey(m.Name) != kv.Key {
 			err = fmt.Errorf("name %q does not match its key", m.Name)
 		}
-		return m, err
+		return loaded{m, notes}, err
 	})
 	if err != nil {
 		return fmt.Errorf("engine: load members: %w", err)
 	}
-	for i, m := range members {
-		e.members[m.Name] = &memberState{name: m.Name, member: m, rev: kvs[i].ModRevision}
+	for i, l := range members {
+		for _, n := range l.notes {
+			e.log.Warn("old member record: part of its probe has no place in the current form", "member", l.m.Name, "detail", n)
+		}
+		e.members[l.m.Name] = &memberState{name: l.m.Name, member: l.m, rev: kvs[i].ModRevision}
 	}
 	return nil
 }

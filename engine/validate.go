@@ -183,15 +183,24 @@ func ValidateMember(m *Member) error {
 	return validateProbe(&m.Probe)
 }
 
+// validateProbe checks what the engine itself relies on: dampening counts
+// in range and no negative durations. Whether the health checker can run
+// the probe is Options.ValidateProbe's question.
 func validateProbe(p *Probe) error {
 	if p.Rise < 0 || p.Rise > maxDampening {
-		return invalid("Probe.Rise", fmt.Sprintf("must be between 0 (default) and %d", maxDampening), p.Rise)
+		return invalid("probe.rise", fmt.Sprintf("must be between 0 (default) and %d", maxDampening), p.Rise)
 	}
 	if p.Fall < 0 || p.Fall > maxDampening {
-		return invalid("Probe.Fall", fmt.Sprintf("must be between 0 (default) and %d", maxDampening), p.Fall)
+		return invalid("probe.fall", fmt.Sprintf("must be between 0 (default) and %d", maxDampening), p.Fall)
 	}
-	if p.TTL < 0 || p.Interval < 0 || p.Timeout < 0 {
-		return invalid("Probe", "durations must not be negative", nil)
+	durations := []struct {
+		field string
+		d     Duration
+	}{{"probe.interval", p.Interval}, {"probe.timeout", p.Timeout}, {"probe.ttl", p.TTL}}
+	for _, f := range durations {
+		if f.d < 0 {
+			return invalid(f.field, "must not be negative", f.d.String())
+		}
 	}
 	return nil
 }

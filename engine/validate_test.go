@@ -120,9 +120,10 @@ func TestMemberValidation(t *testing.T) {
 		{"control char", Member{Name: "a\tb"}, "Name", "control"},
 		{"spaces", Member{Name: " a"}, "Name", "spaces"},
 		{"bad label key", Member{Name: "a", Labels: map[string]string{"": "x"}}, "Labels", "keys"},
-		{"negative rise", Member{Name: "a", Probe: Probe{Rise: -1}}, "Probe.Rise", "between"},
-		{"huge fall", Member{Name: "a", Probe: Probe{Fall: 5000}}, "Probe.Fall", "between"},
-		{"negative ttl", Member{Name: "a", Probe: Probe{TTL: -1}}, "Probe", "negative"},
+		{"negative rise", Member{Name: "a", Probe: Probe{Rise: -1}}, "probe.rise", "between"},
+		{"huge fall", Member{Name: "a", Probe: Probe{Fall: 5000}}, "probe.fall", "between"},
+		{"negative ttl", Member{Name: "a", Probe: Probe{TTL: -1}}, "probe.ttl", "negative"},
+		{"negative interval", Member{Name: "a", Probe: Probe{Interval: -1}}, "probe.interval", "negative"},
 	}
 	h := newHarness(t)
 	for _, tt := range tests {

@@ -19,9 +19,10 @@ import (
 
 // The probe types a Spec can name.
 const (
-	TypeTCP  = "tcp"
-	TypeHTTP = "http"
-	TypeExec = "exec"
+	TypeTCP       = "tcp"
+	TypeHTTP      = "http"
+	TypeExec      = "exec"
+	TypeHeartbeat = "heartbeat" // reports are pushed, not probed; TTL is required
 )
 
 // Timing defaults and limits of a Spec.
@@ -38,9 +39,11 @@ const (
 // "http" uses URL, Expect, BodyMatch, BodyRegexp, Headers and, for https
 // URLs, InsecureSkipVerify or CAFile; "exec" uses Command and Env (extra
 // variables for the command, see ExecProbe). A field that does not apply to
-// the type is an error. Zero Interval, Timeout and Expect take their
-// defaults (see WithDefaults). Rise and fall (dampening) are not part of a
-// probe: the consumer of the results applies them.
+// the type is an error. "heartbeat" uses none of them but needs TTL: its
+// reports are pushed, and silence beyond TTL counts as a failure. An empty
+// Type with no type-specific field is no probe at all. Zero Interval,
+// Timeout and Expect take their defaults (see WithDefaults). Rise and fall
+// (dampening) and TTL are applied by the consumer of the results.
 type Spec struct {
 	Type               string            `yaml:"type"`
 	Address            string            `yaml:"address,omitempty"`
@@ -55,6 +58,7 @@ type Spec struct {
 	Env                map[string]string `yaml:"env,omitempty"`
 	Interval           time.Duration     `yaml:"interval,omitempty"`
 	Timeout            time.Duration     `yaml:"timeout,omitempty"`
+	TTL                time.Duration     `yaml:"ttl,omitempty"`
 }
 
 // FieldError names the field of a Spec (or Task) that is wrong and why.
@@ -90,6 +94,9 @@ func (s Spec) WithDefaults() Spec {
 // Validate reports the first problem of s (after defaults) as a
 // *FieldError. It reads no files and opens no connections.
 func (s Spec) Validate() error {
+	if s.TTL < 0 {
+		return fieldErr("ttl", "%v is negative", s.TTL)
+	}
 	var err error
 	switch s.Type {
 	case TypeTCP:
@@ -98,10 +105,12 @@ func (s Spec) Validate() error {
 		err = s.validateHTTP()
 	case TypeExec:
 		err = s.validateExec()
+	case TypeHeartbeat:
+		return s.validateHeartbeat()
 	case "":
-		return fieldErr("type", "missing; want tcp, http or exec")
+		return s.validateNone()
 	default:
-		return fieldErr("type", "unknown probe type %q; want tcp, http or exec", s.Type)
+		return fieldErr("type", "%q is not %s", s.Type, typeList)
 	}
 	if err != nil {
 		return err
@@ -109,10 +118,44 @@ func (s Spec) Validate() error {
 	return s.WithDefaults().validateTiming()
 }
 
+const typeList = "tcp, http, exec or heartbeat"
+
+// Scheduled reports whether s names a probe the Scheduler runs (tcp,
+// http, exec); heartbeats and "no probe" are not run.
+func (s Spec) Scheduled() bool {
+	return s.Type == TypeTCP || s.Type == TypeHTTP || s.Type == TypeExec
+}
+
+func (s Spec) validateHeartbeat() error {
+	if err := s.onlyFields(); err != nil {
+		return err
+	}
+	if s.TTL == 0 {
+		return fieldErr("ttl", "a heartbeat needs a ttl after which the member counts as failed")
+	}
+	return nil
+}
+
+// validateNone accepts a spec without a type only when it sets nothing a
+// probe type would use: an address without a type is a forgotten type,
+// not "no probe".
+func (s Spec) validateNone() error {
+	for _, f := range s.usedFields() {
+		if f.set {
+			return fieldErr("type", "missing (%s is set); want %s", f.name, typeList)
+		}
+	}
+	return nil
+}
+
 // Probe validates s and builds its probe. For HTTPS it reads CAFile.
+// Specs that are not Scheduled have no probe to build.
 func (s Spec) Probe() (Probe, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
+	}
+	if !s.Scheduled() {
+		return nil, fieldErr("type", "%q is not a probe the scheduler runs", s.Type)
 	}
 	switch s.Type {
 	case TypeTCP:

@@ -24,8 +24,14 @@ func TestSpecValidate(t *testing.T) {
 		{"https skip verify", Spec{Type: "http", URL: "https://web-a/", InsecureSkipVerify: true, BodyRegexp: "^ok"}, "", ""},
 		{"exec", Spec{Type: "exec", Command: []string{"check_disk", "-w", "10%"}}, "", ""},
 
-		{"no type", Spec{Address: "a:1"}, "type", "missing; want tcp, http or exec"},
-		{"unknown type", Spec{Type: "udp"}, "type", `unknown probe type "udp"; want tcp, http or exec`},
+		{"no type", Spec{Address: "a:1"}, "type", "missing (address is set); want tcp, http, exec or heartbeat"},
+		{"no probe", Spec{Interval: time.Second}, "", ""},
+		{"unknown type", Spec{Type: "udp"}, "type", `"udp" is not tcp, http, exec or heartbeat`},
+		{"misspelt type", Spec{Type: "htpp", URL: "http://a/"}, "type", `"htpp" is not tcp, http, exec or heartbeat`},
+		{"heartbeat", Spec{Type: "heartbeat", TTL: time.Minute}, "", ""},
+		{"heartbeat without ttl", Spec{Type: "heartbeat"}, "ttl", "a heartbeat needs a ttl after which the member counts as failed"},
+		{"heartbeat with address", Spec{Type: "heartbeat", TTL: time.Minute, Address: "a:1"}, "address", "not used by heartbeat probes"},
+		{"negative ttl", Spec{Type: "tcp", Address: "a:1", TTL: -time.Second}, "ttl", "-1s is negative"},
 		{"tcp without address", Spec{Type: "tcp"}, "address", "missing; want host:port"},
 		{"tcp address without port", Spec{Type: "tcp", Address: "db-1"}, "address", `"db-1" is not host:port`},
 		{"tcp address without host", Spec{Type: "tcp", Address: ":80"}, "address", `":80" has no host`},
@@ -174,6 +180,11 @@ func TestSpecTask(t *testing.T) {
 	if _, err := (Spec{Type: "tcp"}).Task("web-a"); fieldOf(err) != "address" {
 		t.Errorf("Task() of a bad spec = %v, want an address error", err)
 	}
+	for _, s := range []Spec{{Type: "heartbeat", TTL: time.Second}, {}} {
+		if _, err := s.Task("web-a"); fieldOf(err) != "type" {
+			t.Errorf("Task() of %+v, which the scheduler does not run, = %v; want a type error", s, err)
+		}
+	}
 }
 
 func FuzzSpecValidate(f *testing.F) {
@@ -196,7 +207,7 @@ func FuzzSpecValidate(f *testing.F) {
 			}
 			return
 		}
-		if _, err := spec.Task("m"); err != nil {
+		if _, err := spec.Task("m"); spec.Scheduled() && err != nil {
 			t.Fatalf("Validate() passed but Task() = %v", err)
 		}
 	})

@@ -191,7 +191,7 @@ func TestOperatorDemoFailover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	interval := time.Duration(webA.Probe.IntervalSeconds * float64(time.Second))
+	interval := webA.Probe.Interval.D()
 	fall := webA.Probe.Fall
 	if interval <= 0 || fall <= 0 {
 		t.Fatalf("web-a's probe has interval %v and fall %d; want both set", interval, fall)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -172,43 +171,24 @@ func enginePolicy(p Policy) engine.Policy {
 	}
 }
 
+// engineMember converts a declared member. The configuration's health
+// defaults are written into its probe: rise and fall always, interval and
+// timeout for the probes the scheduler runs.
 func engineMember(m Member, h HealthCfg) engine.Member {
 	p := m.Probe
-	target, params := p.Address, map[string]string{}
-	switch p.Type {
-	case "http":
-		target = p.URL
-		setParam(params, "expect", p.Expect)
-		setParam(params, "bodyMatch", p.BodyMatch)
-		setParam(params, "bodyRegexp", p.BodyRegexp)
-		setParam(params, "caFile", p.CAFile)
-		setJSONParam(params, "headers", p.Headers)
-		if p.InsecureSkipVerify {
-			params["insecureSkipVerify"] = "true"
-		}
-	case "exec":
-		cmd, _ := json.Marshal(p.Command)
-		target, params["command"] = strings.Join(p.Command, " "), string(cmd)
-		setJSONParam(params, "env", p.Env)
+	if healthSpec(p, h).Scheduled() {
+		interval, timeout := probeTiming(p, h)
+		p.Interval, p.Timeout = engine.Duration(interval), engine.Duration(timeout)
 	}
-	if len(params) == 0 {
-		params = nil
-	}
-	interval, timeout := probeTiming(p, h)
-	return engine.Member{
-		Name: m.Name, DisplayName: m.DisplayName, Labels: m.Labels,
-		Probe: engine.Probe{
-			Kind: p.Type, Target: target, Params: params, Interval: interval.D(), Timeout: timeout.D(),
-			Rise: orInt(p.Rise, h.Rise), Fall: orInt(p.Fall, h.Fall), TTL: p.TTL.D(),
-		},
-	}
+	p.Rise, p.Fall = orInt(p.Rise, h.Rise), orInt(p.Fall, h.Fall)
+	return engine.Member{Name: m.Name, DisplayName: m.DisplayName, Labels: m.Labels, Probe: p}
 }
 
 // probeTiming is a probe's interval and timeout with the configuration's
 // defaults; a default timeout never exceeds the probe's own interval.
 func probeTiming(p Probe, h HealthCfg) (interval, timeout Dur) {
-	interval = orDur(p.Interval, h.Interval)
-	timeout = p.Timeout
+	interval = orDur(Dur(p.Interval), h.Interval)
+	timeout = Dur(p.Timeout)
 	if timeout <= 0 {
 		timeout = h.Timeout
 		if interval > 0 && timeout > interval {
@@ -216,20 +196,6 @@ func probeTiming(p Probe, h HealthCfg) (interval, timeout Dur) {
 		}
 	}
 	return interval, timeout
-}
-
-// setJSONParam stores a map parameter as a JSON object, when it has entries.
-func setJSONParam(params map[string]string, k string, v map[string]string) {
-	if len(v) > 0 {
-		data, _ := json.Marshal(v)
-		params[k] = string(data)
-	}
-}
-
-func setParam(params map[string]string, k, v string) {
-	if v != "" {
-		params[k] = v
-	}
 }
 
 func orDur(v, def Dur) Dur {

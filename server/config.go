@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/redset/redset/engine"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -85,32 +86,12 @@ type Member struct {
 	Probe       Probe             `yaml:"probe"`
 }
 
-// Probe says how to observe a member: "tcp" (address), "http" (url,
-// expect, bodyMatch), "exec" (command) or "heartbeat" (pushed reports that
-// expire after ttl).
-type Probe struct {
-	Type      string   `yaml:"type"`
-	Address   string   `yaml:"address"`
-	URL       string   `yaml:"url"`
-	Command   []string `yaml:"command"`
-	Expect    string   `yaml:"expect"`    // HTTP status range, e.g. "200-399"
-	BodyMatch string   `yaml:"bodyMatch"` // HTTP body must contain this
-	// BodyRegexp: the HTTP body must match this regular expression.
-	BodyRegexp string `yaml:"bodyRegexp"`
-	// Headers are sent with the HTTP request.
-	Headers map[string]string `yaml:"headers"`
-	// InsecureSkipVerify and CAFile choose how an https URL's certificate
-	// is checked.
-	InsecureSkipVerify bool   `yaml:"insecureSkipVerify"`
-	CAFile             string `yaml:"caFile"`
-	// Env is added to an exec probe's minimal environment.
-	Env      map[string]string `yaml:"env"`
-	Interval Dur               `yaml:"interval"`
-	Timeout  Dur               `yaml:"timeout"`
-	TTL      Dur               `yaml:"ttl"`
-	Rise     int               `yaml:"rise"`
-	Fall     int               `yaml:"fall"`
-}
+// Probe says how to observe a member. It is the engine's Probe, the same
+// shape the JSON API reads and writes: type (tcp, http, exec, heartbeat),
+// the type's fields (address; url, expect, bodyMatch, bodyRegexp, headers,
+// insecureSkipVerify, caFile; command, env), interval, timeout, ttl, rise
+// and fall, durations written like 500ms or 2s.
+type Probe = engine.Probe
 
 // Set declares a redundancy set with its Msvm_RedundancySet properties,
 // its policy and its members' roles.

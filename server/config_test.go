@@ -183,14 +183,14 @@ func TestValidFullConfig(t *testing.T) {
 		for _, m := range cfg.Members {
 			got = append(got, engineMember(m, cfg.Health).Probe)
 		}
+		sec := engine.Duration(time.Second)
 		want := []engine.Probe{
-			{Kind: "http", Target: "http://127.0.0.1:8080/health", Params: map[string]string{"expect": "200-299", "bodyMatch": "ok"},
-				Interval: 500 * time.Millisecond, Timeout: 500 * time.Millisecond, Rise: 1, Fall: 2},
-			{Kind: "tcp", Target: "127.0.0.1:8081", Interval: 2 * time.Second, Timeout: time.Second, Rise: 2, Fall: 3},
-			{Kind: "exec", Target: "/bin/true", Params: map[string]string{"command": `["/bin/true"]`},
-				Interval: 2 * time.Second, Timeout: 300 * time.Millisecond, Rise: 2, Fall: 3},
-			{Kind: "heartbeat", Interval: 2 * time.Second, Timeout: time.Second, Rise: 2, Fall: 3, TTL: 30 * time.Second},
-			{Interval: 2 * time.Second, Timeout: time.Second, Rise: 2, Fall: 3},
+			{Type: "http", URL: "http://127.0.0.1:8080/health", Expect: "200-299", BodyMatch: "ok",
+				Interval: sec / 2, Timeout: sec / 2, Rise: 1, Fall: 2},
+			{Type: "tcp", Address: "127.0.0.1:8081", Interval: 2 * sec, Timeout: sec, Rise: 2, Fall: 3},
+			{Type: "exec", Command: []string{"/bin/true"}, Interval: 2 * sec, Timeout: sec * 3 / 10, Rise: 2, Fall: 3},
+			{Type: "heartbeat", Rise: 2, Fall: 3, TTL: 30 * sec},
+			{Rise: 2, Fall: 3},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("engine probes (-want +got):\n%s", diff)
@@ -263,6 +263,13 @@ func TestParseConfigErrors(t *testing.T) {
 			"members[0].probe.adress", `unknown field "adress"`},
 		{"wrong type", "sets:\n  - id: a\n    minNumberNeeded: many #@\n", "sets[0].minNumberNeeded", "cannot unmarshal"},
 		{"bad duration", "health:\n  interval: 5 sec #@\n", "health.interval", `"5 sec" is not a duration`},
+		{"bad probe duration", "members:\n  - name: a\n    probe:\n      type: tcp\n      timeout: 5 sec #@\n",
+			"members[0].probe.timeout", `"5 sec" is not a duration`},
+		{"probe duration as a number", "members:\n  - name: a\n    probe:\n      ttl: 30 #@\n",
+			"members[0].probe.ttl", `"30" is not a duration`},
+		{"probe command as a string", "members:\n  - name: a\n    probe:\n      type: exec\n      command: /bin/true #@\n",
+			"members[0].probe.command", "cannot unmarshal"},
+		{"old probe field", "members:\n  - name: a\n    probe:\n      kind: tcp #@\n", "members[0].probe.kind", `unknown field "kind"`},
 		{"list for a map", "log: [text] #@\n", "log", "cannot unmarshal"},
 	}
 	for _, tc := range tests {

@@ -115,13 +115,28 @@ func unknownField(msg string) string {
 	return name
 }
 
-// friendlier rewords the decoder's message about an unknown field, which
-// names Go types an operator never sees.
+// friendlier rewords the decoder's messages about an unknown field and a
+// bad duration, which name Go types an operator never sees.
 func friendlier(msg, unknown string) string {
 	if unknown != "" {
 		return fmt.Sprintf("unknown field %q (misspelt, or not valid here)", unknown)
 	}
+	if v, ok := badDuration(msg); ok {
+		return fmt.Sprintf("%q is not a duration like 500ms, 2s or 1m", v)
+	}
 	return msg
+}
+
+// badDuration is the value of the decoder's message "cannot unmarshal
+// !!str `5 sec` into time.Duration".
+func badDuration(msg string) (string, bool) {
+	rest, ok := strings.CutPrefix(msg, "cannot unmarshal !!")
+	_, rest, quoted := strings.Cut(rest, " `")
+	value, tail, closed := strings.Cut(rest, "` into ")
+	if !ok || !quoted || !closed || tail != "time.Duration" {
+		return "", false
+	}
+	return value, true
 }
 
 // FieldError is a configuration error at a field.

@@ -131,15 +131,12 @@ func (d *demo) declare(ctx context.Context) error {
 
 func (d *demo) member(name string) engine.Member {
 	svc := d.services[name]
-	target := svc.addr
-	if svc.kind == "http" {
-		target = "http://" + svc.addr + "/"
+	p := engine.Probe{Type: svc.kind, Address: svc.addr, Interval: engine.Duration(demoInterval),
+		Timeout: engine.Duration(demoTimeout), Rise: demoRise, Fall: demoFall}
+	if svc.kind == engine.ProbeHTTP {
+		p.Address, p.URL = "", "http://"+svc.addr+"/"
 	}
-	return engine.Member{
-		Name: name, DisplayName: "demo " + name, Labels: map[string]string{"demo": "true"},
-		Probe: engine.Probe{Kind: svc.kind, Target: target, Interval: demoInterval, Timeout: demoTimeout,
-			Rise: demoRise, Fall: demoFall},
-	}
+	return engine.Member{Name: name, DisplayName: "demo " + name, Labels: map[string]string{"demo": "true"}, Probe: p}
 }
 
 func (d *demo) createSet(ctx context.Context, s demoSet) error {

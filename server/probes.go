@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"log/slog"
 
@@ -13,16 +12,17 @@ import (
 // probes keeps the health scheduler's tasks in step with the engine's
 // members and hands every probe result to the engine, which dampens it.
 type probes struct {
-	eng     *engine.Engine
-	sched   *health.Scheduler
-	log     *slog.Logger
-	sub     *event.Subscription
-	latency func(member, probe string, seconds float64) // metrics hook
+	eng      *engine.Engine
+	defaults HealthCfg // interval and timeout of probes that set none
+	sched    *health.Scheduler
+	log      *slog.Logger
+	sub      *event.Subscription
+	latency  func(member, probe string, seconds float64) // metrics hook
 }
 
-func newProbes(eng *engine.Engine, workers int, log *slog.Logger, latency func(string, string, float64)) *probes {
-	p := &probes{eng: eng, log: log, latency: latency}
-	p.sched = health.NewScheduler(health.SinkFunc(p.observe), health.Options{Workers: workers})
+func newProbes(eng *engine.Engine, defaults HealthCfg, log *slog.Logger, latency func(string, string, float64)) *probes {
+	p := &probes{eng: eng, defaults: defaults, log: log, latency: latency}
+	p.sched = health.NewScheduler(health.SinkFunc(p.observe), health.Options{Workers: defaults.Workers})
 	return p
 }
 
@@ -80,10 +80,18 @@ func (p *probes) follow() {
 }
 
 // sync schedules a member's probe, or removes it when the member has none
-// that redset runs (heartbeats are pushed, not probed).
+// that redset runs (heartbeats are pushed, not probed). A stored probe that
+// cannot run (written before the API checked probes) is logged at warn
+// level, once each time the member is loaded or changed.
 func (p *probes) sync(m engine.Member) {
-	spec, ok := probeSpec(m.Probe)
-	if !ok {
+	spec := healthSpec(m.Probe, p.defaults)
+	if err := spec.Validate(); err != nil {
+		p.sched.Remove(m.Name)
+		p.log.Warn("member probe not run: it is not valid; correct it through the API or the configuration",
+			"member", m.Name, "type", m.Probe.Type, "err", err)
+		return
+	}
+	if !spec.Scheduled() {
 		p.sched.Remove(m.Name)
 		return
 	}
@@ -92,38 +100,35 @@ func (p *probes) sync(m engine.Member) {
 		err = p.sched.Set(task)
 	}
 	if err != nil {
+		p.sched.Remove(m.Name)
 		p.log.Warn("member probe not scheduled", "member", m.Name, "err", err)
 	}
 }
 
-// probeSpec converts the engine's stored probe settings.
-func probeSpec(pr engine.Probe) (health.Spec, bool) {
-	spec := health.Spec{Type: pr.Kind, Interval: pr.Interval, Timeout: pr.Timeout}
-	switch pr.Kind {
-	case "tcp":
-		spec.Address = pr.Target
-	case "http":
-		spec.URL, spec.Expect, spec.BodyMatch = pr.Target, pr.Params["expect"], pr.Params["bodyMatch"]
-		spec.BodyRegexp, spec.CAFile = pr.Params["bodyRegexp"], pr.Params["caFile"]
-		spec.InsecureSkipVerify = pr.Params["insecureSkipVerify"] == "true"
-		if !jsonParam(pr.Params, "headers", &spec.Headers) {
-			return spec, false
-		}
-	case "exec":
-		if json.Unmarshal([]byte(pr.Params["command"]), &spec.Command) != nil || !jsonParam(pr.Params, "env", &spec.Env) {
-			return spec, false
-		}
-	default:
-		return spec, false
+// healthSpec is the health checker's spec of a stored probe: the one
+// conversion between the two. Zero interval and timeout take the
+// configuration's defaults.
+func healthSpec(p engine.Probe, h HealthCfg) health.Spec {
+	interval, timeout := probeTiming(p, h)
+	return health.Spec{
+		Type: p.Type, Address: p.Address, URL: p.URL, Expect: p.Expect, BodyMatch: p.BodyMatch,
+		BodyRegexp: p.BodyRegexp, Headers: p.Headers, InsecureSkipVerify: p.InsecureSkipVerify, CAFile: p.CAFile,
+		Command: p.Command, Env: p.Env, Interval: interval.D(), Timeout: timeout.D(), TTL: p.TTL.D(),
 	}
-	return spec, true
 }
 
-// jsonParam decodes an optional JSON object parameter; false when it is
-// present but malformed.
-func jsonParam(params map[string]string, k string, into *map[string]string) bool {
-	v, ok := params[k]
-	return !ok || json.Unmarshal([]byte(v), into) == nil
+// probeValidator is the engine's Options.ValidateProbe: the health
+// checker's rules for a probe, with the configuration's defaults, as an
+// engine validation error naming the probe's field ("probe.url").
+func probeValidator(h HealthCfg) func(engine.Probe) error {
+	return func(p engine.Probe) error {
+		err := healthSpec(p, h).Validate()
+		var fe *health.FieldError
+		if errors.As(err, &fe) {
+			return &engine.ValidationError{Field: "probe." + fe.Field, Rule: fe.Reason}
+		}
+		return err
+	}
 }
 
 func (p *probes) close() {

@@ -136,6 +136,7 @@ func (s *Server) openEngine(ctx context.Context) error {
 	eng, err := engine.New(ctx, engine.Options{
 		Store: s.st, Logger: s.log.With("part", "engine"), OrgID: s.cfg.OrgID, HistoryLimit: s.cfg.History,
 		DefaultRise: s.cfg.Health.Rise, DefaultFall: s.cfg.Health.Fall, PreFailover: s.hooks.preFailover,
+		ValidateProbe: probeValidator(s.cfg.Health),
 	})
 	if err != nil {
 		return fmt.Errorf("starting the engine: %w", err)
@@ -239,7 +240,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.hooks.start(s.eng); err != nil {
 		return err
 	}
-	s.probes = newProbes(s.eng, s.cfg.Health.Workers, s.log.With("part", "health"), s.metrics.observeProbe)
+	s.probes = newProbes(s.eng, s.cfg.Health, s.log.With("part", "health"), s.metrics.observeProbe)
 	if err := s.probes.start(); err != nil {
 		return err
 	}

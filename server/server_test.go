@@ -466,8 +466,9 @@ func TestConfiguredProbesRun(t *testing.T) {
 	eventually(t, 10*time.Second, "svc OK", func() bool { return healthOf("svc") == engine.HealthOK })
 
 	c := apiClient(t, s, "admin", testPassword)
-	spec := api.MemberSpec{Name: "late", Probe: api.Probe{Kind: "exec", Target: "true", IntervalSeconds: 0.1,
-		TimeoutSeconds: 0.1, Params: map[string]string{"command": `["true"]`}, Rise: 1, Fall: 1}}
+	tenth := engine.Duration(100 * time.Millisecond)
+	spec := api.MemberSpec{Name: "late", Probe: api.Probe{Type: "exec", Command: []string{"true"}, Interval: tenth,
+		Timeout: tenth, Rise: 1, Fall: 1}}
 	if _, err := c.PutMember(context.Background(), spec); err != nil {
 		t.Fatalf("PutMember: %v", err)
 	}
@@ -522,9 +523,9 @@ func TestDemoActions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		code, body := call(t, httpClient, http.MethodGet, m.Probe.Target, "", "", nil)
+		code, body := call(t, httpClient, http.MethodGet, m.Probe.URL, "", "", nil)
 		if code != 200 || !strings.Contains(body, "lb-4 is up") {
-			t.Errorf("GET %s = %d %q", m.Probe.Target, code, body)
+			t.Errorf("GET %s = %d %q", m.Probe.URL, code, body)
 		}
 	})
 }
@@ -594,7 +595,7 @@ func mustTarget(t *testing.T, s *Server, member string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m.Probe.Target
+	return m.Probe.URL
 }
 
 // The dashboard needs credentials like the API.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/redset/redset/auth"
 	"github.com/redset/redset/engine"
-	"github.com/redset/redset/health"
 	"github.com/redset/redset/hook"
 )
 
@@ -117,51 +116,26 @@ func (c *Config) validateUsers() error {
 	return errors.Join(errs...)
 }
 
-// validateMembers checks members and returns the set of declared names.
+// validateMembers checks members, their probes by the same rules the
+// engine applies to probes written through the API, and returns the set of
+// declared names.
 func (c *Config) validateMembers(add func(error)) map[string]bool {
 	names := map[string]bool{}
 	for i, m := range c.Members {
 		f := fmt.Sprintf("members[%d]", i)
+		em := engineMember(m, c.Health)
 		switch {
 		case m.Name == "":
 			add(c.fieldErr(f+".name", "a member needs a name"))
 		case names[m.Name]:
 			add(c.fieldErr(f+".name", "member %q is declared twice", m.Name))
 		default:
-			em := engineMember(m, c.Health)
 			add(c.engineErr(f, engine.ValidateMember(&em)))
 		}
 		names[m.Name] = true
-		add(c.validateProbe(f+".probe", m.Probe))
+		add(c.engineErr(f, probeValidator(c.Health)(em.Probe)))
 	}
 	return names
-}
-
-// validateProbe checks a probe as the health checker will run it, with the
-// configuration's defaults for interval and timeout.
-func (c *Config) validateProbe(f string, p Probe) error {
-	switch p.Type {
-	case "":
-		return nil
-	case "heartbeat":
-		if p.TTL <= 0 {
-			return c.fieldErr(f+".ttl", "a heartbeat needs a ttl after which the member counts as failed")
-		}
-		return nil
-	case "tcp", "http", "exec":
-	default:
-		return c.fieldErr(f+".type", "%q is not tcp, http, exec or heartbeat", p.Type)
-	}
-	interval, timeout := probeTiming(p, c.Health)
-	spec := health.Spec{Type: p.Type, Address: p.Address, URL: p.URL, Command: p.Command,
-		Expect: p.Expect, BodyMatch: p.BodyMatch, BodyRegexp: p.BodyRegexp, Headers: p.Headers,
-		InsecureSkipVerify: p.InsecureSkipVerify, CAFile: p.CAFile, Env: p.Env,
-		Interval: interval.D(), Timeout: timeout.D()}
-	var fe *health.FieldError
-	if err := spec.Validate(); errors.As(err, &fe) {
-		return c.fieldErr(f+"."+fe.Field, "%s", fe.Reason)
-	}
-	return nil
 }
 
 func (c *Config) validateSet(i int, members, ids map[string]bool) error {

@@ -185,7 +185,7 @@ func newMembersCmd(cf *clientFlags) *cobra.Command {
 		return cf.render(cmd.OutOrStdout(), ms, func(tw *tabwriter.Writer) {
 			fmt.Fprintln(tw, "NAME\tHEALTH\tPROBE\tTARGET\tSETS")
 			for _, m := range ms {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Name, m.Health.State, m.Probe.Kind, m.Probe.Target, strings.Join(m.Sets, ","))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Name, m.Health.State, dash(m.Probe.Type), dash(m.Probe.Target()), strings.Join(m.Sets, ","))
 			}
 		})
 	})
