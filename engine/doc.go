@@ -17,7 +17,7 @@
 // Store layout (values are JSON):
 //
 //	sets/<InstanceID>      the set's properties, policy and member roles
-//	members/<name>         the member's definition
+//	members/<name>         the member's definition (older probe form read too, see legacy.go)
 //	history/<seq, 20 digits> one event.Record
 //	meta/epoch             restart counter; Seq = epoch<<40 + counter
 //

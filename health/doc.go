@@ -3,7 +3,9 @@
 // A Probe checks a member once: TCPProbe opens a connection, HTTPProbe
 // sends a GET and checks the status (and optionally the body), ExecProbe
 // runs a command and reads its exit code. A Spec is the configuration form
-// of a probe; Spec.Validate names the field that is wrong. Run performs one
+// of a probe; Spec.Validate names the field that is wrong. Its rules cover
+// heartbeats too (pushed reports, which need a TTL) though the Scheduler
+// runs only the probes for which Spec.Scheduled holds. Run performs one
 // check with a timeout and measures its latency, giving a Result with a
 // State: OK, Degraded, Failed, or Unknown when the check was abandoned.
 //

@@ -211,8 +211,9 @@ func TestCLIAgainstDemo(t *testing.T) {
 		r := d.run(t, "members")
 		wantRun(t, r, 0, "NAME", "HEALTH", "PROBE")
 		for _, m := range []string{"web-a", "web-b", "db-1", "db-2", "db-3", "lb-1", "lb-2", "lb-3", "lb-4"} {
-			if !regexp.MustCompile(`(?m)^` + m + `\s+OK\s+(http|tcp)\s`).MatchString(r.out) {
-				t.Errorf("members has no OK row for %s:\n%s", m, r.out)
+			row := `(?m)^` + m + `\s+OK\s+(http\s+http://127\.0\.0\.1:\d+/|tcp\s+127\.0\.0\.1:\d+)\s`
+			if !regexp.MustCompile(row).MatchString(r.out) {
+				t.Errorf("members has no OK row for %s with its probe's type and target:\n%s", m, r.out)
 			}
 		}
 	})
