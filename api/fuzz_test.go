@@ -2,10 +2,13 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/redset/redset/engine"
 )
 
@@ -66,6 +69,40 @@ func mustBeProblem(t *testing.T, err error) {
 	if !known || p.Status < 400 || p.Status >= 500 {
 		t.Fatalf("error %v became %d %s, want a 4xx problem", err, p.Status, p.Type)
 	}
+}
+
+// FuzzDecodeMember feeds arbitrary bodies to the member decoder: each is a
+// problem, or a spec whose probe survives a JSON round trip unchanged.
+func FuzzDecodeMember(f *testing.F) {
+	seeds := []string{
+		`{"name":"a","probe":{"type":"tcp","address":"h:1","interval":"1s","timeout":"500ms"}}`,
+		`{"name":"a","probe":{"type":"exec","command":["x","-y"],"env":{"A":"1"},"ttl":"1m"}}`,
+		`{"name":"a","probe":{"type":"http","url":"http://h/","headers":{"X":"1"},"rise":2}}`,
+		`{"probe":{"interval":5}}`, `{"probe":{"timeout":"5 sec"}}`, `{"probe":{"command":"true"}}`,
+		`{"probe":{"kind":"tcp"}}`, `{"probe":{"interval":"-1h"}}`, `{"probe":{"ttl":"9999999999h"}}`,
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var spec MemberSpec
+		if err := decodeStrict(body, &spec); err != nil {
+			mustBeProblem(t, err)
+			return
+		}
+		m := spec.toEngine()
+		if err := engine.ValidateMember(&m); err != nil && !errors.Is(err, engine.ErrInvalid) {
+			t.Fatalf("ValidateMember: unexpected error kind %v", err)
+		}
+		data, err := json.Marshal(spec.Probe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var again Probe
+		if err := decodeStrict(data, &again); err != nil || !cmp.Equal(spec.Probe, again, cmpopts.EquateEmpty()) {
+			t.Fatalf("probe %s reads back as %+v (%v), want %+v", data, again, err, spec.Probe)
+		}
+	})
 }
 
 // FuzzEventStream feeds arbitrary bytes to the event stream parser: it

@@ -481,6 +481,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("health:\n  interval: 5 sec\n"))
 	f.Add([]byte("a: &x [*x]\n"))
 	f.Add([]byte("members:\n  - name: a\n    probe: {type: http, url: 'http://x/', expect: 'x'}\n"))
+	f.Add([]byte("members:\n  - name: a\n    probe: {type: tcp, address: 'h:1', interval: 5, ttl: 1m, command: x}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := ParseConfig("fuzz.yaml", data)
 		if err != nil {
