@@ -1,9 +1,13 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,10 +20,12 @@ import (
 
 // metrics is redset's Prometheus registry. Set status and member health are
 // read from the engine at scrape time, so they are never stale; counters
-// and histograms are fed as things happen.
+// and histograms are fed as things happen. Label values never hold spaces
+// (see labelValue), so queries need no quoting beyond the usual.
 type metrics struct {
 	reg          *prometheus.Registry
 	failovers    *prometheus.CounterVec
+	hooks        *prometheus.CounterVec
 	probeLatency *prometheus.HistogramVec
 	cimOps       *prometheus.HistogramVec
 	httpRequests *prometheus.HistogramVec
@@ -31,6 +37,10 @@ func newMetrics(eng *engine.Engine) *metrics {
 		Name: "redset_failovers_total",
 		Help: "Failover outcomes by set, kind (planned or unplanned) and CIM return code.",
 	}, []string{"set", "kind", "code"})
+	m.hooks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "redset_hook_deliveries_total",
+		Help: "Deliveries of events to hooks, by hook and outcome (ok, failed, dropped, vetoed).",
+	}, []string{"hook", "outcome"})
 	m.probeLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "redset_probe_duration_seconds", Help: "How long health probes took, by member and probe type.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 4, 8),
@@ -43,9 +53,42 @@ func newMetrics(eng *engine.Engine) *metrics {
 		Name: "redset_http_request_duration_seconds", Help: "HTTP requests by handler (cimxml, wsman, api, web) and status code.",
 		Buckets: prometheus.ExponentialBuckets(0.00005, 4, 9),
 	}, []string{"handler", "code"})
-	m.reg.MustRegister(m.failovers, m.probeLatency, m.cimOps, m.httpRequests, &engineCollector{eng: eng},
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(m.failovers, m.hooks, m.probeLatency, m.cimOps, m.httpRequests, &engineCollector{eng: eng},
+		buildInfo(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// buildInfo is the constant redset_build_info gauge: 1, with the version,
+// the VCS revision the binary was built from ("unknown" when the build
+// recorded none, as in tests) and the Go version.
+func buildInfo() prometheus.Collector {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "redset_build_info",
+		Help: "Always 1; the labels say which build of redset is running.",
+		ConstLabels: prometheus.Labels{
+			"version": labelValue(Version), "revision": revision(), "goversion": labelValue(runtime.Version()),
+		},
+	})
+	g.Set(1)
+	return g
+}
+
+// revision is the VCS revision recorded in the binary, or "unknown".
+func revision() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				return labelValue(s.Value)
+			}
+		}
+	}
+	return "unknown"
+}
+
+// labelValue makes a word of a label value: spaces become underscores
+// ("in service" -> "in_service"), and an empty value "unknown".
+func labelValue(s string) string {
+	return cmp.Or(strings.Join(strings.Fields(s), "_"), "unknown")
 }
 
 func (m *metrics) handler() http.Handler {
@@ -57,19 +100,25 @@ func (m *metrics) observeProbe(member, probe string, seconds float64) {
 	m.probeLatency.WithLabelValues(member, probe).Observe(seconds)
 }
 
-// countFailovers counts failover outcomes from the event stream until the
-// subscription ends.
-func (m *metrics) countFailovers(sub *event.Subscription) {
+// countEvents counts failover outcomes and hook deliveries from the event
+// stream until the subscription ends.
+func (m *metrics) countEvents(sub *event.Subscription) {
 	for r := range sub.C() {
-		if r.Failover == nil {
-			continue
+		switch {
+		case r.Failover != nil:
+			m.countFailover(r.SetID, r.Failover)
+		case r.Hook != nil:
+			m.hooks.WithLabelValues(r.Hook.Hook, labelValue(r.Hook.Outcome)).Inc()
 		}
-		kind := "unplanned"
-		if r.Failover.Planned {
-			kind = "planned"
-		}
-		m.failovers.WithLabelValues(r.SetID, kind, strconv.FormatUint(uint64(r.Failover.Code), 10)).Inc()
 	}
+}
+
+func (m *metrics) countFailover(setID string, f *event.Failover) {
+	kind := "unplanned"
+	if f.Planned {
+		kind = "planned"
+	}
+	m.failovers.WithLabelValues(setID, kind, strconv.FormatUint(uint64(f.Code), 10)).Inc()
 }
 
 // cimMiddleware times every CIM operation.
@@ -141,9 +190,9 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	sets, _ := c.eng.ListSets()
 	for _, s := range sets {
 		ch <- prometheus.MustNewConstMetric(statusDesc, prometheus.GaugeValue, float64(s.RedundancyStatus), s.InstanceID)
-		roles := map[string]int{"in service": 0, "spare": 0, "drained": 0}
+		roles := map[string]int{"in_service": 0, "spare": 0, "drained": 0}
 		for _, m := range s.Members {
-			roles[m.Role.Kind.String()]++
+			roles[labelValue(m.Role.Kind.String())]++
 		}
 		for role, n := range roles {
 			ch <- prometheus.MustNewConstMetric(inServiceDesc, prometheus.GaugeValue, float64(n), s.InstanceID, role)

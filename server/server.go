@@ -236,7 +236,7 @@ func (s *Server) Start(ctx context.Context) error {
 		go s.serve(ln)
 	}
 	s.subs = append(s.subs, s.eng.Bus().Subscribe(event.DefaultBuffer, nil))
-	go s.metrics.countFailovers(s.subs[0])
+	go s.metrics.countEvents(s.subs[0])
 	if err := s.hooks.start(s.eng); err != nil {
 		return err
 	}

@@ -16,6 +16,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -287,8 +289,15 @@ func reportOK(t *testing.T, c *api.Client, members ...string) {
 	}
 }
 
+// metricsHooks adds two exec hooks on failover to heartbeatPair: one that
+// succeeds and one that fails, so both outcomes are counted.
+const metricsHooks = `hooks:
+  - {name: notify ok, on: [failover], exec: ["true"]}
+  - {name: notify-fails, on: [failover], exec: ["false"]}
+`
+
 func TestMetrics(t *testing.T) {
-	s := startServer(t, heartbeatPair, func(c *Config) { c.Demo = true })
+	s := startServer(t, heartbeatPair+metricsHooks, func(c *Config) { c.Demo = true })
 	base := "http://" + s.Addrs()[0]
 	c := apiClient(t, s, "admin", testPassword)
 	reportOK(t, c, "a", "b")
@@ -303,13 +312,18 @@ func TestMetrics(t *testing.T) {
 		`redset_failovers_total{code="0",kind="planned",set="redset:pair"} 1`,
 		`redset_probe_duration_seconds_count{member="web-a",probe="http"}`,
 		`redset_probe_duration_seconds_count{member="db-1",probe="tcp"}`,
+		`redset_hook_deliveries_total{hook="notify ok",outcome="ok"} 1`,
+		`redset_hook_deliveries_total{hook="notify-fails",outcome="failed"} 1`,
 	)
 	for _, want := range []string{
+		`redset_build_info{goversion="` + labelValue(runtime.Version()) + `",revision="`,
+		`",version="` + Version + `"} 1`,
 		`redset_set_redundancy_status{set="redset:demo-web"} `,
 		`redset_set_redundancy_status{set="redset:pair"} 2`,
 		`redset_member_health{member="a"} 1`,
 		`redset_member_health{member="web-a"} `,
-		`redset_set_members{role="in service",set="redset:pair"} 1`,
+		`redset_set_members{role="in_service",set="redset:pair"} 1`,
+		`redset_set_members{role="spare",set="redset:pair"} 1`,
 		`redset_http_request_duration_seconds_count{code="200",handler="api"}`,
 		`redset_http_request_duration_seconds_count{code="200",handler="cimxml"}`,
 		`redset_cim_operation_duration_seconds_count{operation="EnumerateInstanceNames",status="CIM_ERR_OK"}`,
@@ -317,6 +331,21 @@ func TestMetrics(t *testing.T) {
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	checkLabelWords(t, body, "role", "kind", "code", "outcome", "revision", "version", "goversion")
+}
+
+// checkLabelWords fails when a label of one of the names has a value with
+// a space; hook and set names are the operator's own and are left out.
+func checkLabelWords(t *testing.T, body string, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		re := regexp.MustCompile(`[{,]` + name + `="([^"]*)"`)
+		for _, m := range re.FindAllStringSubmatch(body, -1) {
+			if m[1] == "" || strings.ContainsAny(m[1], " \t") {
+				t.Errorf("label %s has the value %q, want one word", name, m[1])
+			}
 		}
 	}
 }
