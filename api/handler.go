@@ -160,13 +160,19 @@ func identityOf(r *http.Request) auth.Identity {
 }
 
 // authorize checks the Basic credentials and that the caller may perform
-// action. A 401 answer carries the WWW-Authenticate challenge.
+// action. A 401 answer carries the WWW-Authenticate challenge. Wrong
+// credentials are logged once, here, where the refusal is decided; a
+// request without credentials is the ordinary first step of HTTP Basic
+// and is not.
 func (h *handler) authorize(w http.ResponseWriter, r *http.Request, action auth.Action) (auth.Identity, error) {
 	user, password, ok := r.BasicAuth()
 	var id auth.Identity
 	err := auth.ErrUnauthorized
 	if ok && h.opts.Auth != nil {
 		id, err = h.opts.Auth.Authenticate(r.Context(), user, password)
+		if errors.Is(err, auth.ErrUnauthorized) {
+			h.log.Warn("login failed", "user", user, "remote", r.RemoteAddr, "protocol", "api")
+		}
 	}
 	if errors.Is(err, auth.ErrUnauthorized) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="`+quoteRealm(h.opts.Realm)+`", charset="UTF-8"`)
