@@ -237,6 +237,27 @@ type HookDelivery struct {
 	Error           string  `json:"error"`
 }
 
+// Caller is an authenticated user as a client shows it: the name, the role
+// (reader, operator or admin) and what that role may do beyond reading, so
+// that a client such as the dashboard offers only the actions the server
+// would accept. The server still decides every request itself.
+type Caller struct {
+	User string    `json:"user"`
+	Role string    `json:"role"`
+	Can  Abilities `json:"can"`
+}
+
+// Abilities are the kinds of change a role may make.
+type Abilities struct {
+	// Failover: fail over, return drained members to service, reset a
+	// flap guard and push health reports.
+	Failover bool `json:"failover"`
+	// LoadBalance: change a set's load-balancing algorithm.
+	LoadBalance bool `json:"loadBalance"`
+	// Configure: create, change and delete sets and members.
+	Configure bool `json:"configure"`
+}
+
 // SetList is the answer of GET /api/v1/sets.
 type SetList struct {
 	Sets []Set `json:"sets"`

@@ -3,6 +3,8 @@ package redsettest_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redset/redset/api"
+	"github.com/redset/redset/auth"
 	"github.com/redset/redset/redsettest"
 )
 
@@ -38,7 +41,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	srv := redsettest.Start(t, redsettest.Options{Demo: true})
 	shots := artifactDir(t)
 
-	out, err := runDriver(t, node, dir, srv.URL, chromium, shots)
+	out, err := runDriver(t, node, dir, "dashboard.mjs", srv.URL, chromium, shots,
+		"REDSET_USER=admin", "REDSET_PASSWORD="+redsettest.AdminPassword)
 	t.Logf("web/e2e/dashboard.mjs:\n%s", out)
 	if err != nil {
 		t.Fatalf("the browser test failed (%v); screenshots in %s", err, shots)
@@ -47,6 +51,72 @@ func TestDashboardInBrowser(t *testing.T) {
 		"dashboard-phone-drained.png", "dashboard-phone-return.png")
 	checkPlannedFailover(t, srv.URL)
 	t.Logf("screenshots in %s", shots)
+}
+
+// readerPassword is the password of the reader in TestDashboardReaderInBrowser.
+const readerPassword = "reader-password"
+
+// TestDashboardReaderInBrowser runs web/e2e/reader.mjs in chromium as a
+// user whose role is reader, against a demo server with a hook on
+// failover: the page offers no failover form and no return-to-service
+// button, before and after the script redraws a card, the timeline tells
+// the hook's delivery in words, and the API refuses the reader's failover
+// and return to service sent from the page (checked here too, on the
+// server's side).
+func TestDashboardReaderInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser; skipped with -short")
+	}
+	node := redsettest.RequireTool(t, "node", "apt-get install nodejs npm")
+	chromium := redsettest.RequireTool(t, "chromium", "apt-get install chromium")
+	dir, err := filepath.Abs(e2eDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ensureNodeModules(t, dir)
+	hash, err := auth.HashPassword(readerPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := redsettest.Start(t, redsettest.Options{Demo: true, Config: "users:\n" +
+		"  - {name: viewer, role: reader, passwordHash: \"" + hash + "\"}\n" +
+		"hooks:\n  - {name: notify, on: [failover], exec: [\"true\"]}\n"})
+	shots := artifactDir(t)
+
+	out, err := runDriver(t, node, dir, "reader.mjs", srv.URL, chromium, shots,
+		"REDSET_USER=viewer", "REDSET_PASSWORD="+readerPassword,
+		"REDSET_ADMIN_USER=admin", "REDSET_ADMIN_PASSWORD="+redsettest.AdminPassword)
+	t.Logf("web/e2e/reader.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("the reader's browser test failed (%v); screenshots in %s", err, shots)
+	}
+	checkScreenshots(t, shots, "dashboard-reader.png")
+	checkReaderRefused(t, srv.URL)
+}
+
+// checkReaderRefused confirms on the server's side that the reader's
+// attempts changed nothing: the history of redset:demo-web holds no
+// failover at all, and a reader's failover through the Go client is 403.
+func checkReaderRefused(t *testing.T, url string) {
+	t.Helper()
+	c, err := api.NewClient(url, "viewer", readerPassword, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Failover(t.Context(), "redset:demo-web", "web-a", "web-b")
+	var p *api.Problem
+	if !errors.As(err, &p) || p.Status != http.StatusForbidden {
+		t.Errorf("the reader's failover: %v, want a 403 problem", err)
+	}
+	events, err := c.History(t.Context(), api.HistoryQuery{SetID: "redset:demo-web"})
+	if err != nil {
+		t.Fatalf("history: %v", err)
+	}
+	for _, e := range events {
+		if e.Failover != nil {
+			t.Errorf("redset:demo-web has a failover event after the reader's attempts: %+v", e)
+		}
+	}
 }
 
 // ensureNodeModules installs the driver's locked dependencies when they
@@ -86,21 +156,18 @@ func artifactDir(t *testing.T) string {
 	return dir
 }
 
-// runDriver runs the driver with a deadline. On the deadline node gets an
-// interrupt, which makes Playwright close the browser, and is killed if
-// it has not exited 15 seconds later.
-func runDriver(t *testing.T, node, dir, url, chromium, shots string) ([]byte, error) {
+// runDriver runs a driver script with a deadline and the extra
+// environment. On the deadline node gets an interrupt, which makes
+// Playwright close the browser, and is killed if it has not exited 15
+// seconds later.
+func runDriver(t *testing.T, node, dir, script, url, chromium, shots string, env ...string) ([]byte, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "dashboard.mjs", url)
+	cmd := exec.CommandContext(ctx, node, script, url)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"REDSET_USER=admin",
-		"REDSET_PASSWORD="+redsettest.AdminPassword,
-		"REDSET_SCREENSHOTS="+shots,
-		"CHROMIUM="+chromium,
-	)
+	cmd.Env = append(os.Environ(), "REDSET_SCREENSHOTS="+shots, "CHROMIUM="+chromium)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 15 * time.Second
 	return cmd.CombinedOutput()

@@ -17,14 +17,18 @@ func (s *Server) dashboard() http.Handler {
 	})
 }
 
-// basicAuth checks a request's HTTP Basic credentials.
-func (s *Server) basicAuth(r *http.Request) (string, bool) {
+// basicAuth checks a request's HTTP Basic credentials and describes the
+// caller with what its role may do.
+func (s *Server) basicAuth(r *http.Request) (api.Caller, bool) {
 	user, pass, ok := r.BasicAuth()
 	if !ok {
-		return "", false
+		return api.Caller{}, false
 	}
 	id, err := s.users.Authenticate(r.Context(), user, pass)
-	return id.User, err == nil
+	if err != nil {
+		return api.Caller{}, false
+	}
+	return api.CallerOf(id), true
 }
 
 // dashboardSource gives the dashboard the API's view of the engine.

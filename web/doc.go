@@ -30,6 +30,13 @@
 // every page request is refused. The static assets and the not-found page
 // hold no data and need no credentials.
 //
+// Options.Auth also says what the caller's role may do (api.Caller). The
+// page shows the failover form and the return-to-service buttons only to
+// a role that may fail over, and the script, which reads the same answer
+// from the page (data-can-failover on <body>), draws them the same way.
+// Hiding a control is a courtesy, not the protection: the API refuses a
+// reader's failover with 403 whatever the page shows.
+//
 // # Assets and headers
 //
 // Asset URLs carry a hash of their content (?v=...); such requests are

@@ -25,8 +25,51 @@ func eventViewOf(e api.Event) eventView {
 		v.Label, v.Text, v.Tone = "Flap guard", flapSentence(e.Flap), "bad"
 	case e.Returned != nil:
 		v.Label, v.Text, v.Tone = "Returned", returnedSentence(e.Member, e.Returned), "ok"
+	case e.Hook != nil:
+		v.Label, v.Text, v.Tone = "Hook", hookSentence(e.Hook), hookTones[e.Hook.Outcome]
+		if v.Tone == "" {
+			v.Tone = "info"
+		}
 	}
 	return v
+}
+
+// hookEventWords name the events a hook is delivered (hook.Spec.On).
+var hookEventWords = map[string]string{
+	"failover": "the failover", "refused": "the refused failover",
+	"status": "the status change", "prefailover": "the failover",
+}
+
+var hookTones = map[string]string{"ok": "ok", "vetoed": "warn", "failed": "bad", "dropped": "bad"}
+
+// hookSentence tells one hook delivery: "notify ran for the failover in
+// 12 ms", "guard vetoed the failover: exit status 1", "notify failed for
+// the status change after 3 attempts: HTTP 500", "notify never ran for the
+// failover: queue full". The event's own set is in the entry's heading.
+func hookSentence(h *api.HookDelivery) string {
+	what, ok := hookEventWords[h.Event]
+	if !ok {
+		what = "the " + h.Event + " event"
+	}
+	var s string
+	switch h.Outcome {
+	case "ok":
+		verb := "ran for "
+		if h.Event == "prefailover" {
+			verb = "allowed "
+		}
+		s = h.Hook + " " + verb + what + " in " + seconds(h.DurationSeconds)
+	case "vetoed":
+		s = h.Hook + " vetoed " + what
+	case "dropped":
+		s = h.Hook + " never ran for " + what
+	default:
+		s = h.Hook + " " + h.Outcome + " for " + what
+	}
+	if h.Attempts > 1 {
+		s += " after " + strconv.Itoa(h.Attempts) + " attempts"
+	}
+	return withDetail(s, h.Error)
 }
 
 func withDetail(text, detail string) string {

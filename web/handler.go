@@ -25,9 +25,11 @@ type Source interface {
 
 // Options configure the dashboard.
 type Options struct {
-	// Auth checks a request's credentials and names the user. It is
+	// Auth checks a request's credentials and describes the caller: the
+	// user, the role and what it may do. The page offers only the actions
+	// the caller's role allows (the API still decides each request). It is
 	// required: without it every page request is refused with 401.
-	Auth func(r *http.Request) (user string, ok bool)
+	Auth func(r *http.Request) (caller api.Caller, ok bool)
 	// Title is the page's title and heading; default "redset".
 	Title string
 	// HistoryLimit is how many events the first render's timeline shows;
@@ -86,14 +88,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 // error still renders the page, with the error shown and status 500, so
 // the script can recover when the source does.
 func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
-	user, ok := h.authenticate(r)
+	caller, ok := h.authenticate(r)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="`+Realm+`", charset="UTF-8"`)
 		h.message(w, r, http.StatusUnauthorized, "Sign in required",
 			"The dashboard needs the user name and password of a redset user.")
 		return
 	}
-	data := h.pageData(r.Context(), user)
+	data := h.pageData(r.Context(), caller)
 	status := http.StatusOK
 	if len(data.Problems) > 0 {
 		status = http.StatusInternalServerError
@@ -101,16 +103,16 @@ func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, status, "page", data)
 }
 
-func (h *handler) authenticate(r *http.Request) (string, bool) {
+func (h *handler) authenticate(r *http.Request) (api.Caller, bool) {
 	if h.opts.Auth == nil {
-		return "", false
+		return api.Caller{}, false
 	}
 	return h.opts.Auth(r)
 }
 
 // pageData reads the source for the first render.
-func (h *handler) pageData(ctx context.Context, user string) pageData {
-	data := pageData{Title: h.opts.Title, User: user, API: api.Prefix}
+func (h *handler) pageData(ctx context.Context, caller api.Caller) pageData {
+	data := pageData{Title: h.opts.Title, Caller: caller, API: api.Prefix}
 	sets, err := h.src.Sets(ctx)
 	if err != nil {
 		h.log.Error("dashboard: reading the sets", "err", err)

@@ -49,9 +49,20 @@ const (
 	testPassword = "s3cret"
 )
 
-func testAuth(r *http.Request) (string, bool) {
-	user, pass, ok := r.BasicAuth()
-	return user, ok && user == testUser && pass == testPassword
+// testAuth admits testUser as an operator.
+func testAuth(r *http.Request) (api.Caller, bool) {
+	return authAs(api.Caller{User: testUser, Role: "operator", Can: api.Abilities{Failover: true, LoadBalance: true}})(r)
+}
+
+// authAs admits testUser with testPassword as caller.
+func authAs(caller api.Caller) func(*http.Request) (api.Caller, bool) {
+	return func(r *http.Request) (api.Caller, bool) {
+		user, pass, ok := r.BasicAuth()
+		if !ok || user != testUser || pass != testPassword {
+			return api.Caller{}, false
+		}
+		return caller, true
+	}
 }
 
 func demoSets() []api.Set {
@@ -320,7 +331,7 @@ func TestAuthentication(t *testing.T) {
 	src := &fakeSource{sets: demoSets()}
 	tests := []struct {
 		name   string
-		auth   func(*http.Request) (string, bool)
+		auth   func(*http.Request) (api.Caller, bool)
 		user   string
 		pass   string
 		status int

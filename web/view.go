@@ -19,7 +19,7 @@ import (
 // pageData is the page template's input.
 type pageData struct {
 	Title    string
-	User     string
+	Caller   api.Caller
 	API      string // the API's path prefix
 	Problems []string
 	Sets     []setView
@@ -43,20 +43,26 @@ type setView struct {
 	LBText      string
 	FlapGuard   bool
 	Members     []memberView
+	CanFailover bool         // the caller's role may fail over: show the form
 	From, To    []memberView // failover candidates
-	DefaultTo   string       // the To the form starts with
+	HasTarget   bool         // some To differs from the first From
+	DefaultTo   string       // the To the form starts with; empty: none chosen
 }
 
 // memberView is one member's row in a card.
 type memberView struct {
-	SetID    string // the set the row belongs to, for the row's actions
-	Name     string
-	Role     string
-	RoleText string
-	Spare    string // spare settings, for spares
-	Health   string
-	Detail   string
-	Since    time.Time
+	SetID     string // the set the row belongs to, for the row's actions
+	Name      string
+	Role      string
+	RoleText  string
+	Spare     string // spare settings, for spares
+	Health    string
+	Detail    string
+	Since     time.Time
+	CanReturn bool // drained, and the caller's role may return it to service
+
+	priority    int
+	spareStatus uint16
 }
 
 // statusCount is one entry of the summary line.
@@ -79,7 +85,7 @@ type eventView struct {
 
 func (d *pageData) fill(sets []api.Set, events []api.Event) {
 	for _, s := range sets {
-		d.Sets = append(d.Sets, setViewOf(s))
+		d.Sets = append(d.Sets, setViewOf(s, d.Caller.Can))
 	}
 	d.Summary = summarize(d.Sets)
 	for i := len(events) - 1; i >= 0; i-- {
@@ -88,40 +94,86 @@ func (d *pageData) fill(sets []api.Set, events []api.Event) {
 	}
 }
 
-func setViewOf(s api.Set) setView {
+// setViewOf describes a set for a caller with the given abilities.
+func setViewOf(s api.Set, can api.Abilities) setView {
 	v := setView{
 		ID: s.InstanceID, Key: elementKey(s.InstanceID), Name: setName(s), Caption: s.Caption,
 		Description: s.Description, Status: s.RedundancyStatus, StatusText: statusText(s),
 		TypeText: typeText(s.TypeOfSet, s.OtherTypeOfSet), Needed: s.MinNumberNeeded,
 		LBText: lbText(s.LoadBalanceAlgorithm, s.OtherLoadBalanceAlgorithm), FlapGuard: s.FlapGuardTripped,
+		CanFailover: can.Failover,
 	}
 	for _, m := range s.Members {
-		v.Members = append(v.Members, memberViewOf(s.InstanceID, m))
+		mv := memberViewOf(s.InstanceID, m)
+		mv.CanReturn = can.Failover && m.Role == api.RoleDrained
+		v.Members = append(v.Members, mv)
 		if m.Role == api.RoleInService && operational(m.Health.State) {
 			v.Operational++
 		}
 	}
 	v.From, v.To = candidates(s, v.Members)
-	v.DefaultTo = defaultTarget(v.From, v.To)
+	targets := otherTargets(v.From, v.To)
+	v.HasTarget = len(targets) > 0
+	v.DefaultTo = bestTarget(targets)
 	return v
 }
 
-// defaultTarget is the To a form starts with: the first spare or drained
-// member, else the first member that is not the first From.
-func defaultTarget(from, to []memberView) string {
-	first := ""
+// otherTargets are the To candidates other than the first From, which the
+// form starts with.
+func otherTargets(from, to []memberView) []memberView {
+	var out []memberView
 	for _, m := range to {
-		if len(from) > 0 && m.Name == from[0].Name {
-			continue
-		}
-		if m.Role != api.RoleInService {
-			return m.Name
-		}
-		if first == "" {
-			first = m.Name
+		if len(from) == 0 || m.Name != from[0].Name {
+			out = append(out, m)
 		}
 	}
-	return first
+	return out
+}
+
+// bestTarget is the To a form starts with: the best operational candidate,
+// ranked as automatic failover ranks spares (a spare or drained member
+// before one in service, then highest priority, hot before cold, OK before
+// Degraded, then name), or none when no candidate is operational, so the
+// form never proposes a member the engine would refuse for its health.
+func bestTarget(targets []memberView) string {
+	var best *memberView
+	for i := range targets {
+		m := &targets[i]
+		if operational(m.Health) && (best == nil || betterTarget(m, best)) {
+			best = m
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.Name
+}
+
+// betterTarget reports whether a ranks before b.
+func betterTarget(a, b *memberView) bool {
+	aIn, bIn := a.Role == api.RoleInService, b.Role == api.RoleInService
+	switch {
+	case aIn != bIn:
+		return bIn
+	case a.priority != b.priority:
+		return a.priority > b.priority
+	case standbyRank(a.spareStatus) != standbyRank(b.spareStatus):
+		return standbyRank(a.spareStatus) < standbyRank(b.spareStatus)
+	case a.Health != b.Health:
+		return a.Health == "OK"
+	}
+	return a.Name < b.Name
+}
+
+// standbyRank orders spare statuses: hot (2) before cold (3) before unset.
+func standbyRank(status uint16) int {
+	switch status {
+	case 2:
+		return 0
+	case 3:
+		return 1
+	}
+	return 2
 }
 
 // elementKey turns a set's InstanceID, which may hold any character, into
@@ -211,7 +263,7 @@ var roleWords = map[string]string{
 
 func memberViewOf(setID string, m api.SetMember) memberView {
 	v := memberView{SetID: setID, Name: m.Name, Role: m.Role, RoleText: roleWords[m.Role], Health: m.Health.State,
-		Detail: m.Health.Detail, Since: m.Health.Since}
+		Detail: m.Health.Detail, Since: m.Health.Since, priority: m.Priority, spareStatus: m.SpareStatus}
 	if v.RoleText == "" {
 		v.RoleText = m.Role
 	}

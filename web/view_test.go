@@ -71,6 +71,18 @@ func TestEventViews(t *testing.T) {
 			want: eventView{Kind: "FlapGuardTripped", Label: "Flap guard", Text: "limit of 3 automatic failovers in 60 min reached; automatic failover stopped", Tone: "bad"}},
 		{name: "returned by operator", in: api.Event{Kind: "MemberReturned", Member: "db-3", Returned: &api.MemberReturned{Operator: true}},
 			want: eventView{Kind: "MemberReturned", Label: "Returned", Text: "db-3 returned to service by an operator", Tone: "ok"}},
+		{name: "hook ran", in: api.Event{Kind: "HookDelivered", Hook: &api.HookDelivery{Hook: "notify", Event: "failover", EventSeq: 42, Attempts: 1, Outcome: "ok", DurationSeconds: 0.012}},
+			want: eventView{Kind: "HookDelivered", Label: "Hook", Text: "notify ran for the failover in 12 ms", Tone: "ok"}},
+		{name: "hook allowed", in: api.Event{Kind: "HookDelivered", Hook: &api.HookDelivery{Hook: "guard", Event: "prefailover", Attempts: 1, Outcome: "ok", DurationSeconds: 0.2}},
+			want: eventView{Kind: "HookDelivered", Label: "Hook", Text: "guard allowed the failover in 200 ms", Tone: "ok"}},
+		{name: "hook vetoed", in: api.Event{Kind: "HookDelivered", Hook: &api.HookDelivery{Hook: "guard", Event: "prefailover", Attempts: 1, Outcome: "vetoed", Code: 1, Error: "exit status 1: maintenance window"}},
+			want: eventView{Kind: "HookDelivered", Label: "Hook", Text: "guard vetoed the failover: exit status 1: maintenance window", Tone: "warn"}},
+		{name: "hook failed", in: api.Event{Kind: "HookDelivered", Hook: &api.HookDelivery{Hook: "notify", Event: "status", EventSeq: 40, Attempts: 3, Outcome: "failed", Code: 500, Error: "HTTP 500"}},
+			want: eventView{Kind: "HookDelivered", Label: "Hook", Text: "notify failed for the status change after 3 attempts: HTTP 500", Tone: "bad"}},
+		{name: "hook dropped", in: api.Event{Kind: "HookDelivered", Hook: &api.HookDelivery{Hook: "notify", Event: "refused", EventSeq: 41, Outcome: "dropped", Error: "queue full"}},
+			want: eventView{Kind: "HookDelivered", Label: "Hook", Text: "notify never ran for the refused failover: queue full", Tone: "bad"}},
+		{name: "hook on a new event", in: api.Event{Kind: "HookDelivered", Hook: &api.HookDelivery{Hook: "h", Event: "config", Attempts: 1, Outcome: "later"}},
+			want: eventView{Kind: "HookDelivered", Label: "Hook", Text: "h later for the config event", Tone: "info"}},
 		{name: "unknown kind", in: api.Event{Kind: "Future"},
 			want: eventView{Kind: "Future", Label: "Future", Tone: "info"}},
 	}
@@ -106,7 +118,7 @@ func TestOperationalCount(t *testing.T) {
 		{Name: "d", Role: api.RoleSpare, Health: api.Health{State: "OK"}},
 		{Name: "e", Role: api.RoleInService},
 	}}
-	v := setViewOf(set)
+	v := setViewOf(set, api.Abilities{Failover: true})
 	if v.Operational != 2 {
 		t.Errorf("Operational = %d, want 2 (a, b)", v.Operational)
 	}
@@ -118,5 +130,26 @@ func TestOperationalCount(t *testing.T) {
 	}
 	if v.DefaultTo != "d" {
 		t.Errorf("DefaultTo = %q, want the spare d", v.DefaultTo)
+	}
+}
+
+// TestEveryKindInWords: each kind the API documents is told in words, not
+// by its bare name.
+func TestEveryKindInWords(t *testing.T) {
+	events := []api.Event{
+		{Kind: "HealthChanged", Member: "m", Health: &api.HealthChange{From: "OK", To: "Failed"}},
+		{Kind: "StatusChanged", Status: &api.StatusChange{FromText: "Fully Redundant", ToText: "Redundancy Lost"}},
+		{Kind: "FailoverSucceeded", Failover: &api.FailoverEvent{From: "a", To: "b"}},
+		{Kind: "FailoverRefused", Failover: &api.FailoverEvent{From: "a", To: "b", ReturnValue: 4}},
+		{Kind: "ConfigChanged", Config: &api.ConfigChange{Action: "set created"}},
+		{Kind: "FlapGuardTripped", Flap: &api.FlapGuard{MaxFailovers: 3, PeriodSeconds: 60}},
+		{Kind: "MemberReturned", Member: "m", Returned: &api.MemberReturned{Operator: true}},
+		{Kind: "HookDelivered", Hook: &api.HookDelivery{Hook: "h", Event: "failover", Outcome: "ok"}},
+	}
+	for _, e := range events {
+		v := eventViewOf(e)
+		if v.Label == e.Kind || v.Text == "" {
+			t.Errorf("%s is shown as label %q, text %q, tone %q", e.Kind, v.Label, v.Text, v.Tone)
+		}
 	}
 }

@@ -2,17 +2,11 @@
 // sets, fails over redset:demo-web from web-a to web-b through the form and
 // its confirmation dialog, returns a drained member to service through its
 // button and the same dialog, sees the card and the timeline follow the
-// event stream, and saves screenshots at desktop and phone sizes.
+// event stream, saves screenshots at desktop and phone sizes, and sees that
+// the form proposes no failed member as the target.
 //
-// Usage: node dashboard.mjs [BASE_URL]
-//
-// Environment:
-//   REDSET_URL          the server's base URL (or the first argument)
-//   REDSET_USER         user name (default admin)
-//   REDSET_PASSWORD     password (required)
-//   REDSET_SCREENSHOTS  directory for the screenshots (default: a new temporary directory)
-//   CHROMIUM            the browser (default /usr/bin/chromium)
-//   REDSET_WAIT_MS      how long each expectation may take (default 20000)
+// Usage: node dashboard.mjs [BASE_URL]; the environment is described in
+// common.mjs.
 //
 // Every wait is one of Playwright's auto-waiting locators with a timeout;
 // nothing sleeps. The exit status is 0 only when every check passed.
@@ -21,38 +15,10 @@
 // downloads browsers) to 1.61.1, the newest release that still runs on
 // Debian 12's Node.js 18; it drives the installed chromium over CDP.
 
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { api, card, check, log as say, password, row, run, seeTheSets as open, shots, user, wait } from './common.mjs';
 
-const base = (process.argv[2] || process.env.REDSET_URL || '').replace(/\/+$/, '');
-const user = process.env.REDSET_USER || 'admin';
-const password = process.env.REDSET_PASSWORD || '';
-const shots = process.env.REDSET_SCREENSHOTS || fs.mkdtempSync(path.join(os.tmpdir(), 'redset-shots-'));
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const wait = Number(process.env.REDSET_WAIT_MS) || 20000;
-
-const DEMO_SETS = ['redset:demo-web', 'redset:demo-db', 'redset:demo-lb'];
-
-// Chromium's background services try to reach the internet; on a closed
-// network they only slow the start, so they are switched off.
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-
-function log(msg) {
-  console.log(`dashboard: ${msg}`);
-}
-
-function check(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-const card = (page, id) => page.locator(`article.set[data-set-id="${id}"]`);
-const row = (page, id, member, attrs) =>
-  card(page, id).locator(`tr[data-member="${member}"]${Object.entries(attrs).map(([k, v]) => `[data-${k}="${v}"]`).join('')}`);
+const log = (msg) => say('dashboard', msg);
 
 // failoverViaForm opens a card's failover form, chooses the members,
 // confirms in the dialog and returns the outcome the card shows.
@@ -76,28 +42,12 @@ async function failoverViaForm(page, id, from, to) {
 }
 
 async function apiFailover(id, from, to) {
-  const res = await fetch(`${base}/api/v1/sets/${encodeURIComponent(id)}/failover`, {
-    method: 'POST',
-    headers: {
-      Authorization: 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64'),
-      'Content-Type': 'application/json',
-    },
-    body: JSON.stringify({ from, to }),
-  });
-  const body = await res.json();
-  check(res.ok && body.returnValue === 0, `API failover ${from} → ${to}: HTTP ${res.status} ${JSON.stringify(body)}`);
+  const res = await api('POST', `/api/v1/sets/${encodeURIComponent(id)}/failover`, user, password, { from, to });
+  check(res.status === 200 && res.body.returnValue === 0, `API failover ${from} → ${to}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 async function seeTheSets(page) {
-  await page.goto(`${base}/`);
-  await page.locator('#conn[data-state="live"]').waitFor({ timeout: wait });
-  for (const id of DEMO_SETS) {
-    await card(page, id).waitFor({ timeout: wait });
-    const status = (await card(page, id).locator('.status-text').innerText()).trim();
-    check(status !== '', `${id} shows no status`);
-    log(`${id}: ${status}`);
-  }
-  log('the event stream is live and the three demo sets are shown');
+  await open(page, 'dashboard');
 }
 
 async function planned(page) {
@@ -177,53 +127,33 @@ async function screenshots(page) {
   log(`screenshots in ${shots}`);
 }
 
-// watch collects what must not happen: script errors, console errors and
-// requests to another origin.
-function watch(page) {
-  const problems = [];
-  const origin = new URL(base).origin;
-  page.on('pageerror', (err) => problems.push(`script error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-  });
-  page.on('request', (req) => {
-    if (!req.url().startsWith(origin + '/')) problems.push(`request to another origin: ${req.url()}`);
-  });
-  return problems;
+// noHealthyTarget: while the spare web-b is failed, the form of demo-web
+// proposes no target (a failed member would only be refused), and once
+// web-b is healthy again the redrawn form proposes it.
+async function noHealthyTarget(page) {
+  const id = 'redset:demo-web';
+  const c = card(page, id);
+  await row(page, id, 'web-b', { role: 'spare', health: 'OK' }).waitFor({ timeout: wait });
+  const fail = await api('POST', '/api/v1/demo/members/web-b/fail', user, password);
+  check(fail.status < 300, `demo fail web-b: HTTP ${fail.status} ${JSON.stringify(fail.body)}`);
+  await row(page, id, 'web-b', { role: 'spare', health: 'Failed' }).waitFor({ timeout: wait });
+  const details = c.locator('details.failover');
+  if (!(await details.evaluate((d) => d.open))) await c.getByText('Fail over…', { exact: true }).click();
+  const to = c.getByLabel('To', { exact: true });
+  check(await to.inputValue() === '', `with web-b failed the form proposes "${await to.inputValue()}", want no member`);
+  const heal = await api('POST', '/api/v1/demo/members/web-b/heal', user, password);
+  check(heal.status < 300, `demo heal web-b: HTTP ${heal.status} ${JSON.stringify(heal.body)}`);
+  await row(page, id, 'web-b', { role: 'spare', health: 'OK' }).waitFor({ timeout: wait });
+  await c.locator('select[name=to] option[value="web-b"]:checked').waitFor({ state: 'attached', timeout: wait });
+  log('a failed spare is not proposed as the target; a healthy one is');
 }
 
-async function main() {
-  check(base !== '', 'the base URL is missing: pass it as the first argument or set REDSET_URL');
-  check(password !== '', 'REDSET_PASSWORD is not set');
-  fs.mkdirSync(shots, { recursive: true });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'redset-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath, headless: true, args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 900 },
-    httpCredentials: { username: user, password, origin: new URL(base).origin },
-  });
-  const page = context.pages()[0] || (await context.newPage());
-  const problems = watch(page);
-  try {
-    await seeTheSets(page);
-    await planned(page);
-    await refused(page);
-    await returned(page);
-    await live(page);
-    await screenshots(page);
-    check(problems.length === 0, `the page had problems:\n  ${problems.join('\n  ')}`);
-  } catch (err) {
-    await page.screenshot({ path: path.join(shots, 'dashboard-failure.png'), fullPage: true }).catch(() => {});
-    if (problems.length) console.error(`page problems:\n  ${problems.join('\n  ')}`);
-    throw err;
-  } finally {
-    await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
-  log('all checks passed');
-}
-
-main().catch((err) => {
-  console.error(`dashboard: FAILED: ${err.stack || err}`);
-  process.exit(1);
+run('dashboard', async (page) => {
+  await seeTheSets(page);
+  await planned(page);
+  await refused(page);
+  await returned(page);
+  await live(page);
+  await screenshots(page);
+  await noHealthyTarget(page);
 });

@@ -6,6 +6,10 @@
 // through POST /api/v1/sets/{id}/members/{name}/enable, each after a
 // confirmation.
 //
+// The failover form and the return buttons are drawn only when the page
+// says the caller's role may fail over (data-can-failover on <body>); the
+// API refuses the others whatever the page shows.
+//
 // The view functions below mirror view.go and events.go, which render the
 // same markup on the server: change them together.
 'use strict';
@@ -13,8 +17,9 @@
 (() => {
   const body = document.body;
   const API = body.dataset.api || '/api/v1';
+  const CAN_FAILOVER = body.dataset.canFailover === 'true';
   const KINDS = ['HealthChanged', 'StatusChanged', 'FailoverSucceeded', 'FailoverRefused',
-    'ConfigChanged', 'FlapGuardTripped', 'MemberReturned'];
+    'ConfigChanged', 'FlapGuardTripped', 'MemberReturned', 'HookDelivered'];
   const MAX_EVENTS = 200;
   const HISTORY_LIMIT = 50;
 
@@ -77,7 +82,31 @@
       detail: (m.health && m.health.detail) || '',
       since: (m.health && m.health.since) || '',
       spare: m.role === 'spare' ? spareText(m.spareStatus, m.failoverSupported) : '',
+      canReturn: CAN_FAILOVER && m.role === 'drained',
+      priority: m.priority || 0, spareStatus: m.spareStatus || 0,
     };
+  }
+
+  // A failover form starts with the best operational target, ranked as
+  // automatic failover ranks spares, or with none (mirror bestTarget).
+  const standbyRank = (s) => ({ 2: 0, 3: 1 }[s] ?? 2);
+
+  function betterTarget(a, b) {
+    const aIn = a.role === 'inService';
+    const bIn = b.role === 'inService';
+    if (aIn !== bIn) return bIn;
+    if (a.priority !== b.priority) return a.priority > b.priority;
+    if (standbyRank(a.spareStatus) !== standbyRank(b.spareStatus)) return standbyRank(a.spareStatus) < standbyRank(b.spareStatus);
+    if (a.health !== b.health) return a.health === 'OK';
+    return a.name < b.name;
+  }
+
+  function bestTarget(targets) {
+    let best = null;
+    for (const m of targets) {
+      if (operational(m.health) && (!best || betterTarget(m, best))) best = m;
+    }
+    return best ? best.name : '';
   }
 
   function setView(set) {
@@ -86,14 +115,14 @@
     const from = members.filter((m) => m.role === 'inService');
     const to = members.filter((m) => m.role !== 'inService' || shares);
     const others = to.filter((m) => !from.length || m.name !== from[0].name);
-    const first = others.find((m) => m.role !== 'inService') || others[0];
     return {
       id: set.instanceID, key: elementKey(set.instanceID), name: set.elementName || set.instanceID,
       caption: set.caption || '', status: set.redundancyStatus, statusText: statusText(set),
       typeText: typeText(set.typeOfSet, set.otherTypeOfSet), needed: set.minNumberNeeded,
       operational: from.filter((m) => operational(m.health)).length,
       lbText: lbText(set.loadBalanceAlgorithm, set.otherLoadBalanceAlgorithm),
-      flapGuard: !!set.flapGuardTripped, members, from, to, defaultTo: first ? first.name : '',
+      flapGuard: !!set.flapGuardTripped, members, canFailover: CAN_FAILOVER, from, to,
+      hasTarget: others.length > 0, defaultTo: bestTarget(others),
     };
   }
 
@@ -129,8 +158,25 @@
       Object.assign(v, { label: 'Flap guard', text: `limit of ${e.flap.maxFailovers} automatic failovers in ${seconds(e.flap.periodSeconds)} reached; automatic failover stopped`, tone: 'bad' });
     } else if (e.returned) {
       Object.assign(v, { label: 'Returned', text: `${e.member} returned to service by ${e.returned.operator ? 'an operator' : "the set's policy"}`, tone: 'ok' });
+    } else if (e.hook) {
+      Object.assign(v, { label: 'Hook', text: hookText(e.hook), tone: HOOK_TONES[e.hook.outcome] || 'info' });
     }
     return v;
+  }
+
+  const HOOK_EVENT_WORDS = { failover: 'the failover', refused: 'the refused failover', status: 'the status change', prefailover: 'the failover' };
+  const HOOK_TONES = { ok: 'ok', vetoed: 'warn', failed: 'bad', dropped: 'bad' };
+
+  // hookText tells one hook delivery (mirror hookSentence).
+  function hookText(hk) {
+    let what = HOOK_EVENT_WORDS[hk.event] || `the ${hk.event} event`;
+    let s;
+    if (hk.outcome === 'ok') s = `${hk.hook} ${hk.event === 'prefailover' ? 'allowed' : 'ran for'} ${what} in ${seconds(hk.durationSeconds || 0)}`;
+    else if (hk.outcome === 'vetoed') s = `${hk.hook} vetoed ${what}`;
+    else if (hk.outcome === 'dropped') s = `${hk.hook} never ran for ${what}`;
+    else s = `${hk.hook} ${hk.outcome} for ${what}`;
+    if (hk.attempts > 1) s += ` after ${hk.attempts} attempts`;
+    return withDetail(s, hk.error);
   }
 
   const returnText = (rv) => `${rv} ${RETURN_WORDS[rv] || `ReturnValue(${rv})`}`;
@@ -184,7 +230,7 @@
     return h('tr', { class: 'member', 'data-member': m.name, 'data-role': m.role, 'data-health': m.health },
       h('th', { scope: 'row' }, h('span', { class: 'm-name' }, m.name), m.detail && h('span', { class: 'm-note' }, m.detail)),
       h('td', null, h('span', { class: `role role-${m.role}` }, m.roleText), m.spare && h('span', { class: 'm-note' }, m.spare),
-        m.role === 'drained' && returnButton(m)),
+        m.canReturn && returnButton(m)),
       h('td', null,
         h('span', { class: `health health-${m.health}` }, h('span', { class: 'health-dot', 'aria-hidden': 'true' }), m.health),
         m.since && h('span', { class: 'm-note' }, 'since ', timeEl(m.since, true))));
@@ -207,7 +253,8 @@
   const option = (m, selected, role) => h('option', { value: m.name, selected }, `${m.name} (${role ? `${m.roleText}, ` : ''}${m.health})`);
 
   function failoverControl(v) {
-    if (!v.from.length || !v.defaultTo) {
+    if (!v.canFailover) return null;
+    if (!v.from.length || !v.hasTarget) {
       const why = v.from.length ? 'no other member to fail over to' : 'no member is in service';
       return h('p', { class: 'no-failover' }, `No failover possible: ${why}.`);
     }
@@ -217,7 +264,9 @@
         h('div', { class: 'field' }, h('label', { for: `${v.key}-from` }, 'From'),
           h('select', { id: `${v.key}-from`, name: 'from' }, v.from.map((m) => option(m, false, false)))),
         h('div', { class: 'field' }, h('label', { for: `${v.key}-to` }, 'To'),
-          h('select', { id: `${v.key}-to`, name: 'to' }, v.to.map((m) => option(m, m.name === v.defaultTo, true)))),
+          h('select', { id: `${v.key}-to`, name: 'to', required: true },
+            !v.defaultTo && h('option', { value: '', selected: true, disabled: true }, 'Choose a member'),
+            v.to.map((m) => option(m, m.name === v.defaultTo, true)))),
         h('button', { type: 'submit', class: 'btn btn-primary' }, 'Continue…')));
   }
 
@@ -253,14 +302,21 @@
   // ---- Sets ----
 
   // uiState remembers what the user was doing in a card, so a redraw does
-  // not close the form, reset the choices or lose the focus.
+  // not close the form, reset the user's choices or lose the focus. A
+  // choice is remembered only when the user made it (data-chosen): a
+  // member the form proposed itself is proposed anew from the new state,
+  // so a target that has failed meanwhile is not kept.
   function uiState(card) {
     const details = card.querySelector('details.failover');
     const active = card.contains(document.activeElement) ? document.activeElement : null;
+    const chosen = (name) => {
+      const sel = card.querySelector(`select[name=${name}]`);
+      return sel && sel.dataset.chosen ? sel.value : undefined;
+    };
     return {
       open: !!(details && details.open),
-      from: card.querySelector('select[name=from]')?.value,
-      to: card.querySelector('select[name=to]')?.value,
+      from: chosen('from'),
+      to: chosen('to'),
       focus: active && (active.name || active.tagName.toLowerCase()),
     };
   }
@@ -270,8 +326,16 @@
     if (details) details.open = ui.open;
     for (const name of ['from', 'to']) {
       const sel = card.querySelector(`select[name=${name}]`);
-      if (sel && ui[name] && [...sel.options].some((o) => o.value === ui[name])) sel.value = ui[name];
+      if (sel && ui[name] && [...sel.options].some((o) => o.value === ui[name])) {
+        sel.value = ui[name];
+        sel.dataset.chosen = '1';
+      }
     }
+  }
+
+  function onChange(ev) {
+    const sel = ev.target.closest('form.failover-form select');
+    if (sel) sel.dataset.chosen = '1';
   }
 
   function restoreFocus(card, ui) {
@@ -472,6 +536,10 @@
     const id = form.dataset.setId;
     const from = form.elements.from.value;
     const to = form.elements.to.value;
+    if (!to) {
+      setResult(id, { tone: 'bad', text: 'Choose a member to fail over to.' });
+      return;
+    }
     if (from === to) {
       setResult(id, { tone: 'bad', text: 'Choose two different members.' });
       return;
@@ -560,6 +628,7 @@
 
   document.addEventListener('submit', onSubmit);
   document.addEventListener('click', onClick);
+  document.addEventListener('change', onChange);
   localizeTimes(document);
   connect();
 })();
