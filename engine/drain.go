@@ -1,0 +1,77 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/redset/redset/store"
+)
+
+// DrainMember takes an in-service member of an N+1 or Load Balanced set out
+// of service, as an operator's action (maintenance, say): the member stays
+// in the set, drained, until EnableMember returns it. Sparing sets have no
+// drained role: there an operator fails over to a spare instead
+// (ErrUnsupported). Like Failover's check 5, draining is refused when it
+// would leave fewer operational in-service members than the set needs; a
+// member that is not operational can always be drained.
+func (e *Engine) DrainMember(ctx context.Context, setID, member string) (SetView, error) {
+	if err := e.checkOpen(); err != nil {
+		return SetView{}, err
+	}
+	s, ms, h, err := e.holdRole(setID, member)
+	if err != nil {
+		return SetView{}, err
+	}
+	defer h.release()
+	w := s.write()
+	i := roleIndex(w.roles, member)
+	if err := checkDrain(w, i, member); err != nil {
+		return SetView{}, err
+	}
+	w.roles[i].role.Kind = RoleDrained
+	w.compares = []store.Compare{{Key: memberKey(member), ModRevision: ms.revision()}}
+	rec := e.configRecord(setID, member, "member drained", "taken out of service by an operator")
+	return e.applySetWrite(ctx, s, w, rec)
+}
+
+// checkDrain decides whether the member at index i of w may be drained.
+func checkDrain(w setWrite, i int, member string) error {
+	switch {
+	case i < 0:
+		return fmt.Errorf("%w: member %q is not in set %q", ErrNotFound, member, w.id)
+	case behaviourOf(w.set.TypeOfSet) != behaveNPlus1:
+		return fmt.Errorf("%w: only N+1 and Load Balanced sets drain members; in set %q fail over to a spare instead", ErrUnsupported, w.id)
+	case w.roles[i].role.Kind != RoleInService:
+		return invalid("Role", fmt.Sprintf("member %q is not in service in set %q", member, w.id), w.roles[i].role.Kind.String())
+	}
+	before := 0
+	for _, r := range w.roles {
+		if r.role.Kind == RoleInService && r.m.health.state().Operational() {
+			before++
+		}
+	}
+	after := before
+	if w.roles[i].m.health.state().Operational() {
+		after--
+	}
+	if needed := int(w.set.MinNumberNeeded); after < needed && after < before {
+		return invalid("MinNumberNeeded", fmt.Sprintf("draining %q would leave %d operational in-service members in set %q, fewer than the %d needed",
+			member, after, w.id, needed), w.set.MinNumberNeeded)
+	}
+	return nil
+}
+
+// RecordConfig writes a configuration change that belongs to no set or
+// member (a user added, a password changed) to the history, durably, and
+// publishes it as a ConfigChanged event. It returns the record's Seq.
+func (e *Engine) RecordConfig(ctx context.Context, action, detail string) (uint64, error) {
+	if err := e.checkOpen(); err != nil {
+		return 0, err
+	}
+	rec := e.configRecord("", "", action, detail)
+	if _, err := e.commit(ctx, store.Txn{}, rec); err != nil {
+		return 0, err
+	}
+	e.bus.Publish(*rec)
+	return rec.Seq, nil
+}
