@@ -24,6 +24,9 @@ const userPrefix = "auth/users/"
 //   - password empty and an admin is stored: the stored one stands.
 //   - password empty and no admin yet (first start): a random password is
 //     generated, stored hashed, and returned so the caller prints it once.
+//     "No admin" means no stored administrator at all: once another admin
+//     exists, the built-in one may be deleted (Users.Delete) and stays
+//     deleted until a start with a password recreates it.
 func Bootstrap(ctx context.Context, st store.Store, password string) (users *Users, generated string, err error) {
 	stored, err := loadUsers(ctx, st)
 	if err != nil {
@@ -31,7 +34,7 @@ func Bootstrap(ctx context.Context, st store.Store, password string) (users *Use
 	}
 	admin, ok := stored[AdminUser]
 	switch {
-	case password == "" && ok:
+	case password == "" && (ok || hasAdmin(stored)):
 	case password == "":
 		generated = randomPassword()
 		password = generated
@@ -43,10 +46,24 @@ func Bootstrap(ctx context.Context, st store.Store, password string) (users *Use
 		stored[AdminUser] = admin
 	}
 	users = NewUsers()
+	users.st = st
 	for _, u := range stored {
 		users.users[u.Name] = u
 	}
+	if _, ok := stored[AdminUser]; ok {
+		users.sources[AdminUser] = SourceBootstrap
+	}
 	return users, generated, nil
+}
+
+// hasAdmin reports whether any stored user is an administrator.
+func hasAdmin(stored map[string]User) bool {
+	for _, u := range stored {
+		if u.Role == Admin {
+			return true
+		}
+	}
+	return false
 }
 
 func loadUsers(ctx context.Context, st store.Store) (map[string]User, error) {

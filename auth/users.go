@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/redset/redset/store"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -28,7 +29,9 @@ func HashPassword(password string) (string, error) {
 	return string(h), nil
 }
 
-// Users is an in-memory user table implementing Authenticator.
+// Users is an in-memory user table implementing Authenticator. Users
+// made by Bootstrap also write their changes (Create, SetPassword, Delete)
+// to the store, hashed; those made by NewUsers keep them in memory.
 //
 // bcrypt is deliberately slow (tens of milliseconds), and management clients
 // send credentials with every request. So after a password has been verified
@@ -36,8 +39,11 @@ func HashPassword(password string) (string, error) {
 // that lives only in this process) and checks later requests against that
 // digest in constant time. Changing a user forgets the digest.
 type Users struct {
+	write    sync.Mutex // serializes Create, SetPassword and Delete
+	st       store.Store
 	mu       sync.RWMutex
 	users    map[string]User
+	sources  map[string]string // user -> SourceBootstrap or SourceConfig; absent means SourceStored
 	verified map[string][]byte // user -> HMAC of the last verified password
 	key      []byte
 	dummy    []byte // a hash compared against for unknown users, so timing does not reveal them
@@ -45,7 +51,7 @@ type Users struct {
 
 // NewUsers returns a table holding users.
 func NewUsers(users ...User) *Users {
-	u := &Users{users: map[string]User{}, verified: map[string][]byte{}, key: make([]byte, 32)}
+	u := &Users{users: map[string]User{}, sources: map[string]string{}, verified: map[string][]byte{}, key: make([]byte, 32)}
 	if _, err := rand.Read(u.key); err != nil {
 		panic("auth: no randomness: " + err.Error()) // crypto/rand never fails on Linux
 	}

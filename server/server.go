@@ -152,7 +152,7 @@ func (s *Server) loadUsers(ctx context.Context) error {
 		return err
 	}
 	for _, u := range s.cfg.Users {
-		if err := users.Put(auth.User{Name: u.Name, PasswordHash: u.PasswordHash, Role: auth.Role(u.Role)}); err != nil {
+		if err := users.Configure(auth.User{Name: u.Name, PasswordHash: u.PasswordHash, Role: auth.Role(u.Role)}); err != nil {
 			return err
 		}
 	}
