@@ -238,3 +238,19 @@ func eventFrom(r event.Record) Event {
 	}
 	return out
 }
+
+// SetSpecOf is the spec that creates s, for clients that build sets in the
+// engine's terms (the CLI reads the configuration file's set entries that
+// way).
+func SetSpecOf(s engine.Set) SetSpec { return specFromSet(s) }
+
+// RoleSpecOf is the body that gives a member role r.
+func RoleSpecOf(r engine.Role) RoleSpec {
+	return RoleSpec{Role: roleNames[r.Kind], SpareStatus: r.Spare.SpareStatus,
+		FailoverSupported: r.Spare.FailoverSupported, Priority: r.Spare.Priority}
+}
+
+// MemberSpecOf is the spec that creates or replaces member m.
+func MemberSpecOf(m engine.Member) MemberSpec {
+	return MemberSpec{Name: m.Name, DisplayName: m.DisplayName, Labels: maps.Clone(m.Labels), Probe: probeFrom(m.Probe)}
+}

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/redset/redset/auth"
 	"github.com/redset/redset/engine"
 )
 
@@ -125,5 +127,29 @@ func FuzzEventStream(f *testing.F) {
 			}
 		}
 		t.Fatalf("the parser returned more events than the input has lines")
+	})
+}
+
+// FuzzDecodeUser feeds arbitrary bodies to the decoding of a new user and
+// of a password change: a value or a *Problem, never a panic; a decoded
+// user that the table accepts has a valid name.
+func FuzzDecodeUser(f *testing.F) {
+	for _, s := range []string{
+		`{"name":"ops","role":"operator","password":"pw"}`, `{"password":"pw"}`, `{"name":"a:b"}`,
+		`{"passwordHash":"$2a$04$x"}`, `{"name":1}`, `{}{}`, ``, `null`, `{"password":"\ud800"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var u NewUser
+		if err := decodeStrict(body, &u); err != nil {
+			mustBeProblem(t, err)
+		} else if auth.ValidateName(u.Name) == nil && strings.Contains(u.Name, ":") {
+			t.Fatalf("name %q with a colon was accepted", u.Name)
+		}
+		var pc PasswordChange
+		if err := decodeStrict(body, &pc); err != nil {
+			mustBeProblem(t, err)
+		}
 	})
 }

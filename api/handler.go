@@ -23,7 +23,10 @@ const DefaultHeartbeat = 15 * time.Second
 // Options configure the handler. Auth is required: without it every
 // authenticated route answers 401.
 type Options struct {
-	Auth    auth.Authenticator
+	Auth auth.Authenticator
+	// Users is the user table the /users routes manage; without it they
+	// answer 503.
+	Users   *auth.Users
 	Logger  *slog.Logger // default: discard
 	Realm   string       // HTTP Basic realm; default "redset"
 	Version string       // the server's version, shown as info.version of the OpenAPI document
@@ -97,6 +100,7 @@ func (h *handler) routes() []route {
 		{"PUT", Prefix + "/sets/{id}/members/{name}", configure, h.putSetMember},
 		{"DELETE", Prefix + "/sets/{id}/members/{name}", configure, h.removeSetMember},
 		{"POST", Prefix + "/sets/{id}/members/{name}/enable", operate, h.enableMember},
+		{"POST", Prefix + "/sets/{id}/members/{name}/drain", operate, h.drainMember},
 		{"POST", Prefix + "/sets/{id}/failover", operate, h.failover},
 		{"POST", Prefix + "/sets/{id}/flap-guard/reset", operate, h.resetFlapGuard},
 		{"GET", Prefix + "/members", read, h.listMembers},
@@ -107,6 +111,10 @@ func (h *handler) routes() []route {
 		{"POST", Prefix + "/members/{name}/health", operate, h.reportHealth},
 		{"GET", Prefix + "/history", read, h.history},
 		{"GET", Prefix + "/events", read, h.streamEvents},
+		{"GET", Prefix + "/users", configure, h.listUsers},
+		{"POST", Prefix + "/users", configure, h.createUser},
+		{"PUT", Prefix + "/users/{name}/password", configure, h.setPassword},
+		{"DELETE", Prefix + "/users/{name}", configure, h.deleteUser},
 	}
 }
 
@@ -196,9 +204,9 @@ func (h *handler) allow(id auth.Identity, action auth.Action) error {
 
 var actionText = map[auth.Action]string{
 	auth.ActionRead:        "read",
-	auth.ActionFailover:    "fail over, return members to service or report health",
+	auth.ActionFailover:    "fail over, drain or return members, or report health",
 	auth.ActionLoadBalance: "change the load-balancing algorithm",
-	auth.ActionConfigure:   "change the configuration",
+	auth.ActionConfigure:   "change the configuration or manage users",
 }
 
 func quoteRealm(s string) string {

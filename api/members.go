@@ -184,3 +184,13 @@ func (h *handler) enableMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, setFromView(v))
 }
+
+// drainMember: POST /api/v1/sets/{id}/members/{name}/drain takes an
+// in-service member of an N+1 or Load Balanced set out of service.
+func (h *handler) drainMember(w http.ResponseWriter, r *http.Request) error {
+	v, err := h.eng.DrainMember(r.Context(), r.PathValue("id"), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, setFromView(v))
+}

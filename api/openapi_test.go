@@ -190,6 +190,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"SetList":      reflect.TypeFor[SetList](), "MemberList": reflect.TypeFor[MemberList](),
 		"EventList": reflect.TypeFor[EventList](), "Lagged": reflect.TypeFor[Lagged](), "Problem": reflect.TypeFor[Problem](),
 		"SetPatch": reflect.TypeFor[SetSpec](),
+		"User":     reflect.TypeFor[User](), "UserList": reflect.TypeFor[UserList](),
+		"NewUser": reflect.TypeFor[NewUser](), "PasswordChange": reflect.TypeFor[PasswordChange](),
 	}
 	schemas := at(t, doc, "components", "schemas").(jsonObject)
 	for name, typ := range types {

@@ -30,6 +30,8 @@ const (
 	ProblemBusy             = ProblemBase + "busy"                   // 409: another change is under way; retry
 	ProblemInUse            = ProblemBase + "in-use"                 // 409: e.g. deleting a member that is in a set
 	ProblemNotSupported     = ProblemBase + "not-supported"          // 409
+	ProblemConfigured       = ProblemBase + "configured"             // 409: declared in the configuration file; change it there
+	ProblemLastAdmin        = ProblemBase + "last-admin"             // 409: the last administrator cannot be removed
 	ProblemTooLarge         = ProblemBase + "payload-too-large"      // 413
 	ProblemMediaType        = ProblemBase + "unsupported-media-type" // 415
 	ProblemInternal         = ProblemBase + "internal"               // 500
@@ -92,6 +94,11 @@ var engineProblems = []struct {
 	{engine.ErrUnsupported, http.StatusConflict, ProblemNotSupported, "Not supported"},
 	{engine.ErrClosed, http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
 	{auth.ErrUnauthorized, http.StatusUnauthorized, ProblemUnauthorized, "Unauthorized"},
+	{auth.ErrUserNotFound, http.StatusNotFound, ProblemNotFound, "Not found"},
+	{auth.ErrUserExists, http.StatusConflict, ProblemExists, "Already exists"},
+	{auth.ErrUserInvalid, http.StatusBadRequest, ProblemValidation, "Invalid value"},
+	{auth.ErrUserFixed, http.StatusConflict, ProblemConfigured, "Declared in the configuration"},
+	{auth.ErrLastAdmin, http.StatusConflict, ProblemLastAdmin, "Last administrator"},
 	{context.Canceled, http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
 }
@@ -104,13 +111,23 @@ func problemOf(err error) (p *Problem, ok bool) {
 	}
 	for _, row := range engineProblems {
 		if errors.Is(err, row.err) {
-			p = newProblem(row.status, row.typ, row.title, strings.TrimPrefix(err.Error(), "engine: "))
+			p = newProblem(row.status, row.typ, row.title, errorDetail(err))
 			addValidation(p, err)
 			return p, true
 		}
 	}
 	return newProblem(http.StatusInternalServerError, ProblemInternal, "Internal error",
 		"the server could not complete the request; see its log"), false
+}
+
+// errorDetail is an error's text without the package prefix; a
+// user-management error gives its own detail.
+func errorDetail(err error) string {
+	var ue *auth.UserError
+	if errors.As(err, &ue) {
+		return ue.Detail
+	}
+	return strings.TrimPrefix(err.Error(), "engine: ")
 }
 
 func addValidation(p *Problem, err error) {

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/redset/redset/auth"
 	"github.com/redset/redset/engine"
@@ -29,11 +30,15 @@ func (h *handler) getSet(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, setFromView(v))
 }
 
-// createSet: POST /api/v1/sets, 201 with Location.
+// createSet: POST /api/v1/sets, 201 with Location. An instanceID without
+// a colon is a LocalID, completed with the server's OrgID.
 func (h *handler) createSet(w http.ResponseWriter, r *http.Request) error {
 	var spec SetSpec
 	if err := decodeBody(w, r, &spec); err != nil {
 		return err
+	}
+	if spec.InstanceID != "" && !strings.Contains(spec.InstanceID, ":") {
+		spec.InstanceID = h.eng.InstanceIDFor(spec.InstanceID) // a LocalID: the server's OrgID goes before it
 	}
 	set, err := spec.toEngine()
 	if err != nil {

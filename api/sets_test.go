@@ -91,7 +91,7 @@ func TestCreateSetRefusals(t *testing.T) {
 		typ, field string
 	}{
 		{"exists", SetSpec{InstanceID: "redset:taken"}, 409, ProblemExists, ""},
-		{"no colon", SetSpec{InstanceID: "nocolon"}, 400, ProblemValidation, "instanceID"},
+		{"empty org id", SetSpec{InstanceID: ":local"}, 400, ProblemValidation, "instanceID"},
 		{"empty local id", SetSpec{InstanceID: "redset:"}, 400, ProblemValidation, "instanceID"},
 		{"caption too long", SetSpec{InstanceID: "redset:x", Caption: long}, 400, ProblemValidation, "caption"},
 		{"reserved type", SetSpec{InstanceID: "redset:x", TypeOfSet: []uint16{2, 7}}, 400, ProblemValidation, "typeOfSet[1]"},

@@ -30,7 +30,7 @@ func (s *Server) routes(cim cimom.Handler) http.Handler {
 		ProductVersion: Version, Logger: s.log.With("part", "wsman"),
 	})))
 	mux.Handle("/api/v1/", m.instrument("api", api.NewHandler(s.eng, api.Options{
-		Auth: s.users, Logger: s.log.With("part", "api"), Version: Version,
+		Auth: s.users, Users: s.users, Logger: s.log.With("part", "api"), Version: Version,
 	})))
 	if s.demo != nil {
 		mux.Handle("/api/v1/demo/", m.instrument("api", s.demo.handler(s.users)))
