@@ -21,10 +21,15 @@ func newFailoverCmd(cf *clientFlags) *cobra.Command {
 checks of Msvm_RedundancySet.Failover. It prints the CIM return value and, for a
 refusal, the reason: 0 Completed, 1 Not Supported, 2 Error, 3 Busy, 4 Parameter Error.
 The command exits 0 only when the failover completed.`,
-		Example: "  redset failover redset:demo-web --from web-a --to web-b",
-		Args:    cobra.ExactArgs(1),
+		Example:           "  redset failover redset:demo-web --from web-a --to web-b",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeArgs(cf, argSet),
 	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, args []string) error {
-		res, err := c.Failover(ctx, args[0], from, to)
+		id, err := resolveSet(ctx, c, args[0])
+		if err != nil {
+			return err
+		}
+		res, err := c.Failover(ctx, id, from, to)
 		if err != nil {
 			return err
 		}
@@ -40,6 +45,14 @@ The command exits 0 only when the failover completed.`,
 	cmd.Flags().StringVar(&to, "to", "", "the spare (or drained) member to fail over to (required)")
 	_ = cmd.MarkFlagRequired("from")
 	_ = cmd.MarkFlagRequired("to")
+	for _, flag := range []string{"from", "to"} {
+		_ = cmd.RegisterFlagCompletionFunc(flag, func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return completeArgs(cf, argSet, argMember)(cmd, args[:1], "")
+		})
+	}
 	return cmd
 }
 
@@ -52,12 +65,18 @@ func printFailover(tw *tabwriter.Writer, r api.FailoverResult) {
 
 func newEnableCmd(cf *clientFlags) *cobra.Command {
 	return clientCmd(cf, &cobra.Command{
-		Use:     "enable ID MEMBER",
-		Short:   "Return a drained member of a set to service",
-		Example: "  redset enable redset:demo-db db-1",
-		Args:    cobra.ExactArgs(2),
+		Use:               "enable ID MEMBER",
+		Short:             "Return a drained member of a set to service",
+		Long:              "Return a drained member of a set to service (operator).\n\n" + setArgHelp,
+		Example:           "  redset enable redset:demo-db db-1",
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: completeArgs(cf, argSet, argMember),
 	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, args []string) error {
-		s, err := c.EnableMember(ctx, args[0], args[1])
+		id, err := resolveSet(ctx, c, args[0])
+		if err != nil {
+			return err
+		}
+		s, err := c.EnableMember(ctx, id, args[1])
 		if err != nil {
 			return err
 		}

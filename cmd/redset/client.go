@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -23,7 +27,34 @@ func (cf *clientFlags) client() (*api.Client, error) {
 	if !strings.HasPrefix(cf.server, "http://") && !strings.HasPrefix(cf.server, "https://") {
 		return nil, fmt.Errorf("server %q: want a URL such as http://127.0.0.1:5988 (set REDSET_SERVER or --server)", cf.server)
 	}
-	return api.NewClient(cf.server, cf.user, cf.password, &http.Client{Timeout: 30 * time.Second})
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if strings.HasPrefix(cf.server, "https://") {
+		tc, err := cf.tlsConfig()
+		if err != nil {
+			return nil, err
+		}
+		hc.Transport = &http.Transport{TLSClientConfig: tc, Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}
+	}
+	return api.NewClient(cf.server, cf.user, cf.password, hc)
+}
+
+// tlsConfig trusts the CA of --cacert (instead of the system's) or, with
+// --insecure, any certificate.
+func (cf *clientFlags) tlsConfig() (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cf.insecure} //nolint:gosec // asked for with --insecure
+	if cf.cacert == "" {
+		return tc, nil
+	}
+	data, err := os.ReadFile(cf.cacert)
+	if err != nil {
+		return nil, fmt.Errorf("--cacert: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("--cacert %s: no PEM certificate in it", cf.cacert)
+	}
+	tc.RootCAs = pool
+	return tc, nil
 }
 
 // render prints v as JSON, or through table when the output is a table.
@@ -58,8 +89,10 @@ func explain(err error, cf *clientFlags) error {
 		return nil
 	case errors.As(err, &p) && p.Status == http.StatusUnauthorized:
 		return fmt.Errorf("%w (set REDSET_USER and REDSET_PASSWORD, or --user and --password)", err)
-	case strings.Contains(err.Error(), "connection refused"):
+	case errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Errorf("%w (is a server running at %s? set REDSET_SERVER or --server)", err, cf.server)
+	case errors.As(err, new(*tls.CertificateVerificationError)):
+		return fmt.Errorf("%w (give the server's CA with --cacert FILE, or skip the check with --insecure)", err)
 	}
 	return err
 }
@@ -114,43 +147,6 @@ func roleList(s api.Set, role string) string {
 		return "-"
 	}
 	return strings.Join(out, " ")
-}
-
-func newSetCmd(cf *clientFlags) *cobra.Command {
-	cmd := &cobra.Command{Use: "set", Short: "Work with one redundancy set"}
-	cmd.AddCommand(clientCmd(cf, &cobra.Command{
-		Use:     "get ID",
-		Short:   "Show a set: every property, its policy and its members",
-		Example: "  redset set get redset:demo-web",
-		Args:    cobra.ExactArgs(1),
-	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, args []string) error {
-		s, err := c.GetSet(ctx, args[0])
-		if err != nil {
-			return err
-		}
-		return cf.render(cmd.OutOrStdout(), s, func(tw *tabwriter.Writer) { printSet(tw, s) })
-	}))
-	return cmd
-}
-
-func printSet(tw *tabwriter.Writer, s api.Set) {
-	rows := [][2]string{
-		{"InstanceID", s.InstanceID}, {"ElementName", s.ElementName}, {"Caption", s.Caption},
-		{"RedundancyStatus", statusWords(s.RedundancyStatus)}, {"TypeOfSet", typeWords(s.TypeOfSet)},
-		{"MinNumberNeeded", fmt.Sprint(s.MinNumberNeeded)}, {"MaxNumberSupported", fmt.Sprint(s.MaxNumberSupported)},
-		{"LoadBalanceAlgorithm", codeWords(s.LoadBalanceAlgorithm, lbNames)}, {"VendorIdentifyingInfo", s.VendorIdentifyingInfo},
-	}
-	if s.OtherLoadBalanceAlgorithm != "" {
-		rows = append(rows, [2]string{"OtherLoadBalanceAlgorithm", s.OtherLoadBalanceAlgorithm})
-	}
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s:\t%s\n", r[0], r[1])
-	}
-	fmt.Fprintln(tw, "\nMEMBER\tROLE\tHEALTH\tSPARE STATUS\tFAILOVER\tPRIORITY")
-	for _, m := range s.Members {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", m.Name, m.Role, m.Health.State,
-			codeWords(m.SpareStatus, spareNames), codeWords(m.FailoverSupported, failoverNames), m.Priority)
-	}
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -23,7 +24,14 @@ func newHistoryCmd(cf *clientFlags) *cobra.Command {
 		Example: "  redset history --limit 20\n  redset history --set redset:demo-web",
 		Args:    cobra.NoArgs,
 	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, _ []string) error {
-		evs, err := c.History(ctx, api.HistoryQuery{Limit: limit, SetID: set})
+		id := set
+		if set != "" {
+			var err error
+			if id, err = resolveSet(ctx, c, set); err != nil {
+				return err
+			}
+		}
+		evs, err := c.History(ctx, api.HistoryQuery{Limit: limit, SetID: id})
 		if err != nil {
 			return err
 		}
@@ -35,7 +43,10 @@ func newHistoryCmd(cf *clientFlags) *cobra.Command {
 		})
 	})
 	cmd.Flags().IntVar(&limit, "limit", 50, "how many events at most")
-	cmd.Flags().StringVar(&set, "set", "", "only events of this set")
+	cmd.Flags().StringVar(&set, "set", "", "only events of this set (InstanceID or LocalID)")
+	_ = cmd.RegisterFlagCompletionFunc("set", func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+		return completeArgs(cf, argSet)(cmd, nil, "")
+	})
 	return cmd
 }
 
@@ -83,8 +94,12 @@ func eventWords(e api.Event) string {
 func newWatchCmd(cf *clientFlags) *cobra.Command {
 	var recent int
 	cmd := clientCmd(cf, &cobra.Command{
-		Use:     "watch",
-		Short:   "Follow live events until interrupted (shows the last few first; reconnects if it falls behind)",
+		Use:   "watch",
+		Short: "Follow live events until interrupted (shows the last few first; reconnects when the stream breaks)",
+		Long: `watch shows the last few events, then follows live events until interrupted.
+When the stream breaks (the server restarts, the network fails, or watch falls
+behind) it reconnects with a growing pause of up to 5s and resumes after the
+last event shown, so nothing is missed or shown twice.`,
 		Example: "  redset watch\n  redset watch --recent 0 -o json",
 		Args:    cobra.NoArgs,
 	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, _ []string) error {
@@ -93,18 +108,78 @@ func newWatchCmd(cf *clientFlags) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		for {
-			err := watchOnce(ctx, c, w, asJSON, &last)
-			if !errors.Is(err, api.ErrLagged) {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return err
-			}
+		err = follow(ctx, c, w, cmd.ErrOrStderr(), asJSON, &last, newBackoff())
+		if ctx.Err() != nil {
+			return nil
 		}
+		return err
 	})
 	cmd.Flags().IntVar(&recent, "recent", 5, "how many past events to show before the live ones")
 	return cmd
+}
+
+// backoff is a pause that doubles from min to max.
+type backoff struct{ min, max, next time.Duration }
+
+func newBackoff() *backoff {
+	return &backoff{min: 100 * time.Millisecond, max: 5 * time.Second, next: 100 * time.Millisecond}
+}
+
+func (b *backoff) reset() { b.next = b.min }
+
+// wait pauses for the next step, or until ctx ends.
+func (b *backoff) wait(ctx context.Context) error {
+	t := time.NewTimer(b.next)
+	defer t.Stop()
+	b.next = min(2*b.next, b.max)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// follow prints live events, reconnecting after every break that a retry
+// can mend; it returns when ctx ends or the server refuses the stream
+// (wrong credentials, say).
+func follow(ctx context.Context, c *api.Client, w, errW io.Writer, asJSON bool, last *uint64, b *backoff) error {
+	broken := false
+	connected := func() {
+		b.reset()
+		if broken {
+			fmt.Fprintf(errW, "redset: reconnected; resuming after event %d\n", *last)
+			broken = false
+		}
+	}
+	for {
+		err := watchOnce(ctx, c, w, asJSON, last, connected)
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !retryable(err):
+			return err
+		case errors.Is(err, api.ErrLagged):
+			continue // the server asks for a reconnection at once
+		}
+		if !broken {
+			fmt.Fprintf(errW, "redset: the event stream broke (%v); reconnecting\n", err)
+			broken = true
+		}
+		if err := b.wait(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// retryable reports whether reconnecting may help: every break but an
+// answer of the server that would be the same again.
+func retryable(err error) bool {
+	var p *api.Problem
+	if errors.As(err, &p) {
+		return p.Status >= 500 || p.Status == http.StatusTooManyRequests
+	}
+	return err != nil
 }
 
 // printRecent shows the newest n stored events and returns the last seq
@@ -130,12 +205,13 @@ func printRecent(ctx context.Context, c *api.Client, w io.Writer, asJSON bool, n
 
 // watchOnce prints events from one connection, remembering the last one
 // so a reconnection resumes after it.
-func watchOnce(ctx context.Context, c *api.Client, w io.Writer, asJSON bool, last *uint64) error {
+func watchOnce(ctx context.Context, c *api.Client, w io.Writer, asJSON bool, last *uint64, connected func()) error {
 	stream, err := c.Events(ctx, *last)
 	if err != nil {
 		return err
 	}
 	defer stream.Close()
+	connected()
 	for {
 		e, err := stream.Next()
 		if err != nil {

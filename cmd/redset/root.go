@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -39,6 +38,8 @@ type clientFlags struct {
 	user     string
 	password string
 	output   string
+	cacert   string // PEM file of the CA that signed the server's certificate
+	insecure bool   // skip verifying the server's certificate
 }
 
 func envOr(name, def string) string {
@@ -69,19 +70,11 @@ Client commands read REDSET_SERVER, REDSET_USER and REDSET_PASSWORD (or the flag
 	pf.StringVar(&cf.user, "user", envOr("REDSET_USER", "admin"), "user name (env REDSET_USER)")
 	pf.StringVar(&cf.password, "password", os.Getenv("REDSET_PASSWORD"), "password (env REDSET_PASSWORD)")
 	pf.StringVarP(&cf.output, "output", "o", "table", "output format: table or json")
-	root.AddCommand(newVersionCmd(), newMOFCmd(), newServeCmd(), newHashPasswordCmd())
-	root.AddCommand(newSetsCmd(cf), newSetCmd(cf), newMembersCmd(cf), newFailoverCmd(cf), newEnableCmd(cf),
+	pf.StringVar(&cf.cacert, "cacert", os.Getenv("REDSET_CACERT"), "PEM file of the CA that signed an https server's certificate (env REDSET_CACERT)")
+	pf.BoolVar(&cf.insecure, "insecure", false, "do not verify an https server's certificate (testing only)")
+	root.AddCommand(newVersionCmd(cf), newMOFCmd(), newServeCmd(), newHashPasswordCmd())
+	root.AddCommand(newSetsCmd(cf), newSetCmd(cf), newMembersCmd(cf), newMemberCmd(cf), newFailoverCmd(cf),
+		newEnableCmd(cf), newDrainCmd(cf), newFlapGuardCmd(cf), newStatusCmd(cf), newUserCmd(cf),
 		newHistoryCmd(cf), newWatchCmd(cf), newDemoCmd(cf))
 	return root
-}
-
-func newVersionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print redset's version",
-		Args:  cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintln(cmd.OutOrStdout(), "redset", version)
-		},
-	}
 }
