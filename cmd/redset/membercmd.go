@@ -127,7 +127,7 @@ func (f *memberFlags) put(ctx context.Context, c *api.Client, spec api.MemberSpe
 // specs are the members add makes: from -f, or from the name and flags
 // (written as a configuration entry, so both are checked alike).
 func (f *memberFlags) specs(cmd *cobra.Command, args []string) ([]api.MemberSpec, error) {
-	name, data := f.file, []byte(nil)
+	name, data := inputName(f.file), []byte(nil)
 	switch {
 	case f.file != "" && len(args) > 0:
 		return nil, errors.New("with -f the file names the members; give no NAME")

@@ -252,6 +252,14 @@ func parsePatch(data []byte) (map[string]any, error) {
 	return patch, nil
 }
 
+// inputName names an input in messages.
+func inputName(name string) string {
+	if name == "-" {
+		return "standard input"
+	}
+	return name
+}
+
 // readInput reads a file, or standard input for "-".
 func readInput(cmd *cobra.Command, name string) ([]byte, error) {
 	if name == "-" {

@@ -123,11 +123,7 @@ func (f *setFlags) entries(cmd *cobra.Command, args []string) ([]server.SetEntry
 		if err != nil {
 			return nil, err
 		}
-		name := f.file
-		if name == "-" {
-			name = "standard input"
-		}
-		return server.ParseSetEntries(name, data)
+		return server.ParseSetEntries(inputName(f.file), data)
 	}
 	if len(args) == 0 {
 		return nil, errors.New("give the new set's ID, or -f FILE")
