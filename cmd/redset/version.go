@@ -21,11 +21,16 @@ type buildInfo struct {
 // readBuildInfo reads the version control stamp the go command writes into
 // binaries built from a repository (go build, not go run or go test).
 func readBuildInfo() buildInfo {
-	out := buildInfo{Version: version, GoVersion: runtime.Version()}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return out
+		bi = &debug.BuildInfo{}
 	}
+	return buildInfoOf(bi)
+}
+
+// buildInfoOf picks the VCS settings out of bi.
+func buildInfoOf(bi *debug.BuildInfo) buildInfo {
+	out := buildInfo{Version: version, GoVersion: runtime.Version()}
 	for _, s := range bi.Settings {
 		switch s.Key {
 		case "vcs.revision":
