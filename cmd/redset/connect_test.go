@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redset/redset/api"
 	"github.com/redset/redset/redsettest"
 	"github.com/redset/redset/server"
 )
@@ -85,13 +86,13 @@ func TestCLIWatchReconnects(t *testing.T) {
 	out, errOut := &lockedBuffer{}, &lockedBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- execCLI(ctx, out, errOut, "watch", "--recent", "0", "--server", "http://"+addr,
+		done <- execCLI(ctx, out, errOut, "watch", "--recent", "0", "-o", "json", "--server", "http://"+addr,
 			"--user", "admin", "--password", redsettest.AdminPassword)
 	}()
 	refuse := func(srv *server.Server, to string) {
 		srv.Engine().Failover(context.Background(), "redset:none", "a", to)
 	}
-	waitFor(t, out, errOut, done, "a -> before", func() { refuse(first, "before") })
+	waitFor(t, out, errOut, done, `"to":"before"`, func() { refuse(first, "before") })
 
 	first.Close()
 	waitFor(t, errOut, errOut, done, "reconnecting", nil)
@@ -99,12 +100,20 @@ func TestCLIWatchReconnects(t *testing.T) {
 		refuse(second, "while-away") // before the listener opens: only a resume can show it
 	})
 	waitFor(t, errOut, errOut, done, "reconnected", nil)
-	waitFor(t, out, errOut, done, "a -> while-away", nil)
-	if n := strings.Count(out.String(), "a -> while-away"); n != 1 {
-		t.Errorf("the event made while watch was away is shown %d times, want once:\n%s", n, out.String())
+	waitFor(t, out, errOut, done, `"to":"while-away"`, nil)
+	var seqs []uint64
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var e api.Event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("watch -o json printed %q: %v", line, err)
+		}
+		if len(seqs) > 0 && e.Seq <= seqs[len(seqs)-1] {
+			t.Errorf("event %d shown after %d: repeated or out of order:\n%s", e.Seq, seqs[len(seqs)-1], out.String())
+		}
+		seqs = append(seqs, e.Seq)
 	}
-	if n := strings.Count(out.String(), "a -> before"); n != 1 {
-		t.Errorf("the event before the restart is shown %d times, want once:\n%s", n, out.String())
+	if n := strings.Count(out.String(), `"to":"while-away"`); n != 1 {
+		t.Errorf("the event made while watch was away is shown %d times, want once:\n%s", n, out.String())
 	}
 	cancel()
 	select {
