@@ -119,7 +119,7 @@ func parseFragment(name string, data []byte, key string) (Config, error) {
 	case top.Kind == yaml.MappingNode:
 		text, offset = []byte(key+":\n  -\n"+indent(string(data), "    ")), 2
 	default:
-		return Config{}, fmt.Errorf("%s: want %s entries: a mapping, a list of them, or a document with %s:", name, key, key)
+		return Config{}, fmt.Errorf("%s: want %s entries: a mapping, a list of them, or a document with a %s key", name, key, key)
 	}
 	cfg, err := ParseConfig(name, text)
 	if err != nil {
