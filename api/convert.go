@@ -252,5 +252,5 @@ func RoleSpecOf(r engine.Role) RoleSpec {
 
 // MemberSpecOf is the spec that creates or replaces member m.
 func MemberSpecOf(m engine.Member) MemberSpec {
-	return MemberSpec{Name: m.Name, DisplayName: m.DisplayName, Labels: maps.Clone(m.Labels), Probe: probeFrom(m.Probe)}
+	return MemberSpec{Name: m.Name, DisplayName: m.DisplayName, Labels: maps.Clone(m.Labels), Probe: m.Probe}
 }

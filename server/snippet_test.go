@@ -68,7 +68,7 @@ func TestParseMemberEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []engine.Member{{Name: "pg-a", Probe: engine.Probe{Kind: "tcp", Target: "127.0.0.1:5432", Rise: 2}}}
+	want := []engine.Member{{Name: "pg-a", Probe: engine.Probe{Type: "tcp", Address: "127.0.0.1:5432", Rise: 2}}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("members (-want +got):\n%s", diff)
 	}

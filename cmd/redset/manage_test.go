@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/redset/redset/api"
@@ -63,7 +64,7 @@ func TestCLIManageSetsAndMembers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := engine.Probe{Kind: "heartbeat", TTL: 60e9, Rise: 1, Fall: 1}
+		want := engine.Probe{Type: "heartbeat", TTL: engine.Duration(time.Minute), Rise: 1, Fall: 1}
 		if diff := cmp.Diff(want, m.Probe); diff != "" || m.DisplayName != "agent one" || m.Labels["zone"] != "a" {
 			t.Errorf("stored member %+v; probe (-want +got):\n%s", m.Member, diff)
 		}

@@ -39,7 +39,7 @@ func newMemberGetCmd(cf *clientFlags) *cobra.Command {
 func printMember(tw *tabwriter.Writer, m api.Member) {
 	h := m.Health
 	rows := [][2]string{
-		{"Name", m.Name}, {"DisplayName", m.DisplayName}, {"Probe", m.Probe.Kind + " " + m.Probe.Target},
+		{"Name", m.Name}, {"DisplayName", m.DisplayName}, {"Probe", m.Probe.Type + " " + m.Probe.Target()},
 		{"Health", h.State}, {"Source", h.Source}, {"Detail", h.Detail}, {"Sets", strings.Join(m.Sets, ", ")},
 	}
 	if !h.Since.IsZero() {
@@ -94,7 +94,7 @@ member of the same name (its roles and health stay).`,
 		}
 		return cf.render(cmd.OutOrStdout(), made, func(tw *tabwriter.Writer) {
 			for _, m := range made {
-				fmt.Fprintf(tw, "added member %s (%s %s)\n", m.Name, m.Probe.Kind, m.Probe.Target)
+				fmt.Fprintf(tw, "added member %s (%s %s)\n", m.Name, m.Probe.Type, m.Probe.Target())
 			}
 		})
 	})
