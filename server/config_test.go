@@ -319,6 +319,44 @@ func TestParseConfigErrors(t *testing.T) {
 	})
 }
 
+// An unknown key of a one-line mapping is reported at its own path, not at
+// a known key of the same name deeper on the line. The paths are searched
+// in a map, so each case is parsed many times: a lucky iteration order
+// must not hide a wrong choice.
+func TestUnknownFieldInOneLineMapping(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       []string // fields, in the order of the errors
+	}{
+		{"the member's key, the probe's is known",
+			"members:\n  - {name: a}\n  - {name: b}\n  - {name: c, address: \"127.0.0.1:1\", probe: {type: tcp, address: \"127.0.0.1:2\"}}\n",
+			[]string{"members[2].address"}},
+		{"the probe's key, the member's is known",
+			"members:\n  - {name: c, probe: {type: tcp, name: x}}\n",
+			[]string{"members[0].probe.name"}},
+		{"two unknown keys of one name on one line",
+			"members:\n  - {name: c, bogus: 1, probe: {type: tcp, bogus: 2}}\n",
+			[]string{"members[0].bogus", "members[0].probe.bogus"}},
+		{"a set member's key in a flow sequence",
+			"sets:\n  - {id: s, members: [{name: a, role: spare, rol: x}], caption: c}\n",
+			[]string{"sets[0].members[0].rol"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 30 {
+				_, err := ParseConfig("test.yaml", []byte(tc.text))
+				var got []string
+				for _, fe := range fieldErrors(t, err) {
+					got = append(got, fe.Field)
+				}
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Fatalf("fields of the errors (-want +got):\n%s\nerror: %v", diff, err)
+				}
+			}
+		})
+	}
+}
+
 // sameField compares where an error is, not its wording.
 func sameField(a, b FieldError) bool {
 	return a.File == b.File && a.Line == b.Line && a.Field == b.Field

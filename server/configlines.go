@@ -1,17 +1,23 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// lineIndex maps a field path ("sets[0].members[1].role") to the line of
-// the configuration file where it was written.
-type lineIndex map[string]int
+// lineIndex maps a field path ("sets[0].members[1].role") to where it was
+// written in the configuration file.
+type lineIndex map[string]position
+
+// position is a line and column of the file (both 1-based).
+type position struct{ line, col int }
 
 func indexLines(root *yaml.Node) lineIndex {
 	idx := lineIndex{}
@@ -22,7 +28,7 @@ func indexLines(root *yaml.Node) lineIndex {
 }
 
 func walkLines(idx lineIndex, path string, n *yaml.Node) {
-	idx[path] = n.Line
+	idx[path] = position{n.Line, n.Column}
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -31,9 +37,8 @@ func walkLines(idx lineIndex, path string, n *yaml.Node) {
 			if path != "" {
 				child = path + "." + key.Value
 			}
-			idx[child] = key.Line
 			walkLines(idx, child, n.Content[i+1])
-			idx[child] = key.Line
+			idx[child] = position{key.Line, key.Column}
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
@@ -46,34 +51,123 @@ func walkLines(idx lineIndex, path string, n *yaml.Node) {
 // left out is reported where its parent is).
 func (idx lineIndex) line(path string) int {
 	for p := path; ; {
-		if l, ok := idx[p]; ok {
-			return l
+		if pos, ok := idx[p]; ok {
+			return pos.line
 		}
 		cut := strings.LastIndexAny(p, ".[")
 		if cut < 0 {
-			return idx[""]
+			return idx[""].line
 		}
 		p = p[:cut]
 	}
 }
 
 // fieldAt names the field written on a line ("" when none is known), so
-// that errors the YAML decoder reports by line name a field: the key named
-// hint when there is one, else the outermost key that starts on the line.
-func (idx lineIndex) fieldAt(line int, hint string) string {
-	best := ""
-	for p, l := range idx {
-		if l != line || p == "" || strings.HasSuffix(p, "]") {
-			continue
-		}
-		if hint != "" && (p == hint || strings.HasSuffix(p, "."+hint)) {
+// that errors the YAML decoder reports by line name a field: for an unknown
+// field named hint, the path of that key where it is not a field of the
+// surrounding object; else the outermost key that starts on the line.
+// taken counts the paths already given to earlier errors on the line, so
+// that two unknown keys of one line get one path each.
+func (idx lineIndex) fieldAt(line int, hint string, taken map[string]bool) string {
+	if hint != "" {
+		if p := idx.unknownAt(line, hint, taken); p != "" {
 			return p
+		}
+	}
+	best := ""
+	for p, pos := range idx {
+		if pos.line != line || p == "" || strings.HasSuffix(p, "]") {
+			continue
 		}
 		if best == "" || len(p) < len(best) || len(p) == len(best) && p < best {
 			best = p
 		}
 	}
 	return best
+}
+
+// unknownAt finds, on line, the first key (by column) named key that the
+// configuration does not know where it stands and no earlier error took.
+// One-line mappings such as {name: a, address: x, probe: {address: y}}
+// hold the same key at several depths; only one of them is unknown.
+func (idx lineIndex) unknownAt(line int, key string, taken map[string]bool) string {
+	var found []string
+	for p, pos := range idx {
+		parent, ok := strings.CutSuffix(p, "."+key)
+		if p == key {
+			parent, ok = "", true
+		}
+		if ok && pos.line == line && !taken[p] && !knownField(parent, key) {
+			found = append(found, p)
+		}
+	}
+	if len(found) == 0 {
+		return ""
+	}
+	slices.SortFunc(found, func(a, b string) int { return cmp.Compare(idx[a].col, idx[b].col) })
+	taken[found[0]] = true
+	return found[0]
+}
+
+// knownField reports whether the object at path (a Config field path) has
+// a field key: a struct field with that YAML name, or any key of a map.
+func knownField(path, key string) bool {
+	t := typeAt(path)
+	switch {
+	case t == nil:
+		return false
+	case t.Kind() == reflect.Map:
+		return true
+	}
+	return yamlField(t, key) != nil
+}
+
+// typeAt is the Go type of the configuration value at path, or nil when
+// path names nothing of Config.
+func typeAt(path string) reflect.Type {
+	t := reflect.TypeFor[Config]()
+	if path == "" {
+		return t
+	}
+	for _, seg := range strings.Split(path, ".") {
+		name, _, _ := strings.Cut(seg, "[")
+		switch t.Kind() {
+		case reflect.Map:
+			t = t.Elem()
+		case reflect.Struct:
+			if t = yamlField(t, name); t == nil {
+				return nil
+			}
+		default:
+			return nil
+		}
+		for range strings.Count(seg, "[") {
+			if t.Kind() != reflect.Slice {
+				return nil
+			}
+			t = t.Elem()
+		}
+	}
+	return t
+}
+
+// yamlField is the type of struct t's field written key in YAML (pointers
+// followed), or nil.
+func yamlField(t reflect.Type, key string) reflect.Type {
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if f.IsExported() && name == key {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			return ft
+		}
+	}
+	return nil
 }
 
 // yamlError turns an error of the YAML decoder ("line N: message", one per
@@ -85,10 +179,11 @@ func yamlError(file string, idx lineIndex, err error) error {
 		msgs = te.Errors
 	}
 	errs := make([]error, 0, len(msgs))
+	taken := map[string]bool{}
 	for _, m := range msgs {
 		line, msg := splitLine(strings.TrimPrefix(m, "yaml: "))
 		name := unknownField(msg)
-		errs = append(errs, &FieldError{File: file, Line: line, Field: idx.fieldAt(line, name), Msg: friendlier(msg, name)})
+		errs = append(errs, &FieldError{File: file, Line: line, Field: idx.fieldAt(line, name, taken), Msg: friendlier(msg, name)})
 	}
 	return errors.Join(errs...)
 }
