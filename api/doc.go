@@ -48,6 +48,14 @@
 // that never reached the method (bad credentials, malformed body) is an
 // HTTP error.
 //
+// # Configuration reload
+//
+// POST /api/v1/config/reload (admin) calls Options.Reload, which the server
+// supplies: the API knows nothing of files. It answers 200 with a
+// ConfigReload saying what changed, or 422 (invalid-configuration) when
+// the file is invalid, with every problem as "file:line: field: message"
+// in the detail; the server then changed nothing.
+//
 // # Events
 //
 // GET /api/v1/events streams every engine event as Server-Sent Events:

@@ -31,6 +31,10 @@ type Options struct {
 	Realm   string       // HTTP Basic realm; default "redset"
 	Version string       // the server's version, shown as info.version of the OpenAPI document
 
+	// Reload re-reads and applies the server's configuration file
+	// (POST /config/reload); nil answers that route with 409.
+	Reload ReloadFunc
+
 	// EventBuffer is how many events an event-stream subscriber may fall
 	// behind before it is dropped; 0 means event.DefaultBuffer.
 	EventBuffer int
@@ -115,6 +119,7 @@ func (h *handler) routes() []route {
 		{"POST", Prefix + "/users", configure, h.createUser},
 		{"PUT", Prefix + "/users/{name}/password", configure, h.setPassword},
 		{"DELETE", Prefix + "/users/{name}", configure, h.deleteUser},
+		{"POST", Prefix + "/config/reload", configure, h.reloadConfig},
 	}
 }
 

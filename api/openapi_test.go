@@ -191,7 +191,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"EventList": reflect.TypeFor[EventList](), "Lagged": reflect.TypeFor[Lagged](), "Problem": reflect.TypeFor[Problem](),
 		"SetPatch": reflect.TypeFor[SetSpec](),
 		"User":     reflect.TypeFor[User](), "UserList": reflect.TypeFor[UserList](),
-		"NewUser": reflect.TypeFor[NewUser](), "PasswordChange": reflect.TypeFor[PasswordChange](),
+		"NewUser": reflect.TypeFor[NewUser](), "PasswordChange": reflect.TypeFor[PasswordChange](), "ConfigReload": reflect.TypeFor[ConfigReload](),
 	}
 	schemas := at(t, doc, "components", "schemas").(jsonObject)
 	for name, typ := range types {

@@ -33,6 +33,7 @@ const (
 	ProblemConfigured       = ProblemBase + "configured"             // 409: declared in the configuration file; change it there
 	ProblemLastAdmin        = ProblemBase + "last-admin"             // 409: the last administrator cannot be removed
 	ProblemTooLarge         = ProblemBase + "payload-too-large"      // 413
+	ProblemInvalidConfig    = ProblemBase + "invalid-configuration"  // 422: the configuration file to reload is invalid
 	ProblemMediaType        = ProblemBase + "unsupported-media-type" // 415
 	ProblemInternal         = ProblemBase + "internal"               // 500
 	ProblemUnavailable      = ProblemBase + "unavailable"            // 503
@@ -93,6 +94,7 @@ var engineProblems = []struct {
 	{engine.ErrInUse, http.StatusConflict, ProblemInUse, "In use"},
 	{engine.ErrUnsupported, http.StatusConflict, ProblemNotSupported, "Not supported"},
 	{engine.ErrClosed, http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
+	{ErrInvalidConfig, http.StatusUnprocessableEntity, ProblemInvalidConfig, "Invalid configuration"},
 	{auth.ErrUnauthorized, http.StatusUnauthorized, ProblemUnauthorized, "Unauthorized"},
 	{auth.ErrUserNotFound, http.StatusNotFound, ProblemNotFound, "Not found"},
 	{auth.ErrUserExists, http.StatusConflict, ProblemExists, "Already exists"},
