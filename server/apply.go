@@ -1,10 +1,12 @@
 package server
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sort"
 	"strings"
 
@@ -13,56 +15,106 @@ import (
 
 // ApplyReport says what applying the configuration did and what it would
 // delete (the store holds it, the file no longer names it; redset never
-// deletes on its own).
+// deletes on its own). Added names roles given to members in sets
+// ("pg-b to set redset:pg").
 type ApplyReport struct {
 	Created, Updated []string
+	Added            []string
 	WouldDelete      []string
 }
 
-// apply makes the engine hold what the configuration declares, like a
-// declarative spec: members and sets are created or updated to the file's
-// values, and members the file lists under a set are added with their
-// declared role. The roles of members already in a set are left alone —
-// they are the result of failovers, which a restart must not undo.
-// Objects named in keep ("set ID", "member NAME") are not reported either:
-// the demo declares its own.
-func (c *Config) apply(ctx context.Context, eng *engine.Engine, log *slog.Logger, keep []string) (ApplyReport, error) {
-	var rep ApplyReport
+// Summary names what changed on one line, for the ConfigChanged record:
+// "created set redset:x; updated member a; added b to set redset:x".
+func (r ApplyReport) Summary() string {
+	var parts []string
+	for _, g := range []struct {
+		verb  string
+		items []string
+	}{{"created", r.Created}, {"updated", r.Updated}, {"added", r.Added}} {
+		if len(g.items) > 0 {
+			parts = append(parts, g.verb+" "+strings.Join(g.items, ", "))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing changed"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// plan is what applying a configuration will write, decided by comparing
+// the declared objects with the stored ones before anything is written.
+type plan struct {
+	steps  []func(context.Context) error
+	report ApplyReport
+}
+
+func (p *plan) changes() bool { return len(p.steps) > 0 }
+
+// plan compares the configuration with the engine's state, like a
+// declarative spec: members and sets it declares are created, or updated
+// when a declared property differs, and members it lists under a set are
+// added with their declared role. The roles of members already in a set
+// are left alone (they are the result of failovers, which neither a
+// restart nor a reload may undo), and so is a set's load-balancing
+// algorithm when the file does not declare one (clients may write it).
+// Objects named in keep ("set ID", "member NAME") are not reported as
+// would-delete: the demo declares its own. Problems only the stored state
+// reveals (a set holding more members than the file now allows) are
+// FieldErrors, found before anything is written.
+func (c *Config) plan(eng *engine.Engine, keep []string) (*plan, error) {
+	p := &plan{}
 	declared := map[string]bool{}
 	for _, m := range c.Members {
-		if err := applyMember(ctx, eng, engineMember(m, c.Health), &rep); err != nil {
-			return rep, err
+		if err := p.member(eng, engineMember(m, c.Health)); err != nil {
+			return nil, err
 		}
 		declared["member "+m.Name] = true
 	}
-	for _, s := range c.Sets {
-		id, err := c.applySet(ctx, eng, s, &rep)
+	for i := range c.Sets {
+		id, err := p.set(c, eng, i)
 		if err != nil {
-			return rep, err
+			return nil, err
 		}
 		declared["set "+id] = true
 	}
-	rep.WouldDelete = undeclared(eng, declared, keep)
-	for _, name := range rep.WouldDelete {
-		log.Warn("stored but not in the configuration; delete it through the API if it should go", "object", name)
-	}
-	return rep, nil
+	p.report.WouldDelete = undeclared(eng, declared, keep)
+	return p, nil
 }
 
-func applyMember(ctx context.Context, eng *engine.Engine, m engine.Member, rep *ApplyReport) error {
-	_, getErr := eng.GetMember(m.Name)
-	if _, err := eng.PutMember(ctx, m); err != nil {
-		return fmt.Errorf("config: member %s: %w", m.Name, err)
+// apply makes the planned writes, in order: members, then each set and
+// its new members. It stops at the first failure.
+func (p *plan) apply(ctx context.Context) (ApplyReport, error) {
+	for _, step := range p.steps {
+		if err := step(ctx); err != nil {
+			return p.report, err
+		}
 	}
-	if getErr == nil {
-		rep.Updated = append(rep.Updated, "member "+m.Name)
-	} else {
-		rep.Created = append(rep.Created, "member "+m.Name)
+	return p.report, nil
+}
+
+func (p *plan) member(eng *engine.Engine, m engine.Member) error {
+	stored, err := eng.GetMember(m.Name)
+	switch {
+	case errors.Is(err, engine.ErrNotFound):
+		p.report.Created = append(p.report.Created, "member "+m.Name)
+	case err != nil:
+		return err
+	case sameJSON(stored.Member, m):
+		return nil
+	default:
+		p.report.Updated = append(p.report.Updated, "member "+m.Name)
 	}
+	p.steps = append(p.steps, func(ctx context.Context) error {
+		if _, err := eng.PutMember(ctx, m); err != nil {
+			return fmt.Errorf("config: member %s: %w", m.Name, err)
+		}
+		return nil
+	})
 	return nil
 }
 
-func (c *Config) applySet(ctx context.Context, eng *engine.Engine, s Set, rep *ApplyReport) (string, error) {
+func (p *plan) set(c *Config, eng *engine.Engine, i int) (string, error) {
+	s := c.Sets[i]
 	es, err := c.engineSet(s)
 	if err != nil {
 		return "", err
@@ -70,36 +122,79 @@ func (c *Config) applySet(ctx context.Context, eng *engine.Engine, s Set, rep *A
 	view, err := eng.GetSet(es.InstanceID)
 	switch {
 	case errors.Is(err, engine.ErrNotFound):
-		view, err = eng.CreateSet(ctx, es)
-		rep.Created = append(rep.Created, "set "+es.InstanceID)
-	case err == nil:
-		view, err = eng.UpdateSet(ctx, es.InstanceID, func(cur *engine.Set) error { *cur = es; return nil })
-		rep.Updated = append(rep.Updated, "set "+es.InstanceID)
+		p.createSet(eng, es)
+	case err != nil:
+		return "", err
+	default:
+		if s.LoadBalanceAlgorithm == nil {
+			es.LoadBalanceAlgorithm, es.OtherLoadBalanceAlgorithm = view.LoadBalanceAlgorithm, view.OtherLoadBalanceAlgorithm
+		}
+		p.updateSet(eng, view.Set, es)
 	}
-	if err != nil {
-		return "", fmt.Errorf("config: set %s: %w", es.InstanceID, err)
+	adds := p.addMembers(eng, es.InstanceID, view.Members, s.Members)
+	if n := len(view.Members) + adds; es.MaxNumberSupported > 0 && n > int(es.MaxNumberSupported) {
+		return "", c.fieldErr(fmt.Sprintf("sets[%d].maxNumberSupported", i),
+			"the set would hold %d members (%d stored, some perhaps added through the API), more than %d",
+			n, len(view.Members), es.MaxNumberSupported)
 	}
-	return es.InstanceID, addMissingMembers(ctx, eng, view, s.Members)
+	return es.InstanceID, nil
 }
 
-func addMissingMembers(ctx context.Context, eng *engine.Engine, view engine.SetView, members []SetMember) error {
+func (p *plan) createSet(eng *engine.Engine, es engine.Set) {
+	p.report.Created = append(p.report.Created, "set "+es.InstanceID)
+	p.steps = append(p.steps, func(ctx context.Context) error {
+		if _, err := eng.CreateSet(ctx, es); err != nil {
+			return fmt.Errorf("config: set %s: %w", es.InstanceID, err)
+		}
+		return nil
+	})
+}
+
+func (p *plan) updateSet(eng *engine.Engine, stored, es engine.Set) {
+	if sameJSON(stored, es) {
+		return
+	}
+	p.report.Updated = append(p.report.Updated, "set "+es.InstanceID)
+	p.steps = append(p.steps, func(ctx context.Context) error {
+		_, err := eng.UpdateSet(ctx, es.InstanceID, func(cur *engine.Set) error { *cur = es; return nil })
+		if err != nil {
+			return fmt.Errorf("config: set %s: %w", es.InstanceID, err)
+		}
+		return nil
+	})
+}
+
+// addMembers plans the roles of declared members the set lacks and
+// returns how many.
+func (p *plan) addMembers(eng *engine.Engine, id string, stored []engine.MemberView, declared []SetMember) int {
 	have := map[string]bool{}
-	for _, m := range view.Members {
+	for _, m := range stored {
 		have[m.Name] = true
 	}
-	for _, m := range members {
+	n := 0
+	for _, m := range declared {
 		if have[m.Name] {
 			continue
 		}
-		role, err := engineRole(m)
-		if err == nil {
-			_, err = eng.AddToSet(ctx, view.InstanceID, m.Name, role)
-		}
-		if err != nil {
-			return fmt.Errorf("config: set %s member %s: %w", view.InstanceID, m.Name, err)
-		}
+		role, _ := engineRole(m) // Validate checked it
+		n++
+		p.report.Added = append(p.report.Added, m.Name+" to set "+id)
+		p.steps = append(p.steps, func(ctx context.Context) error {
+			if _, err := eng.AddToSet(ctx, id, m.Name, role); err != nil {
+				return fmt.Errorf("config: set %s member %s: %w", id, m.Name, err)
+			}
+			return nil
+		})
 	}
-	return nil
+	return n
+}
+
+// sameJSON reports whether a and b are stored alike: the engine keeps its
+// objects as JSON, so an empty list or map and a missing one are equal.
+func sameJSON(a, b any) bool {
+	x, errX := json.Marshal(a)
+	y, errY := json.Marshal(b)
+	return errX == nil && errY == nil && bytes.Equal(x, y)
 }
 
 // undeclared lists stored sets and members the configuration does not name.
@@ -142,6 +237,9 @@ func (c *Config) engineSet(s Set) (engine.Set, error) {
 	if s.LoadBalanceAlgorithm != nil {
 		lb = *s.LoadBalanceAlgorithm
 	}
+	if lb == engine.LBUnknown && s.OtherLoadBalanceAlgorithm == "" {
+		lb = engine.LBNone // as the engine stores it
+	}
 	return engine.Set{
 		InstanceID: id, Caption: s.Caption, Description: s.Description, ElementName: s.ElementName,
 		TypeOfSet: s.TypeOfSet, OtherTypeOfSet: pairedOther(s.TypeOfSet, s.OtherTypeOfSet),
@@ -161,11 +259,13 @@ func pairedOther(types []uint16, other []string) []string {
 	return other
 }
 
+// enginePolicy converts a declared policy, with the engine's defaults for
+// the flap guard filled in as it stores them.
 func enginePolicy(p Policy) engine.Policy {
 	return engine.Policy{
 		DisableAutoFailover: p.AutoFailover != nil && !*p.AutoFailover,
-		MaxFailovers:        p.MaxFailovers,
-		Period:              p.Period.D(),
+		MaxFailovers:        cmp.Or(p.MaxFailovers, engine.DefaultMaxFailovers),
+		Period:              cmp.Or(p.Period.D(), engine.DefaultFlapPeriod),
 		AutoReturn:          p.AutoReturn,
 		Failback:            p.Failback,
 	}

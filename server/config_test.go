@@ -172,7 +172,8 @@ func TestValidFullConfig(t *testing.T) {
 		}, {
 			InstanceID: "other:pool", TypeOfSet: []uint16{1, 3}, OtherTypeOfSet: []string{"custom pool", ""},
 			MinNumberNeeded: 1, LoadBalanceAlgorithm: engine.LBOther, OtherLoadBalanceAlgorithm: "weighted by CPU",
-			Policy: engine.Policy{DisableAutoFailover: true, AutoReturn: true},
+			Policy: engine.Policy{DisableAutoFailover: true, AutoReturn: true,
+				MaxFailovers: engine.DefaultMaxFailovers, Period: engine.DefaultFlapPeriod},
 		}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("engine sets (-want +got):\n%s", diff)
@@ -407,6 +408,10 @@ func TestValidateRules(t *testing.T) {
 	}{
 		// server
 		{"listen not host:port", "listen: [\"localhost\"] #@\n", "listen[0]", "not host:port"},
+		{"listen twice", "listen:\n  - \"127.0.0.1:5988\"\n  - \"127.0.0.1:5988\" #@\n", "listen[1]", "listed twice (also listen[0])"},
+		{"listen twice, written differently", "listen: [\"[::1]:5988\",\n  \"[0:0::1]:5988\"] #@\n", "listen[1]", "listed twice"},
+		{"unknown store", "store: zk://x #@\n", "store", "neither bolt"},
+		{"etcd store", "store: etcd://127.0.0.1:2379 #@\n", "store", "not available in this build"},
 		{"tls cert without key", "tls: #@\n  cert: c.pem\n", "tls", "cert and key go together"},
 		{"tls key without cert", "tls: #@\n  key: k.pem\n", "tls", "cert and key go together"},
 		{"log format", "log:\n  format: xml #@\n", "log.format", "neither text nor json"},
@@ -583,7 +588,7 @@ func newApplied(t *testing.T, dir, text string, log *slog.Logger) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Data, cfg.AdminPassword = dir, "pw"
+	cfg.Data, cfg.AdminPassword, cfg.Listen = dir, "pw", []string{"127.0.0.1:0"}
 	s, err := New(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -609,7 +614,8 @@ func TestApplyIsDeclarative(t *testing.T) {
 	ctx := context.Background()
 
 	first := newApplied(t, dir, applyConfig("first", true), nil)
-	wantFirst := ApplyReport{Created: []string{"member a", "member b", "member c", "set redset:web", "set redset:gone"}}
+	wantFirst := ApplyReport{Created: []string{"member a", "member b", "member c", "set redset:web", "set redset:gone"},
+		Added: []string{"a to set redset:web", "b to set redset:web", "c to set redset:gone"}}
 	if diff := cmp.Diff(wantFirst, first.Applied()); diff != "" {
 		t.Errorf("first start: ApplyReport (-want +got):\n%s", diff)
 	}
@@ -630,8 +636,7 @@ func TestApplyIsDeclarative(t *testing.T) {
 	second := newApplied(t, dir, applyConfig("second", false), slog.New(slog.NewTextHandler(logs, nil)))
 	defer second.Close()
 	t.Run("report", func(t *testing.T) {
-		want := ApplyReport{Updated: []string{"member a", "member b", "member c", "set redset:web"},
-			WouldDelete: []string{"set redset:gone"}}
+		want := ApplyReport{Updated: []string{"set redset:web"}, WouldDelete: []string{"set redset:gone"}}
 		if diff := cmp.Diff(want, second.Applied()); diff != "" {
 			t.Errorf("second start: ApplyReport (-want +got):\n%s", diff)
 		}
@@ -679,7 +684,7 @@ func TestApplyAddsNewMembersAndIgnoresTheDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Data, cfg.AdminPassword, cfg.Demo = demoDir, "pw", true
+	cfg.Data, cfg.AdminPassword, cfg.Demo, cfg.Listen = demoDir, "pw", true, []string{"127.0.0.1:0"}
 	demo, err := New(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatalf("New with the demo and a file: %v", err)

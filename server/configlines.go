@@ -234,13 +234,19 @@ func badDuration(msg string) (string, bool) {
 	return value, true
 }
 
-// FieldError is a configuration error at a field.
+// FieldError is a configuration error at a field. Err, when set, is the
+// underlying error (a listener that could not be bound, a TLS file that
+// could not be read), so that errors.Is sees through it.
 type FieldError struct {
 	File  string
 	Line  int
 	Field string
 	Msg   string
+	Err   error
 }
+
+// Unwrap returns the underlying error, if any.
+func (e *FieldError) Unwrap() error { return e.Err }
 
 func (e *FieldError) Error() string {
 	if e.Field == "" {

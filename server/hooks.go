@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -13,12 +14,26 @@ import (
 
 // hooks runs the configured exec and webhook hooks: pre-failover hooks as
 // the engine's veto, the others from the event stream, never blocking it.
+//
+// One feed reads the engine's events and forwards them to the current
+// runner. A reload replaces the runner: the old one gets no new events,
+// finishes what it has queued (in the background, for up to
+// hookDrainTime) and the new one takes every event from then on, so no
+// event reaches both or neither.
 type hooks struct {
-	runner *hook.Runner
-	sub    *event.Subscription
-	log    *slog.Logger
-	eng    atomic.Pointer[engine.Engine] // set once the engine exists; deliveries go to its history
+	log *slog.Logger
+	eng atomic.Pointer[engine.Engine] // set once the engine exists; deliveries go to its history
+	cur atomic.Pointer[hook.Runner]
+
+	mu       sync.Mutex
+	in       chan event.Record // the current runner's events; nil until start
+	feed     *feed
+	retiring sync.WaitGroup // old runners finishing their deliveries
 }
+
+// hookDrainTime bounds how long a runner being replaced or closed may
+// finish its queued deliveries.
+const hookDrainTime = 5 * time.Second
 
 func hookSpecs(cfg []Hook) []hook.Spec {
 	specs := make([]hook.Spec, len(cfg))
@@ -31,46 +46,97 @@ func hookSpecs(cfg []Hook) []hook.Spec {
 
 func newHooks(cfg []Hook, log *slog.Logger) (*hooks, error) {
 	h := &hooks{log: log}
-	r, err := hook.New(hookSpecs(cfg), hook.Options{Logger: log, Record: h.record})
+	r, err := h.newRunner(cfg)
 	if err != nil {
 		return nil, err
 	}
-	h.runner = r
+	h.cur.Store(r)
 	return h, nil
+}
+
+// newRunner checks and builds the runner of cfg; it runs nothing yet.
+func (h *hooks) newRunner(cfg []Hook) (*hook.Runner, error) {
+	return hook.New(hookSpecs(cfg), hook.Options{Logger: h.log, Record: h.record})
 }
 
 // preFailover is the engine's PreFailover option.
 func (h *hooks) preFailover(ctx context.Context, req engine.FailoverRequest) error {
-	return h.runner.PreFailover(ctx, req.SetID, req.From, req.To, req.Planned)
+	return h.cur.Load().PreFailover(ctx, req.SetID, req.From, req.To, req.Planned)
 }
 
 // start feeds post-event hooks from the engine's bus.
 func (h *hooks) start(eng *engine.Engine) error {
 	h.eng.Store(eng)
-	h.sub = eng.Bus().Subscribe(event.DefaultBuffer, h.runner.Wants)
-	return h.runner.Start(h.sub.C())
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.in = make(chan event.Record, event.DefaultBuffer)
+	if err := h.cur.Load().Start(h.in); err != nil {
+		return err
+	}
+	h.feed = startFeed(eng.Bus(), h.wants, h.forward, func() {
+		h.log.Warn("hooks fell behind the events; some events reached no hook")
+	})
+	return nil
 }
 
-// record logs every delivery (failed and dropped ones as warnings) and
-// keeps it in the engine's history.
+func (h *hooks) wants(r event.Record) bool { return h.cur.Load().Wants(r) }
+
+// forward hands an event to the current runner, whose intake never blocks
+// for long (a full hook queue drops the event for that hook).
+func (h *hooks) forward(r event.Record) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.in != nil {
+		h.in <- r
+	}
+}
+
+// replace makes next the runner of every later event and failover.
+func (h *hooks) replace(next *hook.Runner) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.in != nil {
+		in := make(chan event.Record, event.DefaultBuffer)
+		if err := next.Start(in); err != nil {
+			return err
+		}
+		close(h.in) // the old runner delivers what it has, then stops
+		h.in = in
+	}
+	old := h.cur.Swap(next)
+	h.retiring.Add(1)
+	go func() {
+		defer h.retiring.Done()
+		closeRunner(old)
+	}()
+	return nil
+}
+
+func closeRunner(r *hook.Runner) {
+	ctx, cancel := context.WithTimeout(context.Background(), hookDrainTime)
+	defer cancel()
+	_ = r.Close(ctx)
+}
+
+// record keeps every delivery in the engine's history (the runner logs
+// it).
 func (h *hooks) record(d hook.Delivery) {
 	if eng := h.eng.Load(); eng != nil {
 		eng.RecordHookDelivery(d.SetID, event.HookDelivered{Hook: d.Hook, Event: d.Event, EventSeq: d.Seq,
 			Attempts: d.Attempts, Outcome: d.Outcome, Code: d.Code, DurationSeconds: d.Duration.Seconds(), Error: d.Error})
 	}
-	level := slog.LevelInfo
-	if d.Outcome != hook.OutcomeOK {
-		level = slog.LevelWarn
-	}
-	h.log.Log(context.Background(), level, "hook delivery", "hook", d.Hook, "event", d.Kind, "seq", d.Seq,
-		"set", d.SetID, "outcome", d.Outcome, "attempts", d.Attempts, "code", d.Code, "duration", d.Duration, "err", d.Error)
 }
 
 func (h *hooks) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = h.runner.Close(ctx)
-	if h.sub != nil {
-		h.sub.Close()
+	if h.feed != nil {
+		h.feed.close() // no event is being forwarded after this
 	}
+	h.mu.Lock()
+	if h.in != nil {
+		close(h.in)
+		h.in = nil
+	}
+	h.mu.Unlock()
+	closeRunner(h.cur.Load())
+	h.retiring.Wait()
 }

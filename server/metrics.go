@@ -100,16 +100,19 @@ func (m *metrics) observeProbe(member, probe string, seconds float64) {
 	m.probeLatency.WithLabelValues(member, probe).Observe(seconds)
 }
 
-// countEvents counts failover outcomes and hook deliveries from the event
-// stream until the subscription ends.
-func (m *metrics) countEvents(sub *event.Subscription) {
-	for r := range sub.C() {
-		switch {
-		case r.Failover != nil:
-			m.countFailover(r.SetID, r.Failover)
-		case r.Hook != nil:
-			m.hooks.WithLabelValues(r.Hook.Hook, labelValue(r.Hook.Outcome)).Inc()
-		}
+// follow counts failover outcomes and hook deliveries from the engine's
+// events.
+func (m *metrics) follow(bus *event.Bus) *feed {
+	counted := func(r event.Record) bool { return r.Failover != nil || r.Hook != nil }
+	return startFeed(bus, counted, m.count, nil)
+}
+
+func (m *metrics) count(r event.Record) {
+	switch {
+	case r.Failover != nil:
+		m.countFailover(r.SetID, r.Failover)
+	case r.Hook != nil:
+		m.hooks.WithLabelValues(r.Hook.Hook, labelValue(r.Hook.Outcome)).Inc()
 	}
 }
 

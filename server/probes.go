@@ -1,8 +1,11 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/redset/redset/engine"
 	"github.com/redset/redset/event"
@@ -14,15 +17,20 @@ import (
 type probes struct {
 	eng      *engine.Engine
 	defaults HealthCfg // interval and timeout of probes that set none
+	workers  int
 	sched    *health.Scheduler
 	log      *slog.Logger
-	sub      *event.Subscription
+	feed     *feed
 	latency  func(member, probe string, seconds float64) // metrics hook
 }
 
 func newProbes(eng *engine.Engine, defaults HealthCfg, log *slog.Logger, latency func(string, string, float64)) *probes {
-	p := &probes{eng: eng, defaults: defaults, log: log, latency: latency}
-	p.sched = health.NewScheduler(health.SinkFunc(p.observe), health.Options{Workers: defaults.Workers})
+	workers := defaults.Workers
+	if workers <= 0 {
+		workers = health.DefaultWorkers
+	}
+	p := &probes{eng: eng, defaults: defaults, workers: workers, log: log, latency: latency}
+	p.sched = health.NewScheduler(health.SinkFunc(p.observe), health.Options{Workers: workers})
 	return p
 }
 
@@ -52,29 +60,73 @@ func engineHealth(s health.State) engine.Health {
 	return engine.HealthUnknown
 }
 
-// start schedules every member's probe and follows member changes.
-func (p *probes) start() error {
+// start probes every member once (the first round: when it returns, every
+// member with a probe has a known health), then schedules the probes and
+// follows member changes. The first round runs up to workers checks at
+// once, each bounded by its probe's timeout; ctx may end it sooner.
+func (p *probes) start(ctx context.Context) error {
+	p.feed = startFeed(p.eng.Bus(), memberChange, p.changed, p.resync)
 	members, err := p.eng.ListMembers()
 	if err != nil {
 		return err
 	}
+	var tasks []health.Task
 	for _, m := range members {
-		p.sync(m.Member)
+		if t, ok := p.task(m.Member); ok {
+			tasks = append(tasks, t)
+		}
 	}
-	p.sub = p.eng.Bus().Subscribe(event.DefaultBuffer, func(r event.Record) bool {
-		return r.Kind == event.KindConfigChanged && r.SetID == "" && r.Member != ""
-	})
-	go p.follow()
-	return nil
+	started := time.Now()
+	p.firstRound(ctx, tasks)
+	p.log.Debug("first probe round done", "members", len(tasks), "duration", time.Since(started))
+	for _, t := range tasks {
+		if err := p.sched.Set(t); err != nil {
+			p.log.Warn("member probe not scheduled", "member", t.Member, "err", err)
+		}
+	}
+	return ctx.Err()
 }
 
-func (p *probes) follow() {
-	for r := range p.sub.C() {
-		m, err := p.eng.GetMember(r.Member)
-		if err != nil {
-			p.sched.Remove(r.Member)
-			continue
+// firstRound runs each task once and reports the results.
+func (p *probes) firstRound(ctx context.Context, tasks []health.Task) {
+	slots := make(chan struct{}, p.workers)
+	var wg sync.WaitGroup
+	for _, t := range tasks {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return
 		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			p.observe(health.Run(ctx, health.SystemClock{}, t))
+		})
+	}
+	wg.Wait()
+}
+
+// memberChange selects the records of member definitions changing.
+func memberChange(r event.Record) bool {
+	return r.Kind == event.KindConfigChanged && r.SetID == "" && r.Member != ""
+}
+
+func (p *probes) changed(r event.Record) {
+	m, err := p.eng.GetMember(r.Member)
+	if err != nil {
+		p.sched.Remove(r.Member)
+		return
+	}
+	p.sync(m.Member)
+}
+
+// resync schedules every member again after the feed missed changes.
+func (p *probes) resync() {
+	members, err := p.eng.ListMembers()
+	if err != nil {
+		return
+	}
+	for _, m := range members {
 		p.sync(m.Member)
 	}
 }
@@ -84,25 +136,36 @@ func (p *probes) follow() {
 // cannot run (written before the API checked probes) is logged at warn
 // level, once each time the member is loaded or changed.
 func (p *probes) sync(m engine.Member) {
-	spec := healthSpec(m.Probe, p.defaults)
-	if err := spec.Validate(); err != nil {
-		p.sched.Remove(m.Name)
-		p.log.Warn("member probe not run: it is not valid; correct it through the API or the configuration",
-			"member", m.Name, "type", m.Probe.Type, "err", err)
-		return
-	}
-	if !spec.Scheduled() {
+	task, ok := p.task(m)
+	if !ok {
 		p.sched.Remove(m.Name)
 		return
 	}
-	task, err := spec.Task(m.Name)
-	if err == nil {
-		err = p.sched.Set(task)
-	}
-	if err != nil {
+	if err := p.sched.Set(task); err != nil {
 		p.sched.Remove(m.Name)
 		p.log.Warn("member probe not scheduled", "member", m.Name, "err", err)
 	}
+}
+
+// task is the health check of a member's probe; false when redset runs
+// none for it (no probe, a heartbeat, or a stored probe that cannot run,
+// which is logged).
+func (p *probes) task(m engine.Member) (health.Task, bool) {
+	spec := healthSpec(m.Probe, p.defaults)
+	if err := spec.Validate(); err != nil {
+		p.log.Warn("member probe not run: it is not valid; correct it through the API or the configuration",
+			"member", m.Name, "type", m.Probe.Type, "err", err)
+		return health.Task{}, false
+	}
+	if !spec.Scheduled() {
+		return health.Task{}, false
+	}
+	task, err := spec.Task(m.Name)
+	if err != nil {
+		p.log.Warn("member probe not scheduled", "member", m.Name, "err", err)
+		return health.Task{}, false
+	}
+	return task, true
 }
 
 // healthSpec is the health checker's spec of a stored probe: the one
@@ -132,8 +195,8 @@ func probeValidator(h HealthCfg) func(engine.Probe) error {
 }
 
 func (p *probes) close() {
-	if p.sub != nil {
-		p.sub.Close()
+	if p.feed != nil {
+		p.feed.close()
 	}
 	_ = p.sched.Close()
 }

@@ -17,7 +17,7 @@ import (
 //	/api/v1/   the operator JSON API (and /api/v1/demo/ with --demo)
 //	/metrics   Prometheus metrics
 //	/healthz   the process is up
-//	/readyz    the server is serving
+//	/readyz    the server is serving, its first round of probes done
 //	/          the dashboard
 func (s *Server) routes(cim cimom.Handler) http.Handler {
 	mux := http.NewServeMux()
@@ -30,7 +30,7 @@ func (s *Server) routes(cim cimom.Handler) http.Handler {
 		ProductVersion: Version, Logger: s.log.With("part", "wsman"),
 	})))
 	mux.Handle("/api/v1/", m.instrument("api", api.NewHandler(s.eng, api.Options{
-		Auth: s.users, Users: s.users, Logger: s.log.With("part", "api"), Version: Version,
+		Auth: s.users, Users: s.users, Logger: s.log.With("part", "api"), Version: Version, Reload: s.reloadFunc,
 	})))
 	if s.demo != nil {
 		mux.Handle("/api/v1/demo/", m.instrument("api", s.demo.handler(s.users)))

@@ -4,9 +4,21 @@
 // package that knows all the others; everything it builds comes from one
 // Config.
 //
-// Lifecycle: New builds everything without touching the network; Start
-// listens and starts probes (and the demo services); Ready reports whether
-// the server is serving; Close stops it all in reverse order.
+// Lifecycle:
+//
+//   - New checks the whole configuration before it touches anything that
+//     lasts: every rule, the TLS certificate and key, and every listener,
+//     which it binds. Only then does it open the store and apply the
+//     configuration (the differences from what the store holds). A New
+//     that fails leaves no data directory or store file it created behind
+//     and has written nothing.
+//   - Start starts the hooks and runs one round of health probes, so that
+//     every member with a probe has a known health, and then serves: Ready
+//     (and /readyz) is true from the first request answered. Connections
+//     made meanwhile wait in the listeners' queues.
+//   - Reload re-reads the configuration, checks it whole and applies the
+//     differences; an invalid one changes nothing.
+//   - Close stops it all in reverse order.
 package server
 
 import (
@@ -28,7 +40,6 @@ import (
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
 	"github.com/redset/redset/engine"
-	"github.com/redset/redset/event"
 	"github.com/redset/redset/mof"
 	"github.com/redset/redset/provider"
 	"github.com/redset/redset/schema"
@@ -38,7 +49,7 @@ import (
 
 // Server is one running redset.
 type Server struct {
-	cfg     Config
+	cfg     Config // the running configuration; Reload replaces it (under reloadMu)
 	log     *slog.Logger
 	st      store.Store
 	eng     *engine.Engine
@@ -48,43 +59,69 @@ type Server struct {
 	hooks   *hooks
 	demo    *demo
 	handler http.Handler
+	cert    certificate
 	tls     *tls.Config
+	feeds   []*feed
 
 	// GeneratedPassword is the bootstrap admin password made on first
 	// start when none was given; empty otherwise. Print it once.
 	GeneratedPassword string
 
 	applied ApplyReport
+	created []string // paths New made (data directory, store file), removed if New fails
+
+	reloadMu sync.Mutex
+	load     func() (Config, error)
 
 	mu        sync.Mutex
 	listeners []net.Listener
 	http      *http.Server
 	stopReqs  context.CancelFunc // ends the context of every request, so streams close on Close
-	subs      []*event.Subscription
 	ready     atomic.Bool
 	closed    bool
 }
 
-// New builds a server from cfg (defaults filled, then validated) without
-// listening yet.
+// New checks cfg whole (defaults filled), binds its listeners, then opens
+// the store and applies the configuration. It does not serve yet.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
-	cfg.Default()
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: log}
+	if err := s.prepare(); err != nil {
+		s.release()
+		return nil, err
+	}
 	if err := s.build(ctx); err != nil {
-		s.Close()
+		s.abandon()
 		return nil, err
 	}
 	return s, nil
 }
 
+// prepare does what can fail without touching the store: the certificate,
+// the hooks and the listeners.
+func (s *Server) prepare() error {
+	cert, err := s.cfg.loadCertificate()
+	if err != nil {
+		return err
+	}
+	if cert != nil {
+		s.cert.cur.Store(cert)
+		s.tls = s.cert.tlsConfig()
+	}
+	if s.hooks, err = newHooks(s.cfg.Hooks, s.log.With("part", "hook")); err != nil {
+		return fmt.Errorf("hooks: %w", err)
+	}
+	s.listeners, err = s.cfg.listenAll()
+	return err
+}
+
 func (s *Server) build(ctx context.Context) error {
-	steps := []func(context.Context) error{s.openStore, s.buildHooks, s.openEngine, s.loadUsers, s.applyConfig, s.buildHandlers}
+	steps := []func(context.Context) error{s.openStore, s.openEngine, s.loadUsers, s.applyConfig, s.buildHandlers}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err
@@ -93,12 +130,30 @@ func (s *Server) build(ctx context.Context) error {
 	return nil
 }
 
+// abandon undoes a New that failed after opening the store: it closes
+// everything and removes the data directory or store file it created.
+func (s *Server) abandon() {
+	if err := s.release(); err != nil {
+		s.log.Warn("closing after a failed start", "err", err)
+	}
+	for _, p := range s.created {
+		if err := os.RemoveAll(p); err != nil {
+			s.log.Warn("removing what a failed start created", "path", p, "err", err)
+		}
+	}
+}
+
 // openStore opens the store the configuration names: bolt:///path, or the
-// data directory's redset.db.
+// data directory's redset.db. It notes what it creates.
 func (s *Server) openStore(context.Context) error {
 	path, err := boltPath(s.cfg)
 	if err != nil {
 		return err
+	}
+	if made := firstMissing(filepath.Dir(path)); made != "" {
+		s.created = append(s.created, made)
+	} else if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		s.created = append(s.created, path)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
@@ -111,25 +166,31 @@ func (s *Server) openStore(context.Context) error {
 	return nil
 }
 
+// firstMissing returns the outermost directory of dir's path that does not
+// exist yet ("" when dir exists): what MkdirAll(dir) will create.
+func firstMissing(dir string) string {
+	missing := ""
+	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil || !errors.Is(err, os.ErrNotExist) {
+			return missing
+		}
+		missing = p
+		if filepath.Dir(p) == p {
+			return missing
+		}
+	}
+}
+
 func boltPath(cfg Config) (string, error) {
 	switch {
 	case cfg.Store == "":
 		return filepath.Join(cfg.Data, "redset.db"), nil
-	case strings.HasPrefix(cfg.Store, "bolt://"):
+	case strings.HasPrefix(cfg.Store, "bolt://") && len(cfg.Store) > len("bolt://"):
 		return strings.TrimPrefix(cfg.Store, "bolt://"), nil
 	case strings.HasPrefix(cfg.Store, "etcd://"):
-		return "", errors.New("store: the etcd backend is not available in this build; use bolt:// or leave store empty")
+		return "", errors.New("the etcd backend is not available in this build; use bolt:// or leave store empty")
 	}
-	return "", fmt.Errorf("store: %q is neither bolt:///path nor etcd://host:port", cfg.Store)
-}
-
-func (s *Server) buildHooks(context.Context) error {
-	h, err := newHooks(s.cfg.Hooks, s.log.With("part", "hook"))
-	if err != nil {
-		return fmt.Errorf("hooks: %w", err)
-	}
-	s.hooks = h
-	return nil
+	return "", fmt.Errorf("%q is neither bolt:///path nor etcd://host:port", cfg.Store)
 }
 
 func (s *Server) openEngine(ctx context.Context) error {
@@ -143,6 +204,7 @@ func (s *Server) openEngine(ctx context.Context) error {
 	}
 	s.eng = eng
 	s.metrics = newMetrics(eng)
+	s.feeds = append(s.feeds, s.metrics.follow(eng.Bus()), followEvents(eng.Bus(), s.log))
 	return nil
 }
 
@@ -160,6 +222,8 @@ func (s *Server) loadUsers(ctx context.Context) error {
 	return nil
 }
 
+// applyConfig starts the demo (when asked) and applies the configuration's
+// differences from the store.
 func (s *Server) applyConfig(ctx context.Context) error {
 	var keep []string
 	if s.cfg.Demo {
@@ -169,16 +233,29 @@ func (s *Server) applyConfig(ctx context.Context) error {
 		}
 		s.demo, keep = d, d.declared()
 	}
-	rep, err := s.cfg.apply(ctx, s.eng, s.log, keep)
-	if err == nil && len(rep.Created)+len(rep.Updated) > 0 {
-		s.log.Info("configuration applied", "created", len(rep.Created), "updated", len(rep.Updated))
+	p, err := s.cfg.plan(s.eng, keep)
+	if err != nil {
+		return err
 	}
-	s.applied = rep
+	s.applied, err = p.apply(ctx)
+	if err != nil {
+		return err
+	}
+	s.logWouldDelete(s.applied)
+	if p.changes() {
+		_, err = s.eng.RecordConfig(ctx, "configuration applied", s.applied.Summary())
+	}
 	return err
 }
 
+func (s *Server) logWouldDelete(rep ApplyReport) {
+	for _, name := range rep.WouldDelete {
+		s.log.Warn("stored but not in the configuration; delete it through the API if it should go", "object", name)
+	}
+}
+
 // Applied reports what applying the configuration at start created,
-// updated and would delete.
+// updated and added, and what it would delete.
 func (s *Server) Applied() ApplyReport { return s.applied }
 
 // buildHandlers compiles the schema, registers the providers and mounts
@@ -198,10 +275,7 @@ func (s *Server) buildHandlers(context.Context) error {
 	}
 	cim := cimom.Chain(disp, s.metrics.cimMiddleware)
 	s.handler = s.routes(cim)
-	if s.cfg.TLS.Cert != "" {
-		s.tls, err = auth.TLSConfig(s.cfg.TLS.Cert, s.cfg.TLS.Key)
-	}
-	return err
+	return nil
 }
 
 // Version is the product version reported by Identify, the interop
@@ -217,34 +291,35 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Engine returns the server's engine.
 func (s *Server) Engine() *engine.Engine { return s.eng }
 
-// Start listens on every configured address and starts the probes. It
-// returns once the listeners are open; serving goes on until Close.
+// TLS reports whether the listeners serve HTTPS.
+func (s *Server) TLS() bool { return s.tls != nil }
+
+// Start starts the hooks and the probes, waits for the first round of
+// probes (each bounded by its timeout; ctx may end the wait sooner), and
+// then serves on every listener. The server is ready when Start returns.
 func (s *Server) Start(ctx context.Context) error {
-	lns, err := listenAll(s.cfg.Listen)
-	if err != nil {
-		return err
-	}
 	s.mu.Lock()
-	s.listeners = lns
+	if s.closed || s.http != nil {
+		s.mu.Unlock()
+		return errors.New("server: already started or closed")
+	}
 	base, stop := context.WithCancel(context.Background())
 	s.stopReqs = stop
 	s.http = &http.Server{Handler: s.handler, TLSConfig: s.tls, ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		BaseContext: func(net.Listener) context.Context { return base }}
 	s.mu.Unlock()
-	for _, ln := range lns {
-		go s.serve(ln)
-	}
-	s.subs = append(s.subs, s.eng.Bus().Subscribe(event.DefaultBuffer, nil))
-	go s.metrics.countEvents(s.subs[0])
 	if err := s.hooks.start(s.eng); err != nil {
 		return err
 	}
 	s.probes = newProbes(s.eng, s.cfg.Health, s.log.With("part", "health"), s.metrics.observeProbe)
-	if err := s.probes.start(); err != nil {
+	if err := s.probes.start(ctx); err != nil {
 		return err
 	}
 	s.ready.Store(true)
+	for _, ln := range s.listeners {
+		go s.serve(ln)
+	}
 	return nil
 }
 
@@ -260,21 +335,6 @@ func (s *Server) serve(ln net.Listener) {
 	}
 }
 
-func listenAll(addrs []string) ([]net.Listener, error) {
-	var lns []net.Listener
-	for _, a := range addrs {
-		ln, err := net.Listen("tcp", a)
-		if err != nil {
-			for _, l := range lns {
-				l.Close()
-			}
-			return nil, fmt.Errorf("listening on %s: %w", a, err)
-		}
-		lns = append(lns, ln)
-	}
-	return lns, nil
-}
-
 // Addrs returns the addresses actually listened on (useful with port 0).
 func (s *Server) Addrs() []string {
 	s.mu.Lock()
@@ -286,7 +346,8 @@ func (s *Server) Addrs() []string {
 	return out
 }
 
-// Ready reports whether the server has started and not been closed.
+// Ready reports whether the server is serving: started, its first round
+// of probes done, and not closed.
 func (s *Server) Ready() bool { return s.ready.Load() }
 
 // Close stops serving and releases everything, in reverse order of start.
@@ -310,14 +371,15 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) release() error {
+	closeAll(s.listeners) // those never served are still open
 	if s.probes != nil {
 		s.probes.close()
 	}
 	if s.hooks != nil {
 		s.hooks.close()
 	}
-	for _, sub := range s.subs {
-		sub.Close()
+	for _, f := range s.feeds {
+		f.close()
 	}
 	if s.demo != nil {
 		s.demo.close()

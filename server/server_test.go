@@ -354,7 +354,7 @@ func TestBootstrapPassword(t *testing.T) {
 	dir := t.TempDir()
 	start := func(password string) *Server {
 		t.Helper()
-		s, err := New(context.Background(), Config{Data: dir, AdminPassword: password}, nil)
+		s, err := New(context.Background(), Config{Data: dir, AdminPassword: password, Listen: []string{"127.0.0.1:0"}}, nil)
 		if err != nil {
 			t.Fatalf("New: %v", err)
 		}
@@ -562,7 +562,7 @@ func TestDemoActions(t *testing.T) {
 func TestDemoSetsAndRestart(t *testing.T) {
 	dir := t.TempDir()
 	open := func() *Server {
-		s, err := New(context.Background(), Config{Data: dir, AdminPassword: "x", Demo: true}, nil)
+		s, err := New(context.Background(), Config{Data: dir, AdminPassword: "x", Demo: true, Listen: []string{"127.0.0.1:0"}}, nil)
 		if err != nil {
 			t.Fatalf("New: %v", err)
 		}

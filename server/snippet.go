@@ -157,8 +157,8 @@ func shiftLines(err error, offset int) error {
 
 func shiftIndex(idx lineIndex, offset int) lineIndex {
 	out := make(lineIndex, len(idx))
-	for k, l := range idx {
-		out[k] = max(l-offset, 1)
+	for k, pos := range idx {
+		out[k] = position{line: max(pos.line-offset, 1), col: pos.col}
 	}
 	return out
 }

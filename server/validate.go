@@ -75,11 +75,9 @@ func (c *Config) Validate() error {
 }
 
 func (c *Config) validateServer() error {
-	var errs []error
-	for i, addr := range c.Listen {
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			errs = append(errs, c.fieldErr(fmt.Sprintf("listen[%d]", i), "%q is not host:port", addr))
-		}
+	errs := c.validateListen()
+	if _, err := boltPath(*c); err != nil {
+		errs = append(errs, c.fieldErr("store", "%v", err))
 	}
 	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
 		errs = append(errs, c.fieldErr("tls", "cert and key go together"))
@@ -94,6 +92,31 @@ func (c *Config) validateServer() error {
 		errs = append(errs, c.fieldErr("orgID", "%q must not contain a colon", c.OrgID))
 	}
 	return errors.Join(errs...)
+}
+
+// validateListen checks that each address is host:port and that none is
+// listed twice (port 0, "any free port", may repeat).
+func (c *Config) validateListen() []error {
+	var errs []error
+	seen := map[string]int{}
+	for i, addr := range c.Listen {
+		f := fmt.Sprintf("listen[%d]", i)
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			errs = append(errs, c.fieldErr(f, "%q is not host:port", addr))
+			continue
+		}
+		if ip := net.ParseIP(host); ip != nil {
+			host = ip.String() // [0:0::1] is [::1]
+		}
+		key := net.JoinHostPort(host, port)
+		if j, dup := seen[key]; dup && port != "0" {
+			errs = append(errs, c.fieldErr(f, "%s is listed twice (also listen[%d])", addr, j))
+			continue
+		}
+		seen[key] = i
+	}
+	return errs
 }
 
 func (c *Config) validateUsers() error {

@@ -1,0 +1,61 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/redset/redset/engine"
+	"github.com/redset/redset/event"
+)
+
+// followEvents logs, at info, the transitions the engine publishes and
+// logs nowhere else: member health, set status, configuration changes and
+// members returned to service. This is the one place they are logged
+// (failovers and flap-guard alerts are logged where the engine decides
+// them, hook deliveries by the hook runner).
+func followEvents(bus *event.Bus, log *slog.Logger) *feed {
+	log = log.With("part", "events")
+	return startFeed(bus, loggedEvent, func(r event.Record) { logEvent(log, r) }, func() {
+		log.Warn("the event log fell behind; some events were not logged (the history has them)")
+	})
+}
+
+func loggedEvent(r event.Record) bool {
+	switch r.Kind {
+	case event.KindHealthChanged, event.KindStatusChanged, event.KindConfigChanged, event.KindMemberReturned:
+		return true
+	}
+	return false
+}
+
+func logEvent(log *slog.Logger, r event.Record) {
+	switch {
+	case r.Health != nil:
+		log.Info("member health changed", "member", r.Member, "from", r.Health.From, "to", r.Health.To,
+			"source", r.Health.Source, "detail", r.Health.Detail, "seq", r.Seq)
+	case r.Status != nil:
+		log.Info("set status changed", "set", r.SetID, "from", statusText(r.Status.From), "to", statusText(r.Status.To), "seq", r.Seq)
+	case r.Config != nil:
+		attrs := []any{"action", r.Config.Action}
+		for _, kv := range [][2]string{{"set", r.SetID}, {"member", r.Member}, {"detail", r.Config.Detail}} {
+			if kv[1] != "" {
+				attrs = append(attrs, kv[0], kv[1])
+			}
+		}
+		log.Info("configuration changed", append(attrs, "seq", r.Seq)...)
+	case r.Returned != nil:
+		log.Info("member returned to service", "set", r.SetID, "member", r.Member, "operator", r.Returned.Operator, "seq", r.Seq)
+	}
+}
+
+// statusText is a RedundancyStatus with its meaning: "2 Fully Redundant".
+func statusText(v uint16) string {
+	names := map[uint16]string{
+		engine.StatusUnknown: "Unknown", engine.StatusFullyRedundant: "Fully Redundant", engine.StatusDegraded: "Degraded Redundancy",
+		engine.StatusRedundancyLost: "Redundancy Lost", engine.StatusOverallFailure: "Overall Failure",
+	}
+	if n, ok := names[v]; ok {
+		return fmt.Sprintf("%d %s", v, n)
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,71 @@
+package server
+
+import (
+	"sync"
+
+	"github.com/redset/redset/event"
+)
+
+// feed hands every record of the engine's bus that filter accepts to
+// handle, on one goroutine, in publish order. A subscriber that falls
+// behind is dropped by the bus (see event.Bus); the feed then subscribes
+// again and calls lagged, which can catch up (re-read state) or report
+// the gap. close ends the feed and waits for handle to return.
+type feed struct {
+	bus     *event.Bus
+	filter  func(event.Record) bool
+	handle  func(event.Record)
+	lagged  func()
+	mu      sync.Mutex
+	sub     *event.Subscription
+	stopped bool
+	done    chan struct{}
+}
+
+func startFeed(bus *event.Bus, filter func(event.Record) bool, handle func(event.Record), lagged func()) *feed {
+	f := &feed{bus: bus, filter: filter, handle: handle, lagged: lagged, done: make(chan struct{})}
+	f.sub = bus.Subscribe(event.DefaultBuffer, filter)
+	go f.run()
+	return f
+}
+
+func (f *feed) run() {
+	defer close(f.done)
+	for sub := f.current(); sub != nil; sub = f.resubscribe(sub) {
+		for r := range sub.C() {
+			f.handle(r)
+		}
+	}
+}
+
+func (f *feed) current() *event.Subscription {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sub
+}
+
+// resubscribe replaces a subscription that ended because it lagged, and
+// calls lagged once the new one is in place (so nothing is missed between
+// the two); nil when the feed is over.
+func (f *feed) resubscribe(old *event.Subscription) *event.Subscription {
+	f.mu.Lock()
+	if f.stopped || !old.Lagged() {
+		f.mu.Unlock()
+		return nil
+	}
+	f.sub = f.bus.Subscribe(event.DefaultBuffer, f.filter)
+	sub := f.sub
+	f.mu.Unlock()
+	if f.lagged != nil {
+		f.lagged()
+	}
+	return sub
+}
+
+func (f *feed) close() {
+	f.mu.Lock()
+	f.stopped = true
+	f.sub.Close()
+	f.mu.Unlock()
+	<-f.done
+}
