@@ -80,7 +80,9 @@ func (c *Config) loadCertificate() (*tls.Certificate, error) {
 
 // certificate is the TLS certificate the listeners serve; a reload
 // replaces it without dropping connections.
-type certificate struct{ cur atomic.Pointer[tls.Certificate] }
+type certificate struct {
+	cur atomic.Pointer[tls.Certificate]
+}
 
 // tlsConfig is the listeners' TLS configuration, serving the current
 // certificate (TLS 1.2 at least, as auth.TLSConfig).
