@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -561,8 +562,9 @@ func TestCLIServeBadConfig(t *testing.T) {
 	}
 }
 
-// A first start that cannot listen still shows the password it generated
-// and stored; otherwise nobody could ever log in with it.
+// A first start that cannot listen fails before it touches the store: no
+// data directory, no password generated (so none is lost). The next start
+// generates the password and shows it.
 func TestCLIServePortInUse(t *testing.T) {
 	t.Setenv("REDSET_ADMIN_PASSWORD", "")
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
@@ -570,16 +572,22 @@ func TestCLIServePortInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	data := t.TempDir()
-	r := runCLI(context.Background(), "serve", "--data", data, "--listen", busy.Addr().String())
-	m := regexp.MustCompile(`user admin, password (\S+)`).FindStringSubmatch(r.out)
-	if r.code != 1 || !strings.Contains(r.err, "address already in use") || m == nil {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s\nwant exit 1, the listen error and the generated password", r.code, r.out, r.err)
+	data := filepath.Join(t.TempDir(), "data")
+	r := runCLI(context.Background(), "serve", "--data", data, "--listen", "127.0.0.1:0", "--listen", busy.Addr().String())
+	if r.code != 1 || !strings.Contains(r.err, "listen[1]: cannot listen on "+busy.Addr().String()) || !strings.Contains(r.err, "address already in use") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s\nwant exit 1 and the listen error naming listen[1]", r.code, r.out, r.err)
+	}
+	if strings.Contains(r.out, "password") {
+		t.Errorf("a start that stored nothing showed a password:\n%s", r.out)
+	}
+	if _, err := os.Stat(data); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the failed start created %s (stat: %v)", data, err)
 	}
 	out, _ := serveCLI(t, "--data", data, "--listen", "127.0.0.1:0")
+	m := regexp.MustCompile(`user admin, password (\S+)`).FindStringSubmatch(out.String())
 	base := regexp.MustCompile(`dashboard\s+(http://\S+)/`).FindStringSubmatch(out.String())
-	if base == nil {
-		t.Fatalf("no dashboard address in:\n%s", out.String())
+	if m == nil || base == nil {
+		t.Fatalf("no dashboard address or generated password in:\n%s", out.String())
 	}
 	wantRun(t, runCLI(context.Background(), "sets", "--server", base[1], "--password", m[1]), 0, "INSTANCEID")
 }

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
+	"text/tabwriter"
 
 	"github.com/redset/redset/server"
 	"github.com/spf13/cobra"
@@ -27,9 +32,18 @@ func newServeCmd() *cobra.Command {
 protocol on every listener — /cimom (CIM-XML), /wsman (WS-Management), /api/v1 (JSON),
 /metrics, /healthz, /readyz and / (the dashboard).
 
-Defaults: data in ./redset-data, listeners 127.0.0.1:5988 and 127.0.0.1:5985. The
-administrator is "admin" with the password from REDSET_ADMIN_PASSWORD; without it, the
-first start generates one and prints it once.
+Defaults: data in ./redset-data ($STATE_DIRECTORY when systemd sets it), listeners
+127.0.0.1:5988 and 127.0.0.1:5985. The administrator is "admin" with the password from
+REDSET_ADMIN_PASSWORD; without it, the first start generates one and prints it once.
+
+The whole configuration is checked before anything is changed: a start that fails
+(an invalid file, a missing TLS file, a port in use) creates no data directory and
+writes nothing. The server answers its first request once every member with a probe
+has been probed, so /readyz means the members' health is known.
+
+SIGHUP (or "redset config reload") re-reads the configuration file and applies what
+changed; an invalid file changes nothing and is logged. SIGINT and SIGTERM stop the
+server.
 
 --demo adds three sample sets whose members are small services redset runs on
 loopback; "redset demo fail NAME" and "redset demo heal NAME" break and mend them.`,
@@ -41,14 +55,14 @@ loopback; "redset demo fail NAME" and "redset demo heal NAME" break and mend the
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.config, "config", "", "YAML configuration file")
-	fl.StringVar(&f.data, "data", "", "data directory (default ./redset-data)")
+	fl.StringVar(&f.data, "data", "", "data directory (default $STATE_DIRECTORY under systemd, else ./redset-data)")
 	fl.StringArrayVar(&f.listen, "listen", nil, "address to listen on, host:port (repeatable; default 127.0.0.1:5988 and 127.0.0.1:5985)")
 	fl.BoolVar(&f.demo, "demo", false, "run the demo services and sets")
 	return cmd
 }
 
 // loadServeConfig merges the file, the flags and the environment; flags win
-// over the file.
+// over the file, the file over the environment. A reload calls it again.
 func loadServeConfig(f *serveFlags) (server.Config, error) {
 	var cfg server.Config
 	if f.config != "" {
@@ -60,6 +74,9 @@ func loadServeConfig(f *serveFlags) (server.Config, error) {
 	if f.data != "" {
 		cfg.Data = f.data
 	}
+	if cfg.Data == "" && cfg.Store == "" {
+		cfg.Data = stateDirectory()
+	}
 	if len(f.listen) > 0 {
 		cfg.Listen = f.listen
 	}
@@ -69,64 +86,139 @@ func loadServeConfig(f *serveFlags) (server.Config, error) {
 	return cfg, nil
 }
 
+// stateDirectory is the directory systemd made for the service
+// (StateDirectory=), or "" outside systemd. With several, the first.
+func stateDirectory() string {
+	dir, _, _ := strings.Cut(os.Getenv("STATE_DIRECTORY"), ":")
+	return dir
+}
+
 func runServe(cmd *cobra.Command, f *serveFlags) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP) // from now on SIGHUP reloads instead of ending the process
+	defer signal.Stop(hup)
 	cfg, err := loadServeConfig(f)
 	if err != nil {
 		return err
 	}
 	server.Version = version
 	cfg.Default()
-	log := newLogger(cmd.ErrOrStderr(), cfg.Log)
+	log := server.NewLogger(cmd.ErrOrStderr(), cfg.Log)
 	srv, err := server.New(cmd.Context(), cfg, log)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	srv.SetLoader(func() (server.Config, error) { return loadServeConfig(f) })
 	if err := srv.Start(cmd.Context()); err != nil {
-		printGenerated(cmd.OutOrStdout(), srv.GeneratedPassword)
+		announcePassword(cmd.OutOrStdout(), log, cfg.Log.Format, srv.GeneratedPassword)
 		return err
 	}
-	printWelcome(cmd.OutOrStdout(), srv, cfg.TLS.Cert != "")
-	<-cmd.Context().Done()
-	log.Info("shutting down")
-	return nil
+	announce(cmd.OutOrStdout(), log, cfg.Log.Format, srv)
+	notifySystemd(log, "READY=1")
+	return serveUntilDone(cmd.Context(), srv, log, hup)
 }
 
-func newLogger(w io.Writer, lc server.LogConfig) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(lc.Level))
-	opts := &slog.HandlerOptions{Level: level}
-	if lc.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+// serveUntilDone reloads the configuration on every SIGHUP until ctx ends.
+func serveUntilDone(ctx context.Context, srv *server.Server, log *slog.Logger, hup <-chan os.Signal) error {
+	for {
+		select {
+		case <-ctx.Done():
+			notifySystemd(log, "STOPPING=1")
+			log.Info("shutting down")
+			return nil
+		case <-hup:
+			notifySystemd(log, "RELOADING=1")
+			_, _ = srv.Reload(ctx) // Reload logs its outcome; a refused reload keeps serving
+			notifySystemd(log, "READY=1")
+		}
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// printWelcome tells a newcomer where everything is and how to log in.
-func printWelcome(w io.Writer, srv *server.Server, tls bool) {
-	addrs := srv.Addrs()
-	base := "http://" + addrs[0]
+// announce tells where everything is: a banner on w, or with JSON logs
+// one log record (so that the output stays JSON).
+func announce(w io.Writer, log *slog.Logger, format string, srv *server.Server) {
+	urls := listenerURLs(srv.Addrs(), srv.TLS())
+	if format == "json" {
+		log.Info("redset is serving", "version", version, "urls", urls,
+			"paths", []string{"/", "/api/v1", "/cimom", "/wsman", "/metrics", "/healthz", "/readyz"})
+		announcePassword(w, log, format, srv.GeneratedPassword)
+		return
+	}
+	printWelcome(w, version, srv.Addrs(), urls, srv.GeneratedPassword)
+}
+
+// listenerURLs is the base URL of each listener. A listener on every
+// interface (0.0.0.0, ::) is shown with the loopback address, which
+// reaches it from this machine.
+func listenerURLs(addrs []string, tls bool) []string {
+	scheme := "http://"
 	if tls {
-		base = "https://" + addrs[0]
+		scheme = "https://"
 	}
-	fmt.Fprintf(w, "redset %s is serving on %s\n\n", version, strings.Join(addrs, ", "))
-	fmt.Fprintf(w, "  dashboard   %s/\n", base)
-	fmt.Fprintf(w, "  JSON API    %s/api/v1/sets\n", base)
-	fmt.Fprintf(w, "  CIM-XML     %s/cimom    (namespace root/hypervcluster/v2)\n", base)
-	fmt.Fprintf(w, "  WS-Man      %s/wsman\n", base)
-	fmt.Fprintf(w, "  metrics     %s/metrics\n\n", base)
+	urls := make([]string, len(addrs))
+	for i, a := range addrs {
+		host, port, err := net.SplitHostPort(a)
+		if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsUnspecified() {
+			host = "127.0.0.1"
+			if ip.To4() == nil {
+				host = "::1"
+			}
+			a = net.JoinHostPort(host, port)
+		}
+		urls[i] = scheme + a
+	}
+	return urls
+}
+
+// welcomePaths are the banner's rows: what, the path, and a note.
+var welcomePaths = [][3]string{
+	{"dashboard", "/", ""},
+	{"JSON API", "/api/v1/sets", ""},
+	{"CIM-XML", "/cimom", "namespace root/hypervcluster/v2"},
+	{"WS-Man", "/wsman", "resource URIs as Windows writes them, or DMTF's"},
+	{"metrics", "/metrics", ""},
+}
+
+// printWelcome tells a newcomer where everything is and how to log in:
+// every path on every listener, one column per listener.
+func printWelcome(w io.Writer, version string, addrs, urls []string, generated string) {
+	fmt.Fprintf(w, "redset %s is serving on %s (every listener serves every path)\n\n", version, strings.Join(addrs, " and "))
+	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
+	for _, row := range welcomePaths {
+		fmt.Fprintf(tw, "  %s", row[0])
+		for _, u := range urls {
+			fmt.Fprintf(tw, "\t%s%s", u, row[1])
+		}
+		if row[2] != "" {
+			fmt.Fprintf(tw, "\t(%s)", row[2])
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
 	password := "..."
-	if printGenerated(w, srv.GeneratedPassword) {
-		password = srv.GeneratedPassword
+	if printGenerated(w, generated) {
+		password = generated
 	} else {
 		fmt.Fprintf(w, "  user admin, password from REDSET_ADMIN_PASSWORD (or the one printed on first start)\n\n")
 	}
-	fmt.Fprintf(w, "  try:  export REDSET_SERVER=%s REDSET_PASSWORD=%s\n        redset sets\n", base, password)
+	fmt.Fprintf(w, "  try:  export REDSET_SERVER=%s REDSET_PASSWORD=%s\n        redset sets\n", urls[0], password)
 }
 
-// printGenerated shows a password generated on this start. It is stored
-// hashed and never shown again, so it is printed even when serving then
-// fails (a port in use, say).
+// announcePassword shows a password generated on this start, on w or
+// through the JSON log. It is stored hashed and never shown again, so it
+// is shown even when serving then fails.
+func announcePassword(w io.Writer, log *slog.Logger, format, password string) {
+	if format == "json" && password != "" {
+		log.Warn("administrator password generated on this first start; it is stored hashed and not shown again (set REDSET_ADMIN_PASSWORD to choose your own)",
+			"user", "admin", "password", password)
+		return
+	}
+	printGenerated(w, password)
+}
+
+// printGenerated prints a password generated on this start, if any.
 func printGenerated(w io.Writer, password string) bool {
 	if password == "" {
 		return false
