@@ -28,4 +28,3 @@ func notifySystemd(log *slog.Logger, state string) {
 		log.Warn("could not notify systemd", "state", state, "err", err)
 	}
 }
-

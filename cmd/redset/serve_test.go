@@ -55,7 +55,9 @@ func TestCLIServeJSONLogs(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errOut := &lockedBuffer{}, &lockedBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- execCLI(ctx, out, errOut, "serve", "--config", cfg, "--data", dir, "--listen", "127.0.0.1:0") }()
+	go func() {
+		done <- execCLI(ctx, out, errOut, "serve", "--config", cfg, "--data", dir, "--listen", "127.0.0.1:0")
+	}()
 	poll(t, 20*time.Second, "the serving record", func() bool { return strings.Contains(errOut.String(), "redset is serving") })
 	cancel()
 	if code := <-done; code != 0 {
