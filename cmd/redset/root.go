@@ -72,7 +72,7 @@ Client commands read REDSET_SERVER, REDSET_USER and REDSET_PASSWORD (or the flag
 	pf.StringVarP(&cf.output, "output", "o", "table", "output format: table or json")
 	pf.StringVar(&cf.cacert, "cacert", os.Getenv("REDSET_CACERT"), "PEM file of the CA that signed an https server's certificate (env REDSET_CACERT)")
 	pf.BoolVar(&cf.insecure, "insecure", false, "do not verify an https server's certificate (testing only)")
-	root.AddCommand(newVersionCmd(cf), newMOFCmd(), newServeCmd(), newHashPasswordCmd())
+	root.AddCommand(newVersionCmd(cf), newMOFCmd(), newServeCmd(), newHashPasswordCmd(), newManCmd())
 	root.AddCommand(newSetsCmd(cf), newSetCmd(cf), newMembersCmd(cf), newMemberCmd(cf), newFailoverCmd(cf),
 		newEnableCmd(cf), newDrainCmd(cf), newFlapGuardCmd(cf), newStatusCmd(cf), newUserCmd(cf),
 		newHistoryCmd(cf), newWatchCmd(cf), newDemoCmd(cf), newConfigCmd(cf))
