@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -13,19 +16,47 @@ import (
 	"github.com/redset/redset/api"
 )
 
-// buildRedset builds the redset binary into a temporary directory.
+// built is the redset binary the tests of this package build once.
+var built struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// buildRedset builds the redset binary (once per test run) into a
+// temporary directory that TestMain removes.
 func buildRedset(t *testing.T) string {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("the go command is not installed; this test builds redset")
 	}
-	bin := filepath.Join(t.TempDir(), "redset")
-	build := exec.Command(gobin, "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "redset-build-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		buildDir = dir
+		built.path = filepath.Join(dir, "redset")
+		if out, err := exec.Command(gobin, "build", "-o", built.path, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.path
+}
+
+var buildDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
 }
 
 // process is a redset started as its own process.
