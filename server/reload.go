@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -125,13 +126,18 @@ func (s *Server) reload(ctx context.Context) (ReloadReport, error) {
 	return rep, err
 }
 
-// stage reads and checks the configuration and prepares its parts.
+// stage reads and checks the configuration and prepares its parts (the
+// TLS files are loaded by stageCertificate).
 func (s *Server) stage() (*staged, error) {
 	next, err := s.loadNext()
-	if err != nil {
+	switch {
+	case errors.Is(err, engine.ErrUnsupported):
+		return nil, err // nothing to reload, rather than an invalid file
+	case err != nil:
 		return nil, &invalidConfig{err}
 	}
-	if err := next.Check(); err != nil {
+	next.Default()
+	if err := next.Validate(); err != nil {
 		return nil, &invalidConfig{err}
 	}
 	st := &staged{cfg: next}
@@ -196,7 +202,7 @@ func (s *Server) install(ctx context.Context, st *staged) error {
 	}
 	if st.runner != nil {
 		if err := s.hooks.replace(st.runner); err != nil {
-			s.log.Error("the new hooks could not start; the old ones stopped", "err", err)
+			s.log.Error("the new hooks could not start; the old ones keep running", "err", err)
 		}
 	}
 	if st.cert != nil {

@@ -294,3 +294,20 @@ func TestConcurrentReloads(t *testing.T) {
 		t.Errorf("%d of 4 concurrent reloads changed something, want exactly 1", changed)
 	}
 }
+
+// A server made without a configuration file has nothing to reload.
+func TestReloadWithoutAFile(t *testing.T) {
+	s, err := New(context.Background(), Config{Data: t.TempDir(), Listen: []string{"127.0.0.1:0"}, AdminPassword: testPassword}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = apiClient(t, s, "admin", testPassword).ReloadConfig(context.Background())
+	var p *api.Problem
+	if !errors.As(err, &p) || p.Status != http.StatusConflict || p.Type != api.ProblemNotSupported {
+		t.Errorf("reload without a file = %v, want 409 not-supported", err)
+	}
+}

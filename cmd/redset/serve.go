@@ -112,6 +112,9 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	srv.SetLoader(func() (server.Config, error) { return loadServeConfig(f) })
 	if err := srv.Start(cmd.Context()); err != nil {
 		announcePassword(cmd.OutOrStdout(), log, cfg.Log.Format, srv.GeneratedPassword)
+		if cmd.Context().Err() != nil {
+			return nil // stopped (SIGINT, SIGTERM) during the first round of probes
+		}
 		return err
 	}
 	announce(cmd.OutOrStdout(), log, cfg.Log.Format, srv)
@@ -145,7 +148,7 @@ func announce(w io.Writer, log *slog.Logger, format string, srv *server.Server) 
 		announcePassword(w, log, format, srv.GeneratedPassword)
 		return
 	}
-	printWelcome(w, version, srv.Addrs(), urls, srv.GeneratedPassword)
+	printWelcome(w, srv.Addrs(), urls, srv.GeneratedPassword)
 }
 
 // listenerURLs is the base URL of each listener. A listener on every
@@ -182,7 +185,7 @@ var welcomePaths = [][3]string{
 
 // printWelcome tells a newcomer where everything is and how to log in:
 // every path on every listener, one column per listener.
-func printWelcome(w io.Writer, version string, addrs, urls []string, generated string) {
+func printWelcome(w io.Writer, addrs, urls []string, generated string) {
 	fmt.Fprintf(w, "redset %s is serving on %s (every listener serves every path)\n\n", version, strings.Join(addrs, " and "))
 	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
 	for _, row := range welcomePaths {
