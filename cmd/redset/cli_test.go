@@ -473,6 +473,13 @@ func TestCLIHelp(t *testing.T) {
 		r := runCLI(context.Background(), "sets", "--help")
 		wantRun(t, r, 0, "REDSET_SERVER", "REDSET_USER", "REDSET_PASSWORD")
 	})
+	t.Run("help never shows the password from the environment", func(t *testing.T) {
+		t.Setenv("REDSET_PASSWORD", "s3cret-from-env")
+		r := runCLI(context.Background(), "sets", "--help")
+		if strings.Contains(r.out, "s3cret-from-env") {
+			t.Errorf("sets --help shows REDSET_PASSWORD's value:\n%s", r.out)
+		}
+	})
 	t.Run("client commands with arguments show an example", func(t *testing.T) {
 		for _, args := range [][]string{{"failover"}, {"set", "get"}, {"enable"}, {"demo", "fail"}, {"history"}} {
 			if r := runCLI(context.Background(), append(args, "--help")...); !strings.Contains(r.out, "redset:demo-") && !strings.Contains(r.out, "web-a") {

@@ -35,7 +35,15 @@ func (cf *clientFlags) client() (*api.Client, error) {
 		}
 		hc.Transport = &http.Transport{TLSClientConfig: tc, Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}
 	}
-	return api.NewClient(cf.server, cf.user, cf.password, hc)
+	return api.NewClient(cf.server, cf.user, cf.passwordOrEnv(), hc)
+}
+
+// passwordOrEnv is --password, else REDSET_PASSWORD.
+func (cf *clientFlags) passwordOrEnv() string {
+	if cf.password != "" {
+		return cf.password
+	}
+	return os.Getenv("REDSET_PASSWORD")
 }
 
 // tlsConfig trusts the CA of --cacert (instead of the system's) or, with

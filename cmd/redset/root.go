@@ -68,7 +68,9 @@ Client commands read REDSET_SERVER, REDSET_USER and REDSET_PASSWORD (or the flag
 	pf := root.PersistentFlags()
 	pf.StringVar(&cf.server, "server", envOr("REDSET_SERVER", "http://127.0.0.1:5988"), "server URL (env REDSET_SERVER)")
 	pf.StringVar(&cf.user, "user", envOr("REDSET_USER", "admin"), "user name (env REDSET_USER)")
-	pf.StringVar(&cf.password, "password", os.Getenv("REDSET_PASSWORD"), "password (env REDSET_PASSWORD)")
+	// The password's default is read when it is used, never shown: --help
+	// prints flag defaults.
+	pf.StringVar(&cf.password, "password", "", "password (env REDSET_PASSWORD; the flag is visible to other local users)")
 	pf.StringVarP(&cf.output, "output", "o", "table", "output format: table or json")
 	pf.StringVar(&cf.cacert, "cacert", os.Getenv("REDSET_CACERT"), "PEM file of the CA that signed an https server's certificate (env REDSET_CACERT)")
 	pf.BoolVar(&cf.insecure, "insecure", false, "do not verify an https server's certificate (testing only)")
