@@ -43,10 +43,10 @@
 // POST /api/v1/sets/{id}/failover runs the engine's Failover and answers
 // 200 with the CIM return value for every outcome the method produced —
 // completed (0) as well as refusals (1 not supported, 2 error, 3 busy,
-// 4 parameter error, also for an unknown set or member) with their reason —
-// so the API, the CLI and CIM clients see the same codes. Only a request
-// that never reached the method (bad credentials, malformed body) is an
-// HTTP error.
+// 4 parameter error, also for an unknown member) with their reason — so
+// the API, the CLI and CIM clients see the same codes. Only a request that
+// never reached the method (bad credentials, malformed body, a set that
+// does not exist: 404) is an HTTP error.
 //
 // # Configuration reload
 //

@@ -1,6 +1,11 @@
 package api
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+
+	"github.com/redset/redset/engine"
+)
 
 // failover: POST /api/v1/sets/{id}/failover with {"from","to"}. Every
 // outcome of the method is 200 with its CIM return value and reason;
@@ -12,6 +17,9 @@ func (h *handler) failover(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res := h.eng.Failover(r.Context(), id, req.From, req.To)
+	if errors.Is(res.Err, engine.ErrSetNotFound) {
+		return res.Err // no set, no method to call: 404
+	}
 	if res.Code != 0 {
 		h.log.Info("api failover refused", "set", id, "from", req.From, "to", req.To,
 			"user", identityOf(r).User, "code", res.Code)

@@ -53,7 +53,6 @@ func TestFailoverRefused(t *testing.T) {
 		{"same member", "redset:web", "web-a", "web-a", 4, "same member"},
 		{"missing to", "redset:web", "web-a", "", 4, "FailoverTo is missing"},
 		{"unknown member", "redset:web", "web-a", "ghost", 4, "not a known member"},
-		{"unknown set", "redset:none", "web-a", "web-b", 4, "does not exist"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,5 +140,21 @@ func TestFailoverMalformed(t *testing.T) {
 	s := mustSet(t)(env.reader.GetSet(bg, "redset:web"))
 	if findMember(t, s, "web-a").Role != RoleInService {
 		t.Errorf("a malformed request failed over")
+	}
+}
+
+func TestFailoverOfMissingSetIsNotFound(t *testing.T) {
+	env := newEnv(t)
+	env.sparingSet(t)
+	_, err := env.operator.Failover(bg, "redset:none", "web-a", "web-b")
+	wantProblem(t, err, http.StatusNotFound, ProblemNotFound)
+	evs, err := env.reader.History(bg, HistoryQuery{Limit: MaxHistoryLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if e.SetID == "redset:none" {
+			t.Errorf("history holds %+v", e)
+		}
 	}
 }

@@ -6,9 +6,12 @@ import (
 )
 
 // Sentinel error kinds. Every error the engine returns matches at most one
-// of them with errors.Is (store errors are passed through wrapped).
+// of them with errors.Is (store errors are passed through wrapped), except
+// that ErrSetNotFound, the refinement "the set does not exist", also
+// matches ErrNotFound.
 var (
 	ErrNotFound    = errors.New("engine: not found")
+	ErrSetNotFound = &subKind{text: "engine: not found", kind: ErrNotFound}
 	ErrExists      = errors.New("engine: already exists")
 	ErrInvalid     = errors.New("engine: invalid")
 	ErrBusy        = errors.New("engine: busy")
@@ -45,9 +48,22 @@ func invalid(field, rule string, value any) error {
 }
 
 func notFound(what, name string) error {
+	if what == "set" {
+		return fmt.Errorf("%w: set %q", ErrSetNotFound, name)
+	}
 	return fmt.Errorf("%w: %s %q", ErrNotFound, what, name)
 }
 
 func busy(what, name string) error {
 	return fmt.Errorf("%w: another change of %s %q is under way", ErrBusy, what, name)
 }
+
+// subKind is an error kind that refines another: its text is the broader
+// kind's, and errors.Is matches both.
+type subKind struct {
+	text string
+	kind error
+}
+
+func (k *subKind) Error() string { return k.text }
+func (k *subKind) Unwrap() error { return k.kind }

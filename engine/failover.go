@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -26,7 +27,10 @@ import (
 //
 // Code 0 is returned only after the role swap and its history record are
 // committed durably in one store transaction. Every outcome is published
-// as an event; refusals carry their reason.
+// as an event; refusals carry their reason. The one exception is a set
+// that does not exist: the result is code 4 with Err matching
+// ErrSetNotFound, nothing is published or recorded, and callers should
+// answer "not found" rather than a return value.
 func (e *Engine) Failover(ctx context.Context, setID, from, to string) FailoverResult {
 	return e.failover(ctx, FailoverRequest{SetID: setID, From: from, To: to, Planned: true})
 }
@@ -37,6 +41,9 @@ func (e *Engine) failover(ctx context.Context, req FailoverRequest) FailoverResu
 	res := e.tryFailover(ctx, req, start)
 	res.Request = req
 	res.Duration = e.clock.Now().Sub(start)
+	if missingSet(res) {
+		return res // not a refusal of the method: there is no set to call it on
+	}
 	if res.Code != CodeCompleted {
 		res.Seq = e.emitRefusal(req, res)
 		e.log.Info("failover refused", "set", req.SetID, "from", req.From, "to", req.To,
@@ -71,6 +78,14 @@ func (e *Engine) tryFailover(ctx context.Context, req FailoverRequest, start tim
 		}
 	}
 	return e.commitFailover(ctx, h.set, req, start)
+}
+
+// missingSet reports whether a failover was refused because its set does
+// not exist. Such a call never reached the method: it is neither published
+// nor kept in the history, and callers answer "not found" (HTTP 404,
+// CIM_ERR_NOT_FOUND) instead of a return value.
+func missingSet(res FailoverResult) bool {
+	return res.Code != CodeCompleted && errors.Is(res.Err, ErrSetNotFound)
 }
 
 func refused(code uint32, reason string, err error) FailoverResult {
@@ -163,7 +178,7 @@ func checkReferences(v *failoverView) *FailoverResult {
 	q := v.req
 	switch {
 	case !v.setFound:
-		return param(ErrNotFound, "redundancy set %q does not exist", q.SetID)
+		return param(ErrSetNotFound, "redundancy set %q does not exist", q.SetID)
 	case q.From == "":
 		return param(ErrInvalid, "FailoverFrom is missing")
 	case q.To == "":
@@ -359,6 +374,10 @@ func roleIndex(roles []roleEntry, name string) int {
 func (e *Engine) RefuseFailover(setID, from, to, reason string) FailoverResult {
 	req := FailoverRequest{SetID: setID, From: from, To: to, Planned: true}
 	res := FailoverResult{Code: CodeParameter, Reason: reason, Err: ErrInvalid, Request: req}
+	if _, err := e.lookupSet(setID); err != nil {
+		res.Reason, res.Err = fmt.Sprintf("redundancy set %q does not exist", setID), err
+		return res
+	}
 	if e.checkOpen() == nil {
 		res.Seq = e.emitRefusal(req, res)
 	}

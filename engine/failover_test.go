@@ -69,7 +69,6 @@ func TestFailoverRefusals(t *testing.T) {
 		reason        string
 		kind          error
 	}{
-		{"1 set missing", "redset:none", "a", "b", 4, "does not exist", ErrNotFound},
 		{"1 from empty", "redset:web", "", "b", 4, "FailoverFrom is missing", ErrInvalid},
 		{"1 to empty", "redset:web", "a", "", 4, "FailoverTo is missing", ErrInvalid},
 		{"1 from unknown", "redset:web", "zz", "b", 4, `FailoverFrom "zz" is not a known member`, ErrNotFound},
@@ -286,5 +285,45 @@ func TestFailoverStoreFailure(t *testing.T) {
 	checkRefusal(t, res, 2, "could not be stored", nil)
 	if r := h.roles("redset:web"); r["a"] != RoleInService || r["b"] != RoleSpare {
 		t.Errorf("roles after failed commit = %v, want unchanged", r)
+	}
+}
+
+// A set that does not exist is not a refusal of the method: the result
+// says ErrSetNotFound and nothing is published, recorded or asked of the
+// pre-failover hook.
+func TestFailoverOfMissingSet(t *testing.T) {
+	asked := 0
+	h := newHarness(t, func(o *Options) {
+		o.PreFailover = func(context.Context, FailoverRequest) error { asked++; return nil }
+	})
+	h.member("a")
+	h.member("b")
+	sub := h.bus.Subscribe(100, nil)
+	before := h.dump()
+	res := h.e.Failover(context.Background(), "redset:none", "a", "b")
+	if res.Code != CodeParameter || !errors.Is(res.Err, ErrSetNotFound) || !errors.Is(res.Err, ErrNotFound) || res.Seq != 0 {
+		t.Errorf("Failover = %+v, want code 4, ErrSetNotFound and no record", res)
+	}
+	if res := h.e.RefuseFailover("redset:none", "x", "y", "bad reference"); !errors.Is(res.Err, ErrSetNotFound) || res.Seq != 0 {
+		t.Errorf("RefuseFailover = %+v, want ErrSetNotFound and no record", res)
+	}
+	h.settle()
+	h.assertUnchanged(before)
+	hist, err := h.e.History(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range hist {
+		if r.SetID == "redset:none" {
+			t.Errorf("history holds %v", r)
+		}
+	}
+	select {
+	case r := <-sub.C():
+		t.Errorf("published %v", r)
+	default:
+	}
+	if asked != 0 {
+		t.Errorf("the pre-failover hook was asked %d times", asked)
 	}
 }

@@ -212,6 +212,9 @@ func (p *redundancySet) InvokeMethod(ctx context.Context, ns string, class *cim.
 		return cim.MustUint32(res.Code), nil, nil
 	}
 	res := p.eng.Failover(ctx, v.InstanceID, from, to)
+	if errors.Is(res.Err, engine.ErrSetNotFound) { // deleted since view
+		return cim.Value{}, nil, engineError(res.Err)
+	}
 	if res.Code != engine.CodeCompleted {
 		p.log.Info("Failover refused", "set", v.InstanceID, "from", from, "to", to, "code", res.Code, "reason", res.Reason)
 	}

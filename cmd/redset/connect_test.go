@@ -89,10 +89,12 @@ func TestCLIWatchReconnects(t *testing.T) {
 		done <- execCLI(ctx, out, errOut, "watch", "--recent", "0", "-o", "json", "--server", "http://"+addr,
 			"--user", "admin", "--password", redsettest.AdminPassword)
 	}()
-	refuse := func(srv *server.Server, to string) {
-		srv.Engine().Failover(context.Background(), "redset:none", "a", to)
+	refuse := func(srv *server.Server, detail string) { // any event will do: a recorded configuration note
+		if _, err := srv.Engine().RecordConfig(context.Background(), "test event", detail); err != nil {
+			t.Error(err)
+		}
 	}
-	waitFor(t, out, errOut, done, `"to":"before"`, func() { refuse(first, "before") })
+	waitFor(t, out, errOut, done, `"detail":"before"`, func() { refuse(first, "before") })
 
 	first.Close()
 	waitFor(t, errOut, errOut, done, "reconnecting", nil)
@@ -100,7 +102,7 @@ func TestCLIWatchReconnects(t *testing.T) {
 		refuse(second, "while-away") // before the listener opens: only a resume can show it
 	})
 	waitFor(t, errOut, errOut, done, "reconnected", nil)
-	waitFor(t, out, errOut, done, `"to":"while-away"`, nil)
+	waitFor(t, out, errOut, done, `"detail":"while-away"`, nil)
 	var seqs []uint64
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		var e api.Event
@@ -112,7 +114,7 @@ func TestCLIWatchReconnects(t *testing.T) {
 		}
 		seqs = append(seqs, e.Seq)
 	}
-	if n := strings.Count(out.String(), `"to":"while-away"`); n != 1 {
+	if n := strings.Count(out.String(), `"detail":"while-away"`); n != 1 {
 		t.Errorf("the event made while watch was away is shown %d times, want once:\n%s", n, out.String())
 	}
 	cancel()
