@@ -19,7 +19,7 @@
 //	sets/<InstanceID>      the set's properties, policy and member roles
 //	members/<name>         the member's definition (older probe form read too, see legacy.go)
 //	history/<seq, 20 digits> one event.Record
-//	meta/epoch             restart counter; Seq = epoch<<40 + counter
+//	meta/seq               no event Seq above it was handed out
 //
 // A failover writes its set's key and its history record in one
 // transaction.

@@ -95,7 +95,7 @@ type Engine struct {
 	sets    map[string]*setState
 	members map[string]*memberState
 
-	seq    atomic.Uint64
+	seq    *seqGen
 	hist   *history
 	pool   *pool
 	ctx    context.Context // ends at Close; automatic actions run under it
@@ -172,6 +172,7 @@ func (e *Engine) Close() error {
 	e.pool.close()
 	e.stopTimers()
 	e.hist.close()
+	e.seq.close()
 	if e.ownBus {
 		e.bus.Close()
 	}
@@ -230,7 +231,7 @@ func (e *Engine) setsOf(m *memberState) []*setState {
 
 // newRecord numbers and timestamps a record.
 func (e *Engine) newRecord(kind event.Kind, setID, member string) *event.Record {
-	return &event.Record{Seq: e.seq.Add(1), Time: e.clock.Now(), Kind: kind, SetID: setID, Member: member}
+	return &event.Record{Seq: e.seq.take(), Time: e.clock.Now(), Kind: kind, SetID: setID, Member: member}
 }
 
 // emit publishes a record that is not part of a store transaction and

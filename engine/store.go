@@ -20,16 +20,21 @@ import (
 //	sets/<InstanceID>     setRecord: the set's properties, policy and roles
 //	members/<name>        Member
 //	history/<seq:%020d>   event.Record
-//	meta/epoch            decimal restart counter; Seq = epoch<<40 + counter
+//	meta/seq              decimal: no Seq above it was handed out (see seqGen)
+//
+// Stores written before meta/seq counted restarts in meta/epoch and
+// numbered records epoch<<40 + counter; New continues above that range and
+// deletes the key.
 //
 // A set's roles live in its own record, so a failover writes one key (with a
 // compare on its revision) plus its history record, in one transaction.
 const (
-	prefixSets    = "sets/"
-	prefixMembers = "members/"
-	prefixHistory = "history/"
-	keyEpoch      = "meta/epoch"
-	epochShift    = 40
+	prefixSets       = "sets/"
+	prefixMembers    = "members/"
+	prefixHistory    = "history/"
+	keySeq           = "meta/seq"
+	keyEpoch         = "meta/epoch" // the former numbering scheme
+	legacyEpochShift = 40
 )
 
 func setKey(id string) string      { return prefixSets + id }
@@ -110,7 +115,7 @@ func parseHistoryKey(key string) (uint64, bool) {
 
 // load rebuilds the in-memory state from the store.
 func (e *Engine) load(ctx context.Context) error {
-	steps := []func(context.Context) error{e.loadMembers, e.loadSets, e.loadHistory, e.nextEpoch}
+	steps := []func(context.Context) error{e.loadMembers, e.loadSets, e.loadHistory, e.openSeq}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err
@@ -226,29 +231,14 @@ func (e *Engine) loadHistory(ctx context.Context) error {
 	return nil
 }
 
-// nextEpoch durably counts this start, so Seq values never repeat.
-func (e *Engine) nextEpoch(ctx context.Context) error {
-	var epoch uint64
-	var rev int64
-	kv, err := e.st.Get(ctx, keyEpoch)
-	switch {
-	case err == nil:
-		epoch, err = strconv.ParseUint(string(kv.Value), 10, 64)
-		if err != nil {
-			return fmt.Errorf("engine: bad %s: %w", keyEpoch, err)
-		}
-		rev = kv.ModRevision
-	case !errors.Is(err, store.ErrNotFound):
-		return fmt.Errorf("engine: read %s: %w", keyEpoch, err)
+// openSeq continues the numbering of event records above every number
+// handed out before.
+func (e *Engine) openSeq(ctx context.Context) error {
+	var highest uint64
+	if n := len(e.hist.kept); n > 0 {
+		highest = e.hist.kept[n-1]
 	}
-	epoch++
-	txn := store.Txn{
-		Compares: []store.Compare{{Key: keyEpoch, ModRevision: rev}},
-		Ops:      []store.Op{{Key: keyEpoch, Value: []byte(strconv.FormatUint(epoch, 10))}},
-	}
-	if _, err := e.st.Commit(ctx, txn); err != nil {
-		return fmt.Errorf("engine: write %s: %w", keyEpoch, err)
-	}
-	e.seq.Store(epoch << epochShift)
-	return nil
+	g, err := openSeq(ctx, e.st, e.log, highest)
+	e.seq = g
+	return err
 }

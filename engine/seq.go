@@ -1,0 +1,135 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/redset/redset/store"
+)
+
+// seqBlock is how many sequence numbers one durable reservation covers.
+// After a crash the numbering continues above the last reservation, so it
+// may skip up to this many numbers; after a clean Close it continues
+// exactly.
+const seqBlock = 1 << 14
+
+// seqGen hands out the Seq of event records: 1, 2, 3 … unique and
+// increasing, also across restarts. The store key meta/seq holds a
+// ceiling: no number above it was ever handed out. New reserves a block
+// above the last ceiling; a number beyond the reservation first writes a
+// new one (a store commit about once every seqBlock records); Close writes
+// the exact last number, so that the next start continues without a gap.
+//
+// take is safe for concurrent use and never waits except for such a
+// reservation. If the store refuses a reservation the number is handed out
+// anyway (nothing can then be durable) and the failure is logged.
+type seqGen struct {
+	st      store.Store
+	log     *slog.Logger
+	last    atomic.Uint64 // the last number handed out
+	ceiling atomic.Uint64 // the durable reservation
+	mu      sync.Mutex    // serializes reservations
+	rev     int64         // ModRevision of meta/seq
+}
+
+// openSeq reads where the numbering stands and reserves the first block.
+// highest is the largest Seq found in the stored history.
+func openSeq(ctx context.Context, st store.Store, log *slog.Logger, highest uint64) (*seqGen, error) {
+	g := &seqGen{st: st, log: log}
+	start, legacy, err := g.readStart(ctx)
+	if err != nil {
+		return nil, err
+	}
+	start = max(start, highest)
+	g.last.Store(start)
+	if err := g.reserve(ctx, start+seqBlock, legacy); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// readStart reads meta/seq, or, in a store numbered by the former scheme
+// (meta/epoch, Seq = epoch<<40 + counter), the first number of the epoch
+// after the stored one, which no record can have used.
+func (g *seqGen) readStart(ctx context.Context) (start uint64, legacy bool, err error) {
+	n, rev, found, err := readCounter(ctx, g.st, keySeq)
+	if err != nil || found {
+		g.rev = rev
+		return n, false, err
+	}
+	epoch, _, found, err := readCounter(ctx, g.st, keyEpoch)
+	if err != nil || !found {
+		return 0, false, err
+	}
+	return (epoch+1)<<legacyEpochShift - 1, true, nil
+}
+
+func readCounter(ctx context.Context, st store.Store, key string) (n uint64, rev int64, found bool, err error) {
+	kv, err := st.Get(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, 0, false, nil
+	}
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("engine: read %s: %w", key, err)
+	}
+	n, err = strconv.ParseUint(string(kv.Value), 10, 64)
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("engine: bad %s: %w", key, err)
+	}
+	return n, kv.ModRevision, true, nil
+}
+
+// reserve makes ceiling durable; with dropLegacy it also deletes the
+// former scheme's meta/epoch. g.mu must be held, or g not yet shared.
+func (g *seqGen) reserve(ctx context.Context, ceiling uint64, dropLegacy bool) error {
+	txn := store.Txn{
+		Compares: []store.Compare{{Key: keySeq, ModRevision: g.rev}},
+		Ops:      []store.Op{{Key: keySeq, Value: []byte(strconv.FormatUint(ceiling, 10))}},
+	}
+	if dropLegacy {
+		txn.Ops = append(txn.Ops, store.Op{Key: keyEpoch, Delete: true})
+	}
+	rev, err := g.st.Commit(context.WithoutCancel(ctx), txn)
+	if err != nil {
+		return fmt.Errorf("engine: write %s: %w", keySeq, err)
+	}
+	g.rev = rev
+	g.ceiling.Store(ceiling)
+	return nil
+}
+
+// take returns the next number.
+func (g *seqGen) take() uint64 {
+	n := g.last.Add(1)
+	if n > g.ceiling.Load() {
+		g.extend(n)
+	}
+	return n
+}
+
+// extend reserves a block above n unless another caller already did.
+func (g *seqGen) extend(n uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n <= g.ceiling.Load() {
+		return
+	}
+	if err := g.reserve(context.Background(), n+seqBlock, false); err != nil {
+		g.log.Error("event numbers could not be reserved; numbers may repeat after a restart", "err", err)
+	}
+}
+
+// close records the exact last number, so that the next start continues
+// from it. Numbers taken later reserve again.
+func (g *seqGen) close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if err := g.reserve(context.Background(), g.last.Load(), false); err != nil {
+		g.log.Warn("the last event number could not be stored; the next start skips ahead", "err", err)
+	}
+}
