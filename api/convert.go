@@ -211,6 +211,9 @@ func failoverResultFrom(setID string, req FailoverRequest, r engine.FailoverResu
 // eventFrom converts an engine event record.
 func eventFrom(r event.Record) Event {
 	out := Event{Seq: r.Seq, Time: r.Time, Kind: string(r.Kind), SetID: r.SetID, Member: r.Member}
+	if a := r.Actor; a != nil {
+		out.Actor = &Actor{User: a.User, Address: a.Address, Protocol: a.Protocol}
+	}
 	if h := r.Health; h != nil {
 		out.Health = &HealthChange{From: h.From, To: h.To, Source: h.Source, Detail: h.Detail}
 	}

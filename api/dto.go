@@ -161,13 +161,14 @@ type FailoverResult struct {
 // Exactly one payload is present, matching Kind: HealthChanged (health),
 // StatusChanged (status), FailoverSucceeded and FailoverRefused (failover),
 // ConfigChanged (config), FlapGuardTripped (flap), MemberReturned
-// (returned), HookDelivered (hook).
+// (returned), HookDelivered (hook). Actor says who caused it.
 type Event struct {
 	Seq      uint64          `json:"seq"`
 	Time     time.Time       `json:"time"`
 	Kind     string          `json:"kind"`
 	SetID    string          `json:"setId,omitempty"`
 	Member   string          `json:"member,omitempty"`
+	Actor    *Actor          `json:"actor,omitempty"`
 	Health   *HealthChange   `json:"health,omitempty"`
 	Status   *StatusChange   `json:"status,omitempty"`
 	Failover *FailoverEvent  `json:"failover,omitempty"`
@@ -175,6 +176,16 @@ type Event struct {
 	Flap     *FlapGuard      `json:"flap,omitempty"`
 	Returned *MemberReturned `json:"returned,omitempty"`
 	Hook     *HookDelivery   `json:"hook,omitempty"`
+}
+
+// Actor is who caused an event: the user, the address the request came
+// from and the protocol — cimxml, wsman, api, web (the dashboard), config
+// (the configuration file) or engine (redset by itself, without user or
+// address). Events stored before actors were kept have none.
+type Actor struct {
+	User     string `json:"user"`
+	Address  string `json:"address"`
+	Protocol string `json:"protocol"`
 }
 
 // HealthChange is the payload of HealthChanged.

@@ -156,7 +156,8 @@ func (h *handler) wrap(rt route) http.Handler {
 				h.fail(w, r, err)
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), identityKey{}, id))
+			ctx := context.WithValue(r.Context(), identityKey{}, id)
+			r = r.WithContext(engine.WithActor(ctx, actorOf(r, id)))
 		}
 		if err := rt.serve(w, r); err != nil {
 			h.fail(w, r, err)
@@ -165,6 +166,19 @@ func (h *handler) wrap(rt route) http.Handler {
 }
 
 type identityKey struct{}
+
+// actorOf is the engine's actor for an authenticated request: the user,
+// the remote address and the protocol — "web" when a browser says the
+// request came from a page of this server (the dashboard), else "api".
+// Sec-Fetch-Site is set by browsers alone (scripts cannot), so the
+// distinction is the browser's word; user and address are what count.
+func actorOf(r *http.Request, id auth.Identity) engine.Actor {
+	protocol := engine.ProtocolAPI
+	if r.Header.Get("Sec-Fetch-Site") == "same-origin" {
+		protocol = engine.ProtocolWeb
+	}
+	return engine.Actor{User: id.User, Address: r.RemoteAddr, Protocol: protocol}
+}
 
 // identityOf returns the authenticated caller of r.
 func identityOf(r *http.Request) auth.Identity {

@@ -167,7 +167,7 @@ func (h *handler) deleteSet(w http.ResponseWriter, r *http.Request) error {
 // automatic failover after the flap guard tripped.
 func (h *handler) resetFlapGuard(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	if err := h.eng.ResetFlapGuard(id); err != nil {
+	if err := h.eng.ResetFlapGuard(r.Context(), id); err != nil {
 		return err
 	}
 	v, err := h.eng.GetSet(id)

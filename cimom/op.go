@@ -206,8 +206,10 @@ func Chain(h Handler, mw ...Middleware) Handler {
 // Principal is the authenticated caller, attached to the request context by
 // the protocol that authenticated it.
 type Principal struct {
-	User string
-	Role string // as the auth package names roles ("admin", "operator", "reader")
+	User     string
+	Role     string // as the auth package names roles ("admin", "operator", "reader")
+	Address  string // where the request came from: the remote host:port
+	Protocol string // the protocol it came by: "cimxml" or "wsman"
 }
 
 type principalKey struct{}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -259,7 +260,7 @@ func (e *Engine) flapAllows(s *setState) bool {
 		return true
 	}
 	s.auto.tripped = true
-	r := e.newRecord(event.KindFlapGuardTripped, s.id, "")
+	r := e.newRecord(context.Background(), event.KindFlapGuardTripped, s.id, "")
 	r.Flap = &event.FlapGuardTripped{MaxFailovers: limit, Period: period}
 	e.emit(r)
 	e.log.Warn("flap guard tripped: automatic failover stopped", "set", s.id, "max", limit, "period", period)
@@ -267,8 +268,11 @@ func (e *Engine) flapAllows(s *setState) bool {
 }
 
 // ResetFlapGuard re-enables automatic failover of a set whose flap guard
-// tripped and forgets its recent automatic failovers.
-func (e *Engine) ResetFlapGuard(setID string) error {
+// tripped and forgets its recent automatic failovers. The reset is recorded
+// (ConfigChanged "flap guard reset"; the guard is runtime state, so the
+// record is written asynchronously like health records).
+func (e *Engine) ResetFlapGuard(ctx context.Context, setID string) (err error) {
+	defer e.auditRefusal(ctx, "flap guard reset", setID, "", &err)
 	if err := e.checkOpen(); err != nil {
 		return err
 	}
@@ -277,7 +281,13 @@ func (e *Engine) ResetFlapGuard(setID string) error {
 		return err
 	}
 	s.mu.Lock()
+	tripped := s.auto.tripped
 	s.auto.tripped, s.auto.times = false, nil
+	detail := "the guard had not tripped"
+	if tripped {
+		detail = "automatic failover re-enabled"
+	}
+	e.emit(e.configRecord(ctx, setID, "", "flap guard reset", detail))
 	s.mu.Unlock()
 	e.scheduleAuto(s)
 	return nil

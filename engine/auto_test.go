@@ -179,7 +179,7 @@ func TestFlapGuard(t *testing.T) {
 	if got := activeOf(h, "redset:web"); got != active {
 		t.Errorf("active = %s after the period, want %s until reset", got, active)
 	}
-	if err := h.e.ResetFlapGuard("redset:web"); err != nil {
+	if err := h.e.ResetFlapGuard(context.Background(), "redset:web"); err != nil {
 		t.Fatal(err)
 	}
 	h.settle()

@@ -14,7 +14,8 @@ import (
 // (ErrUnsupported). Like Failover's check 5, draining is refused when it
 // would leave fewer operational in-service members than the set needs; a
 // member that is not operational can always be drained.
-func (e *Engine) DrainMember(ctx context.Context, setID, member string) (SetView, error) {
+func (e *Engine) DrainMember(ctx context.Context, setID, member string) (_ SetView, err error) {
+	defer e.auditRefusal(ctx, "member drained", setID, member, &err)
 	if err := e.checkOpen(); err != nil {
 		return SetView{}, err
 	}
@@ -30,7 +31,7 @@ func (e *Engine) DrainMember(ctx context.Context, setID, member string) (SetView
 	}
 	w.roles[i].role.Kind = RoleDrained
 	w.compares = []store.Compare{{Key: memberKey(member), ModRevision: ms.revision()}}
-	rec := e.configRecord(setID, member, "member drained", "taken out of service by an operator")
+	rec := e.configRecord(ctx, setID, member, "member drained", "taken out of service by an operator")
 	return e.applySetWrite(ctx, s, w, rec)
 }
 
@@ -64,14 +65,18 @@ func checkDrain(w setWrite, i int, member string) error {
 // RecordConfig writes a configuration change that belongs to no set or
 // member (a user added, a password changed) to the history, durably, and
 // publishes it as a ConfigChanged event. It returns the record's Seq.
-func (e *Engine) RecordConfig(ctx context.Context, action, detail string) (uint64, error) {
+//
+// The record names the actor of ctx, and the change goes to the audit
+// stream like every other; a failure to record it is audited as refused.
+func (e *Engine) RecordConfig(ctx context.Context, action, detail string) (_ uint64, err error) {
+	defer e.auditRefusal(ctx, action, "", "", &err)
 	if err := e.checkOpen(); err != nil {
 		return 0, err
 	}
-	rec := e.configRecord("", "", action, detail)
+	rec := e.configRecord(ctx, "", "", action, detail)
 	if _, err := e.commit(ctx, store.Txn{}, rec); err != nil {
 		return 0, err
 	}
-	e.bus.Publish(*rec)
+	e.publish(rec)
 	return rec.Seq, nil
 }

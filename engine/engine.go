@@ -18,8 +18,12 @@ type Options struct {
 	Store  store.Store  // durable state; the engine must be its only writer
 	Clock  Clock        // default SystemClock
 	Logger *slog.Logger // default: discard
-	Bus    *event.Bus   // where events are published; default: a bus of its own, closed by Close
-	OrgID  string       // OrgID of InstanceIDs made by InstanceIDFor; default "redset"
+	// Audit receives the audit stream (see publish): one "audit" entry per
+	// change or refused change, naming its actor and outcome. Default:
+	// Logger.
+	Audit *slog.Logger
+	Bus   *event.Bus // where events are published; default: a bus of its own, closed by Close
+	OrgID string     // OrgID of InstanceIDs made by InstanceIDFor; default "redset"
 
 	// HistoryLimit is how many event records the store keeps; default 10000.
 	HistoryLimit int
@@ -50,6 +54,9 @@ func (o *Options) fill() error {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Audit == nil {
+		o.Audit = o.Logger
 	}
 	if o.OrgID == "" {
 		o.OrgID = "redset"
@@ -88,6 +95,7 @@ type Engine struct {
 	st     store.Store
 	clock  Clock
 	log    *slog.Logger
+	audit  *slog.Logger
 	bus    *event.Bus
 	ownBus bool // bus made by New, closed by Close
 
@@ -144,7 +152,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		opts: opts, st: opts.Store, clock: opts.Clock, log: opts.Logger, bus: opts.Bus,
+		opts: opts, st: opts.Store, clock: opts.Clock, log: opts.Logger, audit: opts.Audit, bus: opts.Bus,
 		sets: make(map[string]*setState), members: make(map[string]*memberState),
 	}
 	if e.bus == nil {
@@ -229,15 +237,17 @@ func (e *Engine) setsOf(m *memberState) []*setState {
 	return append([]*setState(nil), m.sets...)
 }
 
-// newRecord numbers and timestamps a record.
-func (e *Engine) newRecord(kind event.Kind, setID, member string) *event.Record {
-	return &event.Record{Seq: e.seq.take(), Time: e.clock.Now(), Kind: kind, SetID: setID, Member: member}
+// newRecord numbers and timestamps a record and names its actor (that of
+// ctx, else the engine). It is the one place records are made.
+func (e *Engine) newRecord(ctx context.Context, kind event.Kind, setID, member string) *event.Record {
+	return &event.Record{Seq: e.seq.take(), Time: e.clock.Now(), Kind: kind, SetID: setID, Member: member,
+		Actor: actorOf(ctx)}
 }
 
 // emit publishes a record that is not part of a store transaction and
 // queues it for the history.
 func (e *Engine) emit(r *event.Record) {
-	e.bus.Publish(*r)
+	e.publish(r)
 	e.hist.enqueue(*r)
 }
 

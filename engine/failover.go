@@ -41,11 +41,12 @@ func (e *Engine) failover(ctx context.Context, req FailoverRequest) FailoverResu
 	res := e.tryFailover(ctx, req, start)
 	res.Request = req
 	res.Duration = e.clock.Now().Sub(start)
-	if missingSet(res) {
-		return res // not a refusal of the method: there is no set to call it on
+	if missingSet(res) { // not a refusal of the method: there is no set to call it on
+		e.auditRefusal(ctx, "failover", req.SetID, "", &res.Err)
+		return res
 	}
 	if res.Code != CodeCompleted {
-		res.Seq = e.emitRefusal(req, res)
+		res.Seq = e.emitRefusal(ctx, req, res)
 		e.log.Info("failover refused", "set", req.SetID, "from", req.From, "to", req.To,
 			"planned", req.Planned, "code", res.Code, "reason", res.Reason)
 	}
@@ -300,7 +301,7 @@ func (e *Engine) commitFailover(ctx context.Context, s *setState, req FailoverRe
 	fi, ti := roleIndex(roles, req.From), roleIndex(roles, req.To)
 	roles[fi].role, roles[ti].role = swapRoles(behaviourOf(w.set.TypeOfSet), roles[fi].role, roles[ti].role)
 
-	rec := e.newRecord(event.KindFailoverSucceeded, req.SetID, req.To)
+	rec := e.newRecord(ctx, event.KindFailoverSucceeded, req.SetID, req.To)
 	rec.Failover = &event.Failover{Planned: req.Planned, From: req.From, To: req.To, Duration: e.clock.Now().Sub(start)}
 	newRev, err := e.commitSetRecord(ctx, w, rec)
 	if err != nil {
@@ -308,7 +309,7 @@ func (e *Engine) commitFailover(ctx context.Context, s *setState, req FailoverRe
 	}
 	s.mu.Lock()
 	s.roles, s.rev = roles, newRev
-	e.bus.Publish(*rec)
+	e.publish(rec)
 	e.refreshStatus(s)
 	s.mu.Unlock()
 	e.log.Info("failover completed", "set", req.SetID, "from", req.From, "to", req.To, "planned", req.Planned)
@@ -345,8 +346,8 @@ func (e *Engine) commitSetRecord(ctx context.Context, w setWrite, recs ...*event
 }
 
 // emitRefusal publishes a refused failover and returns its Seq.
-func (e *Engine) emitRefusal(req FailoverRequest, res FailoverResult) uint64 {
-	r := e.newRecord(event.KindFailoverRefused, req.SetID, req.To)
+func (e *Engine) emitRefusal(ctx context.Context, req FailoverRequest, res FailoverResult) uint64 {
+	r := e.newRecord(ctx, event.KindFailoverRefused, req.SetID, req.To)
 	r.Failover = &event.Failover{
 		Planned: req.Planned, From: req.From, To: req.To,
 		Code: res.Code, Reason: res.Reason, Duration: res.Duration,
@@ -371,7 +372,7 @@ func roleIndex(roles []roleEntry, name string) int {
 // of this namespace): the refusal is published and kept in the history like
 // the engine's own, with code 4 and the reason given. from and to are the
 // caller's descriptions of the references.
-func (e *Engine) RefuseFailover(setID, from, to, reason string) FailoverResult {
+func (e *Engine) RefuseFailover(ctx context.Context, setID, from, to, reason string) FailoverResult {
 	req := FailoverRequest{SetID: setID, From: from, To: to, Planned: true}
 	res := FailoverResult{Code: CodeParameter, Reason: reason, Err: ErrInvalid, Request: req}
 	if _, err := e.lookupSet(setID); err != nil {
@@ -379,7 +380,7 @@ func (e *Engine) RefuseFailover(setID, from, to, reason string) FailoverResult {
 		return res
 	}
 	if e.checkOpen() == nil {
-		res.Seq = e.emitRefusal(req, res)
+		res.Seq = e.emitRefusal(ctx, req, res)
 	}
 	return res
 }

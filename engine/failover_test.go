@@ -304,7 +304,7 @@ func TestFailoverOfMissingSet(t *testing.T) {
 	if res.Code != CodeParameter || !errors.Is(res.Err, ErrSetNotFound) || !errors.Is(res.Err, ErrNotFound) || res.Seq != 0 {
 		t.Errorf("Failover = %+v, want code 4, ErrSetNotFound and no record", res)
 	}
-	if res := h.e.RefuseFailover("redset:none", "x", "y", "bad reference"); !errors.Is(res.Err, ErrSetNotFound) || res.Seq != 0 {
+	if res := h.e.RefuseFailover(context.Background(), "redset:none", "x", "y", "bad reference"); !errors.Is(res.Err, ErrSetNotFound) || res.Seq != 0 {
 		t.Errorf("RefuseFailover = %+v, want ErrSetNotFound and no record", res)
 	}
 	h.settle()

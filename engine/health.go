@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -161,7 +162,7 @@ func (e *Engine) expire(m *memberState, gen uint64) {
 // emitHealth publishes a HealthChanged record; m.health.mu is held so a
 // member's records keep their order.
 func (e *Engine) emitHealth(m *memberState, ch healthChange) {
-	r := e.newRecord(event.KindHealthChanged, "", m.name)
+	r := e.newRecord(context.Background(), event.KindHealthChanged, "", m.name)
 	r.Health = &event.HealthChanged{
 		From: ch.from.String(), To: ch.to.String(),
 		Source: m.health.info.Source, Detail: m.health.info.Detail,

@@ -238,7 +238,7 @@ func (e *Engine) RecordHookDelivery(setID string, d event.HookDelivered) {
 	if e.checkOpen() != nil {
 		return
 	}
-	r := e.newRecord(event.KindHookDelivered, setID, "")
+	r := e.newRecord(context.Background(), event.KindHookDelivered, setID, "")
 	r.Hook = &d
 	e.emit(r)
 }

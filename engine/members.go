@@ -15,7 +15,8 @@ import (
 // PutMember creates a member or replaces its definition (display name,
 // labels, probe settings). New rise/fall/TTL settings apply from the next
 // report. The member's roles and health are not touched.
-func (e *Engine) PutMember(ctx context.Context, in Member) (MemberInfo, error) {
+func (e *Engine) PutMember(ctx context.Context, in Member) (_ MemberInfo, err error) {
+	defer e.auditRefusal(ctx, "member updated", "", in.Name, &err)
 	if err := e.checkOpen(); err != nil {
 		return MemberInfo{}, err
 	}
@@ -91,7 +92,7 @@ func (e *Engine) commitMember(ctx context.Context, ms *memberState, m *Member, c
 	if created {
 		action = "member created"
 	}
-	rec := e.configRecord("", m.Name, action, m.DisplayName)
+	rec := e.configRecord(ctx, "", m.Name, action, m.DisplayName)
 	txn := store.Txn{
 		Compares: []store.Compare{{Key: memberKey(m.Name), ModRevision: rev}},
 		Ops:      []store.Op{{Key: memberKey(m.Name), Value: data}},
@@ -109,13 +110,14 @@ func (e *Engine) commitMember(ctx context.Context, ms *memberState, m *Member, c
 		}
 		return 0, err
 	}
-	e.bus.Publish(*rec)
+	e.publish(rec)
 	return newRev, nil
 }
 
 // DeleteMember removes a member that belongs to no set (else ErrInUse:
 // remove it from its sets first).
-func (e *Engine) DeleteMember(ctx context.Context, name string) error {
+func (e *Engine) DeleteMember(ctx context.Context, name string) (err error) {
+	defer e.auditRefusal(ctx, "member deleted", "", name, &err)
 	if err := e.checkOpen(); err != nil {
 		return err
 	}
@@ -134,12 +136,12 @@ func (e *Engine) DeleteMember(ctx context.Context, name string) error {
 	ms.mu.Lock()
 	rev := ms.rev
 	ms.mu.Unlock()
-	rec := e.configRecord("", name, "member deleted", "")
+	rec := e.configRecord(ctx, "", name, "member deleted", "")
 	if err := e.commitDelete(ctx, memberKey(name), rev, rec); err != nil {
 		return err
 	}
 	e.dropMember(ms)
-	e.bus.Publish(*rec)
+	e.publish(rec)
 	return nil
 }
 

@@ -13,7 +13,8 @@ import (
 // AddToSet gives a member a role in a set: in service, spare (zero spare
 // settings take DefaultSpare) or drained. A member has at most one role per
 // set; a set with MaxNumberSupported > 0 refuses members beyond it.
-func (e *Engine) AddToSet(ctx context.Context, setID, member string, role Role) (SetView, error) {
+func (e *Engine) AddToSet(ctx context.Context, setID, member string, role Role) (_ SetView, err error) {
+	defer e.auditRefusal(ctx, "member added", setID, member, &err)
 	if err := e.checkOpen(); err != nil {
 		return SetView{}, err
 	}
@@ -35,7 +36,7 @@ func (e *Engine) AddToSet(ctx context.Context, setID, member string, role Role) 
 	}
 	w.roles = insertRole(w.roles, roleEntry{m: ms, role: role})
 	w.compares = []store.Compare{{Key: memberKey(member), ModRevision: ms.revision()}}
-	rec := e.configRecord(setID, member, "member added", role.Kind.String())
+	rec := e.configRecord(ctx, setID, member, "member added", role.Kind.String())
 	e.link(ms, s) // index first, so a health change from now on reaches s
 	v, err := e.applySetWrite(ctx, s, w, rec)
 	if err != nil {
@@ -45,7 +46,8 @@ func (e *Engine) AddToSet(ctx context.Context, setID, member string, role Role) 
 }
 
 // RemoveFromSet takes a member out of a set (any role).
-func (e *Engine) RemoveFromSet(ctx context.Context, setID, member string) (SetView, error) {
+func (e *Engine) RemoveFromSet(ctx context.Context, setID, member string) (_ SetView, err error) {
+	defer e.auditRefusal(ctx, "member removed", setID, member, &err)
 	if err := e.checkOpen(); err != nil {
 		return SetView{}, err
 	}
@@ -60,7 +62,7 @@ func (e *Engine) RemoveFromSet(ctx context.Context, setID, member string) (SetVi
 		return SetView{}, fmt.Errorf("%w: member %q is not in set %q", ErrNotFound, member, setID)
 	}
 	w.roles = slices.Delete(w.roles, i, i+1)
-	v, err := e.applySetWrite(ctx, s, w, e.configRecord(setID, member, "member removed", ""))
+	v, err := e.applySetWrite(ctx, s, w, e.configRecord(ctx, setID, member, "member removed", ""))
 	if err == nil {
 		e.unlink(ms, s)
 	}
@@ -69,7 +71,8 @@ func (e *Engine) RemoveFromSet(ctx context.Context, setID, member string) (SetVi
 
 // EnableMember returns a drained member to service: the operator's action
 // after a failover drained it.
-func (e *Engine) EnableMember(ctx context.Context, setID, member string) (SetView, error) {
+func (e *Engine) EnableMember(ctx context.Context, setID, member string) (_ SetView, err error) {
+	defer e.auditRefusal(ctx, "member returned to service", setID, member, &err)
 	if err := e.checkOpen(); err != nil {
 		return SetView{}, err
 	}
@@ -98,7 +101,7 @@ func (e *Engine) returnMember(ctx context.Context, setID, member string, operato
 		return nil
 	}
 	w.roles[i].role.Kind = RoleInService
-	rec := e.newRecord(event.KindMemberReturned, setID, member)
+	rec := e.newRecord(ctx, event.KindMemberReturned, setID, member)
 	rec.Returned = &event.MemberReturned{Operator: operator}
 	_, err = e.applySetWrite(ctx, s, w, rec)
 	return err

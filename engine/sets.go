@@ -15,7 +15,8 @@ import (
 // CreateSet stores a new set. A LoadBalanceAlgorithm of 0 with an empty
 // OtherLoadBalanceAlgorithm takes the default 2 (No Load Balancing); zero
 // flap guard settings take their defaults. The set starts without members.
-func (e *Engine) CreateSet(ctx context.Context, in Set) (SetView, error) {
+func (e *Engine) CreateSet(ctx context.Context, in Set) (_ SetView, err error) {
+	defer e.auditRefusal(ctx, "set created", in.InstanceID, "", &err)
 	if err := e.checkOpen(); err != nil {
 		return SetView{}, err
 	}
@@ -31,7 +32,7 @@ func (e *Engine) CreateSet(ctx context.Context, in Set) (SetView, error) {
 	if err != nil {
 		return SetView{}, err
 	}
-	rec := e.configRecord(set.InstanceID, "", "set created", set.ElementName)
+	rec := e.configRecord(ctx, set.InstanceID, "", "set created", set.ElementName)
 	rev, err := e.commitSetRecord(ctx, setWrite{id: s.id, set: &set}, rec)
 	if err != nil {
 		e.unreserveSet(s)
@@ -44,7 +45,7 @@ func (e *Engine) CreateSet(ctx context.Context, in Set) (SetView, error) {
 	defer s.mu.Unlock()
 	s.set, s.rev, s.pending, s.busy = set, rev, false, false
 	s.status = s.computeStatus()
-	e.bus.Publish(*rec)
+	e.publish(rec)
 	return s.view(), nil
 }
 
@@ -79,13 +80,15 @@ func (e *Engine) unreserveSet(s *setState) {
 // gets a copy of the set to modify; the result is validated as a whole.
 // InstanceID cannot change, and MaxNumberSupported cannot drop below the
 // current number of members. Roles are not touched.
-func (e *Engine) UpdateSet(ctx context.Context, id string, change func(*Set) error) (SetView, error) {
+func (e *Engine) UpdateSet(ctx context.Context, id string, change func(*Set) error) (_ SetView, err error) {
+	defer e.auditRefusal(ctx, "set updated", id, "", &err)
 	return e.changeSet(ctx, id, "set updated", change)
 }
 
 // SetLoadBalance sets LoadBalanceAlgorithm and OtherLoadBalanceAlgorithm,
 // the only properties clients may write.
-func (e *Engine) SetLoadBalance(ctx context.Context, id string, alg uint16, other string) (SetView, error) {
+func (e *Engine) SetLoadBalance(ctx context.Context, id string, alg uint16, other string) (_ SetView, err error) {
+	defer e.auditRefusal(ctx, "load balance algorithm changed", id, "", &err)
 	if err := ValidateLoadBalance(alg, other); err != nil {
 		return SetView{}, err
 	}
@@ -117,7 +120,7 @@ func (e *Engine) changeSet(ctx context.Context, id, action string, change func(*
 		return SetView{}, err
 	}
 	w.set = &next
-	return e.applySetWrite(ctx, s, w, e.configRecord(id, "", action, ""))
+	return e.applySetWrite(ctx, s, w, e.configRecord(ctx, id, "", action, ""))
 }
 
 func checkChangedSet(next *Set, id string, members int) error {
@@ -142,7 +145,7 @@ func (e *Engine) applySetWrite(ctx context.Context, s *setState, w setWrite, rec
 	}
 	s.mu.Lock()
 	s.set, s.roles, s.rev = *w.set, w.roles, rev
-	e.bus.Publish(*rec)
+	e.publish(rec)
 	e.refreshStatus(s)
 	v := s.view()
 	s.mu.Unlock()
@@ -153,7 +156,8 @@ func (e *Engine) applySetWrite(ctx context.Context, s *setState, w setWrite, rec
 }
 
 // DeleteSet removes a set and its roles. Its members stay.
-func (e *Engine) DeleteSet(ctx context.Context, id string) error {
+func (e *Engine) DeleteSet(ctx context.Context, id string) (err error) {
+	defer e.auditRefusal(ctx, "set deleted", id, "", &err)
 	if err := e.checkOpen(); err != nil {
 		return err
 	}
@@ -166,12 +170,12 @@ func (e *Engine) DeleteSet(ctx context.Context, id string) error {
 		return err
 	}
 	defer h.release()
-	rec := e.configRecord(id, "", "set deleted", "")
+	rec := e.configRecord(ctx, id, "", "set deleted", "")
 	if err := e.commitDelete(ctx, setKey(id), s.write().rev, rec); err != nil {
 		return err
 	}
 	e.dropSet(s)
-	e.bus.Publish(*rec)
+	e.publish(rec)
 	return nil
 }
 
@@ -271,8 +275,8 @@ func (s *setState) write() setWrite {
 	return setWrite{id: s.id, set: &set, roles: cloneRoles(s.roles), rev: s.rev}
 }
 
-func (e *Engine) configRecord(setID, member, action, detail string) *event.Record {
-	r := e.newRecord(event.KindConfigChanged, setID, member)
+func (e *Engine) configRecord(ctx context.Context, setID, member, action, detail string) *event.Record {
+	r := e.newRecord(ctx, event.KindConfigChanged, setID, member)
 	r.Config = &event.ConfigChanged{Action: action, Detail: detail}
 	return r
 }

@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/redset/redset/event"
+import (
+	"context"
+
+	"github.com/redset/redset/event"
+)
 
 // behaviour is how the engine treats a set, derived from TypeOfSet.
 type behaviour uint8
@@ -133,7 +137,7 @@ func (e *Engine) refreshStatus(s *setState) {
 	if now == s.status {
 		return
 	}
-	r := e.newRecord(event.KindStatusChanged, s.id, "")
+	r := e.newRecord(context.Background(), event.KindStatusChanged, s.id, "")
 	r.Status = &event.StatusChanged{From: s.status, To: now}
 	s.status = now
 	e.emit(r)

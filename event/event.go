@@ -38,13 +38,15 @@ const (
 // and increasingly (also across restarts) and uses the same number as the
 // history key. Time is the publisher's clock when the record was made.
 // SetID is empty for events about a member alone (HealthChanged, member
-// configuration); Member is empty for events about a set alone.
+// configuration); Member is empty for events about a set alone. Actor says
+// who caused the record (records stored before actors were kept have none).
 type Record struct {
 	Seq    uint64    `json:"seq"`
 	Time   time.Time `json:"time"`
 	Kind   Kind      `json:"kind"`
 	SetID  string    `json:"setId,omitempty"`
 	Member string    `json:"member,omitempty"`
+	Actor  *Actor    `json:"actor,omitempty"`
 
 	Health   *HealthChanged    `json:"health,omitempty"`
 	Status   *StatusChanged    `json:"status,omitempty"`
@@ -53,6 +55,17 @@ type Record struct {
 	Flap     *FlapGuardTripped `json:"flap,omitempty"`
 	Returned *MemberReturned   `json:"returned,omitempty"`
 	Hook     *HookDelivered    `json:"hook,omitempty"`
+}
+
+// Actor is who caused a record: the authenticated User, the Address the
+// request came from (host:port for network protocols) and the Protocol it
+// came by — "cimxml", "wsman", "api", "web" (the dashboard, through the
+// API), "config" (the configuration file) or "engine" (redset by itself:
+// automatic failover, health, status; User and Address are then empty).
+type Actor struct {
+	User     string `json:"user,omitempty"`
+	Address  string `json:"address,omitempty"`
+	Protocol string `json:"protocol"`
 }
 
 // HookDelivered records one delivery of an event to a hook (an exec

@@ -144,7 +144,7 @@ func (p *redundancySet) ModifyInstance(ctx context.Context, ns string, class *ci
 	if alg == v.LoadBalanceAlgorithm && other == v.OtherLoadBalanceAlgorithm {
 		return nil
 	}
-	_, err = p.eng.SetLoadBalance(ctx, v.InstanceID, alg, other)
+	_, err = p.eng.SetLoadBalance(actorContext(ctx), v.InstanceID, alg, other)
 	return engineError(err)
 }
 
@@ -205,10 +205,11 @@ func (p *redundancySet) InvokeMethod(ctx context.Context, ns string, class *cim.
 	if err != nil {
 		return cim.Value{}, nil, err
 	}
+	ctx = actorContext(ctx)
 	from, to, err := p.failoverMembers(ns, in)
 	if err != nil {
 		p.log.Info("Failover refused: bad reference", "set", v.InstanceID, "code", engine.CodeParameter, "reason", err.Error())
-		res := p.eng.RefuseFailover(v.InstanceID, paramText(in, "FailoverFrom"), paramText(in, "FailoverTo"), err.Error())
+		res := p.eng.RefuseFailover(ctx, v.InstanceID, paramText(in, "FailoverFrom"), paramText(in, "FailoverTo"), err.Error())
 		return cim.MustUint32(res.Code), nil, nil
 	}
 	res := p.eng.Failover(ctx, v.InstanceID, from, to)

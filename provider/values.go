@@ -156,3 +156,14 @@ func yieldEach[T any](ctx context.Context, items []T, yield func(cimom.Object, e
 		}
 	}
 }
+
+// actorContext names the CIM caller (cimom.Principal) as the engine's
+// actor, so the records of what the engine does for it say who asked,
+// from where and by which protocol.
+func actorContext(ctx context.Context) context.Context {
+	p, ok := cimom.PrincipalFrom(ctx)
+	if !ok {
+		return ctx
+	}
+	return engine.WithActor(ctx, engine.Actor{User: p.User, Address: p.Address, Protocol: p.Protocol})
+}

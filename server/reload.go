@@ -80,12 +80,20 @@ func (e *invalidConfig) Is(target error) bool { return target == api.ErrInvalidC
 // configuration that fails a check changes nothing; the error is then an
 // api.ErrInvalidConfig naming every problem. The outcome is logged, and a
 // change is recorded as one ConfigChanged event with the summary.
+//
+// The records name the actor of ctx (an admin reloading through the API),
+// else the configuration file (a reload by SIGHUP); a refused reload goes
+// to the audit stream.
 func (s *Server) Reload(ctx context.Context) (ReloadReport, error) {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
+	if _, ok := engine.ActorFrom(ctx); !ok {
+		ctx = engine.WithActor(ctx, engine.Actor{Protocol: engine.ProtocolConfig, Address: s.cfg.file})
+	}
 	rep, err := s.reload(context.WithoutCancel(ctx))
 	switch {
 	case err != nil:
+		s.eng.AuditRefusal(ctx, "configuration reloaded", "", "", err)
 		s.log.Error("configuration reload refused; nothing changed", "err", err)
 	case !rep.Changed():
 		s.log.Info("configuration reloaded: nothing changed")

@@ -58,6 +58,8 @@ type Server struct {
 	probes  *probes
 	hooks   *hooks
 	demo    *demo
+	audit   *slog.Logger
+	auditF  *os.File // the audit file, when configured
 	handler http.Handler
 	cert    certificate
 	tls     *tls.Config
@@ -122,7 +124,7 @@ func (s *Server) prepare() error {
 }
 
 func (s *Server) build(ctx context.Context) error {
-	steps := []func(context.Context) error{s.openStore, s.openEngine, s.loadUsers, s.applyConfig, s.buildHandlers}
+	steps := []func(context.Context) error{s.openAudit, s.openStore, s.openEngine, s.loadUsers, s.applyConfig, s.buildHandlers}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err
@@ -194,9 +196,24 @@ func boltPath(cfg Config) (string, error) {
 	return "", fmt.Errorf("%q is neither bolt:///path nor etcd://host:port", cfg.Store)
 }
 
+// openAudit opens the audit stream: the configured file (JSON lines,
+// appended), else the main log.
+func (s *Server) openAudit(context.Context) error {
+	if s.cfg.Audit.File == "" {
+		s.audit = s.log
+		return nil
+	}
+	f, err := os.OpenFile(s.cfg.Audit.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("audit file: %w", err)
+	}
+	s.auditF, s.audit = f, slog.New(slog.NewJSONHandler(f, nil))
+	return nil
+}
+
 func (s *Server) openEngine(ctx context.Context) error {
 	eng, err := engine.New(ctx, engine.Options{
-		Store: s.st, Logger: s.log.With("part", "engine"), OrgID: s.cfg.OrgID, HistoryLimit: s.cfg.History,
+		Store: s.st, Logger: s.log.With("part", "engine"), Audit: s.audit, OrgID: s.cfg.OrgID, HistoryLimit: s.cfg.History,
 		DefaultRise: s.cfg.Health.Rise, DefaultFall: s.cfg.Health.Fall, PreFailover: s.hooks.preFailover,
 		ValidateProbe: probeValidator(s.cfg.Health),
 	})
@@ -226,6 +243,7 @@ func (s *Server) loadUsers(ctx context.Context) error {
 // applyConfig starts the demo (when asked) and applies the configuration's
 // differences from the store.
 func (s *Server) applyConfig(ctx context.Context) error {
+	ctx = engine.WithActor(ctx, engine.Actor{Protocol: engine.ProtocolConfig, Address: s.cfg.file})
 	var keep []string
 	if s.cfg.Demo {
 		d, err := startDemo(ctx, s.eng, s.log.With("part", "demo"))
@@ -391,6 +409,9 @@ func (s *Server) release() error {
 	}
 	if s.st != nil {
 		errs = append(errs, s.st.Close())
+	}
+	if s.auditF != nil {
+		errs = append(errs, s.auditF.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -87,7 +87,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, hd, pe)
 		return
 	}
-	resp, err := h.serve(r.Context(), id, call, err)
+	resp, err := h.serve(r.Context(), id, r.RemoteAddr, call, err)
 	h.respond(w, r, hd, call, resp, err)
 }
 
@@ -143,9 +143,10 @@ func (h *handler) challenge(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusUnauthorized)
 }
 
-// serve authorizes the decoded call and hands it to the object manager.
-// decodeErr is the CIM error the decoder found, if any.
-func (h *handler) serve(ctx context.Context, id auth.Identity, call *Call, decodeErr error) (*cimom.Response, error) {
+// serve authorizes the decoded call and hands it to the object manager
+// with the caller (user, role, remote address, protocol "cimxml") in the
+// context. decodeErr is the CIM error the decoder found, if any.
+func (h *handler) serve(ctx context.Context, id auth.Identity, remote string, call *Call, decodeErr error) (*cimom.Response, error) {
 	if decodeErr != nil {
 		return nil, decodeErr
 	}
@@ -154,7 +155,7 @@ func (h *handler) serve(ctx context.Context, id auth.Identity, call *Call, decod
 		h.log.Info("cimxml: access denied", "user", id.User, "role", id.Role, "operation", call.Method)
 		return nil, cim.Errorf(cim.StatusAccessDenied, "user %s may not %s", id.User, describeAction(action))
 	}
-	ctx = cimom.WithPrincipal(ctx, cimom.Principal{User: id.User, Role: string(id.Role)})
+	ctx = cimom.WithPrincipal(ctx, cimom.Principal{User: id.User, Role: string(id.Role), Address: remote, Protocol: Protocol})
 	resp, err := h.next.Handle(ctx, req)
 	if err != nil && !isCIMError(err) {
 		h.log.Error("cimxml: operation failed", "operation", call.Method, "err", err)
@@ -286,3 +287,6 @@ func (s *httpSink) finish(xw *xmlWriter) {
 	}
 	xw.flush()
 }
+
+// Protocol names CIM-XML in cimom.Principal.Protocol.
+const Protocol = "cimxml"

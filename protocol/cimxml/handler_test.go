@@ -221,11 +221,13 @@ func TestHandlerPassesPrincipal(t *testing.T) {
 	}), Options{Auth: fakeAuth{}})
 	req, _ := readFixture(t, "wbemcli--ModifyInstance--2.http")
 	req.SetBasicAuth("operator", "pass")
+	req.RemoteAddr = "192.0.2.1:40000"
 	if code := errorCode(t, h, req); code != "" {
 		t.Fatalf("ERROR CODE = %s, want none", code)
 	}
-	if got != (cimom.Principal{User: "operator", Role: "operator"}) {
-		t.Errorf("principal = %+v, want operator/operator", got)
+	want := cimom.Principal{User: "operator", Role: "operator", Address: "192.0.2.1:40000", Protocol: "cimxml"}
+	if got != want {
+		t.Errorf("principal = %+v, want %+v", got, want)
 	}
 	if gotReq == nil || gotReq.Op != cimom.ModifyInstance || !gotReq.ObjectName.Equal(rsPath) {
 		t.Errorf("request = %+v, want ModifyInstance of %s", gotReq, rsPath)

@@ -106,7 +106,8 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		h.unauthenticated(rw, r, body, err)
 		return
 	}
-	ctx := cimom.WithPrincipal(r.Context(), cimom.Principal{User: id.User, Role: string(id.Role)})
+	ctx := cimom.WithPrincipal(r.Context(), cimom.Principal{User: id.User, Role: string(id.Role),
+		Address: r.RemoteAddr, Protocol: Protocol})
 	x := &exchange{h: h, ctx: ctx, role: id.Role, tls: r.TLS != nil}
 	x.serve(rw, body, r.Header.Get("Content-Type"))
 }
@@ -262,3 +263,6 @@ func encodingOf(env *Envelope) Encoding {
 	}
 	return env.Encoding
 }
+
+// Protocol names WS-Management in cimom.Principal.Protocol.
+const Protocol = "wsman"
