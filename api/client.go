@@ -137,6 +137,44 @@ func (c *Client) ResetFlapGuard(ctx context.Context, setID string) (Set, error) 
 	return out, err
 }
 
+// PauseSet pauses automatic failover of a set and returns the set
+// (operator). Requested and scheduled failovers still run.
+func (c *Client) PauseSet(ctx context.Context, setID string) (Set, error) {
+	var out Set
+	err := c.do(ctx, http.MethodPost, "/sets/"+esc(setID)+"/pause", nil, &out)
+	return out, err
+}
+
+// ResumeSet ends a set's pause of automatic failover and returns the set
+// (operator).
+func (c *Client) ResumeSet(ctx context.Context, setID string) (Set, error) {
+	var out Set
+	err := c.do(ctx, http.MethodPost, "/sets/"+esc(setID)+"/resume", nil, &out)
+	return out, err
+}
+
+// Maintenance returns the server-wide pause and the paused sets.
+func (c *Client) Maintenance(ctx context.Context) (Maintenance, error) {
+	var out Maintenance
+	err := c.do(ctx, http.MethodGet, "/maintenance", nil, &out)
+	return out, err
+}
+
+// PauseServer pauses automatic failover of every set (operator).
+func (c *Client) PauseServer(ctx context.Context) (Maintenance, error) {
+	var out Maintenance
+	err := c.do(ctx, http.MethodPost, "/pause", nil, &out)
+	return out, err
+}
+
+// ResumeServer ends the server-wide pause (operator); sets paused on their
+// own stay paused.
+func (c *Client) ResumeServer(ctx context.Context) (Maintenance, error) {
+	var out Maintenance
+	err := c.do(ctx, http.MethodPost, "/resume", nil, &out)
+	return out, err
+}
+
 // ListMembers returns every member in name order.
 func (c *Client) ListMembers(ctx context.Context) ([]Member, error) {
 	var out MemberList

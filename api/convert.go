@@ -66,11 +66,23 @@ func setFromView(v engine.SetView) Set {
 		VendorIdentifyingInfo: s.VendorIdentifyingInfo, LoadBalanceAlgorithm: s.LoadBalanceAlgorithm,
 		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm, Policy: policyFrom(s.Policy),
 		Members: make([]SetMember, len(v.Members)), FlapGuardTripped: v.FlapGuardTripped, Revision: v.Revision,
+		Paused: pauseFrom(v.Paused), ServerPaused: v.ServerPaused, AutomaticFailoverPaused: v.AutomaticPaused(),
 	}
 	for i, m := range v.Members {
 		out.Members[i] = setMemberFrom(m)
 	}
 	return out
+}
+
+func pauseFrom(p *engine.Pause) *Pause {
+	if p == nil {
+		return nil
+	}
+	return &Pause{Since: p.Since, By: actorFrom(p.By)}
+}
+
+func actorFrom(a engine.Actor) Actor {
+	return Actor{User: a.User, Address: a.Address, Protocol: a.Protocol}
 }
 
 func nonNil[T any](s []T) []T {
@@ -212,7 +224,8 @@ func failoverResultFrom(setID string, req FailoverRequest, r engine.FailoverResu
 func eventFrom(r event.Record) Event {
 	out := Event{Seq: r.Seq, Time: r.Time, Kind: string(r.Kind), SetID: r.SetID, Member: r.Member}
 	if a := r.Actor; a != nil {
-		out.Actor = &Actor{User: a.User, Address: a.Address, Protocol: a.Protocol}
+		actor := actorFrom(*a)
+		out.Actor = &actor
 	}
 	if h := r.Health; h != nil {
 		out.Health = &HealthChange{From: h.From, To: h.To, Source: h.Source, Detail: h.Detail}
@@ -234,6 +247,9 @@ func eventFrom(r event.Record) Event {
 	}
 	if m := r.Returned; m != nil {
 		out.Returned = &MemberReturned{Operator: m.Operator}
+	}
+	if m := r.Maintenance; m != nil {
+		out.Maintenance = &MaintenanceChange{Paused: m.Paused}
 	}
 	if h := r.Hook; h != nil {
 		out.Hook = &HookDelivery{Hook: h.Hook, Event: h.Event, EventSeq: h.EventSeq, Attempts: h.Attempts,

@@ -26,7 +26,28 @@ type Set struct {
 	Policy                    Policy      `json:"policy"`
 	Members                   []SetMember `json:"members"`
 	FlapGuardTripped          bool        `json:"flapGuardTripped"`
-	Revision                  int64       `json:"revision"`
+	// Paused is this set's own pause of automatic failover (absent when
+	// none); ServerPaused says the whole server's automatic failover is
+	// paused; AutomaticFailoverPaused is true when either is.
+	Paused                  *Pause `json:"paused,omitempty"`
+	ServerPaused            bool   `json:"serverPaused"`
+	AutomaticFailoverPaused bool   `json:"automaticFailoverPaused"`
+	Revision                int64  `json:"revision"`
+}
+
+// Pause is a pause of automatic failover: since when and by whom. While
+// paused, redset takes no automatic action (failover, failback, return of
+// drained members); requested and scheduled failovers still run.
+type Pause struct {
+	Since time.Time `json:"since"`
+	By    Actor     `json:"by"`
+}
+
+// Maintenance is the server-wide maintenance state: the server's pause of
+// automatic failover (absent when none) and the sets paused on their own.
+type Maintenance struct {
+	Paused     *Pause   `json:"paused,omitempty"`
+	PausedSets []string `json:"pausedSets"`
 }
 
 // SetSpec is what an administrator writes to create or replace a set. Zero
@@ -161,7 +182,8 @@ type FailoverResult struct {
 // Exactly one payload is present, matching Kind: HealthChanged (health),
 // StatusChanged (status), FailoverSucceeded and FailoverRefused (failover),
 // ConfigChanged (config), FlapGuardTripped (flap), MemberReturned
-// (returned), HookDelivered (hook). Actor says who caused it.
+// (returned), HookDelivered (hook), MaintenanceChanged (maintenance).
+// Actor says who caused it.
 type Event struct {
 	Seq      uint64          `json:"seq"`
 	Time     time.Time       `json:"time"`
@@ -176,6 +198,15 @@ type Event struct {
 	Flap     *FlapGuard      `json:"flap,omitempty"`
 	Returned *MemberReturned `json:"returned,omitempty"`
 	Hook     *HookDelivery   `json:"hook,omitempty"`
+	// Maintenance is the payload of MaintenanceChanged.
+	Maintenance *MaintenanceChange `json:"maintenance,omitempty"`
+}
+
+// MaintenanceChange is the payload of MaintenanceChanged: automatic
+// failover paused (Paused true) or resumed, for the event's set or, without
+// setId, for the whole server.
+type MaintenanceChange struct {
+	Paused bool `json:"paused"`
 }
 
 // Actor is who caused an event: the user, the address the request came

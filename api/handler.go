@@ -107,6 +107,11 @@ func (h *handler) routes() []route {
 		{"POST", Prefix + "/sets/{id}/members/{name}/drain", operate, h.drainMember},
 		{"POST", Prefix + "/sets/{id}/failover", operate, h.failover},
 		{"POST", Prefix + "/sets/{id}/flap-guard/reset", operate, h.resetFlapGuard},
+		{"POST", Prefix + "/sets/{id}/pause", operate, h.pauseSet},
+		{"POST", Prefix + "/sets/{id}/resume", operate, h.resumeSet},
+		{"GET", Prefix + "/maintenance", read, h.maintenance},
+		{"POST", Prefix + "/pause", operate, h.pauseServer},
+		{"POST", Prefix + "/resume", operate, h.resumeServer},
 		{"GET", Prefix + "/members", read, h.listMembers},
 		{"POST", Prefix + "/members", configure, h.createMember},
 		{"GET", Prefix + "/members/{name}", read, h.getMember},
@@ -223,7 +228,7 @@ func (h *handler) allow(id auth.Identity, action auth.Action) error {
 
 var actionText = map[auth.Action]string{
 	auth.ActionRead:        "read",
-	auth.ActionFailover:    "fail over, drain or return members, or report health",
+	auth.ActionFailover:    "fail over, drain or return members, pause automatic failover, or report health",
 	auth.ActionLoadBalance: "change the load-balancing algorithm",
 	auth.ActionConfigure:   "change the configuration or manage users",
 }

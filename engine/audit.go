@@ -19,7 +19,8 @@ import (
 // failover outcomes, not health, status or hook deliveries.
 var auditedKinds = map[event.Kind]bool{
 	event.KindFailoverSucceeded: true, event.KindFailoverRefused: true,
-	event.KindConfigChanged: true, event.KindMemberReturned: true,
+	event.KindConfigChanged: true, event.KindMemberReturned: true, event.KindMaintenance: true,
+	event.KindScheduleChanged: true,
 }
 
 // publish hands a record to the bus and, when it is a change, to the audit
@@ -42,6 +43,9 @@ func recordAttrs(r *event.Record) []slog.Attr {
 		}
 		extra = append(extra, slog.String("from", r.Failover.From), slog.String("to", r.Failover.To),
 			slog.Uint64("code", uint64(r.Failover.Code)))
+		if r.Failover.ScheduleID != 0 {
+			extra = append(extra, slog.Uint64("schedule", r.Failover.ScheduleID))
+		}
 		if r.Failover.Code != CodeCompleted {
 			outcome = "refused"
 			extra = append(extra, slog.String("reason", r.Failover.Reason))
@@ -53,6 +57,12 @@ func recordAttrs(r *event.Record) []slog.Attr {
 		}
 	case r.Returned != nil:
 		action = "member returned to service"
+	case r.Schedule != nil:
+		action = map[string]string{"scheduled": "failover scheduled", "cancelled": "scheduled failover cancelled"}[r.Schedule.Action]
+		extra = append(extra, slog.Uint64("schedule", r.Schedule.ID), slog.String("from", r.Schedule.From),
+			slog.String("to", r.Schedule.To), slog.Time("at", r.Schedule.At))
+	case r.Maintenance != nil:
+		action = map[bool]string{true: "automatic failover paused", false: "automatic failover resumed"}[r.Maintenance.Paused]
 	}
 	attrs := append(actorAttrs(r.Actor, action, r.SetID, r.Member, outcome), slog.Uint64("seq", r.Seq),
 		slog.String("kind", string(r.Kind)))

@@ -166,7 +166,7 @@ func (e *Engine) nextAuto(s *setState) (FailoverRequest, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, p := behaviourOf(s.set.TypeOfSet), s.set.Policy
-	if s.gone || !b.sparing() || p.DisableAutoFailover || s.auto.tripped {
+	if s.gone || !b.sparing() || p.DisableAutoFailover || s.auto.tripped || e.automaticStopped(s) {
 		return FailoverRequest{}, false
 	}
 	snaps := s.snapshots()

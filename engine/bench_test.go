@@ -90,7 +90,7 @@ func bulkWrite(b *testing.B, st store.Store, sets int, names func(i int) []strin
 			}
 			roles = append(roles, roleEntry{m: &memberState{name: n}, role: role})
 		}
-		data, err := encodeSet(&set, roles)
+		data, err := encodeSet(setWrite{set: &set, roles: roles})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/redset/redset/event"
 	"github.com/redset/redset/store"
@@ -43,6 +44,13 @@ type Options struct {
 	DefaultFall int // failures that count a failure when a member sets none; default 3
 	AutoWorkers int // goroutines running automatic actions; default 256
 	AutoRetries int // attempts of an automatic failover that found the set busy; default 8
+	// ScheduleGrace is how late a scheduled failover may still run after a
+	// restart; one missed by more is recorded as refused. Default 10 minutes.
+	ScheduleGrace time.Duration
+	// ScheduleSettle is how long after a start scheduled failovers wait at
+	// least, so that the members' health, Unknown after a restart, is known
+	// when they run. Default 30 seconds.
+	ScheduleSettle time.Duration
 }
 
 func (o *Options) fill() error {
@@ -66,6 +74,12 @@ func (o *Options) fill() error {
 	defaultInt(&o.DefaultFall, 3)
 	defaultInt(&o.AutoWorkers, 256)
 	defaultInt(&o.AutoRetries, 8)
+	if o.ScheduleGrace <= 0 {
+		o.ScheduleGrace = 10 * time.Minute
+	}
+	if o.ScheduleSettle <= 0 {
+		o.ScheduleSettle = 30 * time.Second
+	}
 	if _, _, err := ParseInstanceID(o.OrgID + ":x"); err != nil || strings.Contains(o.OrgID, ":") || len(o.OrgID) > 64 {
 		return fmt.Errorf("%w: Options.OrgID %q must be non-empty text without a colon", ErrInvalid, o.OrgID)
 	}
@@ -104,6 +118,8 @@ type Engine struct {
 	members map[string]*memberState
 
 	seq    *seqGen
+	pause  pauseState // server-wide pause of automatic failover
+	sched  schedules  // pending scheduled failovers
 	hist   *history
 	pool   *pool
 	ctx    context.Context // ends at Close; automatic actions run under it
@@ -122,6 +138,7 @@ type setState struct {
 	roles   []roleEntry // sorted by member name
 	rev     int64       // ModRevision of the set's key
 	status  uint16      // last computed status, to detect changes
+	paused  *Pause      // automatic failover of the set paused (stored)
 	auto    autoState
 }
 
@@ -166,6 +183,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.pool = newPool(opts.AutoWorkers)
 	go e.hist.run()
+	e.armLoaded()
 	return e, nil
 }
 
@@ -177,6 +195,7 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.cancel()
+	e.stopSchedules()
 	e.pool.close()
 	e.stopTimers()
 	e.hist.close()

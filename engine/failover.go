@@ -67,7 +67,7 @@ func (e *Engine) tryFailover(ctx context.Context, req FailoverRequest, start tim
 		}
 	}
 	if err != nil {
-		return refused(CodeBusy, strings.TrimPrefix(err.Error(), ErrBusy.Error()+": "), err)
+		return busyResult(err)
 	}
 	defer h.release()
 	if r := e.checkFailover(req); r != nil { // the state may have changed before the hold
@@ -87,6 +87,65 @@ func (e *Engine) tryFailover(ctx context.Context, req FailoverRequest, start tim
 // CIM_ERR_NOT_FOUND) instead of a return value.
 func missingSet(res FailoverResult) bool {
 	return res.Code != CodeCompleted && errors.Is(res.Err, ErrSetNotFound)
+}
+
+func busyResult(err error) FailoverResult {
+	return refused(CodeBusy, strings.TrimPrefix(err.Error(), ErrBusy.Error()+": "), err)
+}
+
+// CheckFailover answers what Failover(setID, from, to) would answer now,
+// without changing anything: checks 1 to 6 run on the current state (the
+// busy check looks without taking anything), nothing is published or
+// recorded, and no hook is asked. Code 0 means the checks pass; the real
+// call could still be refused by a pre-failover hook (2) or the state may
+// change before it is made. A set that does not exist gives ErrSetNotFound
+// as Failover does.
+func (e *Engine) CheckFailover(ctx context.Context, setID, from, to string) FailoverResult {
+	req := FailoverRequest{SetID: setID, From: from, To: to, Planned: true}
+	res := e.dryRun(req)
+	res.Request = req
+	return res
+}
+
+func (e *Engine) dryRun(req FailoverRequest) FailoverResult {
+	if err := e.checkOpen(); err != nil {
+		return refused(CodeError, "redset is shutting down", err)
+	}
+	if r := e.checkFailover(req); r != nil {
+		return *r
+	}
+	if err := e.peekBusy(req); err != nil {
+		return busyResult(err)
+	}
+	return FailoverResult{Code: CodeCompleted}
+}
+
+// peekBusy reports, without taking anything, what holdFailover would find
+// busy.
+func (e *Engine) peekBusy(req FailoverRequest) error {
+	s, err := e.lookupSet(req.SetID)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	setBusy := s.busy
+	s.mu.Unlock()
+	if setBusy {
+		return busy("set", s.id)
+	}
+	for _, name := range []string{req.From, req.To} {
+		m, err := e.lookupMember(name)
+		if err != nil {
+			return err
+		}
+		m.mu.Lock()
+		excl := m.exclusive
+		m.mu.Unlock()
+		if excl {
+			return busy("member", name)
+		}
+	}
+	return nil
 }
 
 func refused(code uint32, reason string, err error) FailoverResult {
@@ -302,7 +361,11 @@ func (e *Engine) commitFailover(ctx context.Context, s *setState, req FailoverRe
 	roles[fi].role, roles[ti].role = swapRoles(behaviourOf(w.set.TypeOfSet), roles[fi].role, roles[ti].role)
 
 	rec := e.newRecord(ctx, event.KindFailoverSucceeded, req.SetID, req.To)
-	rec.Failover = &event.Failover{Planned: req.Planned, From: req.From, To: req.To, Duration: e.clock.Now().Sub(start)}
+	rec.Failover = &event.Failover{Planned: req.Planned, ScheduleID: req.ScheduleID, From: req.From, To: req.To,
+		Duration: e.clock.Now().Sub(start)}
+	if req.ScheduleID != 0 { // the scheduled failover is done with the same commit
+		w.ops = append(w.ops, store.Op{Key: scheduledKey(req.ScheduleID), Delete: true})
+	}
 	newRev, err := e.commitSetRecord(ctx, w, rec)
 	if err != nil {
 		return refused(CodeError, "the change could not be stored: "+err.Error(), err)
@@ -324,13 +387,13 @@ func (e *Engine) commitFailover(ctx context.Context, s *setState, req FailoverRe
 // leaves the outcome unknown, it reads the key back and reports success if
 // the write landed.
 func (e *Engine) commitSetRecord(ctx context.Context, w setWrite, recs ...*event.Record) (int64, error) {
-	data, err := encodeSet(w.set, w.roles)
+	data, err := encodeSet(w)
 	if err != nil {
 		return 0, err
 	}
 	txn := store.Txn{
 		Compares: append([]store.Compare{{Key: setKey(w.id), ModRevision: w.rev}}, w.compares...),
-		Ops:      []store.Op{{Key: setKey(w.id), Value: data}},
+		Ops:      append([]store.Op{{Key: setKey(w.id), Value: data}}, w.ops...),
 	}
 	newRev, err := e.commit(ctx, txn, recs...)
 	if err == nil || isConflict(err) {
@@ -349,7 +412,7 @@ func (e *Engine) commitSetRecord(ctx context.Context, w setWrite, recs ...*event
 func (e *Engine) emitRefusal(ctx context.Context, req FailoverRequest, res FailoverResult) uint64 {
 	r := e.newRecord(ctx, event.KindFailoverRefused, req.SetID, req.To)
 	r.Failover = &event.Failover{
-		Planned: req.Planned, From: req.From, To: req.To,
+		Planned: req.Planned, ScheduleID: req.ScheduleID, From: req.From, To: req.To,
 		Code: res.Code, Reason: res.Reason, Duration: res.Duration,
 	}
 	e.emit(r)

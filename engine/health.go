@@ -189,7 +189,7 @@ func (e *Engine) refreshAfterHealth(s *setState, m *memberState, ch healthChange
 	}
 	e.refreshStatus(s)
 	role, ok := s.roleOf(m)
-	if !ok {
+	if !ok || e.automaticStopped(s) {
 		return actNone
 	}
 	return s.actionFor(role.Kind, ch)

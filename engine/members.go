@@ -137,7 +137,7 @@ func (e *Engine) DeleteMember(ctx context.Context, name string) (err error) {
 	rev := ms.rev
 	ms.mu.Unlock()
 	rec := e.configRecord(ctx, "", name, "member deleted", "")
-	if err := e.commitDelete(ctx, memberKey(name), rev, rec); err != nil {
+	if err := e.commitDelete(ctx, memberKey(name), rev, nil, rec); err != nil {
 		return err
 	}
 	e.dropMember(ms)

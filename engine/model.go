@@ -225,7 +225,15 @@ type SetView struct {
 	Members          []MemberView `json:"members"`
 	Revision         int64        `json:"revision"` // store revision of the set's last change
 	FlapGuardTripped bool         `json:"flapGuardTripped,omitempty"`
+	// Paused is the pause of the set's automatic failover, nil when none;
+	// ServerPaused says the whole server's is paused. Either stops it.
+	Paused       *Pause `json:"paused,omitempty"`
+	ServerPaused bool   `json:"serverPaused,omitempty"`
 }
+
+// AutomaticPaused reports whether automatic failover of the set is paused,
+// by the set's own pause or the server's.
+func (v SetView) AutomaticPaused() bool { return v.Paused != nil || v.ServerPaused }
 
 // MemberInfo is a member with its health and the sets it belongs to.
 type MemberInfo struct {
@@ -237,10 +245,11 @@ type MemberInfo struct {
 
 // FailoverRequest is what a pre-failover hook is asked to approve.
 type FailoverRequest struct {
-	SetID   string
-	From    string
-	To      string
-	Planned bool // false for automatic failovers
+	SetID      string
+	From       string
+	To         string
+	Planned    bool   // false for automatic failovers
+	ScheduleID uint64 // the scheduled failover being run, if any
 }
 
 // FailoverResult is the outcome of a Failover. Code is the CIM return value;

@@ -97,8 +97,8 @@ func (e *Engine) returnMember(ctx context.Context, setID, member string, operato
 		return fmt.Errorf("%w: member %q is not in set %q", ErrNotFound, member, setID)
 	case w.roles[i].role.Kind != RoleDrained:
 		return invalid("Role", fmt.Sprintf("member %q is not drained in set %q", member, setID), w.roles[i].role.Kind.String())
-	case !operator && !autoReturnWanted(w.set, ms):
-		return nil
+	case !operator && (!autoReturnWanted(w.set, ms) || w.paused != nil || e.pause.cur.Load() != nil):
+		return nil // not (or no longer) called for, or automatic actions are paused
 	}
 	w.roles[i].role.Kind = RoleInService
 	rec := e.newRecord(ctx, event.KindMemberReturned, setID, member)

@@ -46,7 +46,7 @@ func (e *Engine) CreateSet(ctx context.Context, in Set) (_ SetView, err error) {
 	s.set, s.rev, s.pending, s.busy = set, rev, false, false
 	s.status = s.computeStatus()
 	e.publish(rec)
-	return s.view(), nil
+	return e.view(s), nil
 }
 
 // reserveSet enters a pending, busy placeholder so that concurrent creates
@@ -144,10 +144,10 @@ func (e *Engine) applySetWrite(ctx context.Context, s *setState, w setWrite, rec
 		return SetView{}, err
 	}
 	s.mu.Lock()
-	s.set, s.roles, s.rev = *w.set, w.roles, rev
+	s.set, s.roles, s.rev, s.paused = *w.set, w.roles, rev, w.paused
 	e.publish(rec)
 	e.refreshStatus(s)
-	v := s.view()
+	v := e.view(s)
 	s.mu.Unlock()
 	if behaviourOf(w.set.TypeOfSet).sparing() {
 		e.scheduleAuto(s)
@@ -171,19 +171,22 @@ func (e *Engine) DeleteSet(ctx context.Context, id string) (err error) {
 	}
 	defer h.release()
 	rec := e.configRecord(ctx, id, "", "set deleted", "")
-	if err := e.commitDelete(ctx, setKey(id), s.write().rev, rec); err != nil {
+	ops, scheduled := e.scheduledOps(id) // its scheduled failovers go with it
+	if err := e.commitDelete(ctx, setKey(id), s.write().rev, ops, rec); err != nil {
 		return err
 	}
+	e.sched.drop(scheduled...)
 	e.dropSet(s)
 	e.publish(rec)
 	return nil
 }
 
-// commitDelete deletes key with a compare on rev, plus history records.
-func (e *Engine) commitDelete(ctx context.Context, key string, rev int64, recs ...*event.Record) error {
+// commitDelete deletes key with a compare on rev, plus more operations and
+// history records.
+func (e *Engine) commitDelete(ctx context.Context, key string, rev int64, more []store.Op, recs ...*event.Record) error {
 	txn := store.Txn{
 		Compares: []store.Compare{{Key: key, ModRevision: rev}},
-		Ops:      []store.Op{{Key: key, Delete: true}},
+		Ops:      append([]store.Op{{Key: key, Delete: true}}, more...),
 	}
 	_, err := e.commit(ctx, txn, recs...)
 	if err == nil || isConflict(err) {
@@ -224,7 +227,7 @@ func (e *Engine) GetSet(id string) (SetView, error) {
 	if s.gone {
 		return SetView{}, notFound("set", id)
 	}
-	return s.view(), nil
+	return e.view(s), nil
 }
 
 // ListSets returns every set in InstanceID order.
@@ -237,7 +240,7 @@ func (e *Engine) ListSets() ([]SetView, error) {
 	for _, s := range all {
 		s.mu.Lock()
 		if !s.pending && !s.gone {
-			out = append(out, s.view())
+			out = append(out, e.view(s))
 		}
 		s.mu.Unlock()
 	}
@@ -245,8 +248,13 @@ func (e *Engine) ListSets() ([]SetView, error) {
 }
 
 // view builds the SetView from one consistent snapshot; s.mu must be held.
-func (s *setState) view() SetView {
-	v := SetView{Set: cloneSet(s.set), Revision: s.rev, FlapGuardTripped: s.auto.tripped}
+func (e *Engine) view(s *setState) SetView {
+	v := SetView{Set: cloneSet(s.set), Revision: s.rev, FlapGuardTripped: s.auto.tripped,
+		ServerPaused: e.pause.cur.Load() != nil}
+	if s.paused != nil {
+		p := *s.paused
+		v.Paused = &p
+	}
 	v.Members = make([]MemberView, len(s.roles))
 	states := make([]MemberState, len(s.roles))
 	for i, r := range s.roles {
@@ -263,8 +271,10 @@ type setWrite struct {
 	id       string
 	set      *Set
 	roles    []roleEntry
+	paused   *Pause          // automatic failover paused
 	rev      int64           // the set's current revision (0: create)
 	compares []store.Compare // extra conditions, e.g. a member's revision
+	ops      []store.Op      // more writes of the same transaction
 }
 
 // write copies s's current record for modification.
@@ -272,7 +282,7 @@ func (s *setState) write() setWrite {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	set := cloneSet(s.set)
-	return setWrite{id: s.id, set: &set, roles: cloneRoles(s.roles), rev: s.rev}
+	return setWrite{id: s.id, set: &set, roles: cloneRoles(s.roles), rev: s.rev, paused: s.paused}
 }
 
 func (e *Engine) configRecord(ctx context.Context, setID, member, action, detail string) *event.Record {

@@ -43,8 +43,9 @@ func historyKey(seq uint64) string { return fmt.Sprintf("%s%020d", prefixHistory
 
 // setRecord is a set as stored.
 type setRecord struct {
-	Set   Set          `json:"set"`
-	Roles []roleRecord `json:"roles,omitempty"`
+	Set    Set          `json:"set"`
+	Roles  []roleRecord `json:"roles,omitempty"`
+	Paused *Pause       `json:"paused,omitempty"` // automatic failover paused
 }
 
 type roleRecord struct {
@@ -52,9 +53,9 @@ type roleRecord struct {
 	Role
 }
 
-func encodeSet(set *Set, roles []roleEntry) ([]byte, error) {
-	rec := setRecord{Set: *set, Roles: make([]roleRecord, len(roles))}
-	for i, r := range roles {
+func encodeSet(w setWrite) ([]byte, error) {
+	rec := setRecord{Set: *w.set, Roles: make([]roleRecord, len(w.roles)), Paused: w.paused}
+	for i, r := range w.roles {
 		rec.Roles[i] = roleRecord{Member: r.m.name, Role: r.role}
 	}
 	return json.Marshal(rec)
@@ -115,7 +116,7 @@ func parseHistoryKey(key string) (uint64, bool) {
 
 // load rebuilds the in-memory state from the store.
 func (e *Engine) load(ctx context.Context) error {
-	steps := []func(context.Context) error{e.loadMembers, e.loadSets, e.loadHistory, e.openSeq}
+	steps := []func(context.Context) error{e.loadMembers, e.loadSets, e.loadPause, e.loadSchedules, e.loadHistory, e.openSeq}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err
@@ -199,7 +200,7 @@ func decodeAll[T any](kvs []store.KV, decode func(store.KV) (T, error)) ([]T, er
 
 // linkSet installs a decoded set and connects it to its members.
 func (e *Engine) linkSet(rec *setRecord, rev int64) error {
-	s := &setState{id: rec.Set.InstanceID, set: rec.Set, rev: rev}
+	s := &setState{id: rec.Set.InstanceID, set: rec.Set, rev: rev, paused: rec.Paused}
 	s.roles = make([]roleEntry, len(rec.Roles))
 	for i, r := range rec.Roles {
 		m := e.members[r.Member]

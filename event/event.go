@@ -4,7 +4,8 @@
 // Every event travels in one envelope, Record: a sequence number, a time, a
 // Kind, the set and member it concerns, and exactly one payload whose type
 // matches the Kind (HealthChanged, StatusChanged, Failover, ConfigChanged,
-// FlapGuardTripped, MemberReturned). Records are plain data with JSON tags so
+// FlapGuardTripped, MemberReturned, HookDelivered, MaintenanceChanged,
+// ScheduleChanged). Records are plain data with JSON tags so
 // the same value is streamed, stored in the history and exported.
 //
 // The package uses the standard library only; health states are carried as
@@ -22,14 +23,16 @@ type Kind string
 
 // The kinds of events. Each has exactly one payload field in Record.
 const (
-	KindHealthChanged     Kind = "HealthChanged"     // payload Health
-	KindStatusChanged     Kind = "StatusChanged"     // payload Status
-	KindFailoverSucceeded Kind = "FailoverSucceeded" // payload Failover (Code 0)
-	KindFailoverRefused   Kind = "FailoverRefused"   // payload Failover (Code != 0)
-	KindConfigChanged     Kind = "ConfigChanged"     // payload Config
-	KindFlapGuardTripped  Kind = "FlapGuardTripped"  // payload Flap
-	KindMemberReturned    Kind = "MemberReturned"    // payload Returned
-	KindHookDelivered     Kind = "HookDelivered"     // payload Hook
+	KindHealthChanged     Kind = "HealthChanged"      // payload Health
+	KindStatusChanged     Kind = "StatusChanged"      // payload Status
+	KindFailoverSucceeded Kind = "FailoverSucceeded"  // payload Failover (Code 0)
+	KindFailoverRefused   Kind = "FailoverRefused"    // payload Failover (Code != 0)
+	KindConfigChanged     Kind = "ConfigChanged"      // payload Config
+	KindFlapGuardTripped  Kind = "FlapGuardTripped"   // payload Flap
+	KindMemberReturned    Kind = "MemberReturned"     // payload Returned
+	KindHookDelivered     Kind = "HookDelivered"      // payload Hook
+	KindMaintenance       Kind = "MaintenanceChanged" // payload Maintenance
+	KindScheduleChanged   Kind = "ScheduleChanged"    // payload Schedule
 )
 
 // Record is the common envelope of every event.
@@ -55,6 +58,30 @@ type Record struct {
 	Flap     *FlapGuardTripped `json:"flap,omitempty"`
 	Returned *MemberReturned   `json:"returned,omitempty"`
 	Hook     *HookDelivered    `json:"hook,omitempty"`
+	// Maintenance: automatic failover paused or resumed.
+	Maintenance *MaintenanceChanged `json:"maintenance,omitempty"`
+	// Schedule: a failover scheduled or cancelled.
+	Schedule *ScheduleChanged `json:"schedule,omitempty"`
+}
+
+// ScheduleChanged reports that a failover of the record's set was
+// scheduled to run At (Action "scheduled") or cancelled before it ran
+// ("cancelled"). ID names the scheduled failover: it is the Seq of the
+// record that scheduled it. Its outcome, when it runs, is a Failover
+// record with the same ScheduleID.
+type ScheduleChanged struct {
+	ID     uint64    `json:"id"`
+	Action string    `json:"action"`
+	From   string    `json:"from"`
+	To     string    `json:"to"`
+	At     time.Time `json:"at"`
+}
+
+// MaintenanceChanged reports that automatic failover was paused (Paused
+// true) or resumed, for the record's set or, when SetID is empty, for the
+// whole server. Requested and scheduled failovers are not affected.
+type MaintenanceChanged struct {
+	Paused bool `json:"paused"`
 }
 
 // Actor is who caused a record: the authenticated User, the Address the
@@ -105,12 +132,13 @@ type StatusChanged struct {
 // from the request to the decision (for a success: to the start of the
 // durable commit that carries this record).
 type Failover struct {
-	Planned  bool          `json:"planned"`
-	From     string        `json:"from"`
-	To       string        `json:"to"`
-	Code     uint32        `json:"code"`
-	Reason   string        `json:"reason,omitempty"`
-	Duration time.Duration `json:"duration"`
+	Planned    bool          `json:"planned"`
+	ScheduleID uint64        `json:"scheduleId,omitempty"` // set when a scheduled failover ran
+	From       string        `json:"from"`
+	To         string        `json:"to"`
+	Code       uint32        `json:"code"`
+	Reason     string        `json:"reason,omitempty"`
+	Duration   time.Duration `json:"duration"`
 }
 
 // ConfigChanged reports an administrative change. Action is a short verb
@@ -158,17 +186,21 @@ var payloadOf = map[Kind]string{
 	KindFlapGuardTripped:  "flap",
 	KindMemberReturned:    "returned",
 	KindHookDelivered:     "hook",
+	KindMaintenance:       "maintenance",
+	KindScheduleChanged:   "schedule",
 }
 
 func (r Record) payloads() map[string]bool {
 	return map[string]bool{
-		"health":   r.Health != nil,
-		"status":   r.Status != nil,
-		"failover": r.Failover != nil,
-		"config":   r.Config != nil,
-		"flap":     r.Flap != nil,
-		"returned": r.Returned != nil,
-		"hook":     r.Hook != nil,
+		"health":      r.Health != nil,
+		"status":      r.Status != nil,
+		"failover":    r.Failover != nil,
+		"config":      r.Config != nil,
+		"flap":        r.Flap != nil,
+		"returned":    r.Returned != nil,
+		"hook":        r.Hook != nil,
+		"maintenance": r.Maintenance != nil,
+		"schedule":    r.Schedule != nil,
 	}
 }
 

@@ -169,6 +169,13 @@ func (s *statusRecorder) Flush() {
 // Unwrap lets http.ResponseController reach the real writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+func flag(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // engineCollector exports each set's RedundancyStatus and each member's
 // health at scrape time.
 type engineCollector struct{ eng *engine.Engine }
@@ -181,18 +188,27 @@ var (
 		"Counted health of each member (0 Unknown, 1 OK, 2 Degraded, 3 Failed).", []string{"member"}, nil)
 	inServiceDesc = prometheus.NewDesc("redset_set_members",
 		"Members of each set by role.", []string{"set", "role"}, nil)
+	pausedDesc = prometheus.NewDesc("redset_automatic_failover_paused",
+		"1 while automatic failover of the set is paused (by the set's own pause or the server's), else 0.",
+		[]string{"set"}, nil)
+	flapDesc = prometheus.NewDesc("redset_flap_guard_tripped",
+		"1 while the set's flap guard has stopped its automatic failover, else 0.", []string{"set"}, nil)
 )
 
 func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- statusDesc
 	ch <- healthDesc
 	ch <- inServiceDesc
+	ch <- pausedDesc
+	ch <- flapDesc
 }
 
 func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	sets, _ := c.eng.ListSets()
 	for _, s := range sets {
 		ch <- prometheus.MustNewConstMetric(statusDesc, prometheus.GaugeValue, float64(s.RedundancyStatus), s.InstanceID)
+		ch <- prometheus.MustNewConstMetric(pausedDesc, prometheus.GaugeValue, flag(s.AutomaticPaused()), s.InstanceID)
+		ch <- prometheus.MustNewConstMetric(flapDesc, prometheus.GaugeValue, flag(s.FlapGuardTripped), s.InstanceID)
 		roles := map[string]int{"in_service": 0, "spare": 0, "drained": 0}
 		for _, m := range s.Members {
 			roles[labelValue(m.Role.Kind.String())]++

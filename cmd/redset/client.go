@@ -116,10 +116,11 @@ func newSetsCmd(cf *clientFlags) *cobra.Command {
 			return err
 		}
 		return cf.render(cmd.OutOrStdout(), sets, func(tw *tabwriter.Writer) {
-			fmt.Fprintln(tw, "INSTANCEID\tSTATUS\tTYPE\tMIN\tIN SERVICE\tSPARE\tDRAINED")
+			fmt.Fprintln(tw, "INSTANCEID\tSTATUS\tTYPE\tMIN\tIN SERVICE\tSPARE\tDRAINED\tAUTOMATIC")
 			for _, s := range sets {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.InstanceID, statusWords(s.RedundancyStatus),
-					typeWords(s.TypeOfSet), s.MinNumberNeeded, roleList(s, api.RoleInService), roleList(s, api.RoleSpare), roleList(s, api.RoleDrained))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", s.InstanceID, statusWords(s.RedundancyStatus),
+					typeWords(s.TypeOfSet), s.MinNumberNeeded, roleList(s, api.RoleInService), roleList(s, api.RoleSpare),
+					roleList(s, api.RoleDrained), automaticShort(s))
 			}
 		})
 	})

@@ -60,7 +60,8 @@ func printSet(tw *tabwriter.Writer, s api.Set) {
 	if s.OtherLoadBalanceAlgorithm != "" {
 		rows = append(rows, [2]string{"OtherLoadBalanceAlgorithm", s.OtherLoadBalanceAlgorithm})
 	}
-	rows = append(rows, [2]string{"Policy", policyWords(s.Policy)}, [2]string{"FlapGuard", flapGuardWords(s)})
+	rows = append(rows, [2]string{"Policy", policyWords(s.Policy)}, [2]string{"FlapGuard", flapGuardWords(s)},
+		[2]string{"AutomaticFailover", automaticWords(s)})
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s:\t%s\n", r[0], r[1])
 	}

@@ -89,6 +89,7 @@ func printSetStatus(w io.Writer, s setStatus) {
 	fmt.Fprintf(w, "%s  %s  [%s, MinNumberNeeded %d]\n", s.InstanceID, statusWords(s.RedundancyStatus), typeWords(s.TypeOfSet), s.MinNumberNeeded)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "  flap guard:\t%s\n", flapGuardWords(s.Set))
+	fmt.Fprintf(tw, "  automatic failover:\t%s\n", automaticWords(s.Set))
 	fmt.Fprintf(tw, "  last failover:\t%s\n", failoverWords(s.LastFailover))
 	tw.Flush()
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
