@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxAnswer caps an answer body the Client reads (64 MiB).
@@ -129,6 +130,40 @@ func (c *Client) Failover(ctx context.Context, setID, from, to string) (Failover
 	return out, err
 }
 
+// CheckFailover asks what Failover would answer now, changing nothing
+// (operator): a dry run.
+func (c *Client) CheckFailover(ctx context.Context, setID, from, to string) (FailoverResult, error) {
+	var out FailoverResult
+	req := FailoverRequest{From: from, To: to, DryRun: true}
+	err := c.do(ctx, http.MethodPost, "/sets/"+esc(setID)+"/failover", req, &out)
+	return out, err
+}
+
+// ScheduleFailover schedules a failover at a time in the future
+// (operator).
+func (c *Client) ScheduleFailover(ctx context.Context, setID string, req ScheduleRequest) (ScheduledFailover, error) {
+	var out ScheduledFailover
+	err := c.do(ctx, http.MethodPost, "/sets/"+esc(setID)+"/scheduled", req, &out)
+	return out, err
+}
+
+// ScheduledFailovers lists the pending scheduled failovers of a set, or of
+// every set when setID is empty, by time.
+func (c *Client) ScheduledFailovers(ctx context.Context, setID string) ([]ScheduledFailover, error) {
+	path := "/scheduled"
+	if setID != "" {
+		path = "/sets/" + esc(setID) + "/scheduled"
+	}
+	var out ScheduledList
+	err := c.do(ctx, http.MethodGet, path, nil, &out)
+	return out.Scheduled, err
+}
+
+// CancelScheduledFailover cancels a pending scheduled failover (operator).
+func (c *Client) CancelScheduledFailover(ctx context.Context, setID string, id uint64) error {
+	return c.do(ctx, http.MethodDelete, "/sets/"+esc(setID)+"/scheduled/"+strconv.FormatUint(id, 10), nil, nil)
+}
+
 // ResetFlapGuard re-enables automatic failover of a set whose flap guard
 // tripped and returns the set (operator).
 func (c *Client) ResetFlapGuard(ctx context.Context, setID string) (Set, error) {
@@ -217,21 +252,43 @@ func (c *Client) ReportHealth(ctx context.Context, name string, report HealthRep
 }
 
 // HistoryQuery selects history records: at most Limit (0: the server's
-// default of 100) of the most recent, of set SetID when not empty.
+// default of 100) of the most recent that pass every filter given: of set
+// SetID, naming Member, of one of Kinds, caused by User, at or after Since
+// and before Until. Event streams use SetID, Member, Kinds and User.
 type HistoryQuery struct {
-	Limit int
-	SetID string
+	Limit  int
+	SetID  string
+	Member string
+	Kinds  []string
+	User   string
+	Since  time.Time
+	Until  time.Time
 }
 
-// History returns stored events, oldest first.
-func (c *Client) History(ctx context.Context, q HistoryQuery) ([]Event, error) {
+func (q HistoryQuery) values() url.Values {
 	v := url.Values{}
 	if q.Limit > 0 {
 		v.Set("limit", strconv.Itoa(q.Limit))
 	}
-	if q.SetID != "" {
-		v.Set("setId", q.SetID)
+	for name, s := range map[string]string{"setId": q.SetID, "member": q.Member, "user": q.User} {
+		if s != "" {
+			v.Set(name, s)
+		}
 	}
+	if len(q.Kinds) > 0 {
+		v.Set("kind", strings.Join(q.Kinds, ","))
+	}
+	for name, t := range map[string]time.Time{"since": q.Since, "until": q.Until} {
+		if !t.IsZero() {
+			v.Set(name, t.Format(time.RFC3339Nano))
+		}
+	}
+	return v
+}
+
+// History returns stored events, oldest first.
+func (c *Client) History(ctx context.Context, q HistoryQuery) ([]Event, error) {
+	v := q.values()
 	path := "/history"
 	if len(v) > 0 {
 		path += "?" + v.Encode()

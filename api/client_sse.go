@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrLagged ends an EventStream whose subscriber fell behind the server's
@@ -35,7 +36,19 @@ type EventStream struct {
 // The stream ends when ctx ends or Close is called; the http.Client's
 // Timeout does not apply to it.
 func (c *Client) Events(ctx context.Context, after uint64) (*EventStream, error) {
-	req, err := c.newRequest(ctx, http.MethodGet, "/events", nil)
+	return c.EventsOf(ctx, after, HistoryQuery{})
+}
+
+// EventsOf opens the live event stream of the events that pass q's SetID,
+// Member, Kinds and User (its Limit, Since and Until do not apply);
+// otherwise as Events.
+func (c *Client) EventsOf(ctx context.Context, after uint64, q HistoryQuery) (*EventStream, error) {
+	q.Limit, q.Since, q.Until = 0, time.Time{}, time.Time{}
+	path := "/events"
+	if v := q.values(); len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	req, err := c.newRequest(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -85,6 +85,11 @@ func actorFrom(a engine.Actor) Actor {
 	return Actor{User: a.User, Address: a.Address, Protocol: a.Protocol}
 }
 
+func scheduledFrom(sf engine.ScheduledFailover) ScheduledFailover {
+	return ScheduledFailover{ID: sf.ID, SetID: sf.SetID, From: sf.From, To: sf.To, At: sf.At, Created: sf.Created,
+		By: actorFrom(sf.By)}
+}
+
 func nonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}
@@ -214,7 +219,8 @@ func (r HealthReport) toEngine() (engine.Report, error) {
 
 func failoverResultFrom(setID string, req FailoverRequest, r engine.FailoverResult) FailoverResult {
 	return FailoverResult{
-		ReturnValue: r.Code, ReturnValueText: ReturnValueText(r.Code), Completed: r.Code == engine.CodeCompleted,
+		ReturnValue: r.Code, ReturnValueText: ReturnValueText(r.Code), Completed: r.Code == engine.CodeCompleted && !req.DryRun,
+		DryRun: req.DryRun,
 		Reason: r.Reason, SetID: setID, From: req.From, To: req.To, Seq: r.Seq, Revision: r.Revision,
 		DurationSeconds: seconds(r.Duration),
 	}
@@ -235,7 +241,7 @@ func eventFrom(r event.Record) Event {
 	}
 	if f := r.Failover; f != nil {
 		out.Failover = &FailoverEvent{
-			Planned: f.Planned, From: f.From, To: f.To, ReturnValue: f.Code, Reason: f.Reason,
+			Planned: f.Planned, ScheduleID: f.ScheduleID, From: f.From, To: f.To, ReturnValue: f.Code, Reason: f.Reason,
 			DurationSeconds: seconds(f.Duration),
 		}
 	}
@@ -247,6 +253,9 @@ func eventFrom(r event.Record) Event {
 	}
 	if m := r.Returned; m != nil {
 		out.Returned = &MemberReturned{Operator: m.Operator}
+	}
+	if s := r.Schedule; s != nil {
+		out.Schedule = &ScheduleChange{ID: s.ID, Action: s.Action, From: s.From, To: s.To, At: s.At}
 	}
 	if m := r.Maintenance; m != nil {
 		out.Maintenance = &MaintenanceChange{Paused: m.Paused}

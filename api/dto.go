@@ -156,19 +156,50 @@ type HealthReport struct {
 	LatencySeconds float64 `json:"latencySeconds,omitempty"`
 }
 
-// FailoverRequest names the members of a Failover call.
+// FailoverRequest names the members of a Failover call. With DryRun the
+// server only answers what the call would answer now (checks 1 to 6) and
+// changes nothing: no record, no hook.
 type FailoverRequest struct {
-	From string `json:"from"`
-	To   string `json:"to"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	DryRun bool   `json:"dryRun,omitempty"`
+}
+
+// ScheduleRequest asks for a failover at a time in the future (RFC 3339).
+type ScheduleRequest struct {
+	From string    `json:"from"`
+	To   string    `json:"to"`
+	At   time.Time `json:"at"`
+}
+
+// ScheduledFailover is a failover the server runs At, as the user By who
+// scheduled it; its outcome is recorded as a failover event whose
+// scheduleId is ID.
+type ScheduledFailover struct {
+	ID      uint64    `json:"id"`
+	SetID   string    `json:"setId"`
+	From    string    `json:"from"`
+	To      string    `json:"to"`
+	At      time.Time `json:"at"`
+	Created time.Time `json:"created"`
+	By      Actor     `json:"by"`
+}
+
+// ScheduledList is the answer of GET .../scheduled, by time.
+type ScheduledList struct {
+	Scheduled []ScheduledFailover `json:"scheduled"`
 }
 
 // FailoverResult is the outcome of a Failover: the CIM return value
 // (0 completed, 1 not supported, 2 error, 3 busy, 4 parameter error) and,
 // for every refusal, the reason. Seq is the history record of the outcome.
+// A dry run (DryRun true) changed nothing: Completed is false, Seq 0, and
+// ReturnValue 0 means the checks pass (a pre-failover hook was not asked).
 type FailoverResult struct {
 	ReturnValue     uint32  `json:"returnValue"`
 	ReturnValueText string  `json:"returnValueText"`
 	Completed       bool    `json:"completed"`
+	DryRun          bool    `json:"dryRun"`
 	Reason          string  `json:"reason"`
 	SetID           string  `json:"setId"`
 	From            string  `json:"from"`
@@ -182,7 +213,8 @@ type FailoverResult struct {
 // Exactly one payload is present, matching Kind: HealthChanged (health),
 // StatusChanged (status), FailoverSucceeded and FailoverRefused (failover),
 // ConfigChanged (config), FlapGuardTripped (flap), MemberReturned
-// (returned), HookDelivered (hook), MaintenanceChanged (maintenance).
+// (returned), HookDelivered (hook), MaintenanceChanged (maintenance),
+// ScheduleChanged (schedule).
 // Actor says who caused it.
 type Event struct {
 	Seq      uint64          `json:"seq"`
@@ -200,6 +232,18 @@ type Event struct {
 	Hook     *HookDelivery   `json:"hook,omitempty"`
 	// Maintenance is the payload of MaintenanceChanged.
 	Maintenance *MaintenanceChange `json:"maintenance,omitempty"`
+	// Schedule is the payload of ScheduleChanged.
+	Schedule *ScheduleChange `json:"schedule,omitempty"`
+}
+
+// ScheduleChange is the payload of ScheduleChanged: a failover of the
+// event's set scheduled (action "scheduled") or cancelled ("cancelled").
+type ScheduleChange struct {
+	ID     uint64    `json:"id"`
+	Action string    `json:"action"`
+	From   string    `json:"from"`
+	To     string    `json:"to"`
+	At     time.Time `json:"at"`
 }
 
 // MaintenanceChange is the payload of MaintenanceChanged: automatic
@@ -239,6 +283,7 @@ type StatusChange struct {
 // Planned is false for automatic failovers.
 type FailoverEvent struct {
 	Planned         bool    `json:"planned"`
+	ScheduleID      uint64  `json:"scheduleId,omitempty"` // the scheduled failover that ran
 	From            string  `json:"from"`
 	To              string  `json:"to"`
 	ReturnValue     uint32  `json:"returnValue"`

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/redset/redset/engine"
 	"github.com/redset/redset/event"
 )
 
@@ -28,17 +30,23 @@ const (
 // The subscription is made before the response starts, so every event
 // published after the client has the response headers reaches it. With
 // Last-Event-ID (or ?after=N) the stored history after that sequence number
-// is sent first; events that arrive both ways are sent once.
+// is sent first; events that arrive both ways are sent once. The query
+// parameters setId, member, kind and user (as for the history) keep only
+// the events that pass, live and replayed.
 func (h *handler) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	after, err := resumePoint(r)
 	if err != nil {
 		return err
 	}
-	sub := h.eng.Bus().Subscribe(h.opts.EventBuffer, nil)
+	filter, err := streamFilter(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	sub := h.eng.Bus().Subscribe(h.opts.EventBuffer, filter.Match)
 	defer sub.Close()
 	var replay []event.Record
 	if after > 0 {
-		if replay, err = h.replay(r.Context(), after); err != nil {
+		if replay, err = h.replay(r.Context(), after, filter); err != nil {
 			return err
 		}
 	}
@@ -73,9 +81,17 @@ func resumePoint(r *http.Request) (uint64, error) {
 	return n, nil
 }
 
-// replay returns the stored records after seq, at most MaxReplay.
-func (h *handler) replay(ctx context.Context, after uint64) ([]event.Record, error) {
-	recs, err := h.eng.History(ctx, 0)
+// streamFilter reads the filter of an event stream: setId, member, kind
+// and user.
+func streamFilter(q url.Values) (engine.HistoryFilter, error) {
+	kinds, err := kindsOf(q["kind"])
+	return engine.HistoryFilter{SetID: q.Get("setId"), Member: q.Get("member"), User: q.Get("user"), Kinds: kinds}, err
+}
+
+// replay returns the stored records after seq that pass filter, at most
+// MaxReplay.
+func (h *handler) replay(ctx context.Context, after uint64, filter engine.HistoryFilter) ([]event.Record, error) {
+	recs, err := h.eng.QueryHistory(ctx, filter)
 	if err != nil {
 		return nil, err
 	}

@@ -16,11 +16,15 @@ func (h *handler) failover(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(w, r, &req); err != nil {
 		return err
 	}
-	res := h.eng.Failover(r.Context(), id, req.From, req.To)
+	failover := h.eng.Failover
+	if req.DryRun {
+		failover = h.eng.CheckFailover
+	}
+	res := failover(r.Context(), id, req.From, req.To)
 	if errors.Is(res.Err, engine.ErrSetNotFound) {
 		return res.Err // no set, no method to call: 404
 	}
-	if res.Code != 0 {
+	if res.Code != 0 && !req.DryRun {
 		h.log.Info("api failover refused", "set", id, "from", req.From, "to", req.To,
 			"user", identityOf(r).User, "code", res.Code)
 	}

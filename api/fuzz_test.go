@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -149,6 +150,59 @@ func FuzzDecodeUser(f *testing.F) {
 		}
 		var pc PasswordChange
 		if err := decodeStrict(body, &pc); err != nil {
+			mustBeProblem(t, err)
+		}
+	})
+}
+
+// FuzzHistoryQuery feeds arbitrary query strings to the history and
+// event-stream filters: the answer is a filter or a 4xx problem, never a
+// panic, and a filter never has since at or after until.
+func FuzzHistoryQuery(f *testing.F) {
+	seeds := []string{
+		"limit=5&setId=redset:web", "kind=FailoverSucceeded,FailoverRefused&kind=ConfigChanged",
+		"member=a&user=ops&since=2030-01-02T03:04:05Z&until=2030-01-02T04:00:00.5%2B01:00",
+		"since=yesterday", "until=2030-01-02T03:04:05Z&since=2031-01-01T00:00:00Z", "kind=", "kind=%00",
+		"limit=0", "limit=99999999999999999999", "%zz", "setId=%E2%28%A1", "after=12&setId=x",
+	}
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return // net/http answers malformed queries itself
+		}
+		filter, err := historyFilter(q)
+		if err != nil {
+			mustBeProblem(t, err)
+			return
+		}
+		if !filter.Since.IsZero() && !filter.Until.IsZero() && !filter.Since.Before(filter.Until) {
+			t.Fatalf("since %v is not before until %v", filter.Since, filter.Until)
+		}
+		if _, err := streamFilter(q); err != nil {
+			mustBeProblem(t, err)
+		}
+	})
+}
+
+// FuzzDecodeSchedule feeds arbitrary bodies to the decoding of a failover
+// request and of a schedule request: a value or a 4xx problem.
+func FuzzDecodeSchedule(f *testing.F) {
+	for _, s := range []string{
+		`{"from":"a","to":"b","at":"2030-01-02T03:04:05Z"}`, `{"from":"a","to":"b","at":"soon"}`,
+		`{"from":"a","to":"b","dryRun":true}`, `{"at":null}`, `{"at":1}`, `{"dryRun":"yes"}`, `{}`, `[]`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var sr ScheduleRequest
+		if err := decodeStrict(body, &sr); err != nil {
+			mustBeProblem(t, err)
+		}
+		var fr FailoverRequest
+		if err := decodeStrict(body, &fr); err != nil {
 			mustBeProblem(t, err)
 		}
 	})

@@ -32,22 +32,9 @@ func History(ctx context.Context, eng *engine.Engine, limit int) ([]Event, error
 
 // historyOf reads the last limit events, of set setID when not empty.
 func historyOf(ctx context.Context, eng *engine.Engine, limit int, setID string) ([]Event, error) {
-	fetch := limit
-	if setID != "" {
-		fetch = 0 // all, filtered below
-	}
-	recs, err := eng.History(ctx, fetch)
+	recs, err := eng.QueryHistory(ctx, engine.HistoryFilter{SetID: setID, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
-	out := []Event{}
-	for _, rec := range recs {
-		if setID == "" || rec.SetID == setID {
-			out = append(out, eventFrom(rec))
-		}
-	}
-	if len(out) > limit {
-		out = out[len(out)-limit:]
-	}
-	return out, nil
+	return eventsFrom(recs), nil
 }

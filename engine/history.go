@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/redset/redset/event"
 	"github.com/redset/redset/store"
@@ -207,6 +208,50 @@ func (h *history) finish(batch uint64) {
 // write are written first, so the answer includes every event published
 // before the call.
 func (e *Engine) History(ctx context.Context, limit int) ([]event.Record, error) {
+	return e.QueryHistory(ctx, HistoryFilter{Limit: limit})
+}
+
+// HistoryFilter selects history records. Every condition given must hold;
+// zero fields select everything.
+type HistoryFilter struct {
+	SetID  string       // records of this set
+	Member string       // records naming this member (as Member, or as a failover's or schedule's From or To)
+	Kinds  []event.Kind // records of one of these kinds
+	User   string       // records caused by this user
+	Since  time.Time    // records at or after this time
+	Until  time.Time    // records before this time
+	Limit  int          // the most recent Limit matching records; <= 0: all
+}
+
+// Match reports whether r passes the filter (Limit aside).
+func (f HistoryFilter) Match(r event.Record) bool {
+	switch {
+	case f.SetID != "" && r.SetID != f.SetID,
+		f.Member != "" && !namesMember(r, f.Member),
+		len(f.Kinds) > 0 && !slices.Contains(f.Kinds, r.Kind),
+		f.User != "" && (r.Actor == nil || r.Actor.User != f.User),
+		!f.Since.IsZero() && r.Time.Before(f.Since),
+		!f.Until.IsZero() && !r.Time.Before(f.Until):
+		return false
+	}
+	return true
+}
+
+func namesMember(r event.Record, name string) bool {
+	switch {
+	case r.Member == name:
+		return true
+	case r.Failover != nil:
+		return r.Failover.From == name || r.Failover.To == name
+	case r.Schedule != nil:
+		return r.Schedule.From == name || r.Schedule.To == name
+	}
+	return false
+}
+
+// QueryHistory returns the most recent stored records that pass f, oldest
+// first, after writing what is queued (as History does).
+func (e *Engine) QueryHistory(ctx context.Context, f HistoryFilter) ([]event.Record, error) {
 	if err := e.checkOpen(); err != nil {
 		return nil, err
 	}
@@ -217,17 +262,17 @@ func (e *Engine) History(ctx context.Context, limit int) ([]event.Record, error)
 	if err != nil {
 		return nil, fmt.Errorf("engine: read history: %w", err)
 	}
-	if limit > 0 && len(kvs) > limit {
-		kvs = kvs[len(kvs)-limit:]
-	}
-	out := make([]event.Record, 0, len(kvs))
-	for _, kv := range kvs {
+	out := make([]event.Record, 0)
+	for i := len(kvs) - 1; i >= 0 && (f.Limit <= 0 || len(out) < f.Limit); i-- { // newest first
 		var r event.Record
-		if err := json.Unmarshal(kv.Value, &r); err != nil {
-			return nil, fmt.Errorf("engine: bad history record %s: %w", kv.Key, err)
+		if err := json.Unmarshal(kvs[i].Value, &r); err != nil {
+			return nil, fmt.Errorf("engine: bad history record %s: %w", kvs[i].Key, err)
 		}
-		out = append(out, r)
+		if f.Match(r) {
+			out = append(out, r)
+		}
 	}
+	slices.Reverse(out)
 	return out, nil
 }
 

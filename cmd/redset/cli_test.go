@@ -365,7 +365,7 @@ func TestCLIConnectionErrors(t *testing.T) {
 		{"no server", []string{"sets", "--server", closed, "--password", "x"}, []string{"connection refused", "REDSET_SERVER", closed}},
 		{"bad server address", []string{"sets", "--server", "127.0.0.1:5988"}, []string{"REDSET_SERVER", "http://127.0.0.1:5988"}},
 		{"bad output", []string{"sets", "--server", srv.URL, "-o", "yaml"}, []string{"table or json"}},
-		{"failover without --to", []string{"failover", "redset:x", "--from", "a", "--server", srv.URL}, []string{`"to"`}},
+		{"failover without --to", []string{"failover", "redset:x", "--from", "a", "--server", srv.URL}, []string{"--to is required"}},
 		{"unknown command", []string{"sest"}, []string{"unknown command"}},
 	}
 	for _, tc := range tests {

@@ -15,44 +15,96 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// eventFilter holds the filter flags history and watch share.
+type eventFilter struct {
+	set, member, user string
+	kinds             []string
+}
+
+func (f *eventFilter) flags(cf *clientFlags, cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.set, "set", "", "only events of this set (InstanceID or LocalID)")
+	fl.StringVar(&f.member, "member", "", "only events naming this member")
+	fl.StringSliceVar(&f.kinds, "kind", nil, "only events of these kinds (repeat or separate by commas), e.g. FailoverSucceeded,ConfigChanged")
+	fl.StringVar(&f.user, "by", "", "only events caused by this user")
+	_ = cmd.RegisterFlagCompletionFunc("set", func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+		return completeArgs(cf, argSet)(cmd, nil, "")
+	})
+}
+
+// query makes the filter, resolving a set's LocalID.
+func (f *eventFilter) query(ctx context.Context, c *api.Client) (api.HistoryQuery, error) {
+	q := api.HistoryQuery{SetID: f.set, Member: f.member, Kinds: f.kinds, User: f.user}
+	if f.set == "" {
+		return q, nil
+	}
+	var err error
+	q.SetID, err = resolveSet(ctx, c, f.set)
+	return q, err
+}
+
 func newHistoryCmd(cf *clientFlags) *cobra.Command {
 	var limit int
-	var set string
+	var f eventFilter
+	var since, until string
 	cmd := clientCmd(cf, &cobra.Command{
-		Use:     "history",
-		Short:   "Show the recent events: failovers, health and status changes, configuration",
-		Example: "  redset history --limit 20\n  redset history --set redset:demo-web",
-		Args:    cobra.NoArgs,
+		Use:   "history",
+		Short: "Show the recent events: failovers, health and status changes, configuration, who did what",
+		Long: `history shows the most recent stored events that pass every filter given, oldest
+first. --since and --until take an RFC 3339 time or a duration back from now
+(--since 1h: the last hour).`,
+		Example: "  redset history --limit 20\n  redset history --set redset:demo-web\n" +
+			"  redset history --kind FailoverSucceeded,FailoverRefused --since 24h\n  redset history --by admin --member web-a",
+		Args: cobra.NoArgs,
 	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, _ []string) error {
-		id := set
-		if set != "" {
-			var err error
-			if id, err = resolveSet(ctx, c, set); err != nil {
-				return err
-			}
+		q, err := f.query(ctx, c)
+		if err != nil {
+			return err
 		}
-		evs, err := c.History(ctx, api.HistoryQuery{Limit: limit, SetID: id})
+		q.Limit = limit
+		now := time.Now()
+		if q.Since, err = parseWhen("--since", since, now); err != nil {
+			return err
+		}
+		if q.Until, err = parseWhen("--until", until, now); err != nil {
+			return err
+		}
+		evs, err := c.History(ctx, q)
 		if err != nil {
 			return err
 		}
 		return cf.render(cmd.OutOrStdout(), evs, func(tw *tabwriter.Writer) {
-			fmt.Fprintln(tw, "SEQ\tTIME\tKIND\tSET\tMEMBER\tWHAT")
+			fmt.Fprintln(tw, "SEQ\tTIME\tKIND\tSET\tMEMBER\tBY\tWHAT")
 			for _, e := range evs {
 				printEvent(tw, e)
 			}
 		})
 	})
 	cmd.Flags().IntVar(&limit, "limit", 50, "how many events at most")
-	cmd.Flags().StringVar(&set, "set", "", "only events of this set (InstanceID or LocalID)")
-	_ = cmd.RegisterFlagCompletionFunc("set", func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-		return completeArgs(cf, argSet)(cmd, nil, "")
-	})
+	f.flags(cf, cmd)
+	cmd.Flags().StringVar(&since, "since", "", "only events at or after this time (RFC 3339, or a duration back from now such as 1h)")
+	cmd.Flags().StringVar(&until, "until", "", "only events before this time (RFC 3339, or a duration back from now)")
 	return cmd
 }
 
+// parseWhen reads a time flag: RFC 3339, or a duration back from now.
+func parseWhen(flag, s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %q: give an RFC 3339 time such as 2030-01-02T03:04:05Z or a duration back from now such as 90m", flag, s)
+	}
+	return t, nil
+}
+
 func printEvent(w io.Writer, e api.Event) {
-	fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Local().Format(time.DateTime), e.Kind,
-		dash(e.SetID), dash(e.Member), eventWords(e))
+	fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Local().Format(time.DateTime), e.Kind,
+		dash(e.SetID), dash(e.Member), actorWords(e.Actor), eventWords(e))
 }
 
 func dash(s string) string {
@@ -68,6 +120,9 @@ func eventWords(e api.Event) string {
 	case e.Failover != nil:
 		f := e.Failover
 		kind := map[bool]string{true: "planned", false: "unplanned"}[f.Planned]
+		if f.ScheduleID != 0 {
+			kind = fmt.Sprintf("scheduled (#%d)", f.ScheduleID)
+		}
 		s := fmt.Sprintf("%s failover %s -> %s: %d %s", kind, f.From, f.To, f.ReturnValue, api.ReturnValueText(f.ReturnValue))
 		if f.Reason != "" {
 			s += " (" + f.Reason + ")"
@@ -83,6 +138,15 @@ func eventWords(e api.Event) string {
 		return map[bool]string{true: "returned to service by an operator", false: "returned to service by the set's policy"}[e.Returned.Operator]
 	case e.Flap != nil:
 		return fmt.Sprintf("flap guard tripped: over %d automatic failovers in %gs; automatic failover stopped", e.Flap.MaxFailovers, e.Flap.PeriodSeconds)
+	case e.Maintenance != nil:
+		scope := "of the set"
+		if e.SetID == "" {
+			scope = "of every set (server-wide)"
+		}
+		return "automatic failover " + scope + map[bool]string{true: " paused", false: " resumed"}[e.Maintenance.Paused]
+	case e.Schedule != nil:
+		s := e.Schedule
+		return fmt.Sprintf("failover #%d %s -> %s at %s %s", s.ID, s.From, s.To, s.At.Local().Format(time.DateTime), s.Action)
 	case e.Hook != nil:
 		h := e.Hook
 		return fmt.Sprintf("hook %s on %s: %s after %d attempt(s) %s", h.Hook, h.Event, h.Outcome, h.Attempts, h.Error)
@@ -93,6 +157,7 @@ func eventWords(e api.Event) string {
 
 func newWatchCmd(cf *clientFlags) *cobra.Command {
 	var recent int
+	var f eventFilter
 	cmd := clientCmd(cf, &cobra.Command{
 		Use:   "watch",
 		Short: "Follow live events until interrupted (shows the last few first; reconnects when the stream breaks)",
@@ -100,21 +165,26 @@ func newWatchCmd(cf *clientFlags) *cobra.Command {
 When the stream breaks (the server restarts, the network fails, or watch falls
 behind) it reconnects with a growing pause of up to 5s and resumes after the
 last event shown, so nothing is missed or shown twice.`,
-		Example: "  redset watch\n  redset watch --recent 0 -o json",
+		Example: "  redset watch\n  redset watch --set redset:demo-web\n  redset watch --recent 0 -o json",
 		Args:    cobra.NoArgs,
 	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, _ []string) error {
 		w, asJSON := cmd.OutOrStdout(), cf.output == "json"
-		last, err := printRecent(ctx, c, w, asJSON, recent)
+		q, err := f.query(ctx, c)
 		if err != nil {
 			return err
 		}
-		err = follow(ctx, c, w, cmd.ErrOrStderr(), asJSON, &last, newBackoff())
+		last, err := printRecent(ctx, c, w, asJSON, recent, q)
+		if err != nil {
+			return err
+		}
+		err = follow(ctx, c, w, cmd.ErrOrStderr(), asJSON, &last, newBackoff(), q)
 		if ctx.Err() != nil {
 			return nil
 		}
 		return err
 	})
 	cmd.Flags().IntVar(&recent, "recent", 5, "how many past events to show before the live ones")
+	f.flags(cf, cmd)
 	return cmd
 }
 
@@ -143,7 +213,7 @@ func (b *backoff) wait(ctx context.Context) error {
 // follow prints live events, reconnecting after every break that a retry
 // can mend; it returns when ctx ends or the server refuses the stream
 // (wrong credentials, say).
-func follow(ctx context.Context, c *api.Client, w, errW io.Writer, asJSON bool, last *uint64, b *backoff) error {
+func follow(ctx context.Context, c *api.Client, w, errW io.Writer, asJSON bool, last *uint64, b *backoff, q api.HistoryQuery) error {
 	broken := false
 	connected := func() {
 		b.reset()
@@ -153,7 +223,7 @@ func follow(ctx context.Context, c *api.Client, w, errW io.Writer, asJSON bool, 
 		}
 	}
 	for {
-		err := watchOnce(ctx, c, w, asJSON, last, connected)
+		err := watchOnce(ctx, c, w, asJSON, last, connected, q)
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
@@ -184,14 +254,15 @@ func retryable(err error) bool {
 
 // printRecent shows the newest n stored events and returns the last seq
 // shown, from which the live stream continues.
-func printRecent(ctx context.Context, c *api.Client, w io.Writer, asJSON bool, n int) (uint64, error) {
+func printRecent(ctx context.Context, c *api.Client, w io.Writer, asJSON bool, n int, q api.HistoryQuery) (uint64, error) {
 	if !asJSON {
 		fmt.Fprintf(w, "%-8s  %-17s  %-16s  %-8s  %s\n", "TIME", "KIND", "SET", "MEMBER", "WHAT")
 	}
 	if n <= 0 {
 		return 0, nil
 	}
-	evs, err := c.History(ctx, api.HistoryQuery{Limit: n})
+	q.Limit = n
+	evs, err := c.History(ctx, q)
 	if err != nil {
 		return 0, err
 	}
@@ -205,8 +276,8 @@ func printRecent(ctx context.Context, c *api.Client, w io.Writer, asJSON bool, n
 
 // watchOnce prints events from one connection, remembering the last one
 // so a reconnection resumes after it.
-func watchOnce(ctx context.Context, c *api.Client, w io.Writer, asJSON bool, last *uint64, connected func()) error {
-	stream, err := c.Events(ctx, *last)
+func watchOnce(ctx context.Context, c *api.Client, w io.Writer, asJSON bool, last *uint64, connected func(), q api.HistoryQuery) error {
+	stream, err := c.EventsOf(ctx, *last, q)
 	if err != nil {
 		return err
 	}

@@ -103,3 +103,15 @@ func automaticShort(s api.Set) string {
 	}
 	return "on"
 }
+
+// actorWords names who did something: "user (protocol)", or the protocol
+// alone for the engine and the configuration.
+func actorWords(a *api.Actor) string {
+	if a == nil {
+		return "-"
+	}
+	if a.User == "" {
+		return a.Protocol
+	}
+	return a.User + " (" + a.Protocol + ")"
+}
