@@ -86,6 +86,7 @@ func demoSets() []api.Set {
 			}},
 		{InstanceID: "redset:demo-lb", RedundancyStatus: 0, RedundancyStatusText: "Unknown",
 			TypeOfSet: []uint16{3}, MinNumberNeeded: 2, LoadBalanceAlgorithm: 3, FlapGuardTripped: true,
+			Paused: &api.Pause{By: api.Actor{User: "ops", Protocol: "api"}}, AutomaticFailoverPaused: true,
 			Members: []api.SetMember{{Name: "lb-1", Role: api.RoleInService, Health: api.Health{State: "Unknown"}}}},
 	}
 }
@@ -157,7 +158,8 @@ func TestPageShowsSetsMembersAndStatus(t *testing.T) {
 		`data-member="lb-1" data-role="inService" data-health="Unknown"`,
 		">In service<", ">Spare<", ">Drained<", "hot, automatic or manual",
 		"<dd>Sparing</dd>", "<dd>N&#43;1</dd>", "<dd>Load Balanced</dd>", "<dd>Round Robin</dd>",
-		"Flap guard tripped", "Signed in as <b>alice</b>",
+		"Flap guard tripped", `<p class="paused">Automatic failover paused for this set (maintenance).</p>`,
+		"Signed in as <b>alice</b>",
 		`data-last-seq="9"`, `data-api="/api/v1"`,
 		`<dialog id="confirm"`,
 	} {

@@ -42,6 +42,7 @@ type setView struct {
 	Operational int // operational members in service
 	LBText      string
 	FlapGuard   bool
+	Paused      string // why automatic failover is paused; empty when it is not
 	Members     []memberView
 	CanFailover bool         // the caller's role may fail over: show the form
 	From, To    []memberView // failover candidates
@@ -102,6 +103,7 @@ func setViewOf(s api.Set, can api.Abilities) setView {
 		TypeText: typeText(s.TypeOfSet, s.OtherTypeOfSet), Needed: s.MinNumberNeeded,
 		LBText: lbText(s.LoadBalanceAlgorithm, s.OtherLoadBalanceAlgorithm), FlapGuard: s.FlapGuardTripped,
 		CanFailover: can.Failover,
+		Paused:      pausedText(s),
 	}
 	for _, m := range s.Members {
 		mv := memberViewOf(s.InstanceID, m)
@@ -336,4 +338,16 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// pausedText says whose pause stops the set's automatic failover: the
+// set's own or the server's. Mirrored by pausedText in app.js.
+func pausedText(s api.Set) string {
+	switch {
+	case s.Paused != nil:
+		return "Automatic failover paused for this set (maintenance)."
+	case s.ServerPaused:
+		return "Automatic failover paused for every set (maintenance)."
+	}
+	return ""
 }

@@ -121,9 +121,16 @@
       typeText: typeText(set.typeOfSet, set.otherTypeOfSet), needed: set.minNumberNeeded,
       operational: from.filter((m) => operational(m.health)).length,
       lbText: lbText(set.loadBalanceAlgorithm, set.otherLoadBalanceAlgorithm),
-      flapGuard: !!set.flapGuardTripped, members, canFailover: CAN_FAILOVER, from, to,
+      flapGuard: !!set.flapGuardTripped, paused: pausedText(set), members, canFailover: CAN_FAILOVER, from, to,
       hasTarget: others.length > 0, defaultTo: bestTarget(others),
     };
+  }
+
+  // pausedText mirrors view.go's.
+  function pausedText(set) {
+    if (set.paused) return 'Automatic failover paused for this set (maintenance).';
+    if (set.serverPaused) return 'Automatic failover paused for every set (maintenance).';
+    return '';
   }
 
   // ---- Events (mirror events.go) ----
@@ -281,6 +288,7 @@
       h('dl', { class: 'facts' }, fact('Type', v.typeText), fact('Needs', `${v.needed} in service`),
         fact('Operational', `${v.operational} in service`), v.lbText && fact('Balancing', v.lbText)),
       v.flapGuard && h('p', { class: 'flap' }, 'Flap guard tripped: automatic failover is stopped for this set.'),
+      v.paused && h('p', { class: 'paused' }, v.paused),
       membersTable(v),
       failoverControl(v),
       h('p', { class: 'result', role: 'status', 'aria-live': 'polite' }));
