@@ -17,9 +17,11 @@
 // Every route except the OpenAPI document needs HTTP Basic credentials,
 // checked by Options.Auth; missing or wrong credentials get 401 with a
 // WWW-Authenticate challenge. Each route names the auth.Action it needs:
-// readers read (sets, members, history, events); operators also fail over,
-// return drained members to service, reset a flap guard, push health
-// reports and change a set's load-balancing algorithm; admins also create,
+// readers read (sets, members, history, events, maintenance, scheduled
+// failovers); operators also fail over (also as a dry run or scheduled),
+// return drained members to service, reset a flap guard, pause and resume
+// automatic failover, push health reports and change a set's
+// load-balancing algorithm; admins also create,
 // change and delete sets, members and roles. PATCH of a set needs only the
 // operator's ActionLoadBalance when it writes nothing but
 // loadBalanceAlgorithm and otherLoadBalanceAlgorithm, else ActionConfigure.
@@ -54,7 +56,15 @@
 // supplies: the API knows nothing of files. It answers 200 with a
 // ConfigReload saying what changed, or 422 (invalid-configuration) when
 // the file is invalid, with every problem as "file:line: field: message"
-// in the detail; the server then changed nothing.
+// in the detail; the server then changed nothing. The records of the
+// changes name the admin who asked.
+//
+// # Who
+//
+// Every request's authenticated user, remote address and protocol ("api",
+// or "web" when a browser says the request came from a page of this
+// server: Sec-Fetch-Site: same-origin) go into the context as the
+// engine's actor, so the records the request causes name them.
 //
 // # Events
 //

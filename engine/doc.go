@@ -1,9 +1,11 @@
 // Package engine is redset's redundancy domain: redundancy sets and their
 // members, each member's role per set (in service, spare or drained), member
 // health with dampening and time-to-live, the computed RedundancyStatus,
-// Failover with its ordered checks and return codes, automatic failover with
-// a flap guard, and the event history. It knows nothing of CIM wire formats,
-// HTTP or XML; providers translate.
+// Failover with its ordered checks and return codes (also as a dry run, or
+// scheduled for later), automatic failover with a flap guard and
+// maintenance pauses, and the event history, each record naming its actor
+// (who, from where, by which protocol) with an audit stream beside it. It
+// knows nothing of CIM wire formats, HTTP or XML; providers translate.
 //
 // # State and durability
 //
@@ -16,10 +18,12 @@
 //
 // Store layout (values are JSON):
 //
-//	sets/<InstanceID>      the set's properties, policy and member roles
+//	sets/<InstanceID>      the set's properties, policy, member roles and pause
 //	members/<name>         the member's definition (older probe form read too, see legacy.go)
 //	history/<seq, 20 digits> one event.Record
 //	meta/seq               no event Seq above it was handed out
+//	meta/paused            the server-wide pause of automatic failover, if any
+//	scheduled/<id, 20 digits> a pending ScheduledFailover
 //
 // A failover writes its set's key and its history record in one
 // transaction.
