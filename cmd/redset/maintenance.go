@@ -19,7 +19,7 @@ func newPauseCmd(cf *clientFlags) *cobra.Command {
 automatic return of drained members — for one set, or without ID for every set,
 until resume. Requested and scheduled failovers still run. The pause is stored:
 it outlasts a restart.`,
-		Example: "  redset pause redset:demo-web\n  redset pause",
+		Example: "  redset pause demo-web\n  redset pause",
 		Args:    cobra.MaximumNArgs(1),
 	})
 }
@@ -31,17 +31,22 @@ func newResumeCmd(cf *clientFlags) *cobra.Command {
 		Long: `resume ends a pause made by redset pause: of the set, or without ID the
 server-wide one (sets paused on their own stay paused). Automatic failovers that
 are due happen at once.`,
-		Example: "  redset resume redset:demo-web\n  redset resume",
+		Example: "  redset resume demo-web\n  redset resume",
 		Args:    cobra.MaximumNArgs(1),
 	})
 }
 
 func maintenanceCmd(cf *clientFlags, pause bool, cmd *cobra.Command) *cobra.Command {
+	cmd.ValidArgsFunction = completeArgs(cf, argSet)
 	return clientCmd(cf, cmd, func(ctx context.Context, c *api.Client, cmd *cobra.Command, args []string) error {
 		w := cmd.OutOrStdout()
 		if len(args) == 1 {
+			id, err := resolveSet(ctx, c, args[0])
+			if err != nil {
+				return err
+			}
 			change := map[bool]func(context.Context, string) (api.Set, error){true: c.PauseSet, false: c.ResumeSet}[pause]
-			s, err := change(ctx, args[0])
+			s, err := change(ctx, id)
 			if err != nil {
 				return err
 			}

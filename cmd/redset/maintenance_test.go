@@ -33,7 +33,7 @@ func TestCLIMaintenanceScheduleAndFilters(t *testing.T) {
 			t.Errorf("sets does not show the server's pause on demo-db:\n%s", r.out)
 		}
 		wantRun(t, d.run(t, "resume"), 0, "automatic failover on")
-		wantRun(t, d.run(t, "resume", "redset:demo-web"), 0, "redset:demo-web: automatic failover on")
+		wantRun(t, d.run(t, "resume", "demo-web"), 0, "redset:demo-web: automatic failover on") // a LocalID names the set
 		if r := d.run(t, "pause", "redset:nope"); r.code != 1 || !strings.Contains(r.err, "404") {
 			t.Errorf("pause of an unknown set: exit %d, stderr %q", r.code, r.err)
 		}
