@@ -9,15 +9,25 @@ import (
 )
 
 // followEvents logs, at info, the transitions the engine publishes and
-// logs nowhere else: member health, set status, configuration changes and
-// members returned to service. This is the one place they are logged
-// (failovers and flap-guard alerts are logged where the engine decides
-// them, hook deliveries by the hook runner).
-func followEvents(bus *event.Bus, log *slog.Logger) *feed {
+// logs nowhere else: member health and set status, and — when the audit
+// stream goes to its own file — configuration changes and members returned
+// to service (otherwise the audit lines in this log already tell them).
+// Failovers and flap-guard alerts are logged where the engine decides
+// them, hook deliveries by the hook runner.
+func followEvents(bus *event.Bus, log *slog.Logger, auditInLog bool) *feed {
 	log = log.With("part", "events")
-	return startFeed(bus, loggedEvent, func(r event.Record) { logEvent(log, r) }, func() {
+	want := loggedEvent
+	if auditInLog {
+		want = transition
+	}
+	return startFeed(bus, want, func(r event.Record) { logEvent(log, r) }, func() {
 		log.Warn("the event log fell behind; some events were not logged (the history has them)")
 	})
+}
+
+// transition: a member's health or a set's status changed.
+func transition(r event.Record) bool {
+	return r.Kind == event.KindHealthChanged || r.Kind == event.KindStatusChanged
 }
 
 func loggedEvent(r event.Record) bool {

@@ -366,8 +366,34 @@ func TestTransitionsAreLogged(t *testing.T) {
 	for _, want := range []string{
 		`level=INFO msg="member health changed" part=events member=a from=Unknown to=OK`,
 		`level=INFO msg="set status changed" part=events set=redset:s from="0 Unknown" to="4 Redundancy Lost"`,
-		`level=INFO msg="configuration changed" part=events action="set created" set=redset:s`,
+		`msg=audit audit=true action="set created" outcome=ok`,
 	} {
 		eventually(t, 5*time.Second, "the log line "+want+" in\n"+logs.String(), func() bool { return strings.Count(logs.String(), want) == 1 })
+	}
+	// The audit line tells the change; the event log does not repeat it.
+	if strings.Contains(logs.String(), `msg="configuration changed"`) {
+		t.Errorf("a configuration change is logged twice (audit and events):\n%s", logs.String())
+	}
+}
+
+// With the audit stream in its own file, the main log still tells
+// configuration changes, once each.
+func TestConfigChangesLoggedWhenAuditHasItsFile(t *testing.T) {
+	logs := &syncBuffer{}
+	dir := t.TempDir()
+	cfg := parsed(t, "sets:\n  - {id: s, typeOfSet: [2], minNumberNeeded: 1}\n", dir)
+	cfg.Audit.File = filepath.Join(dir, "audit.jsonl")
+	s, err := New(context.Background(), cfg, NewLogger(logs, LogConfig{Format: "text", Level: "info"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := `level=INFO msg="configuration changed" part=events action="set created" set=redset:s`
+	eventually(t, 5*time.Second, "the log line "+want+" in\n"+logs.String(), func() bool { return strings.Count(logs.String(), want) == 1 })
+	if strings.Contains(logs.String(), "msg=audit") {
+		t.Errorf("audit lines in the main log although the audit has its own file:\n%s", logs.String())
 	}
 }

@@ -222,7 +222,7 @@ func (s *Server) openEngine(ctx context.Context) error {
 	}
 	s.eng = eng
 	s.metrics = newMetrics(eng)
-	s.feeds = append(s.feeds, s.metrics.follow(eng.Bus()), followEvents(eng.Bus(), s.log))
+	s.feeds = append(s.feeds, s.metrics.follow(eng.Bus()), followEvents(eng.Bus(), s.log, s.cfg.Audit.File == ""))
 	return nil
 }
 
