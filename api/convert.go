@@ -264,6 +264,7 @@ func eventFrom(r event.Record) Event {
 		out.Hook = &HookDelivery{Hook: h.Hook, Event: h.Event, EventSeq: h.EventSeq, Attempts: h.Attempts,
 			Outcome: h.Outcome, Code: h.Code, DurationSeconds: h.DurationSeconds, Error: h.Error}
 	}
+	Describe(&out)
 	return out
 }
 

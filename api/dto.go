@@ -234,6 +234,14 @@ type Event struct {
 	Maintenance *MaintenanceChange `json:"maintenance,omitempty"`
 	// Schedule is the payload of ScheduleChanged.
 	Schedule *ScheduleChange `json:"schedule,omitempty"`
+
+	// Label, Text and Tone put the event into words for people: a short
+	// label ("Failover"), one sentence, and how good the news is (ok, warn,
+	// bad, info). Clients show these instead of wording payloads
+	// themselves.
+	Label string `json:"label"`
+	Text  string `json:"text"`
+	Tone  string `json:"tone"`
 }
 
 // ScheduleChange is the payload of ScheduleChanged: a failover of the

@@ -15,6 +15,7 @@ package event
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -175,6 +176,16 @@ func (r Record) Validate() error {
 		}
 	}
 	return nil
+}
+
+// Kinds lists every kind of event, sorted.
+func Kinds() []Kind {
+	kinds := make([]Kind, 0, len(payloadOf))
+	for k := range payloadOf {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	return kinds
 }
 
 var payloadOf = map[Kind]string{

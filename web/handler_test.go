@@ -35,7 +35,12 @@ func (f *fakeSource) History(_ context.Context, limit int) ([]api.Event, error) 
 	f.mu.Lock()
 	f.lastLimit = limit
 	f.mu.Unlock()
-	return f.events, f.eventErr
+	out := make([]api.Event, len(f.events))
+	for i, e := range f.events {
+		api.Describe(&e) // the words, as the API's history gives them
+		out[i] = e
+	}
+	return out, f.eventErr
 }
 
 func (f *fakeSource) limit() int {

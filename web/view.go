@@ -26,6 +26,7 @@ type pageData struct {
 	Summary  []statusCount
 	Events   []eventView // newest first
 	LastSeq  uint64      // the newest event shown; the stream resumes after it
+	Kinds    string      // every event kind, space-separated: the live stream's event names
 }
 
 // setView is one set's card.
@@ -89,6 +90,7 @@ func (d *pageData) fill(sets []api.Set, events []api.Event) {
 		d.Sets = append(d.Sets, setViewOf(s, d.Caller.Can))
 	}
 	d.Summary = summarize(d.Sets)
+	d.Kinds = strings.Join(api.EventKinds(), " ")
 	for i := len(events) - 1; i >= 0; i-- {
 		d.Events = append(d.Events, eventViewOf(events[i]))
 		d.LastSeq = max(d.LastSeq, events[i].Seq)

@@ -321,7 +321,7 @@ func testWatch(t *testing.T, d *demoCLI) {
 	trigger := time.NewTicker(100 * time.Millisecond)
 	defer trigger.Stop()
 	deadline := time.After(15 * time.Second)
-	for !strings.Contains(out.String(), "lb-1 -> nobody") {
+	for !strings.Contains(out.String(), "lb-1 → nobody") {
 		select {
 		case <-trigger.C:
 			// Until watch is connected the events are missed; repeat.
@@ -341,7 +341,7 @@ func testWatch(t *testing.T, d *demoCLI) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("watch did not end when its context did")
 	}
-	if !strings.Contains(out.String(), "redset:demo-lb") || !strings.Contains(out.String(), "lb-1 -> nobody") {
+	if !strings.Contains(out.String(), "redset:demo-lb") || !strings.Contains(out.String(), "lb-1 → nobody") {
 		t.Errorf("watch output does not describe the refusal:\n%s", out.String())
 	}
 }

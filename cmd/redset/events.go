@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -114,42 +113,11 @@ func dash(s string) string {
 	return s
 }
 
-// eventWords says what an event means in one line.
+// eventWords says what an event means in one line: the sentence the API
+// gives it, or its data for a server that gives none.
 func eventWords(e api.Event) string {
-	switch {
-	case e.Failover != nil:
-		f := e.Failover
-		kind := map[bool]string{true: "planned", false: "unplanned"}[f.Planned]
-		if f.ScheduleID != 0 {
-			kind = fmt.Sprintf("scheduled (#%d)", f.ScheduleID)
-		}
-		s := fmt.Sprintf("%s failover %s -> %s: %d %s", kind, f.From, f.To, f.ReturnValue, api.ReturnValueText(f.ReturnValue))
-		if f.Reason != "" {
-			s += " (" + f.Reason + ")"
-		}
-		return s
-	case e.Health != nil:
-		return fmt.Sprintf("health %s -> %s %s", e.Health.From, e.Health.To, e.Health.Detail)
-	case e.Status != nil:
-		return fmt.Sprintf("status %s -> %s", e.Status.FromText, e.Status.ToText)
-	case e.Config != nil:
-		return strings.TrimSpace(e.Config.Action + " " + e.Config.Detail)
-	case e.Returned != nil:
-		return map[bool]string{true: "returned to service by an operator", false: "returned to service by the set's policy"}[e.Returned.Operator]
-	case e.Flap != nil:
-		return fmt.Sprintf("flap guard tripped: over %d automatic failovers in %gs; automatic failover stopped", e.Flap.MaxFailovers, e.Flap.PeriodSeconds)
-	case e.Maintenance != nil:
-		scope := "of the set"
-		if e.SetID == "" {
-			scope = "of every set (server-wide)"
-		}
-		return "automatic failover " + scope + map[bool]string{true: " paused", false: " resumed"}[e.Maintenance.Paused]
-	case e.Schedule != nil:
-		s := e.Schedule
-		return fmt.Sprintf("failover #%d %s -> %s at %s %s", s.ID, s.From, s.To, s.At.Local().Format(time.DateTime), s.Action)
-	case e.Hook != nil:
-		h := e.Hook
-		return fmt.Sprintf("hook %s on %s: %s after %d attempt(s) %s", h.Hook, h.Event, h.Outcome, h.Attempts, h.Error)
+	if e.Text != "" {
+		return e.Text
 	}
 	data, _ := json.Marshal(e)
 	return string(data)

@@ -114,7 +114,7 @@ func testWatchSet(ctx context.Context, t *testing.T, d *demoCLI) {
 	trigger := time.NewTicker(100 * time.Millisecond)
 	defer trigger.Stop()
 	deadline := time.After(15 * time.Second)
-	for n := 0; !strings.Contains(out.String(), "db-1 -> nobody"); n++ {
+	for n := 0; !strings.Contains(out.String(), "db-1 → nobody"); n++ {
 		select {
 		case <-trigger.C:
 			_, _ = d.api.Failover(ctx, "redset:demo-lb", "lb-1", "nobody"+strconv.Itoa(n))

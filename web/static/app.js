@@ -18,8 +18,7 @@
   const body = document.body;
   const API = body.dataset.api || '/api/v1';
   const CAN_FAILOVER = body.dataset.canFailover === 'true';
-  const KINDS = ['HealthChanged', 'StatusChanged', 'FailoverSucceeded', 'FailoverRefused',
-    'ConfigChanged', 'FlapGuardTripped', 'MemberReturned', 'HookDelivered'];
+  const KINDS = (body.dataset.kinds || '').split(' ').filter(Boolean); // every event kind, from the server
   const MAX_EVENTS = 200;
   const HISTORY_LIMIT = 50;
 
@@ -133,60 +132,16 @@
     return '';
   }
 
-  // ---- Events (mirror events.go) ----
-
-  function seconds(s) {
-    if (s < 0.001) return 'under 1 ms';
-    if (s < 1) return `${(s * 1000).toFixed(0)} ms`;
-    if (s < 10) return `${s.toFixed(1)} s`;
-    if (s < 120) return `${s.toFixed(0)} s`;
-    return `${(s / 60).toFixed(0)} min`;
-  }
+  // ---- Events ----
 
   const withDetail = (text, detail) => (detail ? `${text}: ${detail}` : text);
-  const HEALTH_TONES = { OK: 'ok', Degraded: 'warn', Failed: 'bad' };
-  const STATUS_TONES = { 2: 'ok', 3: 'warn', 4: 'bad', 5: 'bad' };
 
+  // The words of an event come with it from the API (label, text, tone):
+  // the server-rendered timeline, this script and the CLI say the same.
   function eventView(e) {
-    const v = { seq: e.seq, time: e.time, kind: e.kind, setId: e.setId || '', label: e.kind, text: '', tone: 'info' };
-    if (e.health) {
-      Object.assign(v, { label: 'Health', text: withDetail(`${e.member} ${e.health.from} → ${e.health.to}`, e.health.detail), tone: HEALTH_TONES[e.health.to] || 'info' });
-    } else if (e.status) {
-      Object.assign(v, { label: 'Status', text: `${e.status.fromText} → ${e.status.toText}`, tone: STATUS_TONES[e.status.to] || 'info' });
-    } else if (e.failover && e.kind === 'FailoverSucceeded') {
-      const f = e.failover;
-      Object.assign(v, { label: 'Failover', text: `${f.planned ? 'Planned' : 'Automatic'} failover ${f.from} → ${f.to} completed in ${seconds(f.durationSeconds)}`, tone: 'ok' });
-    } else if (e.failover) {
-      const f = e.failover;
-      Object.assign(v, { label: 'Failover refused', text: withDetail(`${f.from} → ${f.to}: ${returnText(f.returnValue)}`, f.reason), tone: 'bad' });
-    } else if (e.config) {
-      Object.assign(v, { label: 'Configuration', text: withDetail(e.config.action, e.config.detail) });
-    } else if (e.flap) {
-      Object.assign(v, { label: 'Flap guard', text: `limit of ${e.flap.maxFailovers} automatic failovers in ${seconds(e.flap.periodSeconds)} reached; automatic failover stopped`, tone: 'bad' });
-    } else if (e.returned) {
-      Object.assign(v, { label: 'Returned', text: `${e.member} returned to service by ${e.returned.operator ? 'an operator' : "the set's policy"}`, tone: 'ok' });
-    } else if (e.hook) {
-      Object.assign(v, { label: 'Hook', text: hookText(e.hook), tone: HOOK_TONES[e.hook.outcome] || 'info' });
-    }
-    return v;
+    return { seq: e.seq, time: e.time, kind: e.kind, setId: e.setId || '', label: e.label || e.kind, text: e.text || '', tone: e.tone || 'info' };
   }
 
-  const HOOK_EVENT_WORDS = { failover: 'the failover', refused: 'the refused failover', status: 'the status change', prefailover: 'the failover' };
-  const HOOK_TONES = { ok: 'ok', vetoed: 'warn', failed: 'bad', dropped: 'bad' };
-
-  // hookText tells one hook delivery (mirror hookSentence).
-  function hookText(hk) {
-    let what = HOOK_EVENT_WORDS[hk.event] || `the ${hk.event} event`;
-    let s;
-    if (hk.outcome === 'ok') s = `${hk.hook} ${hk.event === 'prefailover' ? 'allowed' : 'ran for'} ${what} in ${seconds(hk.durationSeconds || 0)}`;
-    else if (hk.outcome === 'vetoed') s = `${hk.hook} vetoed ${what}`;
-    else if (hk.outcome === 'dropped') s = `${hk.hook} never ran for ${what}`;
-    else s = `${hk.hook} ${hk.outcome} for ${what}`;
-    if (hk.attempts > 1) s += ` after ${hk.attempts} attempts`;
-    return withDetail(s, hk.error);
-  }
-
-  const returnText = (rv) => `${rv} ${RETURN_WORDS[rv] || `ReturnValue(${rv})`}`;
 
   // ---- DOM ----
 
