@@ -18,14 +18,16 @@ VERSION=${VERSION#v}
 TARGETS=${TARGETS:-"linux/amd64 linux/arm64"}
 OUT=${OUT:-dist}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
-ldflags="-s -w -X main.version=$VERSION"
+# The build time is the commit's time, so that the archives stay reproducible.
+BUILD_TIME=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+ldflags="-s -w -X main.version=$VERSION -X main.buildTime=$BUILD_TIME"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$OUT"
 
 # The manual pages come from a binary for this machine.
-CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$work/redset-here" ./cmd/redset
+CGO_ENABLED=0 go build -buildvcs=true -trimpath -ldflags "$ldflags" -o "$work/redset-here" ./cmd/redset
 "$work/redset-here" man --dir "$work/man" >/dev/null
 
 archives=()
@@ -34,7 +36,7 @@ for target in $TARGETS; do
   name="redset-$VERSION-$goos-$goarch"
   stage="$work/$name"
   mkdir -p "$stage"
-  CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch go build -trimpath -ldflags "$ldflags" -o "$stage/redset" ./cmd/redset
+  CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch go build -buildvcs=true -trimpath -ldflags "$ldflags" -o "$stage/redset" ./cmd/redset
   cp -r "$work/man" "$stage/man"
   cp README.md LICENSE packaging/redset.service packaging/redset.yaml "$stage/"
   tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \

@@ -163,7 +163,8 @@ func TestReadBuildInfo(t *testing.T) {
 	wantFail(t, runCLI(context.Background(), "version", "-o", "yaml"), "table or json")
 }
 
-// A binary built with go build reports the commit it was built from.
+// A binary built with go build reports the commit it was built from, and
+// the build time a release build stamps.
 func TestVersionOfABuiltBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -173,7 +174,8 @@ func TestVersionOfABuiltBinary(t *testing.T) {
 		t.Skipf("not in a git checkout (%v)", err)
 	}
 	bin := filepath.Join(t.TempDir(), "redset")
-	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".")
+	const stamped = "2030-01-02T03:04:05Z"
+	build := exec.Command("go", "build", "-buildvcs=true", "-ldflags", "-X main.buildTime="+stamped, "-o", bin, ".")
 	build.Env = append(os.Environ(), "GOFLAGS=")
 	if msg, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, msg)
@@ -185,6 +187,9 @@ func TestVersionOfABuiltBinary(t *testing.T) {
 	var got buildInfo
 	if err := json.Unmarshal(outText, &got); err != nil {
 		t.Fatalf("%v\n%s", err, outText)
+	}
+	if got.BuildTime != stamped {
+		t.Errorf("buildTime = %q, want the stamped %q", got.BuildTime, stamped)
 	}
 	if got.Revision == "" {
 		t.Skipf("the go command stamped no VCS data here (a linked git worktree?): %s", outText)

@@ -16,6 +16,10 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "0.1.0-dev"
 
+// buildTime is when the binary was built (RFC 3339), stamped by
+// scripts/release.sh with -ldflags "-X main.buildTime=..."; empty otherwise.
+var buildTime = ""
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -12,9 +12,10 @@ import (
 // buildInfo is what `redset version` reports.
 type buildInfo struct {
 	Version   string `json:"version"`
-	Revision  string `json:"revision,omitempty"` // the VCS commit built
-	Time      string `json:"time,omitempty"`     // the commit's time (RFC 3339)
-	Modified  bool   `json:"modified"`           // the work tree had uncommitted changes
+	Revision  string `json:"revision,omitempty"`  // the VCS commit built
+	Time      string `json:"time,omitempty"`      // the commit's time (RFC 3339)
+	BuildTime string `json:"buildTime,omitempty"` // when the binary was built (RFC 3339), if stamped
+	Modified  bool   `json:"modified"`            // the work tree had uncommitted changes
 	GoVersion string `json:"goVersion"`
 }
 
@@ -30,7 +31,7 @@ func readBuildInfo() buildInfo {
 
 // buildInfoOf picks the VCS settings out of bi.
 func buildInfoOf(bi *debug.BuildInfo) buildInfo {
-	out := buildInfo{Version: version, GoVersion: runtime.Version()}
+	out := buildInfo{Version: version, BuildTime: buildTime, GoVersion: runtime.Version()}
 	for _, s := range bi.Settings {
 		switch s.Key {
 		case "vcs.revision":
@@ -50,7 +51,7 @@ func newVersionCmd(cf *clientFlags) *cobra.Command {
 		Short: "Print redset's version, the commit it was built from and its time",
 		Long: `version prints redset's version and, for a binary built with "go build" in a
 checkout, the commit it was built from, that commit's time and whether the work
-tree had uncommitted changes.`,
+tree had uncommitted changes; release builds also carry their build time.`,
 		Example: "  redset version\n  redset version -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -67,6 +68,9 @@ tree had uncommitted changes.`,
 					}
 					fmt.Fprintf(tw, "commit\t%s%s\n", bi.Revision, modified)
 					fmt.Fprintf(tw, "commit time\t%s\n", dash(bi.Time))
+				}
+				if bi.BuildTime != "" {
+					fmt.Fprintf(tw, "built\t%s\n", bi.BuildTime)
 				}
 				fmt.Fprintf(tw, "go\t%s\n", bi.GoVersion)
 			})
