@@ -46,6 +46,8 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -188,6 +190,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// reconnect paces the attempts to reach a member that went away: gRPC's
+// default lets the pause grow to two minutes, too long for a store that a
+// server waits on.
+var reconnect = grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 3 * time.Second},
+	MinConnectTimeout: 5 * time.Second,
+}
+
 func clientConfig(opts Options) (clientv3.Config, error) {
 	if len(opts.Endpoints) == 0 {
 		return clientv3.Config{}, fmt.Errorf("%w: no endpoints", ErrBadOptions)
@@ -203,6 +213,7 @@ func clientConfig(opts Options) (clientv3.Config, error) {
 		Username:             opts.Username,
 		Password:             opts.Password,
 		Logger:               zap.NewNop(),
+		DialOptions:          []grpc.DialOption{grpc.WithConnectParams(reconnect)},
 	}
 	if opts.TLS.enabled() {
 		tc, err := loadTLS(opts.TLS)
@@ -213,6 +224,9 @@ func clientConfig(opts Options) (clientv3.Config, error) {
 	}
 	return cfg, nil
 }
+
+// Prefix is the etcd key prefix of every key of this store.
+func (s *Store) Prefix() string { return s.prefix }
 
 // key is the etcd key of a store key.
 func (s *Store) key(k string) string { return s.prefix + k }

@@ -139,9 +139,19 @@ func (c *Cluster) Leader() *Member {
 	return nil
 }
 
+// stop stops the followers at once, then the leader, which then has
+// nobody to hand its leadership to.
 func (c *Cluster) stop() {
+	leader := c.Leader()
+	var wg sync.WaitGroup
 	for _, m := range c.Members {
-		m.Stop()
+		if m != leader {
+			wg.Go(m.Stop)
+		}
+	}
+	wg.Wait()
+	if leader != nil {
+		leader.Stop()
 	}
 }
 
