@@ -5,7 +5,9 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -155,7 +157,10 @@ var onlyImportedBy = map[string][]string{
 var onlyThirdParty = map[string][]string{
 	"go.etcd.io/bbolt":          {"store/bolt"},
 	"go.etcd.io/etcd/client":    {"store/etcd"},
-	etcdServer:                  {"store/etcd"},
+	etcdServer:                  {testOnly},
+	"go.etcd.io/raft":           {testOnly},
+	"go.uber.org/zap":           {"store/etcd/"},
+	"google.golang.org/grpc":    {"store/etcd"},
 	"github.com/spf13/cobra":    {"cmd/redset"},
 	"github.com/spf13/pflag":    {"cmd/redset"},
 	"github.com/prometheus/":    {"server", "api", "cimom", "protocol/"},
@@ -166,7 +171,7 @@ var onlyThirdParty = map[string][]string{
 }
 
 const (
-	etcdServer = "go.etcd.io/etcd/server/" // the embedded etcd, for store/etcd's tests only
+	etcdServer = "go.etcd.io/etcd/server/" // the embedded etcd: test files and test harnesses only
 	testOnly   = "(tests)"                 // owner marker: test files and *test harness packages
 )
 
@@ -276,7 +281,7 @@ func checkThirdParty(dir, ip string, isTest bool) string {
 			continue
 		}
 		switch {
-		case prefix == etcdServer && !isTest:
+		case prefix == etcdServer && !isTest && !strings.HasSuffix(dir, "test"):
 			return "the embedded etcd server is for tests only"
 		case contains(owners, testOnly):
 			if !isTest && !strings.HasSuffix(dir, "test") {
@@ -341,6 +346,10 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"only server wires providers", "api", modulePath + "/provider", false},
 		{"bbolt only in store/bolt", "engine", "go.etcd.io/bbolt", false},
 		{"embedded etcd only in tests", "store/etcd", "go.etcd.io/etcd/server/v3/embed", false},
+		{"embedded etcd not in the server", "server", "go.etcd.io/etcd/server/v3/embed", false},
+		{"etcd client only in store/etcd", "engine", "go.etcd.io/etcd/client/v3", false},
+		{"etcd client not in store/etcd's harness", "store/etcd/etcdtest", "go.etcd.io/etcd/client/v3", false},
+		{"etcd client not in other tests", "server", "go.etcd.io/etcd/client/v3", true},
 		{"rapid only in tests", "engine", "pgregory.net/rapid", false},
 		{"health and engine stay apart", "health", modulePath + "/engine", false},
 	}
@@ -356,5 +365,28 @@ func TestRulesCatchViolations(t *testing.T) {
 				t.Errorf("%s importing %s was allowed, want a violation", tc.dir, tc.imp)
 			}
 		})
+	}
+}
+
+// TestBinaryLeavesOutEtcdServer checks, on the real build graph, that the
+// redset binary links the etcd client but none of etcd's server side: the
+// embedded etcd is for tests only.
+func TestBinaryLeavesOutEtcdServer(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("the go command is not on PATH: %v", err)
+	}
+	out, err := exec.Command(gobin, "list", "-deps", "./cmd/redset").Output()
+	if err != nil {
+		t.Fatalf("go list -deps ./cmd/redset: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, "go.etcd.io/etcd/client/v3") {
+		t.Errorf("the binary does not link go.etcd.io/etcd/client/v3; the dependency list looks wrong (%d packages)", len(deps))
+	}
+	for _, dep := range deps {
+		if strings.HasPrefix(dep, etcdServer) || strings.HasPrefix(dep, "go.etcd.io/raft/") {
+			t.Errorf("the binary links %s: etcd's server side must stay out of it", dep)
+		}
 	}
 }

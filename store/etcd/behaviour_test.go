@@ -336,7 +336,9 @@ func TestTooLarge(t *testing.T) {
 		}
 		return txn
 	}
-	big := func(size int) store.Txn { return store.Txn{Ops: []store.Op{{Key: "big", Value: bytes.Repeat([]byte("x"), size)}}} }
+	big := func(size int) store.Txn {
+		return store.Txn{Ops: []store.Op{{Key: "big", Value: bytes.Repeat([]byte("x"), size)}}}
+	}
 	tests := []struct {
 		name string
 		txn  store.Txn
