@@ -21,7 +21,7 @@ var DefaultListen = []string{"127.0.0.1:5988", "127.0.0.1:5985"}
 type Config struct {
 	Listen  []string  `yaml:"listen"`
 	Data    string    `yaml:"data"`    // data directory of the embedded store
-	Store   string    `yaml:"store"`   // store URL: bolt:///path/redset.db or etcd://host:2379,host:2379
+	Store   StoreCfg  `yaml:"store"`   // bolt:///path/redset.db, etcd://host:2379,host:2379/prefix, or etcd settings
 	OrgID   string    `yaml:"orgID"`   // OrgID of InstanceIDs this server makes
 	TLS     TLSConfig `yaml:"tls"`     // certificate and key turn every listener into HTTPS
 	Log     LogConfig `yaml:"log"`     // structured logs

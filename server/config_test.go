@@ -522,6 +522,8 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("lisen: [a]\n"))
 	f.Add([]byte("sets:\n  - id: a\n    typeOfSet: [1]\n    members: [{name: x, role: spare}]\n"))
 	f.Add([]byte("health:\n  interval: 5 sec\n"))
+	f.Add([]byte("store: etcd://h1:2379,h2:2379/p\n"))
+	f.Add([]byte("store:\n  etcd: {endpoints: [h:1], tls: {ca: x}, dialTimeout: 1s}\n"))
 	f.Add([]byte("a: &x [*x]\n"))
 	f.Add([]byte("members:\n  - name: a\n    probe: {type: http, url: 'http://x/', expect: 'x'}\n"))
 	f.Add([]byte("members:\n  - name: a\n    probe: {type: tcp, address: 'h:1', interval: 5, ttl: 1m, command: x}\n"))

@@ -75,7 +75,7 @@ func TestFailedStartTouchesNothing(t *testing.T) {
 		{"certificate that is not one", func(c *Config) { c.TLS = TLSConfig{Cert: keyFile, Key: keyFile} }, "tls.cert", nil},
 		{"a listener listed twice", func(c *Config) { c.Listen = []string{twice, twice} }, "listen[1]", nil},
 		{"a listener in use", func(c *Config) { c.Listen = []string{"127.0.0.1:0", busy.Addr().String()} }, "listen[1]", syscall.EADDRINUSE},
-		{"an unknown store", func(c *Config) { c.Store = "zk://somewhere" }, "store", nil},
+		{"an unknown store", func(c *Config) { c.Store = StoreCfg{URL: "zk://somewhere"} }, "store", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -244,7 +244,7 @@ func (c *Config) keepRestartFields(running Config) []string {
 	}
 	keep("listen", slices.Equal(c.Listen, running.Listen), func() { c.Listen = running.Listen })
 	keep("data", c.Data == running.Data, func() { c.Data = running.Data })
-	keep("store", c.Store == running.Store, func() { c.Store = running.Store })
+	keep("store", c.Store.Equal(running.Store), func() { c.Store = running.Store })
 	keep("orgID", c.OrgID == running.OrgID, func() { c.OrgID = running.OrgID })
 	keep("log", c.Log == running.Log, func() { c.Log = running.Log })
 	keep("history", c.History == running.History, func() { c.History = running.History })

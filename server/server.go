@@ -45,6 +45,7 @@ import (
 	"github.com/redset/redset/schema"
 	"github.com/redset/redset/store"
 	"github.com/redset/redset/store/bolt"
+	"github.com/redset/redset/store/etcd"
 )
 
 // Server is one running redset.
@@ -146,9 +147,13 @@ func (s *Server) abandon() {
 	}
 }
 
-// openStore opens the store the configuration names: bolt:///path, or the
-// data directory's redset.db. It notes what it creates.
-func (s *Server) openStore(context.Context) error {
+// openStore opens the store the configuration names: etcd (etcd://... or
+// the mapping form), bolt:///path, or the data directory's redset.db. It
+// notes what it creates.
+func (s *Server) openStore(ctx context.Context) error {
+	if opts, ok, err := etcdOptions(s.cfg.Store); ok {
+		return s.openEtcd(ctx, opts, err)
+	}
 	path, err := boltPath(s.cfg)
 	if err != nil {
 		return err
@@ -184,16 +189,27 @@ func firstMissing(dir string) string {
 	}
 }
 
+func (s *Server) openEtcd(ctx context.Context, opts etcd.Options, err error) error {
+	if err != nil {
+		return err
+	}
+	opts.Logger = s.log.With("part", "store")
+	st, err := etcd.Open(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("opening the store: %w", err)
+	}
+	s.st = st
+	return nil
+}
+
 func boltPath(cfg Config) (string, error) {
 	switch {
-	case cfg.Store == "":
+	case cfg.Store.URL == "":
 		return filepath.Join(cfg.Data, "redset.db"), nil
-	case strings.HasPrefix(cfg.Store, "bolt://") && len(cfg.Store) > len("bolt://"):
-		return strings.TrimPrefix(cfg.Store, "bolt://"), nil
-	case strings.HasPrefix(cfg.Store, "etcd://"):
-		return "", errors.New("the etcd backend is not available in this build; use bolt:// or leave store empty")
+	case strings.HasPrefix(cfg.Store.URL, "bolt://") && len(cfg.Store.URL) > len("bolt://"):
+		return strings.TrimPrefix(cfg.Store.URL, "bolt://"), nil
 	}
-	return "", fmt.Errorf("%q is neither bolt:///path nor etcd://host:port", cfg.Store)
+	return "", fmt.Errorf("%q is neither bolt:///path nor etcd://host:port", cfg.Store.URL)
 }
 
 // openAudit opens the audit stream: the configured file (JSON lines,

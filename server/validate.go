@@ -62,6 +62,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	add(c.validateServer())
+	add(c.validateStore())
 	add(c.validateUsers())
 	members := c.validateMembers(add)
 	ids := map[string]bool{}
@@ -76,9 +77,6 @@ func (c *Config) Validate() error {
 
 func (c *Config) validateServer() error {
 	errs := c.validateListen()
-	if _, err := boltPath(*c); err != nil {
-		errs = append(errs, c.fieldErr("store", "%v", err))
-	}
 	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
 		errs = append(errs, c.fieldErr("tls", "cert and key go together"))
 	}

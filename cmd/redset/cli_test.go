@@ -639,3 +639,23 @@ func selfSignedFiles(t *testing.T, dir string) (certFile, keyFile string) {
 	}
 	return certFile, keyFile
 }
+
+// --store chooses the store: a bolt URL puts the file where it says; a
+// URL of no known kind is refused before anything starts.
+func TestCLIServeStoreFlag(t *testing.T) {
+	t.Setenv("REDSET_ADMIN_PASSWORD", "pw")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "elsewhere", "state.db")
+	_, stop := serveCLI(t, "--data", filepath.Join(dir, "data"), "--store", "bolt://"+file, "--listen", "127.0.0.1:0")
+	stop()
+	if _, err := os.Stat(file); err != nil {
+		t.Errorf("--store bolt://%s: %v", file, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "redset.db")); err == nil {
+		t.Error("--store was ignored: redset.db was made in the data directory")
+	}
+	r := runCLI(context.Background(), "serve", "--store", "etcd://nohost", "--data", dir)
+	if r.code != 1 || !strings.Contains(r.err, "store: ") || !strings.Contains(r.err, "host:port") {
+		t.Errorf("exit %d, stderr %q; want 1 naming the store and host:port", r.code, r.err)
+	}
+}

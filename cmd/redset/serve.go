@@ -19,6 +19,7 @@ import (
 type serveFlags struct {
 	config string
 	data   string
+	store  string
 	listen []string
 	demo   bool
 }
@@ -49,13 +50,15 @@ server.
 loopback; "redset demo fail NAME" and "redset demo heal NAME" break and mend them.`,
 		Example: `  redset serve --demo
   REDSET_ADMIN_PASSWORD=secret redset serve --config redset.yaml
-  redset serve --listen 0.0.0.0:5988 --data /var/lib/redset`,
+  redset serve --listen 0.0.0.0:5988 --data /var/lib/redset
+  redset serve --store etcd://10.0.0.1:2379,10.0.0.2:2379,10.0.0.3:2379/redset`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.config, "config", "", "YAML configuration file")
 	fl.StringVar(&f.data, "data", "", "data directory (default $STATE_DIRECTORY under systemd, else ./redset-data)")
+	fl.StringVar(&f.store, "store", "", "store URL: bolt:///path/redset.db or etcd://host:2379,host:2379/prefix (default redset.db in the data directory)")
 	fl.StringArrayVar(&f.listen, "listen", nil, "address to listen on, host:port (repeatable; default 127.0.0.1:5988 and 127.0.0.1:5985)")
 	fl.BoolVar(&f.demo, "demo", false, "run the demo services and sets")
 	return cmd
@@ -74,7 +77,10 @@ func loadServeConfig(f *serveFlags) (server.Config, error) {
 	if f.data != "" {
 		cfg.Data = f.data
 	}
-	if cfg.Data == "" && cfg.Store == "" {
+	if f.store != "" {
+		cfg.Store = server.StoreCfg{URL: f.store}
+	}
+	if cfg.Data == "" && cfg.Store.IsZero() {
 		cfg.Data = stateDirectory()
 	}
 	if len(f.listen) > 0 {
