@@ -266,9 +266,9 @@ func (s *Store) mapErr(ctx context.Context, op string, err error) error {
 	case ctx.Err() != nil:
 		return fmt.Errorf("etcd: %s: %w", op, ctx.Err())
 	case tooLarge(err):
-		return fmt.Errorf("etcd: %s: %w: %w", op, ErrTooLarge, err)
+		return fmt.Errorf("%w (%s): %w", ErrTooLarge, op, err)
 	case errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded:
-		return fmt.Errorf("etcd: %s: %w within %v: %w", op, ErrUnavailable, s.opts.RequestTimeout, err)
+		return fmt.Errorf("%w (%s, %v): %w", ErrUnavailable, op, s.opts.RequestTimeout, err)
 	}
 	return fmt.Errorf("etcd: %s: %w", op, err)
 }
