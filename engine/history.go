@@ -139,8 +139,8 @@ func (h *history) close() {
 	<-h.done
 }
 
-// writeBatch commits the queued records and the trimming of old ones in one
-// transaction.
+// writeBatch commits the queued records and the trimming of old ones, in
+// transactions of at most maxHistoryOps.
 func (h *history) writeBatch() {
 	batch, n, deletes := h.takeBatch()
 	if len(batch) == 0 && len(deletes) == 0 {
@@ -157,11 +157,18 @@ func (h *history) writeBatch() {
 	for _, seq := range deletes {
 		txn.Ops = append(txn.Ops, store.Op{Key: historyKey(seq), Delete: true})
 	}
-	if _, err := h.st.Commit(context.Background(), txn); err != nil {
-		h.log.Warn("event history write failed", "records", len(batch), "err", err)
+	for ops := range slices.Chunk(txn.Ops, maxHistoryOps) {
+		if _, err := h.st.Commit(context.Background(), store.Txn{Ops: ops}); err != nil {
+			h.log.Warn("event history write failed", "records", len(batch), "err", err)
+		}
 	}
 	h.finish(n)
 }
+
+// maxHistoryOps caps one history commit. History records need no common
+// transaction, and etcd refuses one of more than 128 ops by default
+// (--max-txn-ops), so a large batch is written in several.
+const maxHistoryOps = 128
 
 // takeBatch numbers a new batch, removes the queue and decides which stored records to delete so
 // that at most limit remain, counting the batch. Records of the batch that
