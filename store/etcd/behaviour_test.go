@@ -202,6 +202,7 @@ func TestWatchNeedsCompactedRevisions(t *testing.T) {
 // ErrUnavailable within the request timeout; once it is back the same
 // Store works again and its watcher resumes without losing an event.
 func TestClientReconnects(t *testing.T) {
+	t.Parallel()
 	c := etcdtest.Start(t, 1, etcdtest.Options{})
 	s := open(t, c.Endpoints(), freshPrefix(), func(o *etcd.Options) { o.RequestTimeout = 500 * time.Millisecond })
 	w := s.Watch(t.Context(), "")
@@ -240,6 +241,7 @@ func TestClientReconnects(t *testing.T) {
 // leaves the store working (after an election), its watcher following,
 // and the member catches up when it comes back.
 func TestMemberStopped(t *testing.T) {
+	t.Parallel()
 	c := etcdtest.Start(t, 3, etcdtest.Options{})
 	s := open(t, c.Endpoints(), freshPrefix(), func(o *etcd.Options) { o.RequestTimeout = 2 * time.Second })
 	w := s.Watch(t.Context(), "")
@@ -278,6 +280,7 @@ func TestMemberStopped(t *testing.T) {
 // changes when it reconnects, or is dropped with ErrWatchLagged; it never
 // skips a change silently.
 func TestWatchAcrossCompactionWhileDisconnected(t *testing.T) {
+	t.Parallel()
 	c := etcdtest.Start(t, 3, etcdtest.Options{})
 	prefix := freshPrefix()
 	m0 := c.Members[0]
@@ -401,7 +404,7 @@ func TestListPages(t *testing.T) {
 // TestAuth: with etcd's authentication on, Open needs the right
 // credentials.
 func TestAuth(t *testing.T) {
-	c := etcdtest.Start(t, 1, etcdtest.Options{})
+	c := etcdtest.Start(t, 1, etcdtest.Options{Configure: func(cfg *embed.Config) { cfg.BcryptCost = 4 }}) // bcrypt's least cost: etcd hashes passwords
 	cli := rawClient(t, c.Endpoints())
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()

@@ -156,11 +156,10 @@ type Store struct {
 	// watcher starts after it.
 	observed atomic.Int64
 
-	mu       sync.Mutex // guards closed against new watchers
+	mu       sync.RWMutex // Close holds it to set closed; calls and new watchers share it
 	closed   atomic.Bool
-	done     chan struct{}      // closed by Close
-	stop     context.CancelFunc // ends calls in flight; called by Close
-	stopped  context.Context
+	done     chan struct{} // closed by Close
+	inflight sync.WaitGroup
 	watchers sync.WaitGroup
 }
 
@@ -179,11 +178,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("etcd: connecting to %s: %w", strings.Join(opts.Endpoints, ","), err)
 	}
 	s := &Store{cli: cli, opts: opts, prefix: opts.Prefix, log: opts.Logger, done: make(chan struct{})}
-	s.stopped, s.stop = context.WithCancel(context.Background())
 	pctx, cancel := context.WithTimeout(ctx, opts.DialTimeout)
 	defer cancel()
 	if _, err := s.Revision(pctx); err != nil {
-		s.stop()
 		cli.Close()
 		return nil, fmt.Errorf("etcd: reaching %s: %w", strings.Join(opts.Endpoints, ","), err)
 	}
@@ -242,18 +239,29 @@ func (s *Store) observe(rev int64) {
 }
 
 // call runs one etcd request under the request timeout and turns its error
-// into the store's terms.
+// into the store's terms. Close waits for the calls in flight.
 func (s *Store) call(ctx context.Context, op string, f func(context.Context) error) error {
-	if s.closed.Load() {
+	if !s.enter() {
 		return store.ErrClosed
 	}
+	defer s.inflight.Done()
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("etcd: %s: %w", op, err)
 	}
 	rctx, cancel := context.WithTimeout(ctx, s.opts.RequestTimeout)
 	defer cancel()
-	defer context.AfterFunc(s.stopped, cancel)()
 	return s.mapErr(ctx, op, f(rctx))
+}
+
+// enter counts a call in flight; false once the store is closed.
+func (s *Store) enter() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed.Load() {
+		return false
+	}
+	s.inflight.Add(1)
+	return true
 }
 
 // mapErr gives an etcd client error its kind.
@@ -309,8 +317,10 @@ func (s *Store) Revision(ctx context.Context) (int64, error) {
 	return resp.Header.Revision, nil
 }
 
-// Close ends every watcher with store.ErrClosed and disconnects from etcd.
-// Calls in flight fail with store.ErrClosed.
+// Close ends every watcher with store.ErrClosed, waits for the calls in
+// flight (at most the request timeout), and disconnects from etcd. Once it
+// returns, nothing this Store sent can still change etcd: a call it had
+// given up on could otherwise land later.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed.Load() {
@@ -319,8 +329,8 @@ func (s *Store) Close() error {
 	}
 	s.closed.Store(true)
 	close(s.done)
-	s.stop()
 	s.mu.Unlock()
+	s.inflight.Wait()
 	s.watchers.Wait()
 	if err := s.cli.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("etcd: close: %w", err)

@@ -39,10 +39,14 @@ func opener(c *etcdtest.Cluster) func(t *testing.T) store.Store {
 	return func(t *testing.T) store.Store { return open(t, c.Endpoints(), freshPrefix()) }
 }
 
+// The conformance runs and the slow tests of a stopped member run in
+// parallel: much of their time is spent waiting on etcd's timeouts.
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, opener(etcdtest.Start(t, 1, etcdtest.Options{})))
 }
 
 func TestConformanceThreeMembers(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, opener(etcdtest.Start(t, 3, etcdtest.Options{})))
 }

@@ -22,6 +22,12 @@ func (s *Store) Commit(ctx context.Context, txn store.Txn) (int64, error) {
 		return 0, err
 	}
 	cmps, ops := s.compares(txn.Compares), s.ops(txn.Ops)
+	if len(ops) == 0 {
+		// etcd answers a transaction without ops from the member's own
+		// state, which may lag behind the cluster; a read that is not
+		// serializable makes it wait for the latest state.
+		ops = []clientv3.Op{clientv3.OpGet(s.prefix, clientv3.WithCountOnly())}
+	}
 	var resp *clientv3.TxnResponse
 	err := s.call(ctx, "commit", func(ctx context.Context) (err error) {
 		resp, err = s.cli.Txn(ctx).If(cmps...).Then(ops...).Commit()
