@@ -21,9 +21,15 @@
 // writes nothing. A transaction cannot be split without losing its
 // atomicity, so the store does not try.
 //
+// Reads (Get, List, Revision, and a Commit without ops) are linearizable:
+// whichever member answers, they see every commit acknowledged before they
+// started.
+//
 // Every call waits at most Options.RequestTimeout for etcd. A Commit that
 // times out or loses its connection fails with an error whose outcome is
 // unknown: the write may or may not have happened (read the key back).
+// Close waits for the calls in flight, so nothing a closed Store sent can
+// land afterwards.
 //
 // Watch follows an etcd watch on the prefix. The etcd client reconnects by
 // itself and resumes after the last revision delivered; when the watch has
