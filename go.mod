@@ -9,6 +9,7 @@ require (
 	github.com/spf13/pflag v1.0.10
 	go.etcd.io/bbolt v1.5.0
 	go.etcd.io/etcd/api/v3 v3.6.17
+	go.etcd.io/etcd/client/pkg/v3 v3.6.17
 	go.etcd.io/etcd/client/v3 v3.6.17
 	go.etcd.io/etcd/server/v3 v3.6.17
 	go.uber.org/zap v1.27.0
@@ -46,7 +47,6 @@ require (
 	github.com/soheilhy/cmux v0.1.5 // indirect
 	github.com/tmc/grpc-websocket-proxy v0.0.0-20201229170055-e5319fda7802 // indirect
 	github.com/xiang90/probing v0.0.0-20190116061207-43a291ad63a2 // indirect
-	go.etcd.io/etcd/client/pkg/v3 v3.6.17 // indirect
 	go.etcd.io/etcd/pkg/v3 v3.6.17 // indirect
 	go.etcd.io/raft/v3 v3.6.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
