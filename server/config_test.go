@@ -411,7 +411,7 @@ func TestValidateRules(t *testing.T) {
 		{"listen twice", "listen:\n  - \"127.0.0.1:5988\"\n  - \"127.0.0.1:5988\" #@\n", "listen[1]", "listed twice (also listen[0])"},
 		{"listen twice, written differently", "listen: [\"[::1]:5988\",\n  \"[0:0::1]:5988\"] #@\n", "listen[1]", "listed twice"},
 		{"unknown store", "store: zk://x #@\n", "store", "neither bolt"},
-		{"etcd store", "store: etcd://127.0.0.1:2379 #@\n", "store", "not available in this build"},
+		{"etcd store without a host", "store: etcd:///prefix #@\n", "store", "not host:port"},
 		{"tls cert without key", "tls: #@\n  cert: c.pem\n", "tls", "cert and key go together"},
 		{"tls key without cert", "tls: #@\n  key: k.pem\n", "tls", "cert and key go together"},
 		{"log format", "log:\n  format: xml #@\n", "log.format", "neither text nor json"},
