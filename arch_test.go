@@ -133,6 +133,7 @@ var allowedInternal = map[string][]string{
 	"store/bolt":      {"store"},
 	"store/etcd":      {"store"},
 	"store/storetest": {"store"},
+	"cluster":         {"engine", "store", "event"},
 }
 
 // stdOnly packages may import nothing outside the standard library.
@@ -145,6 +146,7 @@ var onlyImportedBy = map[string][]string{
 	"store/bolt": {"server"},
 	"store/etcd": {"server"},
 	"provider":   {"server"},
+	"cluster":    {"server"},
 	"health":     {"server"},
 	"hook":       {"server"},
 	"protocol/":  {"server"},
