@@ -35,6 +35,10 @@ type Options struct {
 	// (POST /config/reload); nil answers that route with 409.
 	Reload ReloadFunc
 
+	// Cluster describes the cluster for GET /api/v1/cluster; nil answers
+	// a server on its own, unnamed.
+	Cluster func() ClusterInfo
+
 	// EventBuffer is how many events an event-stream subscriber may fall
 	// behind before it is dropped; 0 means event.DefaultBuffer.
 	EventBuffer int
@@ -115,6 +119,7 @@ func (h *handler) routes() []route {
 		{"POST", Prefix + "/sets/{id}/pause", operate, h.pauseSet},
 		{"POST", Prefix + "/sets/{id}/resume", operate, h.resumeSet},
 		{"GET", Prefix + "/maintenance", read, h.maintenance},
+		{"GET", Prefix + "/cluster", read, h.cluster},
 		{"POST", Prefix + "/pause", operate, h.pauseServer},
 		{"POST", Prefix + "/resume", operate, h.resumeServer},
 		{"GET", Prefix + "/members", read, h.listMembers},

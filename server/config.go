@@ -19,21 +19,22 @@ var DefaultListen = []string{"127.0.0.1:5988", "127.0.0.1:5985"}
 // Config is everything a redset server is told. The zero Config plus Default
 // runs a server with an empty store in ./redset-data.
 type Config struct {
-	Listen  []string  `yaml:"listen"`
-	Data    string    `yaml:"data"`    // data directory of the embedded store
-	Store   StoreCfg  `yaml:"store"`   // bolt:///path/redset.db, etcd://host:2379,host:2379/prefix, or etcd settings
-	OrgID   string    `yaml:"orgID"`   // OrgID of InstanceIDs this server makes
-	TLS     TLSConfig `yaml:"tls"`     // certificate and key turn every listener into HTTPS
-	Log     LogConfig `yaml:"log"`     // structured logs
-	Audit   AuditCfg  `yaml:"audit"`   // where the audit stream goes
-	Users   []User    `yaml:"users"`   // besides the bootstrap admin
-	History int       `yaml:"history"` // events kept in the persisted history
-	Limits  Limits    `yaml:"limits"`
-	Health  HealthCfg `yaml:"health"`
-	Members []Member  `yaml:"members"`
-	Sets    []Set     `yaml:"sets"`
-	Hooks   []Hook    `yaml:"hooks"`
-	Demo    bool      `yaml:"demo"` // start the demo members and sets (on an empty store)
+	Listen  []string   `yaml:"listen"`
+	Data    string     `yaml:"data"`    // data directory of the embedded store
+	Store   StoreCfg   `yaml:"store"`   // bolt:///path/redset.db, etcd://host:2379,host:2379/prefix, or etcd settings
+	OrgID   string     `yaml:"orgID"`   // OrgID of InstanceIDs this server makes
+	TLS     TLSConfig  `yaml:"tls"`     // certificate and key turn every listener into HTTPS
+	Log     LogConfig  `yaml:"log"`     // structured logs
+	Audit   AuditCfg   `yaml:"audit"`   // where the audit stream goes
+	Users   []User     `yaml:"users"`   // besides the bootstrap admin
+	History int        `yaml:"history"` // events kept in the persisted history
+	Limits  Limits     `yaml:"limits"`
+	Health  HealthCfg  `yaml:"health"`
+	Members []Member   `yaml:"members"`
+	Sets    []Set      `yaml:"sets"`
+	Hooks   []Hook     `yaml:"hooks"`
+	Demo    bool       `yaml:"demo"`    // start the demo members and sets (on an empty store)
+	Cluster ClusterCfg `yaml:"cluster"` // with an etcd store: how this server joins the others
 
 	// AdminPassword is the bootstrap administrator's password
 	// (REDSET_ADMIN_PASSWORD); not read from the file.

@@ -224,7 +224,8 @@ func TestDefault(t *testing.T) {
 		want := Config{
 			Listen: DefaultListen, Data: DefaultData, OrgID: DefaultOrgID, Log: LogConfig{Format: "text", Level: "info"},
 			History: DefaultHistory, Limits: Limits{MaxBodyBytes: DefaultMaxBodyBytes},
-			Health: HealthCfg{Interval: Dur(DefaultProbeInterval), Timeout: Dur(DefaultProbeTimeout)},
+			Health:  HealthCfg{Interval: Dur(DefaultProbeInterval), Timeout: Dur(DefaultProbeTimeout)},
+			Cluster: ClusterCfg{Name: hostname(t), LeaseTTL: Dur(3 * time.Second), HealthQuorum: "majority"},
 		}
 		if diff := cmp.Diff(want, got, cmp.AllowUnexported(Config{})); diff != "" {
 			t.Errorf("Default of the zero Config (-want +got):\n%s", diff)
@@ -235,7 +236,8 @@ func TestDefault(t *testing.T) {
 	})
 	t.Run("keeps what is set", func(t *testing.T) {
 		cfg := Config{Listen: []string{"127.0.0.1:1"}, Data: "d", OrgID: "o", Log: LogConfig{Format: "json", Level: "warn"},
-			History: 5, Limits: Limits{MaxBodyBytes: 9}, Health: HealthCfg{Interval: Dur(time.Minute), Timeout: Dur(time.Second)}}
+			History: 5, Limits: Limits{MaxBodyBytes: 9}, Health: HealthCfg{Interval: Dur(time.Minute), Timeout: Dur(time.Second)},
+			Cluster: ClusterCfg{Name: "n", LeaseTTL: Dur(time.Minute), HealthQuorum: "any"}}
 		want := cfg
 		cfg.Default()
 		if diff := cmp.Diff(want, cfg, cmp.AllowUnexported(Config{})); diff != "" {
@@ -250,6 +252,15 @@ func TestDefault(t *testing.T) {
 			t.Errorf("Default aliases DefaultListen")
 		}
 	})
+}
+
+func hostname(t *testing.T) string {
+	t.Helper()
+	h, err := os.Hostname()
+	if err != nil {
+		t.Skipf("no host name: %v", err)
+	}
+	return h
 }
 
 func TestParseConfigErrors(t *testing.T) {
@@ -412,6 +423,13 @@ func TestValidateRules(t *testing.T) {
 		{"listen twice, written differently", "listen: [\"[::1]:5988\",\n  \"[0:0::1]:5988\"] #@\n", "listen[1]", "listed twice"},
 		{"unknown store", "store: zk://x #@\n", "store", "neither bolt"},
 		{"etcd store without a host", "store: etcd:///prefix #@\n", "store", "not host:port"},
+		{"etcd store without a secret", "store: etcd://127.0.0.1:2379\ncluster: #@\n  name: a\n", "cluster.secret", "needs a cluster secret"},
+		// cluster
+		{"cluster secret twice", etcdHead + "  secret: s #@\n  secretFile: /f\n", "cluster.secret", "exclude each other"},
+		{"cluster lease too short", etcdHead + "  secret: s\n  leaseTTL: 500ms #@\n", "cluster.leaseTTL", "minimum of 1s"},
+		{"cluster quorum", etcdHead + "  secret: s\n  healthQuorum: most #@\n", "cluster.healthQuorum", "not majority, any or leader"},
+		{"cluster advertise", etcdHead + "  secret: s\n  advertise: 127.0.0.1:80 #@\n", "cluster.advertise", "not an http(s)://host:port URL"},
+		{"cluster name", "cluster:\n  name: a b #@\n", "cluster.name", "must not contain spaces"},
 		{"tls cert without key", "tls: #@\n  cert: c.pem\n", "tls", "cert and key go together"},
 		{"tls key without cert", "tls: #@\n  key: k.pem\n", "tls", "cert and key go together"},
 		{"log format", "log:\n  format: xml #@\n", "log.format", "neither text nor json"},
@@ -482,6 +500,60 @@ func TestValidateRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// etcdHead starts a configuration on an etcd store with a cluster
+// section to be continued.
+const etcdHead = "store: etcd://127.0.0.1:2379\ncluster:\n  name: a\n"
+
+func TestClusterSection(t *testing.T) {
+	t.Run("ignored with a bolt store except the name", func(t *testing.T) {
+		if err := validate(t, "cluster:\n  name: a\n  leaseTTL: 1ms\n  healthQuorum: most\n"); err != nil {
+			t.Fatalf("Validate: %v", err)
+		}
+	})
+	t.Run("defaults", func(t *testing.T) {
+		cfg, err := ParseConfig("test.yaml", []byte(etcdHead+"  secret: s\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Default()
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("Validate: %v", err)
+		}
+		host := hostname(t)
+		var bare Config
+		bare.Default()
+		want := ClusterCfg{Name: "a", LeaseTTL: Dur(3 * time.Second), Secret: "s", HealthQuorum: "majority"}
+		if cfg.Cluster != want || bare.Cluster.Name != host {
+			t.Errorf("cluster = %+v, bare name %q; want %+v and %q", cfg.Cluster, bare.Cluster.Name, want, host)
+		}
+		if got := cfg.advertiseURL("127.0.0.1:17001", false); got != "http://127.0.0.1:17001" {
+			t.Errorf("advertise = %q", got)
+		}
+		if got := cfg.advertiseURL("[::1]:17001", true); got != "https://[::1]:17001" {
+			t.Errorf("advertise with TLS = %q", got)
+		}
+	})
+	t.Run("secret file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "secret")
+		if err := os.WriteFile(path, []byte("  s3cret\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := ParseConfig("test.yaml", []byte(etcdHead+"  secretFile: "+path+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Default()
+		if got, err := cfg.clusterSecret(); err != nil || string(got) != "s3cret" {
+			t.Errorf("clusterSecret = %q, %v; want s3cret", got, err)
+		}
+		cfg.Cluster.SecretFile = filepath.Join(t.TempDir(), "missing")
+		var fe *FieldError
+		if _, err := cfg.clusterSecret(); !errors.As(err, &fe) || fe.Field != "cluster.secretFile" || fe.Line != 4 {
+			t.Errorf("missing secret file: %v; want a field error at line 4", err)
+		}
+	})
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {

@@ -19,7 +19,7 @@ import (
 func TestServeOnEtcd(t *testing.T) {
 	cluster := etcdtest.Start(t, 1, etcdtest.Options{})
 	url := "etcd://" + strings.Join(cluster.Endpoints(), ",") + "/server-test"
-	onEtcd := func(c *Config) { c.Store = StoreCfg{URL: url} }
+	onEtcd := func(c *Config) { c.Store, c.Cluster.Secret = StoreCfg{URL: url}, "s" }
 
 	first := startServer(t, heartbeatPair, onEtcd)
 	c := apiClient(t, first, "admin", testPassword)
@@ -38,6 +38,7 @@ func TestServeOnEtcd(t *testing.T) {
 
 	other := startServer(t, "", func(c *Config) {
 		c.Store = StoreCfg{Etcd: &EtcdConfig{Endpoints: cluster.Endpoints(), Prefix: "/other"}}
+		c.Cluster.Secret = "s"
 	})
 	if sets, err := other.Engine().ListSets(); err != nil || len(sets) != 0 {
 		t.Errorf("a server under another prefix sees %d sets (%v), want none", len(sets), err)
@@ -47,7 +48,7 @@ func TestServeOnEtcd(t *testing.T) {
 // TestServeOnUnreachableEtcd: New fails, saying why, when etcd does not
 // answer.
 func TestServeOnUnreachableEtcd(t *testing.T) {
-	cfg := Config{Data: t.TempDir(), Listen: []string{"127.0.0.1:0"}, AdminPassword: testPassword}
+	cfg := Config{Data: t.TempDir(), Listen: []string{"127.0.0.1:0"}, AdminPassword: testPassword, Cluster: ClusterCfg{Secret: "s"}}
 	cfg.Store = StoreCfg{Etcd: &EtcdConfig{Endpoints: []string{closedPort(t)}, DialTimeout: Dur(300 * time.Millisecond)}}
 	s, err := New(context.Background(), cfg, nil)
 	if err == nil {

@@ -31,7 +31,7 @@ type metrics struct {
 	httpRequests *prometheus.HistogramVec
 }
 
-func newMetrics(eng *engine.Engine) *metrics {
+func newMetrics(eng *engine.Engine, extra ...prometheus.Collector) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.failovers = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "redset_failovers_total",
@@ -55,6 +55,7 @@ func newMetrics(eng *engine.Engine) *metrics {
 	}, []string{"handler", "code"})
 	m.reg.MustRegister(m.failovers, m.hooks, m.probeLatency, m.cimOps, m.httpRequests, &engineCollector{eng: eng},
 		buildInfo(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(extra...)
 	return m
 }
 

@@ -250,6 +250,7 @@ func (c *Config) keepRestartFields(running Config) []string {
 	keep("history", c.History == running.History, func() { c.History = running.History })
 	keep("limits", c.Limits == running.Limits, func() { c.Limits = running.Limits })
 	keep("demo", c.Demo == running.Demo, func() { c.Demo = running.Demo })
+	keep("cluster", c.Cluster == running.Cluster, func() { c.Cluster = running.Cluster })
 	keep("health.workers", c.Health.Workers == running.Health.Workers, func() { c.Health.Workers = running.Health.Workers })
 	keep("tls", (c.TLS.Cert == "") == (running.TLS.Cert == ""), func() { c.TLS = running.TLS })
 	c.AdminPassword = running.AdminPassword // from the environment at start, not from the file

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/redset/redset/api"
@@ -31,6 +32,7 @@ func (s *Server) routes(cim cimom.Handler) http.Handler {
 	})))
 	mux.Handle("/api/v1/", m.instrument("api", api.NewHandler(s.eng, api.Options{
 		Auth: s.users, Users: s.users, Logger: s.log.With("part", "api"), Version: Version, Reload: s.reloadFunc,
+		Cluster: s.apiCluster,
 	})))
 	if s.demo != nil {
 		mux.Handle("/api/v1/demo/", m.instrument("api", s.demo.handler(s.users)))
@@ -42,12 +44,25 @@ func (s *Server) routes(cim cimom.Handler) http.Handler {
 	return mux
 }
 
+// readyz tells a load balancer whether to send this server requests: 200
+// once it serves (started, first round of probes done) and, in a cluster,
+// its state is in sync with the store; else 503 with the reason.
 func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
-	if !s.Ready() {
-		writePlain(w, http.StatusServiceUnavailable, "not ready")
+	reason := ""
+	switch {
+	case !s.Ready():
+		reason = "not serving yet (starting, or stopping)"
+	case !s.clusterInfo().InSync:
+		reason = "not in sync with the cluster's store yet"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if reason != "" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(map[string]any{"ready": false, "reason": reason})
 		return
 	}
-	writePlain(w, http.StatusOK, "ready")
+	_ = json.NewEncoder(w).Encode(map[string]any{"ready": true})
 }
 
 func writePlain(w http.ResponseWriter, code int, text string) {

@@ -18,7 +18,8 @@
 //     made meanwhile wait in the listeners' queues.
 //   - Reload re-reads the configuration, checks it whole and applies the
 //     differences; an invalid one changes nothing.
-//   - Close stops it all in reverse order.
+//   - Close steps down first when this server leads a cluster, then stops
+//     it all in reverse order.
 package server
 
 import (
@@ -39,6 +40,7 @@ import (
 	"github.com/redset/redset/auth"
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
+	"github.com/redset/redset/cluster"
 	"github.com/redset/redset/engine"
 	"github.com/redset/redset/mof"
 	"github.com/redset/redset/provider"
@@ -65,6 +67,11 @@ type Server struct {
 	cert    certificate
 	tls     *tls.Config
 	feeds   []*feed
+
+	node      *cluster.Node
+	view      atomic.Pointer[clusterView] // who leads: the node, or a test's stand-in
+	secret    []byte                      // the cluster secret that signs forwarded requests
+	advertise string                      // this server's URL for its peers
 
 	// GeneratedPassword is the bootstrap admin password made on first
 	// start when none was given; empty otherwise. Print it once.
@@ -125,7 +132,7 @@ func (s *Server) prepare() error {
 }
 
 func (s *Server) build(ctx context.Context) error {
-	steps := []func(context.Context) error{s.openAudit, s.openStore, s.openEngine, s.loadUsers, s.applyConfig, s.buildHandlers}
+	steps := []func(context.Context) error{s.openAudit, s.openStore, s.openEngine, s.loadUsers, s.applyConfig, s.startCluster, s.buildHandlers}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err
@@ -228,8 +235,9 @@ func (s *Server) openAudit(context.Context) error {
 }
 
 func (s *Server) openEngine(ctx context.Context) error {
+	commits := newCommitSeconds()
 	eng, err := engine.New(ctx, engine.Options{
-		Store: s.st, Logger: s.log.With("part", "engine"), Audit: s.audit, OrgID: s.cfg.OrgID, HistoryLimit: s.cfg.History,
+		Store: timedStore{Store: s.st, seconds: commits, now: time.Now}, Logger: s.log.With("part", "engine"), Audit: s.audit, OrgID: s.cfg.OrgID, HistoryLimit: s.cfg.History,
 		DefaultRise: s.cfg.Health.Rise, DefaultFall: s.cfg.Health.Fall, PreFailover: s.hooks.preFailover,
 		ValidateProbe: probeValidator(s.cfg.Health),
 	})
@@ -237,7 +245,7 @@ func (s *Server) openEngine(ctx context.Context) error {
 		return fmt.Errorf("starting the engine: %w", err)
 	}
 	s.eng = eng
-	s.metrics = newMetrics(eng)
+	s.metrics = newMetrics(eng, commits)
 	s.feeds = append(s.feeds, s.metrics.follow(eng.Bus()), followEvents(eng.Bus(), s.log, s.cfg.Audit.File == ""))
 	return nil
 }
@@ -396,6 +404,7 @@ func (s *Server) Close() error {
 	s.ready.Store(false)
 	srv, stop := s.http, s.stopReqs
 	s.mu.Unlock()
+	s.resignBeforeStop()
 	if srv != nil {
 		stop() // long-lived answers (event streams) end now instead of holding Shutdown
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -420,6 +429,9 @@ func (s *Server) release() error {
 		s.demo.close()
 	}
 	var errs []error
+	if s.node != nil {
+		errs = append(errs, s.node.Close())
+	}
 	if s.eng != nil {
 		errs = append(errs, s.eng.Close())
 	}

@@ -43,6 +43,7 @@ func TestStoreForms(t *testing.T) {
 				t.Errorf("Store (-want +got):\n%s", diff)
 			}
 			cfg.Default()
+			cfg.Cluster.Secret = "s" // an etcd store needs one
 			if err := cfg.Validate(); err != nil {
 				t.Errorf("Validate: %v", err)
 			}

@@ -44,6 +44,7 @@ func (c *Config) Default() {
 	if c.Health.Timeout <= 0 {
 		c.Health.Timeout = Dur(DefaultProbeTimeout)
 	}
+	c.defaultCluster()
 }
 
 func setDefault(s *string, def string) {
@@ -62,7 +63,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	add(c.validateServer())
-	add(c.validateStore())
+	storeErr := c.validateStore()
+	add(storeErr)
+	add(c.validateCluster(storeErr == nil))
 	add(c.validateUsers())
 	members := c.validateMembers(add)
 	ids := map[string]bool{}

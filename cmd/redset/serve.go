@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/redset/redset/server"
 	"github.com/spf13/cobra"
@@ -22,6 +23,8 @@ type serveFlags struct {
 	store  string
 	listen []string
 	demo   bool
+	name   string
+	advert string
 }
 
 func newServeCmd() *cobra.Command {
@@ -42,6 +45,11 @@ The whole configuration is checked before anything is changed: a start that fail
 writes nothing. The server answers its first request once every member with a probe
 has been probed, so /readyz means the members' health is known.
 
+On an etcd store the servers form a cluster (see the cluster section of the
+configuration): one leads, the others forward writes to it. REDSET_CLUSTER_SECRET
+supplies cluster.secret when the file does not; SIGTERM on the leader steps down
+first, so that another server leads at once.
+
 SIGHUP (or "redset config reload") re-reads the configuration file and applies what
 changed; an invalid file changes nothing and is logged. SIGINT and SIGTERM stop the
 server.
@@ -61,6 +69,8 @@ loopback; "redset demo fail NAME" and "redset demo heal NAME" break and mend the
 	fl.StringVar(&f.store, "store", "", "store URL: bolt:///path/redset.db or etcd://host:2379,host:2379/prefix (default redset.db in the data directory)")
 	fl.StringArrayVar(&f.listen, "listen", nil, "address to listen on, host:port (repeatable; default 127.0.0.1:5988 and 127.0.0.1:5985)")
 	fl.BoolVar(&f.demo, "demo", false, "run the demo services and sets")
+	fl.StringVar(&f.name, "name", "", "this server's name in a cluster (cluster.name; default the host name)")
+	fl.StringVar(&f.advert, "advertise", "", "URL the cluster's other servers forward writes to (cluster.advertise; default the first listener)")
 	return cmd
 }
 
@@ -87,6 +97,16 @@ func loadServeConfig(f *serveFlags) (server.Config, error) {
 		cfg.Listen = f.listen
 	}
 	cfg.Demo = cfg.Demo || f.demo
+	if f.name != "" {
+		cfg.Cluster.Name = f.name
+	}
+	if f.advert != "" {
+		cfg.Cluster.Advertise = f.advert
+	}
+	if secret := os.Getenv("REDSET_CLUSTER_SECRET"); secret != "" && cfg.Cluster.SecretFile == "" {
+		cfg.Cluster.Secret = secret
+	}
+	os.Unsetenv("REDSET_CLUSTER_SECRET")
 	cfg.AdminPassword = os.Getenv("REDSET_ADMIN_PASSWORD")
 	os.Unsetenv("REDSET_ADMIN_PASSWORD") // hooks and probes inherit the environment
 	return cfg, nil
@@ -135,12 +155,23 @@ func serveUntilDone(ctx context.Context, srv *server.Server, log *slog.Logger, h
 		case <-ctx.Done():
 			notifySystemd(log, "STOPPING=1")
 			log.Info("shutting down")
+			resign(srv, log)
 			return nil
 		case <-hup:
 			notifySystemd(log, "RELOADING=1")
 			_, _ = srv.Reload(ctx) // Reload logs its outcome; a refused reload keeps serving
 			notifySystemd(log, "READY=1")
 		}
+	}
+}
+
+// resign hands leadership over before the server stops, so that another
+// server of the cluster leads at once instead of after the lease.
+func resign(srv *server.Server, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := srv.Resign(ctx); err != nil {
+		log.Warn("resigning leadership", "err", err)
 	}
 }
 
