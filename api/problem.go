@@ -197,3 +197,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	w.WriteHeader(out.Status)
 	_, _ = w.Write(append(body, '\n'))
 }
+
+// WriteProblem answers with p (RFC 9457), as every route of the API does;
+// for the server's edge, which answers some API requests itself.
+func WriteProblem(w http.ResponseWriter, r *http.Request, p *Problem) { writeProblem(w, r, p) }

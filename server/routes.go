@@ -6,12 +6,15 @@ import (
 
 	"github.com/redset/redset/api"
 	"github.com/redset/redset/cimom"
+	"github.com/redset/redset/engine"
 	"github.com/redset/redset/protocol/cimxml"
 	"github.com/redset/redset/protocol/wsman"
 	"github.com/redset/redset/schema"
 )
 
 // routes mounts every path on one handler; every listener serves them all.
+// On a follower, the writes of /cimom, /wsman and /api/v1 go to the
+// leader (see forwarder).
 //
 //	/cimom     CIM-XML (POST, M-POST)
 //	/wsman     WS-Management
@@ -22,18 +25,18 @@ import (
 //	/          the dashboard
 func (s *Server) routes(cim cimom.Handler) http.Handler {
 	mux := http.NewServeMux()
-	m := s.metrics
-	mux.Handle("/cimom", m.instrument("cimxml", cimxml.NewHandler(cim, cimxml.Options{
+	m, fw := s.metrics, newForwarder(s)
+	mux.Handle("/cimom", m.instrument("cimxml", fw.wrap(engine.ProtocolCIMXML, cimxmlWrites, cimxml.NewHandler(cim, cimxml.Options{
 		Auth: s.users, MaxBodyBytes: s.cfg.Limits.MaxBodyBytes, Logger: s.log.With("part", "cimxml"),
-	})))
-	mux.Handle("/wsman", m.instrument("wsman", wsman.NewHandler(cim, wsman.Options{
+	}))))
+	mux.Handle("/wsman", m.instrument("wsman", fw.wrap(engine.ProtocolWSMan, wsmanWrites, wsman.NewHandler(cim, wsman.Options{
 		Auth: s.users, MaxBodyBytes: s.cfg.Limits.MaxBodyBytes, DefaultNamespace: schema.Namespace,
 		ProductVersion: Version, Logger: s.log.With("part", "wsman"),
-	})))
-	mux.Handle("/api/v1/", m.instrument("api", api.NewHandler(s.eng, api.Options{
+	}))))
+	mux.Handle("/api/v1/", m.instrument("api", fw.wrap(engine.ProtocolAPI, apiWrites, api.NewHandler(s.eng, api.Options{
 		Auth: s.users, Users: s.users, Logger: s.log.With("part", "api"), Version: Version, Reload: s.reloadFunc,
 		Cluster: s.apiCluster,
-	})))
+	}))))
 	if s.demo != nil {
 		mux.Handle("/api/v1/demo/", m.instrument("api", s.demo.handler(s.users)))
 	}
