@@ -177,6 +177,16 @@ func TestCLIAgainstDemo(t *testing.T) {
 		}
 		wantRun(t, r, 0, "Sparing", "N+1", "Load Balanced", "web-a(OK)", "web-b(OK)")
 	})
+	t.Run("cluster status", func(t *testing.T) {
+		r := d.run(t, "cluster", "status")
+		wantRun(t, r, 0, "cluster mode single", "SERVER", "leader (this server)")
+		r = d.run(t, "cluster", "status", "-o", "json")
+		var info api.ClusterInfo
+		if err := json.Unmarshal([]byte(r.out), &info); err != nil || info.Mode != "single" || !info.IsLeader ||
+			info.Leader == nil || len(info.Servers) != 1 {
+			t.Errorf("cluster status -o json = %+v (%v):\n%s", info, err, r.out)
+		}
+	})
 	t.Run("sets -o json", func(t *testing.T) {
 		r := d.run(t, "sets", "-o", "json")
 		wantRun(t, r, 0)
