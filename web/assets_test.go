@@ -103,3 +103,19 @@ func TestNoExternalResources(t *testing.T) {
 		})
 	}
 }
+
+// The page carries the cluster strip hidden; the script shows it only for
+// a cluster (GET /api/v1/cluster says mode etcd).
+func TestClusterStrip(t *testing.T) {
+	srv := newServer(t, &fakeSource{}, web.Options{})
+	page := do(t, "GET", srv.URL+"/", true, nil).body
+	if !regexp.MustCompile(`<section id="cluster" class="cluster-strip"[^>]*\bhidden>`).MatchString(page) {
+		t.Errorf("the page lacks the hidden cluster strip:\n%s", page)
+	}
+	js := do(t, "GET", srv.URL+"/static/app.js?v="+assetURLs(t, srv.URL)["app.js"], true, nil).body
+	for _, want := range []string{"`${API}/cluster`", "c.mode !== 'etcd'", "strip.hidden = false"} {
+		if !strings.Contains(js, want) {
+			t.Errorf("app.js lacks %s", want)
+		}
+	}
+}

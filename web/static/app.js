@@ -587,6 +587,44 @@
     if (!state.live) refreshSets(); // without the stream, read the outcome directly
   }
 
+  // ---- Cluster ----
+
+  // The strip shows the servers of a cluster (an etcd store), which one
+  // leads and which one answers this page; a server on its own keeps it
+  // hidden.
+  const CLUSTER_POLL_MS = 5000;
+
+  async function refreshCluster() {
+    const strip = document.getElementById('cluster');
+    try {
+      const c = await getJSON(`${API}/cluster`);
+      if (c.mode !== 'etcd') {
+        strip.hidden = true;
+        return;
+      }
+      renderCluster(c);
+      strip.hidden = false;
+      clearAlerts('cluster');
+    } catch (err) {
+      if (!strip.hidden) alertProblem('cluster', `The cluster could not be read: ${err.message}`);
+    }
+  }
+
+  function renderCluster(c) {
+    const leader = c.leader ? c.leader.name : 'none known — changes wait for one';
+    const sync = c.inSync ? '' : ' · this server is catching up';
+    document.getElementById('cluster-summary').textContent =
+      `${c.servers.length} server${c.servers.length === 1 ? '' : 's'} · leader: ${leader}${sync}`;
+    const list = document.getElementById('cluster-servers');
+    list.replaceChildren(...c.servers.map((s) => h('li', {
+      class: `cluster-server${s.leader ? ' is-leader' : ''}${s.name === c.name ? ' is-self' : ''}`,
+      title: `${s.url} — heard ${seconds(s.lastHeardSecondsAgo)} ago`,
+    }, s.name, s.leader ? h('span', { class: 'cluster-tag' }, 'leader') : '',
+    s.name === c.name ? h('span', { class: 'cluster-tag' }, 'this server') : '')));
+    const strip = document.getElementById('cluster');
+    strip.dataset.leader = c.leader ? 'known' : 'none';
+  }
+
   // ---- Start ----
 
   document.addEventListener('submit', onSubmit);
@@ -594,4 +632,6 @@
   document.addEventListener('change', onChange);
   localizeTimes(document);
   connect();
+  refreshCluster();
+  setInterval(refreshCluster, CLUSTER_POLL_MS);
 })();
