@@ -25,15 +25,10 @@ const resignTimeout = 2 * time.Second
 // startCluster joins the cluster (a node in single mode on a bolt store),
 // once the store and the engine are open and before anything is served.
 func (s *Server) startCluster(ctx context.Context) error {
-	secret, err := s.cfg.clusterSecret()
-	if err != nil {
-		return err
-	}
 	first := ""
 	if len(s.listeners) > 0 {
 		first = s.listeners[0].Addr().String()
 	}
-	s.secret = secret
 	s.advertise = s.cfg.advertiseURL(first, s.tls != nil)
 	node, err := cluster.Start(ctx, cluster.Options{
 		Name: s.cfg.Cluster.Name, Advertise: s.advertise, LeaseTTL: s.cfg.Cluster.LeaseTTL.D(),

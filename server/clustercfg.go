@@ -95,7 +95,9 @@ func (c *Config) clusterSecret() ([]byte, error) {
 	}
 	data, err := os.ReadFile(cc.SecretFile)
 	if err != nil {
-		return nil, c.fieldErr("cluster.secretFile", "%v", err)
+		fe := c.fieldErr("cluster.secretFile", "%v", err)
+		fe.Err = err
+		return nil, fe
 	}
 	secret := strings.TrimSpace(string(data))
 	if secret == "" {

@@ -76,6 +76,9 @@ func TestFailedStartTouchesNothing(t *testing.T) {
 		{"a listener listed twice", func(c *Config) { c.Listen = []string{twice, twice} }, "listen[1]", nil},
 		{"a listener in use", func(c *Config) { c.Listen = []string{"127.0.0.1:0", busy.Addr().String()} }, "listen[1]", syscall.EADDRINUSE},
 		{"an unknown store", func(c *Config) { c.Store = StoreCfg{URL: "zk://somewhere"} }, "store", nil},
+		{"a missing cluster secret file", func(c *Config) {
+			c.Store, c.Cluster.SecretFile = StoreCfg{URL: "etcd://" + closedPort(t)}, filepath.Join(t.TempDir(), "absent")
+		}, "cluster.secretFile", fs.ErrNotExist},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

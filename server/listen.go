@@ -13,14 +13,18 @@ import (
 
 // Check fills the defaults and checks the whole configuration as a start
 // does before it touches anything: every rule of Validate, and the TLS
-// certificate and key must load. It binds no listener and opens no store,
-// so `redset config check` can run it anywhere.
+// certificate and key and the cluster's secret file must load. It binds
+// no listener and opens no store, so `redset config check` can run it
+// anywhere.
 func (c *Config) Check() error {
 	c.Default()
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	_, err := c.loadCertificate()
+	if _, err := c.loadCertificate(); err != nil {
+		return err
+	}
+	_, err := c.clusterSecret()
 	return err
 }
 

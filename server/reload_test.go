@@ -210,18 +210,18 @@ func TestReloadNamesWhatNeedsARestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "reload.yaml")
 	writeFile(t, path, reloadBase)
 	s := fileServer(t, path)
-	writeFile(t, path, "orgID: other\nlog: {level: debug}\nhistory: 50\n"+strings.Replace(reloadBase, "caption: before", "caption: after", 1))
+	writeFile(t, path, "orgID: other\nlog: {level: debug}\nhistory: 50\ncluster: {name: renamed}\n"+strings.Replace(reloadBase, "caption: before", "caption: after", 1))
 	rep, err := s.Reload(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"orgID", "log", "history"}, rep.Restart); diff != "" {
+	if diff := cmp.Diff([]string{"orgID", "log", "history", "cluster"}, rep.Restart); diff != "" {
 		t.Errorf("Restart (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"set redset:pair"}, rep.Updated); diff != "" {
 		t.Errorf("Updated (-want +got): the set keeps the running orgID\n%s", diff)
 	}
-	if want := "updated set redset:pair; at the next start: orgID, log, history"; rep.Summary() != want {
+	if want := "updated set redset:pair; at the next start: orgID, log, history, cluster"; rep.Summary() != want {
 		t.Errorf("Summary = %q, want %q", rep.Summary(), want)
 	}
 }

@@ -124,6 +124,9 @@ func (s *Server) prepare() error {
 		s.cert.cur.Store(cert)
 		s.tls = s.cert.tlsConfig()
 	}
+	if s.secret, err = s.cfg.clusterSecret(); err != nil {
+		return err
+	}
 	if s.hooks, err = newHooks(s.cfg.Hooks, s.log.With("part", "hook")); err != nil {
 		return fmt.Errorf("hooks: %w", err)
 	}
