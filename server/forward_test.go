@@ -345,3 +345,24 @@ func TestNoLeaderKnown(t *testing.T) {
 		t.Errorf("in service on the follower = %q, want vm-a unchanged", got)
 	}
 }
+
+// A forwarded request is never forwarded again: two servers that each
+// believe the other leads answer a write once, on the second server.
+func TestForwardedRequestsDoNotLoop(t *testing.T) {
+	leader, follower, _, rec, _ := forwardPair(t)
+	leader.setView(&seenCluster{info: cluster.Info{Mode: cluster.ModeEtcd, Name: "node-l", InSync: true,
+		Leader: cluster.Peer{Name: "node-f", URL: "http://" + follower.Addrs()[0]}}})
+	req, _ := http.NewRequest("POST", "http://"+follower.Addrs()[0]+"/api/v1/sets/Microsoft:RS-1/failover",
+		strings.NewReader(`{"from":"vm-a","to":"vm-b"}`))
+	req.SetBasicAuth("user", "pass")
+	code, _, body, _ := newClientConn().send(t, req)
+	if code != 200 || !strings.Contains(string(body), `"returnValue":0`) {
+		t.Fatalf("failover = %d %s", code, body)
+	}
+	if n, _, _ := rec.last(); n != 1 {
+		t.Errorf("the second server saw %d requests, want 1", n)
+	}
+	if got := inService(t, leader); got != "vm-b" {
+		t.Errorf("in service on the second server = %q, want vm-b", got)
+	}
+}
