@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"io"
 	"log/slog"
@@ -59,6 +61,7 @@ func newForwarder(s *Server) *forwarder {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DialContext = (&net.Dialer{Timeout: forwardDialTimeout}).DialContext
 	tr.Proxy = nil
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: peerRoots(s.cert.cur.Load(), s.log)}
 	return &forwarder{
 		name: s.cfg.Cluster.Name, url: s.advertise, secret: s.secret, view: s.cluster,
 		client: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -66,6 +69,28 @@ func newForwarder(s *Server) *forwarder {
 		}},
 		maxBody: s.cfg.Limits.MaxBodyBytes, now: time.Now, log: s.log.With("part", "forward"),
 	}
+}
+
+// peerRoots are the certificates a server trusts in its peers: the
+// system's roots and the chain it serves itself (the servers of a cluster
+// often share a certificate or its issuer).
+func peerRoots(own *tls.Certificate, log *slog.Logger) *x509.CertPool {
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if own == nil {
+		return pool
+	}
+	for _, der := range own.Certificate {
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			log.Warn("this server's certificate does not parse; peers are trusted by the system's roots only", "err", err)
+			continue
+		}
+		pool.AddCert(cert)
+	}
+	return pool
 }
 
 // wrap puts the forwarder in front of one protocol's handler. writes

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net"
@@ -16,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redset/redset/api"
 	"github.com/redset/redset/auth"
 	"github.com/redset/redset/cluster"
 	"github.com/redset/redset/engine"
@@ -365,4 +368,46 @@ func TestForwardedRequestsDoNotLoop(t *testing.T) {
 	if got := inService(t, leader); got != "vm-b" {
 		t.Errorf("in service on the second server = %q, want vm-b", got)
 	}
+}
+
+// Servers that share a certificate forward to each other over HTTPS.
+func TestForwardOverTLS(t *testing.T) {
+	hash, err := auth.HashPassword("pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile, pool := selfSigned(t)
+	etcd := etcdtest.Start(t, 1, etcdtest.Options{})
+	on := func(name, prefix string) func(*Config) {
+		return func(c *Config) {
+			c.Store = StoreCfg{Etcd: &EtcdConfig{Endpoints: etcd.Endpoints(), Prefix: prefix}}
+			c.Cluster.Name, c.Cluster.Secret = name, "tls-test-secret"
+			c.TLS = TLSConfig{Cert: certFile, Key: keyFile}
+		}
+	}
+	leader := startServer(t, rs1(hash), on("node-l", "/tls-leader"))
+	follower := startServer(t, rs1(hash), on("node-f", "/tls-follower"))
+	reportOK(t, tlsAPIClient(t, leader, pool), "vm-a", "vm-b")
+	follower.setView(&seenCluster{info: cluster.Info{Mode: cluster.ModeEtcd, Name: "node-f", InSync: true,
+		Leader: cluster.Peer{Name: "node-l", URL: "https://" + leader.Addrs()[0]}}})
+	res, err := tlsAPIClient(t, follower, pool).Failover(context.Background(), "Microsoft:RS-1", "vm-a", "vm-b")
+	if err != nil || res.ReturnValue != 0 {
+		t.Fatalf("Failover through the follower = %+v, %v", res, err)
+	}
+	if got := inService(t, leader); got != "vm-b" {
+		t.Errorf("in service on the leader = %q, want vm-b", got)
+	}
+	if got := inService(t, follower); got != "vm-a" {
+		t.Errorf("in service on the follower = %q, want vm-a (its own store)", got)
+	}
+}
+
+func tlsAPIClient(t *testing.T, s *Server, roots *x509.CertPool) *api.Client {
+	t.Helper()
+	c, err := api.NewClient("https://"+s.Addrs()[0], "admin", testPassword,
+		&http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
