@@ -192,6 +192,9 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 		out.Status = http.StatusInternalServerError
 	}
 	h := w.Header()
+	if out.Status == http.StatusServiceUnavailable && h.Get("Retry-After") == "" {
+		h.Set("Retry-After", "1") // unavailable for now (closing, no leader): worth a retry soon
+	}
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.WriteHeader(out.Status)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -154,5 +155,19 @@ func TestNewClientRefusesBadAddresses(t *testing.T) {
 				t.Errorf("NewClient(%q) succeeded, want an error", addr)
 			}
 		})
+	}
+}
+
+// An unavailable answer tells the client to retry soon.
+func TestUnavailableSaysRetryAfter(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		want   string
+	}{{http.StatusServiceUnavailable, "1"}, {http.StatusConflict, ""}} {
+		rec := httptest.NewRecorder()
+		writeProblem(rec, httptest.NewRequest("POST", "/api/v1/pause", nil), newProblem(tc.status, ProblemUnavailable, "x", ""))
+		if got := rec.Header().Get("Retry-After"); got != tc.want || rec.Code != tc.status {
+			t.Errorf("%d: Retry-After %q (code %d), want %q", tc.status, got, rec.Code, tc.want)
+		}
 	}
 }

@@ -117,7 +117,7 @@ func (f *forwarder) wrap(protocol string, writes func(*http.Request, []byte) boo
 			return
 		}
 		if !f.forward(w, r, body, leader, protocolOf(r, protocol)) {
-			next.ServeHTTP(w, r) // the leader is out of reach: this server answers (Busy)
+			f.noLeader(w, r, protocol, next) // the leader is out of reach
 		}
 	})
 }
@@ -134,7 +134,7 @@ func (f *forwarder) leader() (leader cluster.Peer, known, follower bool) {
 	return leader, known, true
 }
 
-// noLeader answers a write while no leader is known: the API at once with
+// noLeader answers a write while no leader is known or reachable: the API at once with
 // 503 and Retry-After; the CIM protocols through this server's engine,
 // which refuses writes while following (Busy, CIM return code 3).
 func (f *forwarder) noLeader(w http.ResponseWriter, r *http.Request, protocol string, next http.Handler) {

@@ -347,6 +347,16 @@ func TestNoLeaderKnown(t *testing.T) {
 	if got := inService(t, follower); got != "vm-a" {
 		t.Errorf("in service on the follower = %q, want vm-a unchanged", got)
 	}
+
+	view.set(func(i *cluster.Info) { i.Leader = cluster.Peer{Name: "gone", URL: "http://" + closedPort(t)} })
+	req, _ = http.NewRequest("POST", base+"/api/v1/sets/Microsoft:RS-1/failover", strings.NewReader(`{"from":"vm-a","to":"vm-b"}`))
+	req.SetBasicAuth("user", "pass")
+	if code, h, body, _ := cc.send(t, req); code != 503 || h.Get("Retry-After") != "1" {
+		t.Errorf("a write with the leader out of reach = %d Retry-After %q %s; want 503, 1", code, h.Get("Retry-After"), body)
+	}
+	if got := inService(t, follower); got != "vm-a" {
+		t.Errorf("in service on the follower = %q, want vm-a unchanged", got)
+	}
 }
 
 // A forwarded request is never forwarded again: two servers that each
