@@ -55,6 +55,7 @@ type forwarder struct {
 	maxBody int64
 	now     func() time.Time
 	log     *slog.Logger
+	count   func(protocol, outcome string) // counts what became of a write
 }
 
 func newForwarder(s *Server) *forwarder {
@@ -68,6 +69,7 @@ func newForwarder(s *Server) *forwarder {
 			return http.ErrUseLastResponse // the leader's answer goes back as it is
 		}},
 		maxBody: s.cfg.Limits.MaxBodyBytes, now: time.Now, log: s.log.With("part", "forward"),
+		count: func(protocol, outcome string) { s.metrics.forwards.WithLabelValues(protocol, outcome).Inc() },
 	}
 }
 
@@ -99,7 +101,7 @@ func peerRoots(own *tls.Certificate, log *slog.Logger) *x509.CertPool {
 func (f *forwarder) wrap(protocol string, writes func(*http.Request, []byte) bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if carriesForwarding(r.Header) {
-			next.ServeHTTP(w, f.admit(r))
+			next.ServeHTTP(w, f.admit(r, protocol))
 			return
 		}
 		leader, known, follower := f.leader()
@@ -112,12 +114,15 @@ func (f *forwarder) wrap(protocol string, writes func(*http.Request, []byte) boo
 			next.ServeHTTP(w, r)
 			return
 		}
-		if !known {
+		switch {
+		case !known:
+			f.count(protocol, "no_leader")
 			f.noLeader(w, r, protocol, next)
-			return
-		}
-		if !f.forward(w, r, body, leader, protocolOf(r, protocol)) {
-			f.noLeader(w, r, protocol, next) // the leader is out of reach
+		case !f.forward(w, r, body, leader, protocolOf(r, protocol)):
+			f.count(protocol, "unreachable")
+			f.noLeader(w, r, protocol, next)
+		default:
+			f.count(protocol, "forwarded")
 		}
 	})
 }
@@ -216,9 +221,12 @@ func (f *forwarder) mac(fields ...string) string {
 // signature the client's address becomes the request's remote address
 // (so that the audit names the client, not the follower); otherwise the
 // headers are stripped and the request is the sender's own.
-func (f *forwarder) admit(r *http.Request) *http.Request {
+func (f *forwarder) admit(r *http.Request, protocol string) *http.Request {
 	h := r.Header
 	client, ok := f.verify(r)
+	if !ok {
+		f.count(protocol, "rejected")
+	}
 	for k := range h {
 		if strings.HasPrefix(http.CanonicalHeaderKey(k), hdrFwdPrefx) {
 			delete(h, k)

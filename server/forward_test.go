@@ -243,6 +243,9 @@ func TestForwardWritesToTheLeader(t *testing.T) {
 	if got := failoverActors(t, leader); strings.Join(got, "|") != strings.Join(callers, "|") {
 		t.Errorf("the leader's failovers name\n %q\nwant the clients\n %q", got, callers)
 	}
+	pollMetrics(t, base, `redset_forwarded_requests_total{outcome="forwarded",protocol="cimxml"} 1`,
+		`redset_forwarded_requests_total{outcome="forwarded",protocol="api"} 1`,
+		`redset_forwarded_requests_total{outcome="forwarded",protocol="wsman"} 1`)
 	leader.Close()
 	if audit := readFile(t, auditFile); !strings.Contains(audit, `"address":"`+strings.Split(callers[0], " ")[1]+`"`) {
 		t.Errorf("the audit file does not name the first client %s:\n%s", callers[0], audit)
@@ -318,6 +321,7 @@ func TestForgedForwardingIsIgnored(t *testing.T) {
 		}),
 		forge("vm-b", "vm-a", func(http.Header, func(...string) string) {}), // valid: believed
 	}
+	pollMetrics(t, base, `redset_forwarded_requests_total{outcome="rejected",protocol="api"} 3`)
 	want := []string{"api " + locals[0], "api " + locals[1], "api " + locals[2], "api 10.9.9.9:1"}
 	if got := failoverActors(t, leader); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("actors\n got %q\nwant %q", got, want)
@@ -357,6 +361,8 @@ func TestNoLeaderKnown(t *testing.T) {
 	if got := inService(t, follower); got != "vm-a" {
 		t.Errorf("in service on the follower = %q, want vm-a unchanged", got)
 	}
+	pollMetrics(t, base, `redset_forwarded_requests_total{outcome="no_leader",protocol="api"} 1`,
+		`redset_forwarded_requests_total{outcome="unreachable",protocol="api"} 1`)
 }
 
 // A forwarded request is never forwarded again: two servers that each

@@ -29,6 +29,7 @@ type metrics struct {
 	probeLatency *prometheus.HistogramVec
 	cimOps       *prometheus.HistogramVec
 	httpRequests *prometheus.HistogramVec
+	forwards     *prometheus.CounterVec
 }
 
 func newMetrics(eng *engine.Engine, extra ...prometheus.Collector) *metrics {
@@ -53,6 +54,11 @@ func newMetrics(eng *engine.Engine, extra ...prometheus.Collector) *metrics {
 		Name: "redset_http_request_duration_seconds", Help: "HTTP requests by handler (cimxml, wsman, api, web) and status code.",
 		Buckets: prometheus.ExponentialBuckets(0.00005, 4, 9),
 	}, []string{"handler", "code"})
+	m.forwards = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "redset_forwarded_requests_total",
+		Help: "Writes a follower handled, by protocol and outcome (forwarded, unreachable, no_leader), and forwarded requests received with a bad signature (rejected).",
+	}, []string{"protocol", "outcome"})
+	m.reg.MustRegister(m.forwards)
 	m.reg.MustRegister(m.failovers, m.hooks, m.probeLatency, m.cimOps, m.httpRequests, &engineCollector{eng: eng},
 		buildInfo(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reg.MustRegister(extra...)
