@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/tls"
@@ -39,6 +40,10 @@ const (
 // forwardWindow is how far a forwarded request's time may be from the
 // leader's clock; older signatures are not believed (no replay).
 const forwardWindow = 30 * time.Second
+
+// leaderRecheck is how often a forwarded write that waits for the leader's
+// answer checks that the leader is still the same.
+const leaderRecheck = 100 * time.Millisecond
 
 // forwardDialTimeout bounds connecting to the leader; a leader that cannot
 // be reached leaves the request to this server, which answers Busy.
@@ -172,7 +177,9 @@ func (f *forwarder) buffer(w http.ResponseWriter, r *http.Request) ([]byte, bool
 // It returns false, having written nothing, when the leader could not be
 // reached.
 func (f *forwarder) forward(w http.ResponseWriter, r *http.Request, body []byte, leader cluster.Peer, protocol string) bool {
-	out, err := http.NewRequestWithContext(r.Context(), r.Method, strings.TrimRight(leader.URL, "/")+r.URL.RequestURI(), bytes.NewReader(body))
+	ctx, stop := f.whileLeading(r.Context(), leader)
+	defer stop()
+	out, err := http.NewRequestWithContext(ctx, r.Method, strings.TrimRight(leader.URL, "/")+r.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
 		f.log.Warn("cannot forward to the leader", "leader", leader.Name, "err", err)
 		return false
@@ -197,6 +204,30 @@ func (f *forwarder) forward(w http.ResponseWriter, r *http.Request, body []byte,
 		f.log.Warn("copying the leader's answer", "leader", leader.Name, "err", err)
 	}
 	return true
+}
+
+// whileLeading is ctx, canceled as soon as this server sees another leader
+// (or none) than leader: a frozen or cut-off leader then stops holding the
+// writes forwarded to it once its lease has run out.
+func (f *forwarder) whileLeading(ctx context.Context, leader cluster.Peer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		tick := time.NewTicker(leaderRecheck)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if now, known, _ := f.leader(); !known || now.URL != leader.URL {
+					f.log.Warn("the leader changed while a forwarded write waited for its answer", "was", leader.Name, "now", now.Name)
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx, cancel
 }
 
 // sign adds the forwarding headers and their signature.

@@ -427,3 +427,61 @@ func tlsAPIClient(t *testing.T, s *Server, roots *x509.CertPool) *api.Client {
 	}
 	return c
 }
+
+// A write forwarded to a leader that does not answer (frozen) ends with
+// 503 once the follower sees that server no longer leads.
+func TestForwardEndsWhenTheLeaderChanges(t *testing.T) {
+	_, follower, view, _, _ := forwardPair(t)
+	frozen, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer frozen.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := frozen.Accept(); err == nil {
+			accepted <- c // held open, never answered
+		}
+	}()
+	view.set(func(i *cluster.Info) {
+		i.Leader = cluster.Peer{Name: "frozen", URL: "http://" + frozen.Addr().String()}
+	})
+	req, _ := http.NewRequest("POST", "http://"+follower.Addrs()[0]+"/api/v1/sets/Microsoft:RS-1/failover",
+		strings.NewReader(`{"from":"vm-a","to":"vm-b"}`))
+	req.SetBasicAuth("user", "pass")
+	type answer struct {
+		code int
+		h    http.Header
+	}
+	done := make(chan answer, 1)
+	go func() {
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			done <- answer{}
+			return
+		}
+		resp.Body.Close()
+		done <- answer{resp.StatusCode, resp.Header}
+	}()
+	var conn net.Conn
+	select {
+	case conn = <-accepted:
+		defer conn.Close()
+	case <-time.After(10 * time.Second):
+		t.Fatal("the write was not forwarded to the frozen leader")
+	}
+	select {
+	case a := <-done:
+		t.Fatalf("the write was answered (%d) while its leader still led", a.code)
+	default:
+	}
+	view.set(func(i *cluster.Info) { i.Leader = cluster.Peer{} })
+	select {
+	case a := <-done:
+		if a.code != 503 || a.h.Get("Retry-After") != "1" {
+			t.Errorf("answer %d Retry-After %q, want 503 and 1", a.code, a.h.Get("Retry-After"))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the write still waits for a server that no longer leads")
+	}
+}
