@@ -3,7 +3,6 @@ package cluster
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/redset/redset/engine"
@@ -76,10 +75,8 @@ type Info struct {
 // Node is this server's membership of the cluster. Its methods are safe for
 // concurrent use.
 type Node struct {
-	opts Options
-	log  *slog.Logger
-
-	mu      sync.Mutex
+	opts    Options
+	log     *slog.Logger
 	started time.Time
 }
 
