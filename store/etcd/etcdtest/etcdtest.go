@@ -200,8 +200,11 @@ func (m *Member) start(state string) error {
 	}
 }
 
-// config is a member's configuration: loopback only, no fsync, fast
-// elections, no logs, no metrics or HTTP gateway.
+// config is a member's configuration: loopback only, no fsync, no logs, no
+// metrics or HTTP gateway. Heartbeats are frequent, but a leader is only
+// given up after a full second of silence: with -race on a loaded machine a
+// member can stall for a few hundred milliseconds, and shorter election
+// timeouts then start needless elections that fail requests in flight.
 func (m *Member) config(state string) *embed.Config {
 	cfg := embed.NewConfig()
 	cfg.Name = m.name
@@ -214,8 +217,8 @@ func (m *Member) config(state string) *embed.Config {
 	cfg.InitialClusterToken = m.token
 	cfg.ClusterState = state
 	cfg.UnsafeNoFsync = true
-	cfg.TickMs = 10
-	cfg.ElectionMs = 100
+	cfg.TickMs = 50
+	cfg.ElectionMs = 1000
 	cfg.EnableGRPCGateway = false
 	cfg.Metrics = "basic"
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
