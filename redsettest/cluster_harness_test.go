@@ -533,12 +533,12 @@ func tail(s string, n int) string {
 // ctServer is one `redset serve` child process (or the slot for it,
 // between a kill and a restart).
 type ctServer struct {
-	c                            *ctCluster
+	c                             *ctCluster
 	bin, name, dir, home, cfgPath string
-	listen                       []string
-	base                         string
-	api                          *api.Client
-	log                          *lockedLog
+	listen                        []string
+	base                          string
+	api                           *api.Client
+	log                           *lockedLog
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
