@@ -272,7 +272,7 @@ func TestClusterEtcdQuorumLost(t *testing.T) {
 	c.waitAllSee(t, 5*time.Second, "redset:ct-db", "db-b")
 	c.expectOneFailover(t, "redset:ct-db", "db-a", "db-b", leader.name, rev)
 	for _, s := range c.servers {
-		if strings.Contains(s.log.String(), "panic:") {
+		if containsPanic(s.log.String()) {
 			t.Errorf("server %s panicked", s.name)
 		}
 	}

@@ -865,11 +865,12 @@ func ctFreePorts(t testing.TB, n int) []string {
 type ctCommit struct {
 	Rev      int64
 	Key      string
-	Seq      uint64 `json:"seq"`
-	Kind     string `json:"kind"`
-	SetID    string `json:"setId"`
-	Member   string `json:"member"`
-	Origin   string `json:"origin"`
+	Seen     time.Time // when the test's watch received it
+	Seq      uint64    `json:"seq"`
+	Kind     string    `json:"kind"`
+	SetID    string    `json:"setId"`
+	Member   string    `json:"member"`
+	Origin   string    `json:"origin"`
 	Failover *struct {
 		Planned bool   `json:"planned"`
 		From    string `json:"from"`
@@ -924,11 +925,11 @@ func (l *commitLog) add(resp clientv3.WatchResponse) {
 			l.others = append(l.others, rev)
 			continue
 		}
-		c := ctCommit{Rev: rev, Key: key}
+		c := ctCommit{}
 		if err := json.Unmarshal(ev.Kv.Value, &c); err != nil {
 			c.Kind = "undecodable: " + err.Error()
 		}
-		c.Rev, c.Key = rev, key
+		c.Rev, c.Key, c.Seen = rev, key, time.Now()
 		l.history = append(l.history, c)
 	}
 }
