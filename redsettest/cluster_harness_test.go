@@ -138,6 +138,8 @@ type ctOptions struct {
 	HealthQuorum string // default majority
 	LeaseTTL     time.Duration
 	ExtraConfig  string // YAML appended to server 0's configuration only
+	// StartWithin bounds each server's start; default ctStartWithin.
+	StartWithin time.Duration
 }
 
 func defaultSets() []ctSet {
@@ -149,7 +151,7 @@ func defaultSets() []ctSet {
 
 // ctCluster is a running harness.
 type ctCluster struct {
-	t        *testing.T
+	t        testing.TB
 	opts     ctOptions
 	dir      string
 	prefix   string // the store prefix, without slashes
@@ -164,7 +166,7 @@ type ctCluster struct {
 // startCluster starts etcd, the member services, server 0, the sets
 // (through server 0's API), then the other servers, and waits until every
 // server is ready.
-func startCluster(t *testing.T, opts ctOptions) *ctCluster {
+func startCluster(t testing.TB, opts ctOptions) *ctCluster {
 	t.Helper()
 	if opts.Cluster {
 		skipWithoutCluster(t)
@@ -177,6 +179,9 @@ func startCluster(t *testing.T, opts ctOptions) *ctCluster {
 	}
 	if opts.LeaseTTL == 0 {
 		opts.LeaseTTL = ctLeaseTTL
+	}
+	if opts.StartWithin == 0 {
+		opts.StartWithin = ctStartWithin
 	}
 	bin := clusterBinary(t)
 	c := &ctCluster{t: t, opts: opts, dir: t.TempDir(), prefix: "redset-ct", services: map[string]*ctService{},
@@ -223,7 +228,7 @@ func startCluster(t *testing.T, opts ctOptions) *ctCluster {
 
 // requireClusterAPI skips the test when the servers have no GET
 // /api/v1/cluster (404): cluster mode is not in this build yet.
-func (c *ctCluster) requireClusterAPI(t *testing.T) {
+func (c *ctCluster) requireClusterAPI(t testing.TB) {
 	t.Helper()
 	_, code, err := c.servers[0].info()
 	if err != nil && code == 0 {
@@ -234,6 +239,9 @@ func (c *ctCluster) requireClusterAPI(t *testing.T) {
 	}
 	if code != http.StatusOK {
 		t.Fatalf("GET /api/v1/cluster: status %d: %v", code, err)
+	}
+	if in, _, _ := c.servers[0].info(); in.Mode != "etcd" {
+		t.Skipf("GET /api/v1/cluster reports mode %q on an etcd store: cluster mode is not in this build yet", in.Mode)
 	}
 }
 
@@ -295,7 +303,7 @@ func (c *ctCluster) config(s *ctServer, first bool) string {
 }
 
 // createSets creates the members and sets through server 0's API.
-func (c *ctCluster) createSets(t *testing.T) {
+func (c *ctCluster) createSets(t testing.TB) {
 	t.Helper()
 	ctx := t.Context()
 	cl := c.servers[0].api
@@ -362,7 +370,7 @@ func (c *ctCluster) server(name string) *ctServer {
 
 // waitLeader waits until every live server names the same leader, which
 // says it leads, and returns it.
-func (c *ctCluster) waitLeader(t *testing.T, within time.Duration) *ctServer {
+func (c *ctCluster) waitLeader(t testing.TB, within time.Duration) *ctServer {
 	t.Helper()
 	var leader *ctServer
 	waitUntil(t, within, "one leader that every live server names", func() (bool, string) {
@@ -451,7 +459,7 @@ func (s *ctServer) inService(ctx context.Context, id string) ([]string, error) {
 
 // waitAllSee waits until every live server sees want as the set's only
 // member in service.
-func (c *ctCluster) waitAllSee(t *testing.T, within time.Duration, id, want string) {
+func (c *ctCluster) waitAllSee(t testing.TB, within time.Duration, id, want string) {
 	t.Helper()
 	waitUntil(t, within, fmt.Sprintf("every live server sees %s in service in %s", want, id), func() (bool, string) {
 		var views []string
@@ -466,7 +474,7 @@ func (c *ctCluster) waitAllSee(t *testing.T, within time.Duration, id, want stri
 }
 
 // waitHealth waits until every live server sees member in state.
-func (c *ctCluster) waitHealth(t *testing.T, within time.Duration, member, state string) {
+func (c *ctCluster) waitHealth(t testing.TB, within time.Duration, member, state string) {
 	t.Helper()
 	waitUntil(t, within, fmt.Sprintf("every live server sees %s %s", member, state), func() (bool, string) {
 		var views []string
@@ -584,7 +592,8 @@ func (s *ctServer) launch() error {
 		s.mu.Unlock()
 		close(done)
 	}()
-	deadline := time.Now().Add(ctStartWithin)
+	within := s.c.opts.StartWithin
+	deadline := time.Now().Add(within)
 	for {
 		if s.ready() {
 			return nil
@@ -595,7 +604,7 @@ func (s *ctServer) launch() error {
 		case <-time.After(ctPoll):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("server %s not ready within %v:\n%s", s.name, ctStartWithin, tail(s.log.String(), 8<<10))
+			return fmt.Errorf("server %s not ready within %v:\n%s", s.name, within, tail(s.log.String(), 8<<10))
 		}
 	}
 }
