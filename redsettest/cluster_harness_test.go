@@ -220,7 +220,7 @@ func startCluster(t testing.TB, opts ctOptions) *ctCluster {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if c.cluster {
+	if opts.Cluster {
 		c.waitLeader(t, 5*opts.LeaseTTL+ctStartWithin/3)
 	}
 	return c

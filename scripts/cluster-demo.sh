@@ -10,8 +10,8 @@
 #   REDSET            the redset binary [./redset]
 #   ETCD              the etcd binary [etcd]
 #   DIR               working directory for data, configuration and logs [a new one under /tmp]
-#   ETCD_PORTS        client ports of the three etcd members [2379 22379 32379]
-#   ETCD_PEER_PORTS   their peer ports [2380 22380 32380]
+#   ETCD_PORTS        client ports of the three etcd members [2379 12379 22379]
+#   ETCD_PEER_PORTS   their peer ports [2380 12380 22380]
 #   REDSET_PORTS      the three servers' ports [17001 17002 17003]
 #   LEASE_TTL         cluster.leaseTTL [3s]
 set -euo pipefail
@@ -19,16 +19,20 @@ set -euo pipefail
 REDSET=${REDSET:-./redset}
 ETCD=${ETCD:-etcd}
 DIR=${DIR:-$(mktemp -d /tmp/redset-cluster.XXXXXX)}
-read -r -a etcd_ports <<<"${ETCD_PORTS:-2379 22379 32379}"
-read -r -a peer_ports <<<"${ETCD_PEER_PORTS:-2380 22380 32380}"
+read -r -a etcd_ports <<<"${ETCD_PORTS:-2379 12379 22379}"
+read -r -a peer_ports <<<"${ETCD_PEER_PORTS:-2380 12380 22380}"
 read -r -a redset_ports <<<"${REDSET_PORTS:-17001 17002 17003}"
 LEASE_TTL=${LEASE_TTL:-3s}
 export REDSET_USER=admin REDSET_PASSWORD=secret
 
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+etcd_pids=() server_pids=()
+stop_all() { # SIGTERM to each PID (SIGCONT first, should one be stopped), then wait for them
+  for pid in "$@"; do kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
+}
+cleanup() { # the servers first, while etcd still answers them
+  stop_all "${server_pids[@]}"
+  stop_all "${etcd_pids[@]}"
 }
 trap cleanup EXIT
 
@@ -54,7 +58,7 @@ for i in 0 1 2; do
     --listen-peer-urls "http://127.0.0.1:${peer_ports[$i]}" --initial-advertise-peer-urls "http://127.0.0.1:${peer_ports[$i]}" \
     --initial-cluster "$initial" --initial-cluster-token redset-demo --initial-cluster-state new \
     >"$DIR/e$i.log" 2>&1 &
-  pids+=($!)
+  etcd_pids+=($!)
 done
 endpoints=""
 for i in 0 1 2; do endpoints+="${endpoints:+,}127.0.0.1:${etcd_ports[$i]}"; done
@@ -75,7 +79,7 @@ cluster:
 YAML
   echo "$DIR/$name.yaml:"; sed 's/^/  /' "$DIR/$name.yaml"
   REDSET_ADMIN_PASSWORD=secret "$REDSET" serve --config "$DIR/$name.yaml" >"$DIR/$name.log" 2>&1 &
-  pids+=($!); server_pid[$name]=$!
+  server_pids+=($!); server_pid[$name]=$!
 done
 for i in 0 1 2; do
   wait_for 300 curl -fsS "http://127.0.0.1:${redset_ports[$i]}/readyz" || fail "node-$i not ready; see $DIR/node-$i.log"
