@@ -357,17 +357,6 @@ func (c *ctCluster) live() []*ctServer {
 	return out
 }
 
-// server returns the server of that name.
-func (c *ctCluster) server(name string) *ctServer {
-	for _, s := range c.servers {
-		if s.name == name {
-			return s
-		}
-	}
-	c.t.Fatalf("no server named %q", name)
-	return nil
-}
-
 // waitLeader waits until every live server names the same leader, which
 // says it leads, and returns it.
 func (c *ctCluster) waitLeader(t testing.TB, within time.Duration) *ctServer {
@@ -424,21 +413,6 @@ func (c *ctCluster) followers(leader *ctServer) []*ctServer {
 		}
 	}
 	return out
-}
-
-// roles gives a set's members' roles as one server sees them, like
-// "web-a=inService/OK web-b=spare/OK".
-func (s *ctServer) roles(ctx context.Context, id string) (string, error) {
-	set, err := s.api.GetSet(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	var parts []string
-	for _, m := range set.Members {
-		parts = append(parts, m.Name+"="+m.Role+"/"+m.Health.State)
-	}
-	slices.Sort(parts)
-	return strings.Join(parts, " "), nil
 }
 
 // inService names a set's members in service as one server sees them.
