@@ -9,6 +9,7 @@ package redsettest_test
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"strings"
@@ -213,8 +214,9 @@ func (c *ctCluster) leaderChanges(t *testing.T) map[string]uint64 {
 }
 
 // writeAnswer sends a planned failover to s with a one-second bound and
-// returns the HTTP status and Retry-After (status 0: no answer in time).
-func writeAnswer(s *ctServer, set, from, to string) (int, string, time.Duration) {
+// returns the HTTP status, Retry-After and the start of the body (status
+// 0: no answer in time).
+func writeAnswer(s *ctServer, set, from, to string) (int, string, string, time.Duration) {
 	body := fmt.Sprintf(`{"from":%q,"to":%q}`, from, to)
 	req, _ := http.NewRequest(http.MethodPost, s.base+"/api/v1/sets/"+set+"/failover", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -223,10 +225,11 @@ func writeAnswer(s *ctServer, set, from, to string) (int, string, time.Duration)
 	resp, err := (&http.Client{Timeout: time.Second}).Do(req)
 	took := time.Since(start)
 	if err != nil {
-		return 0, "", took
+		return 0, "", err.Error(), took
 	}
-	resp.Body.Close()
-	return resp.StatusCode, resp.Header.Get("Retry-After"), took
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+	return resp.StatusCode, resp.Header.Get("Retry-After"), string(answer), took
 }
 
 // TestClusterEtcdQuorumLost: two of three etcd members stopped: writes on
@@ -244,8 +247,8 @@ func TestClusterEtcdQuorumLost(t *testing.T) {
 		var seen []string
 		ok := true
 		for _, s := range c.live() {
-			code, retry, took := writeAnswer(s, "redset:ct-db", "db-a", "db-b")
-			seen = append(seen, fmt.Sprintf("%s: %d Retry-After %q in %v", s.name, code, retry, took.Round(time.Millisecond)))
+			code, retry, body, took := writeAnswer(s, "redset:ct-db", "db-a", "db-b")
+			seen = append(seen, fmt.Sprintf("%s: %d Retry-After %q in %v: %s", s.name, code, retry, took.Round(time.Millisecond), body))
 			ok = ok && code == http.StatusServiceUnavailable && retry != "" && took < time.Second
 		}
 		return ok, strings.Join(seen, "; ")

@@ -331,7 +331,7 @@ func (c *ctCluster) probe(m ctMember) api.Probe {
 	var p api.Probe
 	if m.Exec {
 		p.Type = "exec"
-		p.Command = []string{"/bin/sh", "-c", `test ! -e "$HOME/unreachable-$0"`, m.Name}
+		p.Command = []string{"/bin/sh", "-c", `test ! -e "$HOME/unreachable-$0" || exit 2`, m.Name} // 2: Failed
 	} else {
 		p.Type = "tcp"
 		p.Address = c.services[m.Name].addr
