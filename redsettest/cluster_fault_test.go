@@ -311,3 +311,17 @@ func TestClusterHealthQuorum(t *testing.T) {
 	c.waitAllSee(t, 10*time.Second, "redset:ct-x", "x-b")
 	c.expectOneFailover(t, "redset:ct-x", "x-a", "x-b", leader.name, rev0)
 }
+
+// TestClusterStartTogether: three servers started at the same moment on an
+// empty store (machines booting together) all start, agree on one leader,
+// and serve the sets created afterwards through a follower.
+func TestClusterStartTogether(t *testing.T) {
+	c := startCluster(t, ctOptions{Cluster: true, Together: true})
+	leader := c.waitLeader(t, 10*time.Second)
+	f := c.followers(leader)[0]
+	res, err := f.api.Failover(t.Context(), "redset:ct-web", "web-a", "web-b")
+	if err != nil || res.ReturnValue != 0 {
+		t.Fatalf("planned failover through follower %s: %+v %v", f.name, res, err)
+	}
+	c.waitAllSee(t, 5*time.Second, "redset:ct-web", "web-b")
+}

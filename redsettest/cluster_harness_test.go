@@ -22,6 +22,7 @@ package redsettest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -139,6 +140,10 @@ type ctOptions struct {
 	ExtraConfig  string // YAML appended to server 0's configuration only
 	// StartWithin bounds each server's start; default ctStartWithin.
 	StartWithin time.Duration
+	// Together starts every server at the same moment on the empty store,
+	// then creates the sets; otherwise server 0 starts, the sets are
+	// created, and the others start one after another.
+	Together bool
 }
 
 func defaultSets() []ctSet {
@@ -164,7 +169,8 @@ type ctCluster struct {
 
 // startCluster starts etcd, the member services, server 0, the sets
 // (through server 0's API), then the other servers one by one, each ready
-// before the next starts.
+// before the next starts (or, with Together, every server at once before
+// the sets).
 func startCluster(t testing.TB, opts ctOptions) *ctCluster {
 	t.Helper()
 	if opts.Cluster {
@@ -205,21 +211,42 @@ func startCluster(t testing.TB, opts ctOptions) *ctCluster {
 			c.dumpLogs()
 		}
 	})
-	c.servers[0].start(t)
+	if opts.Together {
+		c.startTogether(t)
+	} else {
+		c.servers[0].start(t)
+	}
 	if opts.Cluster {
 		c.requireClusterAPI(t)
 	}
+	if opts.Together && opts.Cluster {
+		c.waitLeader(t, 5*opts.LeaseTTL+ctStartWithin/3)
+	}
 	c.createSets(t)
-	// One after another: engines starting at the same moment on one store
-	// race on meta/seq (one of them fails with a revision conflict) — see
-	// scripts/cluster-demo.sh, which starts its servers together.
-	for _, s := range c.servers[1:] {
-		s.start(t)
+	if !opts.Together {
+		for _, s := range c.servers[1:] {
+			s.start(t)
+		}
 	}
 	if opts.Cluster {
 		c.waitLeader(t, 5*opts.LeaseTTL+ctStartWithin/3)
 	}
 	return c
+}
+
+// startTogether launches every server at once and waits until all are
+// ready.
+func (c *ctCluster) startTogether(t testing.TB) {
+	t.Helper()
+	errs := make([]error, len(c.servers))
+	var wg sync.WaitGroup
+	for i, s := range c.servers {
+		wg.Go(func() { errs[i] = s.launch() })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // requireClusterAPI skips the test when the servers have no GET

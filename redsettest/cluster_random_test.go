@@ -147,6 +147,17 @@ func (r *ctRun) step(n int) {
 	t.Logf("step %d at %s: %s", n, time.Now().Format("15:04:05.000"), a.name)
 	a.do()
 	c.waitLeader(t, 4*ctLeaseTTL+5*time.Second)
+	// Let the clients get a failover through before the next fault.
+	acked := r.ackCount()
+	waitUntil(t, 10*time.Second, "a failover acknowledged to a client after the fault", func() (bool, string) {
+		return r.ackCount() > acked, fmt.Sprintf("%d acknowledged", r.ackCount())
+	})
+}
+
+func (r *ctRun) ackCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.acks)
 }
 
 // freeze stops s past its lease, waits for the others to have a leader,

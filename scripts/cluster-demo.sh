@@ -80,9 +80,8 @@ YAML
   echo "$DIR/$name.yaml:"; sed 's/^/  /' "$DIR/$name.yaml"
   REDSET_ADMIN_PASSWORD=secret "$REDSET" serve --config "$DIR/$name.yaml" >"$DIR/$name.log" 2>&1 &
   server_pids+=($!); server_pid[$name]=$!
-done
-for i in 0 1 2; do
-  wait_for 300 curl -fsS "http://127.0.0.1:${redset_ports[$i]}/readyz" || fail "node-$i not ready; see $DIR/node-$i.log"
+  # one after another: each ready (/readyz) before the next starts
+  wait_for 300 curl -fsS "http://127.0.0.1:$port/readyz" || fail "$name not ready; see $DIR/$name.log"
 done
 
 mode=$(curl -fsS -u admin:secret "http://127.0.0.1:${redset_ports[0]}/api/v1/cluster" |
@@ -101,6 +100,9 @@ step "a set of two members (their probes: stand-ins that always succeed)"
 "$REDSET" member add app-b --type exec --command /bin/true --interval 1s
 "$REDSET" set create app --type sparing --min 1 --member app-a
 "$REDSET" set add-member app app-b --role spare
+member_ok() { curl -fsS -u admin:secret "$REDSET_SERVER/api/v1/members/$1" |
+  python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)["health"]["state"] != "OK")'; }
+wait_for 100 member_ok app-a && wait_for 100 member_ok app-b || fail "app-a and app-b are not OK"
 "$REDSET" failover app --from app-a --to app-b
 
 leader_of() { # the leader's name as the server on port $1 sees it
