@@ -30,7 +30,7 @@ func BenchmarkClusterFailover(b *testing.B) {
 	for _, via := range []string{"leader", "follower"} {
 		b.Run("via "+via, func(b *testing.B) {
 			c := startCluster(b, ctOptions{Cluster: true,
-				Sets: []ctSet{{ID: "redset:ct-db", Active: ctMember{Name: "db-a"}, Spare: ctMember{Name: "db-b"}, DisableAuto: true, MaxFailoverCap: 1 << 30}}})
+				Sets: []ctSet{{ID: "redset:ct-db", Active: ctMember{Name: "db-a"}, Spare: ctMember{Name: "db-b"}, DisableAuto: true, MaxFailoverCap: 1000000}}})
 			leader := c.waitLeader(b, 10*time.Second)
 			s := leader
 			if via == "follower" {
@@ -97,7 +97,7 @@ func BenchmarkClusterTakeover(b *testing.B) {
 // returns 0).
 func BenchmarkClusterHandover(b *testing.B) {
 	c := startCluster(b, ctOptions{Cluster: true,
-		Sets: []ctSet{{ID: "redset:ct-db", Active: ctMember{Name: "db-a"}, Spare: ctMember{Name: "db-b"}, DisableAuto: true, MaxFailoverCap: 1 << 30}}})
+		Sets: []ctSet{{ID: "redset:ct-db", Active: ctMember{Name: "db-a"}, Spare: ctMember{Name: "db-b"}, DisableAuto: true, MaxFailoverCap: 1000000}}})
 	var ds []time.Duration
 	from, to := "db-a", "db-b"
 	for range clusterRounds() {
