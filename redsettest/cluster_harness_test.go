@@ -36,11 +36,11 @@ import (
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/redset/redset/api"
 	"github.com/redset/redset/engine"
 	"github.com/redset/redset/server"
+	"github.com/redset/redset/store"
+	etcdstore "github.com/redset/redset/store/etcd"
 	"github.com/redset/redset/store/etcd/etcdtest"
 )
 
@@ -900,52 +900,54 @@ type commitLog struct {
 	history []ctCommit
 	others  []int64 // revisions of writes other than history records
 	last    int64   // the last revision seen
-	cli     *clientv3.Client
-	prefix  string
+	st      *etcdstore.Store
+	err     error // why the watch ended early
 }
 
-// watchCommits follows the prefix from the test with its own etcd client.
+// watchCommits follows the prefix from the test, through a store of its
+// own on the same etcd.
 func watchCommits(t testing.TB, endpoints []string, prefix string) *commitLog {
 	t.Helper()
-	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second})
+	st, err := etcdstore.Open(t.Context(), etcdstore.Options{Endpoints: endpoints, Prefix: prefix, WatchBuffer: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &commitLog{cli: cli, prefix: prefix}
+	l := &commitLog{st: st}
 	ctx, cancel := context.WithCancel(context.Background())
+	w := st.Watch(ctx, "")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for resp := range cli.Watch(ctx, prefix, clientv3.WithPrefix(), clientv3.WithRev(1)) {
-			l.add(resp)
+		for ev := range w.Events() {
+			l.add(ev)
 		}
+		l.mu.Lock()
+		l.err = w.Err()
+		l.mu.Unlock()
 	}()
 	t.Cleanup(func() {
 		cancel()
 		<-done
-		cli.Close()
+		st.Close()
 	})
 	return l
 }
 
-func (l *commitLog) add(resp clientv3.WatchResponse) {
+func (l *commitLog) add(ev store.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, ev := range resp.Events {
-		rev := ev.Kv.ModRevision
-		l.last = max(l.last, rev)
-		key := strings.TrimPrefix(string(ev.Kv.Key), l.prefix)
-		if ev.Type != clientv3.EventTypePut || !strings.HasPrefix(key, "history/") {
-			l.others = append(l.others, rev)
-			continue
-		}
-		c := ctCommit{}
-		if err := json.Unmarshal(ev.Kv.Value, &c); err != nil {
-			c.Kind = "undecodable: " + err.Error()
-		}
-		c.Rev, c.Key, c.Seen = rev, key, time.Now()
-		l.history = append(l.history, c)
+	rev := ev.KV.ModRevision
+	l.last = max(l.last, rev)
+	if ev.Delete || !strings.HasPrefix(ev.KV.Key, "history/") {
+		l.others = append(l.others, rev)
+		return
 	}
+	c := ctCommit{}
+	if err := json.Unmarshal(ev.KV.Value, &c); err != nil {
+		c.Kind = "undecodable: " + err.Error()
+	}
+	c.Rev, c.Key, c.Seen = rev, ev.KV.Key, time.Now()
+	l.history = append(l.history, c)
 }
 
 // revision is etcd's current revision (a linearizable read).
@@ -953,11 +955,11 @@ func (l *commitLog) revision(t testing.TB) int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	resp, err := l.cli.Get(ctx, l.prefix, clientv3.WithPrefix(), clientv3.WithCountOnly())
+	rev, err := l.st.Revision(ctx)
 	if err != nil {
 		t.Fatalf("reading etcd's revision: %v", err)
 	}
-	return resp.Header.Revision
+	return rev
 }
 
 // caughtUp waits until the watch has seen revision rev.
@@ -966,7 +968,7 @@ func (l *commitLog) caughtUp(t testing.TB, rev int64) {
 	waitUntil(t, 10*time.Second, fmt.Sprintf("the test's watch reaching revision %d", rev), func() (bool, string) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		return l.last >= rev || rev == 0, fmt.Sprintf("at %d", l.last)
+		return l.last >= rev || rev == 0, fmt.Sprintf("at %d (watch ended: %v)", l.last, l.err)
 	})
 }
 
