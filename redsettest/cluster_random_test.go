@@ -83,6 +83,7 @@ type ctRun struct {
 
 	mu         sync.Mutex
 	acks       []ctAck
+	answers    int // failovers a server answered (done or refused)
 	violations []string
 	disrupted  map[string][]time.Time // server -> times it was killed or terminated
 	etcdDown   int                    // index of the stopped etcd member, when etcdIsDown
@@ -147,17 +148,18 @@ func (r *ctRun) step(n int) {
 	t.Logf("step %d at %s: %s", n, time.Now().Format("15:04:05.000"), a.name)
 	a.do()
 	c.waitLeader(t, 4*ctLeaseTTL+5*time.Second)
-	// Let the clients get a failover through before the next fault.
-	acked := r.ackCount()
-	waitUntil(t, 10*time.Second, "a failover acknowledged to a client after the fault", func() (bool, string) {
-		return r.ackCount() > acked, fmt.Sprintf("%d acknowledged", r.ackCount())
+	// Let the clients get an answer (a failover, or a refusal when the
+	// members are broken) before the next fault.
+	answered := r.answerCount()
+	waitUntil(t, 10*time.Second, "a client's failover answered after the fault", func() (bool, string) {
+		return r.answerCount() > answered, fmt.Sprintf("%d answered", r.answerCount())
 	})
 }
 
-func (r *ctRun) ackCount() int {
+func (r *ctRun) answerCount() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.acks)
+	return r.answers
 }
 
 // freeze stops s past its lease, waits for the others to have a leader,
@@ -221,11 +223,12 @@ func (r *ctRun) client(ctx context.Context, rng *rand.Rand) {
 			if err != nil && (!errors.As(err, &p) || p.Status >= 500) {
 				continue // no answer, or Busy: the next server
 			}
+			r.mu.Lock()
+			r.answers++
 			if err == nil && res.ReturnValue == 0 {
-				r.mu.Lock()
 				r.acks = append(r.acks, ctAck{Via: s.name, Set: set.ID, From: from, To: to, Seq: res.Seq})
-				r.mu.Unlock()
 			}
+			r.mu.Unlock()
 			break
 		}
 		select {
