@@ -21,7 +21,7 @@ import (
 )
 
 // ctRandomSteps is how many faults the randomised run injects.
-const ctRandomSteps = 14
+const ctRandomSteps = 20
 
 // TestClusterRandomFaults is a randomised, bounded fault run: a seeded
 // sequence of faults (SIGKILL, SIGSTOP/SIGCONT, SIGTERM of servers, etcd
