@@ -36,6 +36,8 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/server/v3/embed"
+
 	"github.com/redset/redset/api"
 	"github.com/redset/redset/engine"
 	"github.com/redset/redset/server"
@@ -192,7 +194,7 @@ func startCluster(t testing.TB, opts ctOptions) *ctCluster {
 	c := &ctCluster{t: t, opts: opts, dir: t.TempDir(), prefix: "redset-ct", services: map[string]*ctService{},
 		cluster: clusterConfigKnown()}
 	c.hookFile = filepath.Join(c.dir, "hooks.log")
-	c.etcd = etcdtest.Start(t, 3, etcdtest.Options{})
+	c.etcd = etcdtest.Start(t, 3, etcdtest.Options{Configure: ctEtcdConfig})
 	c.commits = watchCommits(t, c.etcd.Endpoints(), "/"+c.prefix+"/")
 	for _, s := range opts.Sets {
 		for _, m := range []ctMember{s.Active, s.Spare} {
@@ -248,6 +250,15 @@ func (c *ctCluster) startTogether() error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// ctEtcdConfig shortens etcdtest's election timeout for the cluster
+// tests: etcd raises every lease TTL to at least 1.5 × its election
+// timeout, rounded up to whole seconds, so with etcdtest's 1 s a lease of
+// leaseTTL 1s would last 2 s. 600 ms keeps the minimum at 1 s and still
+// tolerates stalls of a few hundred milliseconds.
+func ctEtcdConfig(cfg *embed.Config) {
+	cfg.ElectionMs = 600
 }
 
 // requireClusterAPI skips the test when the servers have no GET
