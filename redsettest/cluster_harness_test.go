@@ -688,7 +688,31 @@ func (s *ctServer) Term(t testing.TB) {
 	s.waitExit(t, done)
 }
 
-func (s *ctServer) Stop(t testing.TB) { t.Helper(); s.signal(t, syscall.SIGSTOP) }
+// Stop sends SIGSTOP and waits until the kernel shows the process stopped
+// (the signal is delivered asynchronously).
+func (s *ctServer) Stop(t testing.TB) {
+	t.Helper()
+	s.signal(t, syscall.SIGSTOP)
+	pid := s.pid()
+	waitUntil(t, 5*time.Second, fmt.Sprintf("server %s (pid %d) stopped", s.name, pid), func() (bool, string) {
+		state := procState(pid)
+		return state == "T", "state " + state
+	})
+}
+
+// procState is the state letter of /proc/PID/stat (R, S, T, ...).
+func procState(pid int) string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return err.Error()
+	}
+	_, rest, ok := strings.Cut(string(data), ") ") // the command name is in parentheses
+	if !ok || rest == "" {
+		return "unreadable"
+	}
+	return rest[:1]
+}
+
 func (s *ctServer) Cont(t testing.TB) { t.Helper(); s.signal(t, syscall.SIGCONT) }
 
 func (s *ctServer) exited() chan struct{} {
