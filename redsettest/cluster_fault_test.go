@@ -318,6 +318,8 @@ func TestClusterHealthQuorum(t *testing.T) {
 func TestClusterStartTogether(t *testing.T) {
 	c := startCluster(t, ctOptions{Cluster: true, Together: true})
 	leader := c.waitLeader(t, 10*time.Second)
+	c.waitHealth(t, 10*time.Second, "web-a", "OK")
+	c.waitHealth(t, 10*time.Second, "web-b", "OK")
 	f := c.followers(leader)[0]
 	res, err := f.api.Failover(t.Context(), "redset:ct-web", "web-a", "web-b")
 	if err != nil || res.ReturnValue != 0 {
