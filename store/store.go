@@ -33,6 +33,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Errors shared by all backends. Callers compare with errors.Is.
@@ -108,4 +109,59 @@ type Watcher interface {
 	// Err tells why Events was closed: nil while open and after the watch's
 	// ctx ended, ErrWatchLagged or ErrClosed otherwise.
 	Err() error
+}
+
+// ErrFenced: a fenced store's commit found that its writer no longer leads
+// (its election key is gone or was made again); nothing was written.
+var ErrFenced = errors.New("store: fenced: this server no longer leads")
+
+// Elector is a store shared by several servers that can elect one of them
+// leader. store/etcd implements it; store/bolt, which one process owns, does
+// not.
+type Elector interface {
+	Store
+	// OpenSession starts a session: a lease the store keeps alive while
+	// this process runs and the store hears from it. ttl is rounded up to
+	// whole seconds, at least one.
+	OpenSession(ctx context.Context, ttl time.Duration) (Session, error)
+}
+
+// Session is one server's presence in the store: a lease that ends when the
+// server stops renewing it (crash, freeze, cut off) or closes the session.
+// Keys put with the lease, and the session's campaign, go with it.
+type Session interface {
+	// Done is closed when this process stopped renewing the lease: the
+	// store said it expired, renewals failed, or the session was closed.
+	Done() <-chan struct{}
+	// Campaign waits until this session leads the election and returns its
+	// leadership. value (the leader's name and URL, say) is what observers
+	// see. It returns ctx's error when ctx ends first.
+	Campaign(ctx context.Context, value []byte) (Leadership, error)
+	// Observe reports the leader's value, again after every change; an
+	// empty value means no leader. The channel is closed when ctx ends or
+	// the session is done.
+	Observe(ctx context.Context) <-chan []byte
+	// PutLeased writes key (under the store's key space) with the session's
+	// lease: the key is deleted when the lease ends.
+	PutLeased(ctx context.Context, key string, value []byte) error
+	// Close revokes the lease at once (deleting its keys and ending a
+	// leadership) and stops renewing it.
+	Close() error
+}
+
+// Leadership is a won election.
+type Leadership interface {
+	// Store is the fenced store: every Commit is one transaction that also
+	// checks that this leadership's election key still stands; when it does
+	// not, the Commit writes nothing and returns ErrFenced. Reads and
+	// watches go to the shared store. Closing it does not close the shared
+	// store.
+	Store() Store
+	// Resign gives the leadership up, so that another campaigner wins at
+	// once.
+	Resign(ctx context.Context) error
+	// Done is closed when the session behind the leadership is done. A
+	// leadership may be lost before Done says so (a frozen process learns
+	// late); the fence catches that.
+	Done() <-chan struct{}
 }
