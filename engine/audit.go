@@ -106,7 +106,7 @@ func errorKind(err error) string {
 	}{
 		{ErrSetNotFound, "set not found"}, {ErrNotFound, "not found"}, {ErrExists, "exists"},
 		{ErrInvalid, "invalid"}, {ErrBusy, "busy"}, {ErrInUse, "in use"}, {ErrUnsupported, "not supported"},
-		{ErrUnavailable, "unavailable"}, {ErrClosed, "closed"},
+		{ErrUnavailable, "unavailable"}, {ErrClosed, "closed"}, {ErrNotLeader, "not leader"},
 	}
 	for _, k := range kinds {
 		if errors.Is(err, k.err) {

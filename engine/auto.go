@@ -273,7 +273,7 @@ func (e *Engine) flapAllows(s *setState) bool {
 // record is written asynchronously like health records).
 func (e *Engine) ResetFlapGuard(ctx context.Context, setID string) (err error) {
 	defer e.auditRefusal(ctx, "flap guard reset", setID, "", &err)
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return err
 	}
 	s, err := e.lookupSet(setID)

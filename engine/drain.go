@@ -16,7 +16,7 @@ import (
 // member that is not operational can always be drained.
 func (e *Engine) DrainMember(ctx context.Context, setID, member string) (_ SetView, err error) {
 	defer e.auditRefusal(ctx, "member drained", setID, member, &err)
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return SetView{}, err
 	}
 	s, ms, h, err := e.holdRole(setID, member)
@@ -70,7 +70,7 @@ func checkDrain(w setWrite, i int, member string) error {
 // stream like every other; a failure to record it is audited as refused.
 func (e *Engine) RecordConfig(ctx context.Context, action, detail string) (_ uint64, err error) {
 	defer e.auditRefusal(ctx, action, "", "", &err)
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return 0, err
 	}
 	rec := e.configRecord(ctx, "", "", action, detail)

@@ -51,6 +51,12 @@ type Options struct {
 	// least, so that the members' health, Unknown after a restart, is known
 	// when they run. Default 30 seconds.
 	ScheduleSettle time.Duration
+
+	// Standby starts the engine following (see Follow): it loads the
+	// state but writes nothing and acts on nothing until Lead. A server
+	// of a cluster sets it, so that starting does not write to the shared
+	// store while another server leads.
+	Standby bool
 }
 
 func (o *Options) fill() error {
@@ -117,7 +123,9 @@ type Engine struct {
 	sets    map[string]*setState
 	members map[string]*memberState
 
-	seq    *seqGen
+	seq    atomic.Pointer[seqGen]
+	ss     *switchStore // e.st: shared reads, commits by the writer of the moment
+	mode   modeState
 	pause  pauseState // server-wide pause of automatic failover
 	sched  schedules  // pending scheduled failovers
 	hist   *history
@@ -169,20 +177,32 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		opts: opts, st: opts.Store, clock: opts.Clock, log: opts.Logger, audit: opts.Audit, bus: opts.Bus,
+		opts: opts, clock: opts.Clock, log: opts.Logger, audit: opts.Audit, bus: opts.Bus,
 		sets: make(map[string]*setState), members: make(map[string]*memberState),
 	}
 	if e.bus == nil {
 		e.bus, e.ownBus = event.NewBus(), true
 	}
+	e.ss = &switchStore{Store: opts.Store, fenced: e.onFenced}
+	e.ss.writer.Store(&writerBox{st: opts.Store})
+	e.st = e.ss
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.hist = newHistory(e.st, opts.HistoryLimit, e.log)
+	if opts.Standby {
+		e.ss.writer.Store(nil)
+		e.mode.following.Store(true)
+		e.seq.Store(&seqGen{st: e.st, log: e.log})
+	}
 	if err := e.load(ctx); err != nil {
 		e.cancel()
 		return nil, err
 	}
 	e.pool = newPool(opts.AutoWorkers)
 	go e.hist.run()
+	if opts.Standby {
+		e.Follow()
+		return e, nil
+	}
 	e.armLoaded()
 	return e, nil
 }
@@ -195,11 +215,17 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.cancel()
+	e.mode.mu.Lock()
+	e.stopFollowing()
+	leading := !e.mode.following.Load()
+	e.mode.mu.Unlock()
 	e.stopSchedules()
 	e.pool.close()
 	e.stopTimers()
 	e.hist.close()
-	e.seq.close()
+	if leading {
+		e.seq.Load().close()
+	}
 	if e.ownBus {
 		e.bus.Close()
 	}
@@ -259,8 +285,8 @@ func (e *Engine) setsOf(m *memberState) []*setState {
 // newRecord numbers and timestamps a record and names its actor (that of
 // ctx, else the engine). It is the one place records are made.
 func (e *Engine) newRecord(ctx context.Context, kind event.Kind, setID, member string) *event.Record {
-	return &event.Record{Seq: e.seq.take(), Time: e.clock.Now(), Kind: kind, SetID: setID, Member: member,
-		Actor: actorOf(ctx)}
+	return &event.Record{Seq: e.seq.Load().take(), Time: e.clock.Now(), Kind: kind, SetID: setID, Member: member,
+		Actor: actorOf(ctx), Origin: e.Origin()}
 }
 
 // emit publishes a record that is not part of a store transaction and

@@ -19,6 +19,9 @@ var (
 	ErrUnsupported = errors.New("engine: not supported")
 	ErrUnavailable = errors.New("engine: unavailable")
 	ErrClosed      = errors.New("engine: closed")
+	// ErrNotLeader: this server does not lead its cluster (or lost the
+	// lead during the change); writes go to the leader. Nothing changed.
+	ErrNotLeader = errors.New("engine: not the leader")
 )
 
 // ValidationError names the field and the rule a value broke. It matches

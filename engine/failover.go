@@ -45,7 +45,7 @@ func (e *Engine) failover(ctx context.Context, req FailoverRequest) FailoverResu
 		e.auditRefusal(ctx, "failover", req.SetID, "", &res.Err)
 		return res
 	}
-	if res.Code != CodeCompleted {
+	if res.Code != CodeCompleted && !errors.Is(res.Err, ErrNotLeader) { // a server that does not lead records nothing
 		res.Seq = e.emitRefusal(ctx, req, res)
 		e.log.Info("failover refused", "set", req.SetID, "from", req.From, "to", req.To,
 			"planned", req.Planned, "code", res.Code, "reason", res.Reason)
@@ -56,6 +56,9 @@ func (e *Engine) failover(ctx context.Context, req FailoverRequest) FailoverResu
 func (e *Engine) tryFailover(ctx context.Context, req FailoverRequest, start time.Time) FailoverResult {
 	if err := e.checkOpen(); err != nil {
 		return refused(CodeError, "redset is shutting down", err)
+	}
+	if err := e.notLeader(); err != nil {
+		return refused(CodeBusy, "this server does not lead the cluster", err)
 	}
 	if r := e.checkFailover(req); r != nil {
 		return *r
@@ -367,6 +370,9 @@ func (e *Engine) commitFailover(ctx context.Context, s *setState, req FailoverRe
 		w.ops = append(w.ops, store.Op{Key: scheduledKey(req.ScheduleID), Delete: true})
 	}
 	newRev, err := e.commitSetRecord(ctx, w, rec)
+	if errors.Is(err, ErrNotLeader) {
+		return refused(CodeBusy, "this server no longer leads the cluster", err)
+	}
 	if err != nil {
 		return refused(CodeError, "the change could not be stored: "+err.Error(), err)
 	}
@@ -442,7 +448,7 @@ func (e *Engine) RefuseFailover(ctx context.Context, setID, from, to, reason str
 		res.Reason, res.Err = fmt.Sprintf("redundancy set %q does not exist", setID), err
 		return res
 	}
-	if e.checkOpen() == nil {
+	if e.checkWrite() == nil {
 		res.Seq = e.emitRefusal(ctx, req, res)
 	}
 	return res

@@ -22,6 +22,10 @@ type healthState struct {
 	info  HealthInfo
 	timer Timer
 	gen   uint64 // invalidates TTL timers that are replaced or stopped
+	// In a cluster (ext), info is this server's own observation and dec
+	// the health the cluster decided, which statuses and views use.
+	ext bool
+	dec HealthInfo
 }
 
 // healthChange is one counted change of a member's health.
@@ -32,13 +36,26 @@ type healthChange struct {
 func (h *healthState) state() Health {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.ext {
+		return h.dec.State
+	}
 	return h.info.State
 }
 
 func (h *healthState) snapshot() HealthInfo {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.info
+	return h.current()
+}
+
+// current is the health statuses and views use; h.mu must be held.
+func (h *healthState) current() HealthInfo {
+	if !h.ext {
+		return h.info
+	}
+	info := h.info
+	info.State, info.Since, info.Source, info.Detail = h.dec.State, h.dec.Since, h.dec.Source, h.dec.Detail
+	return info
 }
 
 // apply counts one report; h.mu must be held.
@@ -93,16 +110,36 @@ func (e *Engine) ReportHealth(name string, r Report) error {
 	rise, fall, ttl := e.dampening(m, r)
 	h := &m.health
 	h.mu.Lock()
+	if !h.ext && !e.Leading() { // a follower takes the leader's decided health
+		h.mu.Unlock()
+		return nil
+	}
 	ch, changed := h.apply(r, e.clock.Now(), rise, fall)
 	e.armTTL(m, ttl)
-	if changed {
-		e.emitHealth(m, ch)
-	}
-	h.mu.Unlock()
-	if changed {
-		e.healthChanged(m, ch)
-	}
+	e.counted(m, ch, changed)
 	return nil
+}
+
+// counted acts on a counted change of a member's health; it is called with
+// m.health.mu held and releases it. In a cluster the change is this
+// server's observation, handed to the cluster; otherwise it is published,
+// stored (cluster leader) and acted on.
+func (e *Engine) counted(m *memberState, ch healthChange, changed bool) {
+	h := &m.health
+	if !changed {
+		h.mu.Unlock()
+		return
+	}
+	if h.ext {
+		h.mu.Unlock()
+		e.observed(m, ch.to)
+		return
+	}
+	e.emitHealth(m, ch)
+	sh := storedHealth{State: h.info.State, Since: h.info.Since, Source: h.info.Source, Detail: h.info.Detail}
+	h.mu.Unlock()
+	e.storeHealth(m.name, sh)
+	e.healthChanged(m, ch)
 }
 
 func (e *Engine) dampening(m *memberState, r Report) (rise, fall int, ttl time.Duration) {
@@ -143,29 +180,24 @@ func (e *Engine) armTTL(m *memberState, ttl time.Duration) {
 func (e *Engine) expire(m *memberState, gen uint64) {
 	h := &m.health
 	h.mu.Lock()
-	if gen != h.gen || e.closed.Load() {
+	if gen != h.gen || e.closed.Load() || (!h.ext && !e.Leading()) {
 		h.mu.Unlock()
 		return
 	}
 	h.timer, h.info.Expires = nil, time.Time{}
 	h.info.Source, h.info.Detail = "ttl", "no report within its time to live"
 	ch, changed := h.set(HealthFailed, e.clock.Now())
-	if changed {
-		e.emitHealth(m, ch)
-	}
-	h.mu.Unlock()
-	if changed {
-		e.healthChanged(m, ch)
-	}
+	e.counted(m, ch, changed)
 }
 
 // emitHealth publishes a HealthChanged record; m.health.mu is held so a
 // member's records keep their order.
 func (e *Engine) emitHealth(m *memberState, ch healthChange) {
 	r := e.newRecord(context.Background(), event.KindHealthChanged, "", m.name)
+	cur := m.health.current()
 	r.Health = &event.HealthChanged{
 		From: ch.from.String(), To: ch.to.String(),
-		Source: m.health.info.Source, Detail: m.health.info.Detail,
+		Source: cur.Source, Detail: cur.Detail,
 	}
 	e.emit(r)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -31,9 +32,10 @@ type history struct {
 
 	mu       sync.Mutex
 	queue    []event.Record
-	kept     []uint64 // stored history seqs, ascending
-	started  uint64   // batches taken by the writer
-	finished uint64   // batches done
+	puts     map[string][]byte // other keys to write with the next batch (latest value wins)
+	kept     []uint64          // stored history seqs, ascending
+	started  uint64            // batches taken by the writer
+	finished uint64            // batches done
 	waiters  []flushWaiter
 	dropped  uint64
 	trim     bool // kept is over the limit
@@ -56,6 +58,18 @@ func newHistory(st store.Store, limit int, log *slog.Logger) *history {
 }
 
 // enqueue queues r for an asynchronous write.
+// putLater queues the write of key (decided health, say) with the next
+// batch.
+func (h *history) putLater(key string, value []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.puts == nil {
+		h.puts = make(map[string][]byte)
+	}
+	h.puts[key] = value
+	h.signal()
+}
+
 func (h *history) enqueue(r event.Record) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -143,11 +157,15 @@ func (h *history) close() {
 // transactions of at most maxHistoryOps.
 func (h *history) writeBatch() {
 	batch, n, deletes := h.takeBatch()
-	if len(batch) == 0 && len(deletes) == 0 {
+	puts := h.takePuts()
+	if len(batch) == 0 && len(deletes) == 0 && len(puts) == 0 {
 		h.finish(n)
 		return
 	}
-	txn := store.Txn{Ops: make([]store.Op, 0, len(batch)+len(deletes))}
+	txn := store.Txn{Ops: make([]store.Op, 0, len(batch)+len(deletes)+len(puts))}
+	for _, k := range slices.Sorted(maps.Keys(puts)) {
+		txn.Ops = append(txn.Ops, store.Op{Key: k, Value: puts[k]})
+	}
 	for i := range batch {
 		op, err := historyOp(&batch[i])
 		if err == nil {
@@ -193,6 +211,14 @@ func (h *history) takeBatch() ([]event.Record, uint64, []uint64) {
 		return !keep
 	})
 	return batch, h.started, deletes
+}
+
+func (h *history) takePuts() map[string][]byte {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p := h.puts
+	h.puts = nil
+	return p
 }
 
 func (h *history) finish(batch uint64) {
@@ -287,7 +313,7 @@ func (e *Engine) QueryHistory(ctx context.Context, f HistoryFilter) ([]event.Rec
 // the history (written asynchronously, like health records). It never
 // blocks on the store, so hook runners may call it from any goroutine.
 func (e *Engine) RecordHookDelivery(setID string, d event.HookDelivered) {
-	if e.checkOpen() != nil {
+	if e.checkWrite() != nil {
 		return
 	}
 	r := e.newRecord(context.Background(), event.KindHookDelivered, setID, "")

@@ -87,7 +87,7 @@ func (e *Engine) ResumeAutomatic(ctx context.Context, setID string) (err error) 
 }
 
 func (e *Engine) setPaused(ctx context.Context, setID string, paused bool) error {
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return err
 	}
 	if setID == "" {

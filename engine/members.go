@@ -17,7 +17,7 @@ import (
 // report. The member's roles and health are not touched.
 func (e *Engine) PutMember(ctx context.Context, in Member) (_ MemberInfo, err error) {
 	defer e.auditRefusal(ctx, "member updated", "", in.Name, &err)
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return MemberInfo{}, err
 	}
 	m := cloneMember(in)
@@ -118,7 +118,7 @@ func (e *Engine) commitMember(ctx context.Context, ms *memberState, m *Member, c
 // remove it from its sets first).
 func (e *Engine) DeleteMember(ctx context.Context, name string) (err error) {
 	defer e.auditRefusal(ctx, "member deleted", "", name, &err)
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return err
 	}
 	ms, err := e.lookupMember(name)

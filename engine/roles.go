@@ -15,7 +15,7 @@ import (
 // set; a set with MaxNumberSupported > 0 refuses members beyond it.
 func (e *Engine) AddToSet(ctx context.Context, setID, member string, role Role) (_ SetView, err error) {
 	defer e.auditRefusal(ctx, "member added", setID, member, &err)
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return SetView{}, err
 	}
 	role = withSpareDefaults(role)
@@ -48,7 +48,7 @@ func (e *Engine) AddToSet(ctx context.Context, setID, member string, role Role) 
 // RemoveFromSet takes a member out of a set (any role).
 func (e *Engine) RemoveFromSet(ctx context.Context, setID, member string) (_ SetView, err error) {
 	defer e.auditRefusal(ctx, "member removed", setID, member, &err)
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return SetView{}, err
 	}
 	s, ms, h, err := e.holdRole(setID, member)
@@ -73,7 +73,7 @@ func (e *Engine) RemoveFromSet(ctx context.Context, setID, member string) (_ Set
 // after a failover drained it.
 func (e *Engine) EnableMember(ctx context.Context, setID, member string) (_ SetView, err error) {
 	defer e.auditRefusal(ctx, "member returned to service", setID, member, &err)
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return SetView{}, err
 	}
 	if err := e.returnMember(ctx, setID, member, true); err != nil {

@@ -59,7 +59,7 @@ type schedEntry struct {
 // its ScheduleChanged record before the call returns.
 func (e *Engine) ScheduleFailover(ctx context.Context, setID, from, to string, at time.Time) (_ ScheduledFailover, err error) {
 	defer e.auditRefusal(ctx, "failover scheduled", setID, to, &err)
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return ScheduledFailover{}, err
 	}
 	now := e.clock.Now()
@@ -243,7 +243,7 @@ func (e *Engine) ScheduledFailovers(setID string) ([]ScheduledFailover, error) {
 // ScheduleChanged record.
 func (e *Engine) CancelScheduledFailover(ctx context.Context, setID string, id uint64) (err error) {
 	defer e.auditRefusal(ctx, "scheduled failover cancelled", setID, "", &err)
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return err
 	}
 	if _, err := e.lookupSet(setID); err != nil {
@@ -296,18 +296,26 @@ func (e *Engine) loadSchedules(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: load scheduled failovers: %w", err)
 	}
-	e.sched.m = make(map[uint64]*schedEntry, len(kvs))
+	m := make(map[uint64]*schedEntry, len(kvs))
 	for _, kv := range kvs {
 		var sf ScheduledFailover
 		if err := json.Unmarshal(kv.Value, &sf); err != nil || scheduledKey(sf.ID) != kv.Key {
 			return fmt.Errorf("engine: %s: bad scheduled failover", kv.Key)
 		}
-		if _, ok := e.sets[sf.SetID]; !ok {
-			e.deleteScheduled(sf.ID)
+		e.mu.RLock()
+		_, ok := e.sets[sf.SetID]
+		e.mu.RUnlock()
+		if !ok {
+			if e.Leading() {
+				e.deleteScheduled(sf.ID)
+			}
 			continue
 		}
-		e.sched.m[sf.ID] = &schedEntry{sf: sf}
+		m[sf.ID] = &schedEntry{sf: sf}
 	}
+	e.sched.mu.Lock()
+	e.sched.m = m
+	e.sched.mu.Unlock()
 	return nil
 }
 

@@ -119,7 +119,19 @@ func (g *seqGen) extend(n uint64) {
 	if n <= g.ceiling.Load() {
 		return
 	}
-	if err := g.reserve(context.Background(), n+seqBlock, false); err != nil {
+	err := g.reserve(context.Background(), n+seqBlock, false)
+	if errors.Is(err, store.ErrConflict) {
+		// Another server wrote meta/seq (it led meanwhile, or started):
+		// continue above both.
+		var stored uint64
+		if stored, g.rev, _, err = readCounter(context.Background(), g.st, keySeq); err == nil {
+			if stored >= n {
+				g.last.Store(max(g.last.Load(), stored))
+			}
+			err = g.reserve(context.Background(), max(stored, n)+seqBlock, false)
+		}
+	}
+	if err != nil {
 		g.log.Error("event numbers could not be reserved; numbers may repeat after a restart", "err", err)
 	}
 }

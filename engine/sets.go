@@ -17,7 +17,7 @@ import (
 // flap guard settings take their defaults. The set starts without members.
 func (e *Engine) CreateSet(ctx context.Context, in Set) (_ SetView, err error) {
 	defer e.auditRefusal(ctx, "set created", in.InstanceID, "", &err)
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return SetView{}, err
 	}
 	set := cloneSet(in)
@@ -99,7 +99,7 @@ func (e *Engine) SetLoadBalance(ctx context.Context, id string, alg uint16, othe
 }
 
 func (e *Engine) changeSet(ctx context.Context, id, action string, change func(*Set) error) (SetView, error) {
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return SetView{}, err
 	}
 	s, err := e.lookupSet(id)
@@ -158,7 +158,7 @@ func (e *Engine) applySetWrite(ctx context.Context, s *setState, w setWrite, rec
 // DeleteSet removes a set and its roles. Its members stay.
 func (e *Engine) DeleteSet(ctx context.Context, id string) (err error) {
 	defer e.auditRefusal(ctx, "set deleted", id, "", &err)
-	if err := e.checkOpen(); err != nil {
+	if err := e.checkWrite(); err != nil {
 		return err
 	}
 	s, err := e.lookupSet(id)

@@ -148,7 +148,7 @@ func (e *Engine) loadMembers(ctx context.Context) error {
 		for _, n := range l.notes {
 			e.log.Warn("old member record: part of its probe has no place in the current form", "member", l.m.Name, "detail", n)
 		}
-		e.members[l.m.Name] = &memberState{name: l.m.Name, member: l.m, rev: kvs[i].ModRevision}
+		e.members[l.m.Name] = e.newMemberState(l.m, kvs[i].ModRevision)
 	}
 	return nil
 }
@@ -227,6 +227,8 @@ func (e *Engine) loadHistory(ctx context.Context) error {
 			seqs = append(seqs, seq)
 		}
 	}
+	e.hist.mu.Lock()
+	defer e.hist.mu.Unlock()
 	e.hist.kept = seqs // List returns key order, which is Seq order
 	e.hist.trimNeeded()
 	return nil
@@ -235,11 +237,17 @@ func (e *Engine) loadHistory(ctx context.Context) error {
 // openSeq continues the numbering of event records above every number
 // handed out before.
 func (e *Engine) openSeq(ctx context.Context) error {
+	if !e.Leading() {
+		return nil // Lead numbers from where the store stands then
+	}
 	var highest uint64
 	if n := len(e.hist.kept); n > 0 {
 		highest = e.hist.kept[n-1]
 	}
 	g, err := openSeq(ctx, e.st, e.log, highest)
-	e.seq = g
-	return err
+	if err != nil {
+		return err
+	}
+	e.seq.Store(g)
+	return nil
 }

@@ -51,6 +51,10 @@ type Record struct {
 	SetID  string    `json:"setId,omitempty"`
 	Member string    `json:"member,omitempty"`
 	Actor  *Actor    `json:"actor,omitempty"`
+	// Origin names the server that made and committed the record (in a
+	// cluster, the leader of the moment); empty in records of a server
+	// without a name.
+	Origin string `json:"origin,omitempty"`
 
 	Health   *HealthChanged    `json:"health,omitempty"`
 	Status   *StatusChanged    `json:"status,omitempty"`

@@ -79,7 +79,15 @@ func (h *hooks) start(eng *engine.Engine) error {
 	return nil
 }
 
-func (h *hooks) wants(r event.Record) bool { return h.cur.Load().Wants(r) }
+// wants picks the events hooks run for: those this server made. In a
+// cluster every server sees every event, but only the one that committed
+// it (the leader of the moment) runs its hooks, so each runs once.
+func (h *hooks) wants(r event.Record) bool {
+	if eng := h.eng.Load(); eng != nil && r.Origin != eng.Origin() {
+		return false
+	}
+	return h.cur.Load().Wants(r)
+}
 
 // forward hands an event to the current runner, whose intake never blocks
 // for long (a full hook queue drops the event for that hook).

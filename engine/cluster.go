@@ -1,0 +1,672 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redset/redset/event"
+	"github.com/redset/redset/store"
+)
+
+// Cluster modes. An engine made by New leads: it acts and writes on its
+// store, the single-server case. In a cluster of servers sharing one store
+// only the elected leader's engine leads; the others follow:
+//
+//   - Follow stops every automatic action (automatic failover, scheduled
+//     failovers, flap guard, automatic return, TTL expiries) and refuses
+//     every write with ErrNotLeader (a Failover answers 3 Busy). The
+//     engine keeps its state current by watching the store: sets,
+//     members, roles, decided health, pauses, scheduled failovers, and the
+//     history, whose records it republishes on its bus with the leader's
+//     Seq, so that every server streams the cluster's events.
+//   - Lead(st) makes the engine write through st (the leader's fenced
+//     store), reloads the state from the store, numbers its records above
+//     every number used before, and then acts: scheduled failovers are
+//     armed and every set is looked at by automatic failover.
+//
+// A commit that st refuses with store.ErrFenced (another server leads now)
+// makes the engine follow again by itself; the caller gets ErrNotLeader and
+// Deposed's channel is closed.
+//
+// Health in a cluster is decided by the cluster (ExternalHealth): reports
+// are counted as before, but the count is this server's observation only.
+// The leader decides each member's health from the observations of the
+// servers (DecideHealth), publishes it and stores it under health/<name>,
+// where the followers read it; statuses are computed from the decided
+// health on every server by the same code.
+
+const prefixHealth = "health/"
+
+func healthKey(name string) string { return prefixHealth + name }
+
+// storedHealth is a member's decided health as stored.
+type storedHealth struct {
+	State  Health    `json:"state"`
+	Since  time.Time `json:"since"`
+	Source string    `json:"source,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// switchStore is the engine's store: reads and watches go to the shared
+// store; commits go to the writer of the moment, or are refused while the
+// engine follows.
+type switchStore struct {
+	store.Store
+	writer atomic.Pointer[writerBox]
+	fenced func(*writerBox)
+}
+
+type writerBox struct{ st store.Store }
+
+func (s *switchStore) Commit(ctx context.Context, txn store.Txn) (int64, error) {
+	w := s.writer.Load()
+	if w == nil {
+		return 0, fmt.Errorf("%w: this server does not lead the cluster", ErrNotLeader)
+	}
+	rev, err := w.st.Commit(ctx, txn)
+	if errors.Is(err, store.ErrFenced) {
+		s.fenced(w)
+		return 0, fmt.Errorf("%w: %w", ErrNotLeader, err)
+	}
+	return rev, err
+}
+
+// Close never closes the shared store: its owner does.
+func (s *switchStore) Close() error { return nil }
+
+// modeState is the engine's cluster mode.
+type modeState struct {
+	mu        sync.Mutex // serializes Lead, Follow and step-downs
+	following atomic.Bool
+	clustered atomic.Bool   // Follow or Lead was called: health is stored
+	cancel    func()        // stops the follower's watch loop
+	done      chan struct{} // closed when the watch loop ended
+	deposed   chan struct{} // closed when the leadership of the last Lead is lost
+	live      atomic.Bool   // the follower's watch is applying changes
+	applied   atomic.Int64  // store revision the follower has applied
+	appliedAt atomic.Int64  // unix nanoseconds of the last applied change
+
+	observer atomic.Pointer[func(member string, h Health)] // ExternalHealth's observer
+	origin   atomic.Pointer[string]
+}
+
+// SetOrigin names this server in the records it makes (Record.Origin).
+func (e *Engine) SetOrigin(name string) { e.mode.origin.Store(&name) }
+
+// Origin is the name SetOrigin gave, or "".
+func (e *Engine) Origin() string {
+	if p := e.mode.origin.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// Leading reports whether the engine leads (acts and writes).
+func (e *Engine) Leading() bool { return !e.mode.following.Load() }
+
+// Deposed returns a channel that is closed when the engine, leading since
+// the last Lead, lost its leadership to a fenced commit. While following it
+// returns a closed channel.
+func (e *Engine) Deposed() <-chan struct{} {
+	e.mode.mu.Lock()
+	defer e.mode.mu.Unlock()
+	if e.mode.deposed == nil || e.mode.following.Load() {
+		ch := make(chan struct{})
+		close(ch)
+		return ch
+	}
+	return e.mode.deposed
+}
+
+// Applied reports, for a following engine, whether its watch is live, the
+// store revision it has applied, and when it last applied a change. A
+// leading engine reports true and zero values.
+func (e *Engine) Applied() (live bool, rev int64, at time.Time) {
+	if !e.mode.following.Load() {
+		return true, 0, time.Time{}
+	}
+	return e.mode.live.Load(), e.mode.applied.Load(), time.Unix(0, e.mode.appliedAt.Load())
+}
+
+// Follow makes the engine a follower (see the cluster modes above). It
+// returns at once; the state is brought up to date in the background
+// (Applied tells when).
+func (e *Engine) Follow() {
+	e.mode.mu.Lock()
+	defer e.mode.mu.Unlock()
+	e.followLocked()
+}
+
+func (e *Engine) followLocked() {
+	if e.closed.Load() || (e.mode.following.Load() && e.mode.cancel != nil) {
+		return
+	}
+	e.mode.clustered.Store(true)
+	e.mode.following.Store(true)
+	e.ss.writer.Store(nil)
+	if e.mode.deposed != nil {
+		select {
+		case <-e.mode.deposed:
+		default:
+			close(e.mode.deposed)
+		}
+	}
+	e.stopSchedules()
+	e.stopTimers()
+	e.startFollowing()
+}
+
+func (e *Engine) startFollowing() {
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan struct{})
+	e.mode.cancel, e.mode.done = cancel, done
+	go func() {
+		defer close(done)
+		e.followLoop(ctx)
+	}()
+}
+
+// stopFollowing ends the watch loop; e.mode.mu must be held.
+func (e *Engine) stopFollowing() {
+	if e.mode.cancel != nil {
+		e.mode.cancel()
+		<-e.mode.done
+		e.mode.cancel, e.mode.done = nil, nil
+	}
+	e.mode.live.Store(false)
+}
+
+// Lead makes the engine lead, writing through st (the fenced store of a
+// won election). It reloads the state from the store first; on an error it
+// keeps following.
+func (e *Engine) Lead(st store.Store) error {
+	e.mode.mu.Lock()
+	defer e.mode.mu.Unlock()
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	e.mode.clustered.Store(true)
+	e.mode.following.Store(true)
+	e.stopFollowing()
+	if err := e.resync(e.ctx); err != nil {
+		e.startFollowing()
+		return err
+	}
+	box := &writerBox{st: st}
+	e.ss.writer.Store(box)
+	var highest uint64
+	if n := len(e.hist.kept); n > 0 {
+		highest = e.hist.kept[n-1]
+	}
+	g, err := openSeq(e.ctx, e.st, e.log, highest)
+	if err != nil {
+		e.ss.writer.Store(nil)
+		e.startFollowing()
+		return err
+	}
+	e.seq.Store(g)
+	e.mode.deposed = make(chan struct{})
+	e.mode.following.Store(false)
+	e.armLoaded()
+	e.mu.RLock()
+	sets := make([]*setState, 0, len(e.sets))
+	for _, s := range e.sets {
+		sets = append(sets, s)
+	}
+	e.mu.RUnlock()
+	for _, s := range sets {
+		e.scheduleAuto(s)
+	}
+	e.log.Info("leading: acting on the shared store")
+	return nil
+}
+
+// onFenced makes the engine follow after its writer was fenced off.
+func (e *Engine) onFenced(w *writerBox) {
+	go func() {
+		e.mode.mu.Lock()
+		defer e.mode.mu.Unlock()
+		if e.ss.writer.Load() != w {
+			return
+		}
+		e.log.Warn("another server leads now: a commit was fenced off; following")
+		e.followLocked()
+	}()
+}
+
+// notLeader refuses a write on a following engine.
+func (e *Engine) notLeader() error {
+	if e.mode.following.Load() {
+		return fmt.Errorf("%w: this server does not lead the cluster; writes go to the leader", ErrNotLeader)
+	}
+	return nil
+}
+
+// checkWrite is checkOpen for changes: a following engine refuses them.
+func (e *Engine) checkWrite() error {
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	return e.notLeader()
+}
+
+// followLoop keeps the state current from the store's watch, loading it
+// afresh whenever the watch starts (or restarts after a lag).
+func (e *Engine) followLoop(ctx context.Context) {
+	backoff := 50 * time.Millisecond
+	for ctx.Err() == nil {
+		w := e.ss.Store.Watch(ctx, "")
+		from, err := e.ss.Store.Revision(ctx)
+		if err == nil {
+			err = e.resync(ctx)
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("following: loading the state failed; trying again", "err", err)
+			}
+			if !sleepCtx(ctx, backoff) {
+				return
+			}
+			backoff = min(2*backoff, 2*time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		e.mode.applied.Store(from)
+		e.mode.appliedAt.Store(e.clock.Now().UnixNano())
+		e.mode.live.Store(true)
+		e.applyWatch(ctx, w, from)
+		e.mode.live.Store(false)
+		if ctx.Err() == nil {
+			e.log.Warn("following: the store watch ended; loading the state again", "err", w.Err())
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// applyWatch applies watched changes newer than from until the watch ends.
+func (e *Engine) applyWatch(ctx context.Context, w store.Watcher, from int64) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-w.Events():
+			if !ok {
+				return
+			}
+			if ev.KV.ModRevision <= from {
+				continue
+			}
+			if err := e.applyEvent(ev); err != nil {
+				e.log.Warn("following: a stored change could not be applied; loading the state again", "key", ev.KV.Key, "err", err)
+				return
+			}
+			e.mode.applied.Store(ev.KV.ModRevision)
+			e.mode.appliedAt.Store(e.clock.Now().UnixNano())
+		}
+	}
+}
+
+// applyEvent applies one stored change to the in-memory state.
+func (e *Engine) applyEvent(ev store.Event) error {
+	k := ev.KV.Key
+	switch {
+	case strings.HasPrefix(k, prefixMembers):
+		if ev.Delete {
+			e.watchedMemberGone(strings.TrimPrefix(k, prefixMembers))
+			return nil
+		}
+		return e.watchedMember(ev.KV)
+	case strings.HasPrefix(k, prefixSets):
+		if ev.Delete {
+			e.watchedSetGone(strings.TrimPrefix(k, prefixSets))
+			return nil
+		}
+		return e.watchedSet(ev.KV)
+	case strings.HasPrefix(k, prefixHealth):
+		if ev.Delete {
+			return nil
+		}
+		return e.watchedHealth(ev.KV)
+	case strings.HasPrefix(k, prefixHistory):
+		if ev.Delete {
+			return nil
+		}
+		return e.watchedRecord(ev.KV)
+	case strings.HasPrefix(k, prefixScheduled):
+		return e.watchedSchedule(ev)
+	case k == keyPaused:
+		return e.watchedPause(ev)
+	}
+	return nil
+}
+
+func (e *Engine) watchedMember(kv store.KV) error {
+	m, _, err := decodeMember(kv.Value)
+	if err != nil {
+		return err
+	}
+	if memberKey(m.Name) != kv.Key {
+		return fmt.Errorf("name %q does not match its key", m.Name)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ms := e.members[m.Name]
+	if ms == nil {
+		e.members[m.Name] = e.newMemberState(m, kv.ModRevision)
+		return nil
+	}
+	ms.mu.Lock()
+	ms.member, ms.rev = m, kv.ModRevision
+	ms.mu.Unlock()
+	return nil
+}
+
+func (e *Engine) watchedMemberGone(name string) {
+	e.mu.RLock()
+	ms := e.members[name]
+	e.mu.RUnlock()
+	if ms != nil {
+		e.dropMember(ms)
+	}
+}
+
+func (e *Engine) watchedSet(kv store.KV) error {
+	rec, err := decodeSetRecord(kv.Value)
+	if err != nil {
+		return err
+	}
+	if setKey(rec.Set.InstanceID) != kv.Key {
+		return fmt.Errorf("InstanceID %q does not match its key", rec.Set.InstanceID)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	roles := make([]roleEntry, len(rec.Roles))
+	for i, r := range rec.Roles {
+		m := e.members[r.Member]
+		if m == nil {
+			return fmt.Errorf("set %q: role of unknown member %q", rec.Set.InstanceID, r.Member)
+		}
+		roles[i] = roleEntry{m: m, role: r.Role}
+	}
+	s := e.sets[rec.Set.InstanceID]
+	if s == nil {
+		return e.linkSet(&rec, kv.ModRevision)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.roles {
+		r.m.sets = slices.DeleteFunc(r.m.sets, func(x *setState) bool { return x == s })
+	}
+	s.set, s.roles, s.rev, s.paused = rec.Set, roles, kv.ModRevision, rec.Paused
+	for _, r := range roles {
+		r.m.sets = append(r.m.sets, s)
+	}
+	s.status = s.computeStatus() // the leader's StatusChanged record comes with the history
+	return nil
+}
+
+func (e *Engine) watchedSetGone(id string) {
+	e.mu.RLock()
+	s := e.sets[id]
+	e.mu.RUnlock()
+	if s != nil {
+		e.dropSet(s)
+	}
+}
+
+func (e *Engine) watchedHealth(kv store.KV) error {
+	var sh storedHealth
+	if err := json.Unmarshal(kv.Value, &sh); err != nil {
+		return fmt.Errorf("%w: health record: %v", ErrInvalid, err)
+	}
+	e.mu.RLock()
+	m := e.members[strings.TrimPrefix(kv.Key, prefixHealth)]
+	e.mu.RUnlock()
+	if m == nil {
+		return nil // a member deleted meanwhile
+	}
+	m.health.mu.Lock()
+	m.health.decide(sh)
+	m.health.mu.Unlock()
+	for _, s := range e.setsOf(m) {
+		s.mu.Lock()
+		s.status = s.computeStatus()
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// watchedRecord republishes a record the leader committed.
+func (e *Engine) watchedRecord(kv store.KV) error {
+	var r event.Record
+	if err := json.Unmarshal(kv.Value, &r); err != nil {
+		return fmt.Errorf("%w: history record: %v", ErrInvalid, err)
+	}
+	e.hist.mu.Lock()
+	e.hist.insert(r.Seq)
+	e.hist.mu.Unlock()
+	e.bus.Publish(r)
+	return nil
+}
+
+func (e *Engine) watchedSchedule(ev store.Event) error {
+	e.sched.mu.Lock()
+	defer e.sched.mu.Unlock()
+	if ev.Delete {
+		for id, ent := range e.sched.m {
+			if scheduledKey(id) == ev.KV.Key {
+				if ent.timer != nil {
+					ent.timer.Stop()
+				}
+				delete(e.sched.m, id)
+			}
+		}
+		return nil
+	}
+	var sf ScheduledFailover
+	if err := json.Unmarshal(ev.KV.Value, &sf); err != nil || scheduledKey(sf.ID) != ev.KV.Key {
+		return fmt.Errorf("%w: %s: bad scheduled failover", ErrInvalid, ev.KV.Key)
+	}
+	if e.sched.m == nil {
+		e.sched.m = make(map[uint64]*schedEntry)
+	}
+	e.sched.m[sf.ID] = &schedEntry{sf: sf}
+	return nil
+}
+
+func (e *Engine) watchedPause(ev store.Event) error {
+	e.pause.mu.Lock()
+	defer e.pause.mu.Unlock()
+	if ev.Delete {
+		e.pause.cur.Store(nil)
+		e.pause.rev = 0
+		return nil
+	}
+	var p Pause
+	if err := json.Unmarshal(ev.KV.Value, &p); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrInvalid, keyPaused, err)
+	}
+	e.pause.cur.Store(&p)
+	e.pause.rev = ev.KV.ModRevision
+	return nil
+}
+
+// resync loads the whole state from the store again, replacing the one in
+// memory (whose sets and members are marked gone). Statuses are computed
+// silently: the leader publishes their changes.
+func (e *Engine) resync(ctx context.Context) error {
+	e.mu.Lock()
+	oldSets, oldMembers := e.sets, e.members
+	e.sets, e.members = make(map[string]*setState), make(map[string]*memberState)
+	err := e.loadMembers(ctx)
+	if err == nil {
+		err = e.loadHealth(ctx)
+	}
+	if err == nil {
+		err = e.loadSets(ctx)
+	}
+	if err != nil {
+		e.sets, e.members = oldSets, oldMembers
+		e.mu.Unlock()
+		return err
+	}
+	e.mu.Unlock()
+	for _, s := range oldSets {
+		s.mu.Lock()
+		s.gone = true
+		s.mu.Unlock()
+	}
+	for _, m := range oldMembers {
+		m.mu.Lock()
+		m.gone = true
+		m.mu.Unlock()
+	}
+	e.pause.mu.Lock()
+	e.pause.cur.Store(nil)
+	e.pause.rev = 0
+	e.pause.mu.Unlock()
+	steps := []func(context.Context) error{e.loadPause, e.loadSchedules, e.loadHistory}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadHealth reads the decided health of every member (stored by the
+// leader in a cluster); e.mu must be held.
+func (e *Engine) loadHealth(ctx context.Context) error {
+	kvs, _, err := e.st.List(ctx, prefixHealth)
+	if err != nil {
+		return fmt.Errorf("engine: load health: %w", err)
+	}
+	for _, kv := range kvs {
+		var sh storedHealth
+		if err := json.Unmarshal(kv.Value, &sh); err != nil {
+			return fmt.Errorf("engine: load health: %s: bad record: %w", kv.Key, err)
+		}
+		if m := e.members[strings.TrimPrefix(kv.Key, prefixHealth)]; m != nil {
+			m.health.mu.Lock()
+			m.health.decide(sh)
+			m.health.mu.Unlock()
+		}
+	}
+	return nil
+}
+
+// newMemberState makes the in-memory state of a stored member.
+func (e *Engine) newMemberState(m Member, rev int64) *memberState {
+	ms := &memberState{name: m.Name, member: m, rev: rev}
+	ms.health.ext = e.mode.observer.Load() != nil
+	return ms
+}
+
+// ExternalHealth hands the decision on members' health to the cluster:
+// from now on a counted change of a report is this server's observation,
+// given to observe, and statuses follow the health given to DecideHealth
+// (on the leader) or stored by the leader (on followers).
+func (e *Engine) ExternalHealth(observe func(member string, h Health)) {
+	e.mode.observer.Store(&observe)
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, m := range e.members {
+		h := &m.health
+		h.mu.Lock()
+		if !h.ext { // what was decided so far stands until the cluster decides
+			h.dec.State, h.dec.Since, h.dec.Source, h.dec.Detail = h.info.State, h.info.Since, h.info.Source, h.info.Detail
+			h.ext = true
+		}
+		h.mu.Unlock()
+	}
+}
+
+// Observations returns this server's counted observation of every member.
+func (e *Engine) Observations() map[string]Health {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make(map[string]Health, len(e.members))
+	for name, m := range e.members {
+		m.health.mu.Lock()
+		out[name] = m.health.info.State
+		m.health.mu.Unlock()
+	}
+	return out
+}
+
+// DecideHealth sets a member's decided health (leader only): a change is
+// published as a HealthChanged record, stored for the followers, and acted
+// on like a counted change of a single server.
+func (e *Engine) DecideHealth(name string, h Health, source, detail string) error {
+	if err := e.checkWrite(); err != nil {
+		return err
+	}
+	m, err := e.lookupMember(name)
+	if err != nil {
+		return err
+	}
+	hs := &m.health
+	hs.mu.Lock()
+	from := hs.dec.State
+	if from == h {
+		hs.mu.Unlock()
+		return nil
+	}
+	sh := storedHealth{State: h, Since: e.clock.Now(), Source: source, Detail: detail}
+	hs.decide(sh)
+	ch := healthChange{from: from, to: h}
+	e.emitHealth(m, ch)
+	hs.mu.Unlock()
+	e.storeHealth(m.name, sh)
+	e.healthChanged(m, ch)
+	return nil
+}
+
+// observed passes a counted change of this server's own observation to the
+// cluster; false when the engine decides health itself.
+func (e *Engine) observed(m *memberState, h Health) bool {
+	f := e.mode.observer.Load()
+	if f == nil {
+		return false
+	}
+	(*f)(m.name, h)
+	return true
+}
+
+// storeHealth queues the write of a member's decided health (a cluster
+// leader only).
+func (e *Engine) storeHealth(name string, sh storedHealth) {
+	if !e.mode.clustered.Load() {
+		return
+	}
+	data, err := json.Marshal(sh)
+	if err != nil {
+		return
+	}
+	e.hist.putLater(healthKey(name), data)
+}
+
+// decide sets the decided health; h.mu must be held.
+func (h *healthState) decide(sh storedHealth) {
+	h.dec.State, h.dec.Since, h.dec.Source, h.dec.Detail = sh.State, sh.Since, sh.Source, sh.Detail
+	if !h.ext {
+		h.info.State, h.info.Since, h.info.Source, h.info.Detail = sh.State, sh.Since, sh.Source, sh.Detail
+	}
+}

@@ -1,0 +1,168 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/redset/redset/event"
+)
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // polling another goroutine's progress
+	}
+}
+
+// follower starts a second engine on the harness's store, standing by.
+func follower(t *testing.T, h *harness, origin string) *Engine {
+	t.Helper()
+	f, err := New(context.Background(), Options{Store: h.st, Standby: true, HistoryLimit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetOrigin(origin)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func clusterPair(t *testing.T) (*harness, *Engine) {
+	h := newHarness(t)
+	h.e.SetOrigin("a")
+	if err := h.e.Lead(h.st); err != nil {
+		t.Fatalf("Lead: %v", err)
+	}
+	h.member("web1")
+	h.member("web2")
+	h.set(sparingSet("redset:web", 1))
+	h.add("redset:web", "web1", Role{Kind: RoleInService})
+	h.add("redset:web", "web2", spare(SpareHot, FailoverBoth, 0))
+	h.report("web1", HealthOK)
+	h.report("web2", HealthOK)
+	h.settle()
+	return h, follower(t, h, "b")
+}
+
+func roleOf(e *Engine, setID, member string) RoleKind {
+	v, err := e.GetSet(setID)
+	if err != nil {
+		return 0
+	}
+	for _, m := range v.Members {
+		if m.Name == member {
+			return m.Role.Kind
+		}
+	}
+	return 0
+}
+
+// TestFollowerMirrorsLeader: a following engine refuses writes, shows the
+// leader's roles, health and status, and republishes the leader's records.
+func TestFollowerMirrorsLeader(t *testing.T) {
+	h, f := clusterPair(t)
+	sub := f.Bus().Subscribe(100, nil)
+	defer sub.Close()
+	eventually(t, "follower loads the sets", func() bool {
+		v, err := f.GetSet("redset:web")
+		return err == nil && v.RedundancyStatus == StatusFullyRedundant
+	})
+	if res := f.Failover(context.Background(), "redset:web", "web1", "web2"); res.Code != CodeBusy || !errors.Is(res.Err, ErrNotLeader) {
+		t.Fatalf("follower Failover = %d (%v), want 3 Busy with ErrNotLeader", res.Code, res.Err)
+	}
+	if _, err := f.PutMember(context.Background(), Member{Name: "x"}); !errors.Is(err, ErrNotLeader) {
+		t.Fatalf("follower PutMember error = %v, want ErrNotLeader", err)
+	}
+	res := h.e.Failover(context.Background(), "redset:web", "web1", "web2")
+	if res.Code != CodeCompleted {
+		t.Fatalf("leader Failover = %d %s", res.Code, res.Reason)
+	}
+	eventually(t, "follower sees the failover", func() bool { return roleOf(f, "redset:web", "web2") == RoleInService })
+	var got *event.Record
+	for got == nil {
+		select {
+		case r := <-sub.C():
+			if r.Kind == event.KindFailoverSucceeded {
+				got = &r
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the follower's bus never carried the failover record")
+		}
+	}
+	if got.Seq != res.Seq || got.Origin != "a" {
+		t.Fatalf("republished record seq %d origin %q, want %d %q", got.Seq, got.Origin, res.Seq, "a")
+	}
+	h.report("web1", HealthFailed)
+	h.settle()
+	want := h.status("redset:web")
+	eventually(t, "follower computes the leader's status from its decided health", func() bool {
+		v, _ := f.GetSet("redset:web")
+		return v.RedundancyStatus == want && v.Members[0].Health.State == HealthFailed
+	})
+	if n, err := f.ListMembers(); err != nil || len(n) != 2 {
+		t.Fatalf("follower members: %d, %v", len(n), err)
+	}
+}
+
+// TestFollowerTakesOver: after the leader follows and the follower leads,
+// the new leader acts, numbers its records above the old leader's, and the
+// old one mirrors it.
+func TestFollowerTakesOver(t *testing.T) {
+	h, f := clusterPair(t)
+	before := h.e.seq.Load().last.Load()
+	h.e.Follow()
+	if err := f.Lead(h.st); err != nil {
+		t.Fatalf("Lead: %v", err)
+	}
+	res := f.Failover(context.Background(), "redset:web", "web1", "web2")
+	if res.Code != CodeCompleted {
+		t.Fatalf("new leader's Failover = %d %s", res.Code, res.Reason)
+	}
+	if res.Seq <= before {
+		t.Fatalf("new leader's record seq %d, want above %d", res.Seq, before)
+	}
+	eventually(t, "the old leader mirrors the new one", func() bool { return roleOf(h.e, "redset:web", "web2") == RoleInService })
+	if res := h.e.Failover(context.Background(), "redset:web", "web2", "web1"); res.Code != CodeBusy {
+		t.Fatalf("old leader's Failover = %d, want 3", res.Code)
+	}
+}
+
+// TestExternalHealth: with health decided by the cluster, a report is only
+// an observation; DecideHealth on the leader changes the status everywhere.
+func TestExternalHealth(t *testing.T) {
+	h, f := clusterPair(t)
+	seen := make(chan Health, 10)
+	h.e.ExternalHealth(func(member string, s Health) {
+		if member == "web1" {
+			seen <- s
+		}
+	})
+	f.ExternalHealth(func(string, Health) {})
+	h.report("web1", HealthFailed)
+	if s := <-seen; s != HealthFailed {
+		t.Fatalf("observation %v, want Failed", s)
+	}
+	h.settle()
+	if st := h.status("redset:web"); st != StatusFullyRedundant {
+		t.Fatalf("status after an observation only: %d, want 2", st)
+	}
+	if err := f.DecideHealth("web1", HealthFailed, "quorum", ""); !errors.Is(err, ErrNotLeader) {
+		t.Fatalf("follower DecideHealth error = %v, want ErrNotLeader", err)
+	}
+	if err := h.e.DecideHealth("web1", HealthFailed, "quorum", "2 of 3 servers"); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	eventually(t, "automatic failover after the decision", func() bool { return roleOf(h.e, "redset:web", "web2") == RoleInService })
+	want := h.status("redset:web")
+	eventually(t, "follower takes the decided health", func() bool {
+		v, _ := f.GetSet("redset:web")
+		return v.RedundancyStatus == want && roleOf(f, "redset:web", "web2") == RoleInService
+	})
+}
