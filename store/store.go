@@ -142,8 +142,9 @@ type Session interface {
 	// the session is done.
 	Observe(ctx context.Context) <-chan []byte
 	// PutLeased writes key (under the store's key space) with the session's
-	// lease: the key is deleted when the lease ends.
-	PutLeased(ctx context.Context, key string, value []byte) error
+	// lease: the key is deleted when the lease ends. It returns the store
+	// revision of the write.
+	PutLeased(ctx context.Context, key string, value []byte) (int64, error)
 	// Close revokes the lease at once (deleting its keys and ending a
 	// leadership) and stops renewing it.
 	Close() error

@@ -68,17 +68,20 @@ func (ss *session) Close() error {
 }
 
 // PutLeased writes key with the session's lease.
-func (ss *session) PutLeased(ctx context.Context, key string, value []byte) error {
+func (ss *session) PutLeased(ctx context.Context, key string, value []byte) (int64, error) {
 	if key == "" {
-		return fmt.Errorf("%w: leased put with an empty key", ErrInvalidTxn)
+		return 0, fmt.Errorf("%w: leased put with an empty key", ErrInvalidTxn)
 	}
-	return ss.s.call(ctx, "leased put", func(ctx context.Context) error {
+	var rev int64
+	err := ss.s.call(ctx, "leased put", func(ctx context.Context) error {
 		resp, err := ss.s.cli.Put(ctx, ss.s.key(key), string(value), clientv3.WithLease(ss.cs.Lease()))
 		if err == nil {
-			ss.s.observe(resp.Header.Revision)
+			rev = resp.Header.Revision
+			ss.s.observe(rev)
 		}
 		return err
 	})
+	return rev, err
 }
 
 // Campaign waits until this session's key is the oldest of the election.

@@ -182,7 +182,7 @@ func TestFencedConflict(t *testing.T) {
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale compare: error = %v, want ErrConflict", err)
 	}
-	if err := ss.PutLeased(context.Background(), "servers/a", []byte("x")); err != nil {
+	if _, err := ss.PutLeased(context.Background(), "servers/a", []byte("x")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Get(context.Background(), "servers/a"); err != nil {
