@@ -3,10 +3,12 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/redset/redset/engine"
+	"github.com/redset/redset/store"
 )
 
 // Health in a cluster: every server counts its own probes' reports as
@@ -21,11 +23,14 @@ import (
 // change, and at every heartbeat.
 func (n *Node) decideLoop() {
 	defer n.wg.Done()
+	t := time.NewTicker(n.opts.LeaseTTL)
+	defer t.Stop()
 	for {
 		select {
 		case <-n.ctx.Done():
 			return
 		case <-n.decide:
+		case <-t.C: // registrations that lapsed leave no event of their own behind in time
 		}
 		if n.IsLeader() {
 			if err := n.decideAll(n.ctx); err != nil && n.ctx.Err() == nil {
@@ -42,12 +47,29 @@ func (n *Node) watchCluster() {
 	for n.ctx.Err() == nil {
 		w := n.el.Watch(n.ctx, "cluster/")
 		for ev := range w.Events() {
-			if strings.HasPrefix(ev.KV.Key, prefixHealth) || strings.HasPrefix(ev.KV.Key, prefixServers) {
+			if n.changesQuorum(ev) {
 				n.poke(n.decide)
 			}
 		}
 		sleep(n.ctx, 100*time.Millisecond)
 	}
+}
+
+// changesQuorum: an observation changed, or a server came or went (a
+// renewed registration changes nothing).
+func (n *Node) changesQuorum(ev store.Event) bool {
+	switch {
+	case strings.HasPrefix(ev.KV.Key, prefixHealth):
+		return true
+	case !strings.HasPrefix(ev.KV.Key, prefixServers):
+		return false
+	case ev.Delete:
+		return true
+	}
+	name := unescape(strings.TrimPrefix(ev.KV.Key, prefixServers))
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return !slices.ContainsFunc(n.servers, func(s Server) bool { return s.Name == name })
 }
 
 // decideAll reads the live servers and their observations and decides

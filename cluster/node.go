@@ -486,7 +486,6 @@ func (n *Node) publishLoop(ctx context.Context, sess store.Session) {
 			if err := n.heartbeat(ctx, sess); err != nil && ctx.Err() == nil {
 				n.log.Warn("cluster: renewing the registration failed", "err", err)
 			}
-			n.poke(n.decide)
 		case <-n.wake:
 		}
 		n.publishObservations(ctx, sess)
