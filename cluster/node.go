@@ -248,12 +248,21 @@ func (n *Node) Resign(ctx context.Context) error {
 		return nil
 	}
 	reply := make(chan error, 1)
-	select {
-	case n.resign <- reply:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-n.ctx.Done():
-		return nil
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for sent := false; !sent; {
+		select {
+		case n.resign <- reply:
+			sent = true
+		case <-tick.C: // the leadership may have ended meanwhile
+			if !n.IsLeader() {
+				return nil
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-n.ctx.Done():
+			return nil
+		}
 	}
 	select {
 	case err := <-reply:

@@ -202,9 +202,11 @@ func (e *Engine) Lead(st store.Store) error {
 	box := &writerBox{st: st}
 	e.ss.writer.Store(box)
 	var highest uint64
+	e.hist.mu.Lock()
 	if n := len(e.hist.kept); n > 0 {
 		highest = e.hist.kept[n-1]
 	}
+	e.hist.mu.Unlock()
 	g, err := openSeq(e.ctx, e.st, e.log, highest)
 	if err != nil {
 		e.ss.writer.Store(nil)
@@ -346,6 +348,7 @@ func (e *Engine) applyEvent(ev store.Event) error {
 		return e.watchedHealth(ev.KV)
 	case strings.HasPrefix(k, prefixHistory):
 		if ev.Delete {
+			e.watchedTrim(k)
 			return nil
 		}
 		return e.watchedRecord(ev.KV)
@@ -466,6 +469,19 @@ func (e *Engine) watchedRecord(kv store.KV) error {
 	return nil
 }
 
+// watchedTrim forgets a history record the leader trimmed.
+func (e *Engine) watchedTrim(key string) {
+	seq, ok := parseHistoryKey(key)
+	if !ok {
+		return
+	}
+	e.hist.mu.Lock()
+	defer e.hist.mu.Unlock()
+	if i, found := slices.BinarySearch(e.hist.kept, seq); found {
+		e.hist.kept = slices.Delete(e.hist.kept, i, i+1)
+	}
+}
+
 func (e *Engine) watchedSchedule(ev store.Event) error {
 	e.sched.mu.Lock()
 	defer e.sched.mu.Unlock()
@@ -512,15 +528,25 @@ func (e *Engine) watchedPause(ev store.Event) error {
 // memory (whose sets and members are marked gone). Statuses are computed
 // silently: the leader publishes their changes.
 func (e *Engine) resync(ctx context.Context) error {
+	// Read first, without holding e.mu, so that reads keep being served
+	// while the store is slow or away. Sets are read before the members,
+	// so that every member a set names is there.
+	var kvs [3][]store.KV
+	for i, prefix := range []string{prefixSets, prefixMembers, prefixHealth} {
+		var err error
+		if kvs[i], _, err = e.st.List(ctx, prefix); err != nil {
+			return fmt.Errorf("engine: load %s: %w", prefix, err)
+		}
+	}
 	e.mu.Lock()
 	oldSets, oldMembers := e.sets, e.members
 	e.sets, e.members = make(map[string]*setState), make(map[string]*memberState)
-	err := e.loadMembers(ctx)
+	err := e.installMembers(kvs[1])
 	if err == nil {
-		err = e.loadHealth(ctx)
+		err = e.installHealth(kvs[2])
 	}
 	if err == nil {
-		err = e.loadSets(ctx)
+		err = e.installSets(kvs[0])
 	}
 	if err != nil {
 		e.sets, e.members = oldSets, oldMembers
@@ -551,13 +577,9 @@ func (e *Engine) resync(ctx context.Context) error {
 	return nil
 }
 
-// loadHealth reads the decided health of every member (stored by the
+// installHealth sets the decided health of the members (stored by the
 // leader in a cluster); e.mu must be held.
-func (e *Engine) loadHealth(ctx context.Context) error {
-	kvs, _, err := e.st.List(ctx, prefixHealth)
-	if err != nil {
-		return fmt.Errorf("engine: load health: %w", err)
-	}
+func (e *Engine) installHealth(kvs []store.KV) error {
 	for _, kv := range kvs {
 		var sh storedHealth
 		if err := json.Unmarshal(kv.Value, &sh); err != nil {

@@ -130,6 +130,11 @@ func (e *Engine) loadMembers(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: load members: %w", err)
 	}
+	return e.installMembers(kvs)
+}
+
+// installMembers decodes stored members into e.members.
+func (e *Engine) installMembers(kvs []store.KV) error {
 	type loaded struct {
 		m     Member
 		notes []string
@@ -158,6 +163,11 @@ func (e *Engine) loadSets(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: load sets: %w", err)
 	}
+	return e.installSets(kvs)
+}
+
+// installSets decodes stored sets into e.sets, linked to e.members.
+func (e *Engine) installSets(kvs []store.KV) error {
 	recs, err := decodeAll(kvs, func(kv store.KV) (setRecord, error) {
 		rec, err := decodeSetRecord(kv.Value)
 		if err == nil && setKey(rec.Set.InstanceID) != kv.Key {
