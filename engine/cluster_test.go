@@ -166,3 +166,29 @@ func TestExternalHealth(t *testing.T) {
 		return v.RedundancyStatus == want && roleOf(f, "redset:web", "web2") == RoleInService
 	})
 }
+
+// TestStandbyWritesNothing: an engine that starts standing by loads the
+// state but writes nothing to the shared store, and a report changes no
+// decided health on it.
+func TestStandbyWritesNothing(t *testing.T) {
+	h, _ := clusterPair(t)
+	h.settle()
+	before, err := h.st.Revision(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := follower(t, h, "c")
+	eventually(t, "the standby engine is in sync", func() bool { live, _, _ := f.Applied(); return live })
+	if err := f.ReportHealth("web1", Report{State: HealthFailed}); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := f.GetMember("web1"); m.Health.State != HealthOK {
+		t.Fatalf("a follower's own report changed the decided health to %v", m.Health.State)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := h.st.Revision(context.Background()); after != before {
+		t.Fatalf("store revision moved from %d to %d while a standby engine started and stopped", before, after)
+	}
+}
