@@ -90,6 +90,17 @@ func (ss *session) Campaign(ctx context.Context, value []byte) (store.Leadership
 		return nil, store.ErrClosed
 	}
 	defer ss.s.inflight.Done()
+	// Close waits for the calls in flight: a campaign, which may wait
+	// long, ends when the store closes.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-ss.s.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	el := concurrency.NewElection(ss.cs, ss.s.key(electionPrefix))
 	if err := el.Campaign(ctx, string(value)); err != nil {
 		return nil, ss.s.mapErr(ctx, "campaign", err)

@@ -201,3 +201,34 @@ func TestFencedConflict(t *testing.T) {
 		t.Fatalf("leased key after the session closed: error = %v, want ErrNotFound", err)
 	}
 }
+
+// TestCampaignEndsOnClose: a campaign waiting its turn ends with ErrClosed
+// when its store closes, and the close does not wait for it.
+func TestCampaignEndsOnClose(t *testing.T) {
+	t.Parallel()
+	c := etcdtest.Start(t, 1, etcdtest.Options{})
+	prefix := freshPrefix()
+	a, b := open(t, c.Endpoints(), prefix), open(t, c.Endpoints(), prefix)
+	if w := <-campaign(session(t, a, time.Second), "a"); w.err != nil {
+		t.Fatal(w.err)
+	}
+	cb := campaign(session(t, b, time.Second), "b")
+	closed := make(chan error, 1)
+	go func() { closed <- b.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waited for a campaign")
+	}
+	select {
+	case w := <-cb:
+		if !errors.Is(w.err, store.ErrClosed) {
+			t.Fatalf("campaign after Close: error = %v, want ErrClosed", w.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the campaign did not end when its store closed")
+	}
+}
