@@ -93,6 +93,7 @@ type modeState struct {
 	applied   atomic.Int64  // store revision the follower has applied
 	appliedAt atomic.Int64  // unix nanoseconds of the last applied change
 
+	order    reorder                                       // the follower's republished records
 	observer atomic.Pointer[func(member string, h Health)] // ExternalHealth's observer
 	origin   atomic.Pointer[string]
 }
@@ -465,7 +466,7 @@ func (e *Engine) watchedRecord(kv store.KV) error {
 	e.hist.mu.Lock()
 	e.hist.insert(r.Seq)
 	e.hist.mu.Unlock()
-	e.bus.Publish(r)
+	e.reorderAdd(r)
 	return nil
 }
 
@@ -574,6 +575,13 @@ func (e *Engine) resync(ctx context.Context) error {
 			return err
 		}
 	}
+	e.hist.mu.Lock()
+	var last uint64
+	if n := len(e.hist.kept); n > 0 {
+		last = e.hist.kept[n-1]
+	}
+	e.hist.mu.Unlock()
+	e.mode.order.reset(last)
 	return nil
 }
 

@@ -192,3 +192,37 @@ func TestStandbyWritesNothing(t *testing.T) {
 		t.Fatalf("store revision moved from %d to %d while a standby engine started and stopped", before, after)
 	}
 }
+
+// TestFollowerPublishesInOrder: records the watch delivers out of Seq order
+// are passed on in order; a Seq that never comes holds the next record back
+// for reorderWait only.
+func TestFollowerPublishesInOrder(t *testing.T) {
+	h := newHarness(t)
+	sub := h.bus.Subscribe(10, nil)
+	defer sub.Close()
+	h.e.mode.order.reset(0)
+	next := func() (uint64, bool) {
+		select {
+		case r := <-sub.C():
+			return r.Seq, true
+		default:
+			return 0, false
+		}
+	}
+	for _, seq := range []uint64{2, 3, 1} {
+		h.e.reorderAdd(event.Record{Seq: seq})
+	}
+	for want := uint64(1); want <= 3; want++ {
+		if got, ok := next(); !ok || got != want {
+			t.Fatalf("published %d (%v), want %d", got, ok, want)
+		}
+	}
+	h.e.reorderAdd(event.Record{Seq: 6})
+	if got, ok := next(); ok {
+		t.Fatalf("published %d while 4 may still come", got)
+	}
+	h.clock.Advance(reorderWait)
+	if got, ok := next(); !ok || got != 6 {
+		t.Fatalf("after the wait: published %d (%v), want 6", got, ok)
+	}
+}
