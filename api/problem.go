@@ -94,6 +94,7 @@ var engineProblems = []struct {
 	{engine.ErrInUse, http.StatusConflict, ProblemInUse, "In use"},
 	{engine.ErrUnsupported, http.StatusConflict, ProblemNotSupported, "Not supported"},
 	{engine.ErrClosed, http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
+	{engine.ErrNotLeader, http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
 	{ErrInvalidConfig, http.StatusUnprocessableEntity, ProblemInvalidConfig, "Invalid configuration"},
 	{auth.ErrUnauthorized, http.StatusUnauthorized, ProblemUnauthorized, "Unauthorized"},
 	{auth.ErrUserNotFound, http.StatusNotFound, ProblemNotFound, "Not found"},

@@ -114,6 +114,7 @@ func TestProblemOfEngineErrors(t *testing.T) {
 		{"busy", engine.ErrBusy, 409, ProblemBusy, ""},
 		{"unsupported", engine.ErrUnsupported, 409, ProblemNotSupported, ""},
 		{"closed", engine.ErrClosed, 503, ProblemUnavailable, ""},
+		{"not leader", fmt.Errorf("%w: this server does not lead the cluster", engine.ErrNotLeader), 503, ProblemUnavailable, ""},
 		{"validation", &engine.ValidationError{Field: "Policy.Period", Rule: "must not be negative"}, 400, ProblemValidation, "policy.periodSeconds"},
 		{"acronym", &engine.ValidationError{Field: "Report.TTL", Rule: "r"}, 400, ProblemValidation, "ttlSeconds"},
 		{"indexed", &engine.ValidationError{Field: "OtherTypeOfSet[2]", Rule: "r"}, 400, ProblemValidation, "otherTypeOfSet[2]"},
