@@ -101,6 +101,15 @@ func (n *Node) decideAll(ctx context.Context) error {
 		}
 		seen[member][server] = h
 	}
+	n.mu.Lock()
+	for m, h := range n.obs { // this server's own observations, newer than any it published
+		if seen[m] == nil {
+			seen[m] = map[string]engine.Health{}
+		}
+		seen[m][n.opts.Name] = h
+	}
+	n.seen = seen
+	n.mu.Unlock()
 	members, err := n.eng.ListMembers()
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -117,7 +118,8 @@ type Node struct {
 	beatRev   int64     // revision of this server's last heartbeat
 	beatAt    time.Time // when it was written
 	obs       map[string]engine.Health
-	published map[string]engine.Health // observations the current session holds
+	published map[string]engine.Health            // observations the current session holds
+	seen      map[string]map[string]engine.Health // leader: member -> server -> observation, as last read
 	closed    bool
 	last      store.Leadership // the latest leadership won (tests check its fence)
 }
@@ -503,11 +505,31 @@ func (n *Node) publishLoop(ctx context.Context, sess store.Session) {
 
 // observed is the engine's observer: a counted change of this server's own
 // view of a member.
+//
+// The leader decides the member at once from its own new observation and
+// the others it last read, so that a report to the leader counts before
+// the call returns when the quorum allows (always on a cluster of one).
 func (n *Node) observed(member string, h engine.Health) {
 	n.mu.Lock()
 	n.obs[member] = h
+	lead := n.isLeader
+	var obs map[string]engine.Health
+	live := max(len(n.servers), 1)
+	if lead {
+		obs = maps.Clone(n.seen[member])
+		if obs == nil {
+			obs = map[string]engine.Health{}
+		}
+		obs[n.opts.Name] = h
+	}
 	n.mu.Unlock()
 	n.poke(n.wake)
+	if lead {
+		d, detail := decideHealth(n.opts.HealthQuorum, live, n.opts.Name, obs)
+		if err := n.eng.DecideHealth(member, d, "cluster", detail); err != nil && !errors.Is(err, engine.ErrNotLeader) {
+			n.log.Warn("cluster: deciding a member's health failed", "member", member, "err", err)
+		}
+	}
 }
 
 // publishObservations writes the observations that changed since they
