@@ -61,6 +61,9 @@ type Options struct {
 	Store  store.Store
 	Engine *engine.Engine
 	Logger *slog.Logger
+	// WrapFenced, when set, wraps the fenced store of each won election
+	// before the engine writes through it (to time its commits, say).
+	WrapFenced func(store.Store) store.Store
 }
 
 // Peer names a server and the URL it is reached at.
@@ -386,7 +389,11 @@ func (n *Node) campaignLoop(ctx context.Context, sess store.Session) {
 
 // lead drives the engine as leader until the leadership ends.
 func (n *Node) lead(ctx context.Context, l store.Leadership) {
-	if err := n.eng.Lead(l.Store()); err != nil {
+	fenced := l.Store()
+	if n.opts.WrapFenced != nil {
+		fenced = n.opts.WrapFenced(fenced)
+	}
+	if err := n.eng.Lead(fenced); err != nil {
 		n.log.Warn("cluster: won the election but could not take over; giving it up", "err", err)
 		n.giveUp(l)
 		sleep(ctx, 100*time.Millisecond)

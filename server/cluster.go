@@ -7,6 +7,7 @@ import (
 
 	"github.com/redset/redset/api"
 	"github.com/redset/redset/cluster"
+	"github.com/redset/redset/store"
 )
 
 // clusterView is what the HTTP edge needs of the cluster: who leads. The
@@ -34,6 +35,9 @@ func (s *Server) startCluster(ctx context.Context) error {
 		Name: s.cfg.Cluster.Name, Advertise: s.advertise, LeaseTTL: s.cfg.Cluster.LeaseTTL.D(),
 		HealthQuorum: s.cfg.Cluster.HealthQuorum, Store: s.st, Engine: s.eng,
 		Logger: s.log.With("part", "cluster"),
+		WrapFenced: func(st store.Store) store.Store {
+			return timedStore{Store: st, seconds: s.commits, now: time.Now}
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("joining the cluster: %w", err)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -70,4 +71,33 @@ func closedPort(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
+}
+
+// TestEtcdLeaderCommitsTimed: a server leading on etcd writes through its
+// election's fenced store, and those commits are timed too.
+func TestEtcdLeaderCommitsTimed(t *testing.T) {
+	cluster := etcdtest.Start(t, 1, etcdtest.Options{})
+	url := "etcd://" + strings.Join(cluster.Endpoints(), ",") + "/timed-test"
+	s := startServer(t, heartbeatPair, func(c *Config) { c.Store, c.Cluster.Secret = StoreCfg{URL: url}, "s" })
+	base := "http://" + s.Addrs()[0]
+	eventually(t, 10*time.Second, "the server leads", s.node.IsLeader)
+	count := func() int {
+		_, body := get(t, base+"/metrics")
+		for line := range strings.SplitSeq(body, "\n") {
+			if v, ok := strings.CutPrefix(line, "redset_store_commit_seconds_count "); ok {
+				n, _ := strconv.Atoi(v)
+				return n
+			}
+		}
+		return -1
+	}
+	before := count()
+	c := apiClient(t, s, "admin", testPassword)
+	reportOK(t, c, "a", "b")
+	if res, err := c.Failover(context.Background(), "redset:pair", "a", "b"); err != nil || res.ReturnValue != 0 {
+		t.Fatalf("Failover = %+v, %v", res, err)
+	}
+	if after := count(); after <= before {
+		t.Fatalf("commits timed: %d before the failover, %d after; want more", before, after)
+	}
 }

@@ -37,6 +37,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/redset/redset/auth"
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
@@ -69,6 +71,7 @@ type Server struct {
 	feeds   []*feed
 
 	node      *cluster.Node
+	commits   prometheus.Histogram        // redset_store_commit_seconds
 	view      atomic.Pointer[clusterView] // who leads: the node, or a test's stand-in
 	secret    []byte                      // the cluster secret that signs forwarded requests
 	advertise string                      // this server's URL for its peers
@@ -247,7 +250,7 @@ func (s *Server) openEngine(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("starting the engine: %w", err)
 	}
-	s.eng = eng
+	s.eng, s.commits = eng, commits
 	s.metrics = newMetrics(eng, commits)
 	s.feeds = append(s.feeds, s.metrics.follow(eng.Bus()), followEvents(eng.Bus(), s.log, s.cfg.Audit.File == ""))
 	return nil
