@@ -123,6 +123,7 @@ type Node struct {
 	obs       map[string]engine.Health
 	published map[string]engine.Health            // observations the current session holds
 	seen      map[string]map[string]engine.Health // leader: member -> server -> observation, as last read
+	settled   chan struct{}                       // closed once a leader is known (and, if it is this server, leads)
 	closed    bool
 	last      store.Leadership // the latest leadership won (tests check its fence)
 }
@@ -148,7 +149,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	}
 	n := &Node{opts: o, log: o.Logger, mode: ModeSingle, eng: o.Engine,
 		resign: make(chan chan error), wake: make(chan struct{}, 1), decide: make(chan struct{}, 1),
-		obs: map[string]engine.Health{}, published: map[string]engine.Health{}}
+		obs: map[string]engine.Health{}, published: map[string]engine.Health{}, settled: make(chan struct{})}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if o.Engine != nil {
 		o.Engine.SetOrigin(o.Name)
@@ -180,7 +181,34 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	go n.run(sess)
 	go n.decideLoop()
 	go n.watchCluster()
+	n.awaitLeader(ctx)
 	return n, nil
+}
+
+// awaitLeader waits (at most two lease TTLs) until a leader is known, so
+// that a server starts serving knowing where writes go.
+func (n *Node) awaitLeader(ctx context.Context) {
+	t := time.NewTimer(2 * n.opts.LeaseTTL)
+	defer t.Stop()
+	select {
+	case <-n.settled:
+	case <-t.C:
+		n.log.Warn("cluster: no leader known yet; writes answer busy until one is")
+	case <-ctx.Done():
+	}
+}
+
+// checkSettled closes settled once a leader is known and, when that is
+// this server, its engine leads; n.mu must be held.
+func (n *Node) checkSettled() {
+	select {
+	case <-n.settled:
+		return
+	default:
+	}
+	if n.hasLeader && (n.leader.Name != n.opts.Name || n.isLeader) {
+		close(n.settled)
+	}
 }
 
 // IsLeader reports whether this server leads now.
@@ -401,6 +429,7 @@ func (n *Node) lead(ctx context.Context, l store.Leadership) {
 	}
 	n.mu.Lock()
 	n.isLeader, n.last = true, l
+	n.checkSettled()
 	n.mu.Unlock()
 	n.log.Info("cluster: leading", "name", n.opts.Name)
 	n.poke(n.decide)
@@ -451,6 +480,7 @@ func (n *Node) setLeader(p Peer, ok bool) {
 		n.log.Info("cluster: leader", "name", p.Name, "url", p.URL)
 	}
 	n.leader, n.hasLeader = p, ok
+	n.checkSettled()
 }
 
 // --- registry and observations ---
