@@ -24,6 +24,9 @@ func (h *handler) failover(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(res.Err, engine.ErrSetNotFound) {
 		return res.Err // no set, no method to call: 404
 	}
+	if errors.Is(res.Err, engine.ErrNotLeader) {
+		return res.Err // this server does not lead (and none is known): 503, try again
+	}
 	if res.Code != 0 && !req.DryRun {
 		h.log.Info("api failover refused", "set", id, "from", req.From, "to", req.To,
 			"user", identityOf(r).User, "code", res.Code)

@@ -68,6 +68,7 @@ func (e *Engine) holdForPut(name string) (*memberState, bool, error) {
 		return ms, false, nil
 	}
 	ms := &memberState{name: name, pending: true, exclusive: true}
+	ms.health.ext = e.mode.observer.Load() != nil // in a cluster, reports are observations
 	e.members[name] = ms
 	return ms, true, nil
 }

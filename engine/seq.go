@@ -39,18 +39,27 @@ type seqGen struct {
 
 // openSeq reads where the numbering stands and reserves the first block.
 // highest is the largest Seq found in the stored history.
+//
+// Servers sharing a store may reserve at the same moment (started together):
+// one that finds meta/seq written meanwhile reads it again, a few times.
 func openSeq(ctx context.Context, st store.Store, log *slog.Logger, highest uint64) (*seqGen, error) {
-	g := &seqGen{st: st, log: log}
-	start, legacy, err := g.readStart(ctx)
-	if err != nil {
-		return nil, err
+	const attempts = 8
+	for i := 1; ; i++ {
+		g := &seqGen{st: st, log: log}
+		start, legacy, err := g.readStart(ctx)
+		if err != nil {
+			return nil, err
+		}
+		start = max(start, highest)
+		g.last.Store(start)
+		err = g.reserve(ctx, start+seqBlock, legacy)
+		if err == nil {
+			return g, nil
+		}
+		if !errors.Is(err, store.ErrConflict) || i == attempts {
+			return nil, err
+		}
 	}
-	start = max(start, highest)
-	g.last.Store(start)
-	if err := g.reserve(ctx, start+seqBlock, legacy); err != nil {
-		return nil, err
-	}
-	return g, nil
 }
 
 // readStart reads meta/seq, or, in a store numbered by the former scheme
