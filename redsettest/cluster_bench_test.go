@@ -131,7 +131,6 @@ func BenchmarkClusterHandover(b *testing.B) {
 // etcd holds a failover of every set (from the break, and from the first
 // failover committed).
 func BenchmarkClusterMassFailover(b *testing.B) {
-	skipWithoutCluster(b)
 	n := 10000
 	if v, err := strconv.Atoi(os.Getenv("REDSET_BENCH_SETS")); err == nil && v > 0 {
 		n = v

@@ -40,7 +40,6 @@ import (
 
 	"github.com/redset/redset/api"
 	"github.com/redset/redset/engine"
-	"github.com/redset/redset/server"
 	"github.com/redset/redset/store"
 	etcdstore "github.com/redset/redset/store/etcd"
 	"github.com/redset/redset/store/etcd/etcdtest"
@@ -94,22 +93,6 @@ func clusterBinary(t testing.TB) string {
 func removeClusterBinary() {
 	if ctBinary.dir != "" {
 		os.RemoveAll(ctBinary.dir)
-	}
-}
-
-// clusterConfigKnown reports whether this build's configuration has the
-// cluster section (it is rejected as an unknown field before cluster mode
-// exists).
-func clusterConfigKnown() bool {
-	_, err := server.ParseConfig("probe.yaml", []byte("cluster:\n  name: probe\n  leaseTTL: 1s\n  secret: s\n"))
-	return err == nil
-}
-
-// skipWithoutCluster skips a test of cluster mode when this build has none.
-func skipWithoutCluster(t testing.TB) {
-	t.Helper()
-	if !clusterConfigKnown() {
-		t.Skip("this build's configuration has no cluster section: cluster mode is not in this build yet")
 	}
 }
 
@@ -175,9 +158,6 @@ type ctCluster struct {
 // the sets).
 func startCluster(t testing.TB, opts ctOptions) *ctCluster {
 	t.Helper()
-	if opts.Cluster {
-		skipWithoutCluster(t)
-	}
 	if opts.Servers == 0 {
 		opts.Servers = 3
 	}
@@ -192,7 +172,7 @@ func startCluster(t testing.TB, opts ctOptions) *ctCluster {
 	}
 	bin := clusterBinary(t)
 	c := &ctCluster{t: t, opts: opts, dir: t.TempDir(), prefix: "redset-ct", services: map[string]*ctService{},
-		cluster: clusterConfigKnown()}
+		cluster: opts.Cluster}
 	c.hookFile = filepath.Join(c.dir, "hooks.log")
 	c.etcd = etcdtest.Start(t, 3, etcdtest.Options{Configure: ctEtcdConfig})
 	c.commits = watchCommits(t, c.etcd.Endpoints(), "/"+c.prefix+"/")
@@ -261,8 +241,8 @@ func ctEtcdConfig(cfg *embed.Config) {
 	cfg.ElectionMs = 600
 }
 
-// requireClusterAPI skips the test when the servers have no GET
-// /api/v1/cluster (404): cluster mode is not in this build yet.
+// requireClusterAPI fails the test unless the servers answer GET
+// /api/v1/cluster in etcd mode.
 func (c *ctCluster) requireClusterAPI(t testing.TB) {
 	t.Helper()
 	s := c.servers[0]
@@ -276,14 +256,11 @@ func (c *ctCluster) requireClusterAPI(t testing.TB) {
 	if err != nil && code == 0 {
 		t.Fatalf("GET /api/v1/cluster: %v", err)
 	}
-	if code == http.StatusNotFound {
-		t.Skip("GET /api/v1/cluster answers 404: cluster mode is not in this build yet")
-	}
 	if code != http.StatusOK {
 		t.Fatalf("GET /api/v1/cluster: status %d: %v", code, err)
 	}
 	if in, _, _ := s.info(); in.Mode != "etcd" {
-		t.Skipf("GET /api/v1/cluster reports mode %q on an etcd store: cluster mode is not in this build yet", in.Mode)
+		t.Fatalf("GET /api/v1/cluster reports mode %q on an etcd store, want etcd", in.Mode)
 	}
 }
 
