@@ -185,8 +185,10 @@ func (h *history) writeBatch() {
 
 // maxHistoryOps caps one history commit. History records need no common
 // transaction, and etcd refuses one of more than 128 ops by default
-// (--max-txn-ops), so a large batch is written in several.
-const maxHistoryOps = 128
+// (--max-txn-ops), so a large batch is written in several. A leader's
+// fenced commit nests the ops in a transaction of its own, which etcd
+// counts against the same budget, so the cap leaves room below 128.
+const maxHistoryOps = 100
 
 // takeBatch numbers a new batch, removes the queue and decides which stored records to delete so
 // that at most limit remain, counting the batch. Records of the batch that

@@ -3,6 +3,7 @@ package etcd_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -230,5 +231,32 @@ func TestCampaignEndsOnClose(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the campaign did not end when its store closed")
+	}
+}
+
+// TestFencedLargeCommit: etcd counts a fenced commit's nested ops against
+// the same --max-txn-ops budget (128) as the fence itself, so the largest
+// commit the engine makes (a history batch of 100 ops) must pass, and one
+// of 128 ops is refused whole as too large.
+func TestFencedLargeCommit(t *testing.T) {
+	t.Parallel()
+	c := etcdtest.Start(t, 1, etcdtest.Options{})
+	s := open(t, c.Endpoints(), freshPrefix())
+	w := <-campaign(session(t, s, time.Second), "a")
+	if w.err != nil {
+		t.Fatal(w.err)
+	}
+	ops := func(n int) store.Txn {
+		var txn store.Txn
+		for i := range n {
+			txn.Ops = append(txn.Ops, store.Op{Key: fmt.Sprintf("h/%03d", i), Value: []byte("r")})
+		}
+		return txn
+	}
+	if _, err := w.l.Store().Commit(context.Background(), ops(100)); err != nil {
+		t.Fatalf("fenced commit of 100 ops: %v", err)
+	}
+	if _, err := w.l.Store().Commit(context.Background(), ops(128)); !errors.Is(err, etcd.ErrTooLarge) {
+		t.Fatalf("fenced commit of 128 ops: error = %v, want ErrTooLarge", err)
 	}
 }
