@@ -64,6 +64,10 @@ type Options struct {
 	// WrapFenced, when set, wraps the fenced store of each won election
 	// before the engine writes through it (to time its commits, say).
 	WrapFenced func(store.Store) store.Store
+	// OnLead, when set, is called in a goroutine of its own each time this
+	// server starts leading, once its engine leads: the server applies its
+	// configuration file then, so that only a leader writes it.
+	OnLead func()
 }
 
 // Peer names a server and the URL it is reached at.
@@ -432,6 +436,9 @@ func (n *Node) lead(ctx context.Context, l store.Leadership) {
 	n.checkSettled()
 	n.mu.Unlock()
 	n.log.Info("cluster: leading", "name", n.opts.Name)
+	if n.opts.OnLead != nil {
+		go n.opts.OnLead()
+	}
 	n.poke(n.decide)
 	var reply chan error
 	select {

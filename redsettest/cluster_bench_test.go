@@ -147,7 +147,12 @@ func BenchmarkClusterMassFailover(b *testing.B) {
 		fmt.Fprintf(&cfg, "  - {id: mass-%05d, typeOfSet: [4], minNumberNeeded: 1, policy: {maxFailovers: 10, period: 1h}, members: [{name: mass-a, role: inService}, {name: mass-b, role: spare}]}\n", i)
 	}
 	c := startCluster(b, ctOptions{Cluster: true, Sets: []ctSet{}, ExtraConfig: cfg.String(), StartWithin: 10 * time.Minute})
-	c.waitLeader(b, 30*time.Second)
+	leader := c.waitLeader(b, 30*time.Second)
+	// Only a leader writes its configuration, once it leads.
+	waitUntil(b, 10*time.Minute, fmt.Sprintf("the %d sets of the configuration", n), func() (bool, string) {
+		sets, err := leader.api.ListSets(b.Context())
+		return err == nil && len(sets) >= n, fmt.Sprintf("%d %v", len(sets), err)
+	})
 	c.waitHealth(b, 30*time.Second, "mass-a", "OK")
 	rev := c.commits.revision(b)
 	broke := time.Now()

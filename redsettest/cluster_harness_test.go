@@ -172,7 +172,7 @@ func startCluster(t testing.TB, opts ctOptions) *ctCluster {
 	}
 	bin := clusterBinary(t)
 	c := &ctCluster{t: t, opts: opts, dir: t.TempDir(), prefix: "redset-ct", services: map[string]*ctService{},
-		cluster: opts.Cluster}
+		cluster: true} // every server on an etcd store is one of a cluster (it needs the secret)
 	c.hookFile = filepath.Join(c.dir, "hooks.log")
 	c.etcd = etcdtest.Start(t, 3, etcdtest.Options{Configure: ctEtcdConfig})
 	c.commits = watchCommits(t, c.etcd.Endpoints(), "/"+c.prefix+"/")

@@ -38,12 +38,21 @@ func (s *Server) startCluster(ctx context.Context) error {
 		WrapFenced: func(st store.Store) store.Store {
 			return timedStore{Store: st, seconds: s.commits, now: time.Now}
 		},
+		OnLead: s.applyAsLeader,
 	})
 	if err != nil {
 		return fmt.Errorf("joining the cluster: %w", err)
 	}
 	s.node = node
 	s.setView(node)
+	if s.clustered() && node.IsLeader() {
+		// Leading from the start: the file is in force before anything is
+		// served, as on a single server (OnLead's own run then finds
+		// nothing left to do).
+		if err := s.applyFile(ctx, nil); err != nil {
+			return err
+		}
+	}
 	s.metrics.watchCluster(s.clusterInfo)
 	return nil
 }

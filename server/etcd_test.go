@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/redset/redset/engine"
+	"github.com/redset/redset/event"
 	"github.com/redset/redset/store/etcd/etcdtest"
 )
 
@@ -99,5 +100,53 @@ func TestEtcdLeaderCommitsTimed(t *testing.T) {
 	}
 	if after := count(); after <= before {
 		t.Fatalf("commits timed: %d before the failover, %d after; want more", before, after)
+	}
+}
+
+// TestOnlyTheLeaderAppliesTheConfiguration: two servers of a cluster whose
+// files differ (the second names the set). The first leads and applies its
+// file before it serves; the second starts following and writes nothing,
+// so every configuration record in the shared history is the first's.
+// When the first stops, the second leads and applies its own file then.
+func TestOnlyTheLeaderAppliesTheConfiguration(t *testing.T) {
+	cluster := etcdtest.Start(t, 1, etcdtest.Options{})
+	url := "etcd://" + strings.Join(cluster.Endpoints(), ",") + "/apply-test"
+	named := func(name string) func(*Config) {
+		return func(c *Config) {
+			c.Store, c.Cluster.Secret, c.Cluster.Name, c.Cluster.LeaseTTL = StoreCfg{URL: url}, "s", name, Dur(time.Second)
+		}
+	}
+	first := startServer(t, heartbeatPair, named("one"))
+	if !first.node.IsLeader() {
+		t.Fatal("the first server of the cluster does not lead")
+	}
+	if sets, err := first.Engine().ListSets(); err != nil || len(sets) != 1 {
+		t.Fatalf("after the leader started: %d sets (%v), want the file's one", len(sets), err)
+	}
+	second := startServer(t, strings.Replace(heartbeatPair, "  - id: pair\n", "  - id: pair\n    elementName: Pair\n", 1), named("two"))
+	configRecords := func(s *Server) map[string]int {
+		recs, err := s.Engine().QueryHistory(context.Background(), engine.HistoryFilter{Kinds: []event.Kind{event.KindConfigChanged}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		by := map[string]int{}
+		for _, r := range recs {
+			by[r.Origin]++
+		}
+		return by
+	}
+	before := configRecords(first)
+	if before["one"] == 0 || len(before) != 1 {
+		t.Fatalf("configuration records by origin after both started: %v, want only the leader's", before)
+	}
+	first.Close()
+	eventually(t, 10*time.Second, "the second server leads", second.node.IsLeader)
+	eventually(t, 5*time.Second, "the second server's engine leads", second.Engine().Leading)
+	eventually(t, 10*time.Second, "the new leader's file applied", func() bool {
+		set, err := second.Engine().GetSet("redset:pair")
+		return err == nil && set.ElementName == "Pair"
+	})
+	if after := configRecords(second); after["two"] == 0 {
+		t.Errorf("configuration records by origin after the second took over: %v, want some of its own", after)
 	}
 }

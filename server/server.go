@@ -80,8 +80,10 @@ type Server struct {
 	// start when none was given; empty otherwise. Print it once.
 	GeneratedPassword string
 
-	applied ApplyReport
-	created []string // paths New made (data directory, store file), removed if New fails
+	applyRun sync.Mutex // held while the configuration file is applied
+	applyMu  sync.Mutex // guards applied
+	applied  ApplyReport
+	created  []string // paths New made (data directory, store file), removed if New fails
 
 	reloadMu sync.Mutex
 	load     func() (Config, error)
@@ -245,7 +247,7 @@ func (s *Server) openEngine(ctx context.Context) error {
 	eng, err := engine.New(ctx, engine.Options{
 		Store: timedStore{Store: s.st, seconds: commits, now: time.Now}, Logger: s.log.With("part", "engine"), Audit: s.audit, OrgID: s.cfg.OrgID, HistoryLimit: s.cfg.History,
 		DefaultRise: s.cfg.Health.Rise, DefaultFall: s.cfg.Health.Fall, PreFailover: s.hooks.preFailover,
-		ValidateProbe: probeValidator(s.cfg.Health),
+		ValidateProbe: probeValidator(s.cfg.Health), Standby: s.clustered(),
 	})
 	if err != nil {
 		return fmt.Errorf("starting the engine: %w", err)
@@ -271,9 +273,16 @@ func (s *Server) loadUsers(ctx context.Context) error {
 }
 
 // applyConfig starts the demo (when asked) and applies the configuration's
-// differences from the store.
+// differences from the store. In a cluster only the leader writes: the
+// engine starts following, and the file is applied each time this server
+// starts leading (applyAsLeader).
 func (s *Server) applyConfig(ctx context.Context) error {
-	ctx = engine.WithActor(ctx, engine.Actor{Protocol: engine.ProtocolConfig, Address: s.cfg.file})
+	if s.clustered() {
+		if s.cfg.Demo {
+			return errors.New("demo: the demo runs on the embedded store only, not in a cluster")
+		}
+		return nil
+	}
 	var keep []string
 	if s.cfg.Demo {
 		d, err := startDemo(ctx, s.eng, s.log.With("part", "demo"))
@@ -282,19 +291,49 @@ func (s *Server) applyConfig(ctx context.Context) error {
 		}
 		s.demo, keep = d, d.declared()
 	}
+	return s.applyFile(ctx, keep)
+}
+
+// applyFile applies the configuration file's differences from the store
+// (keeping the names in keep, the demo's) and records them.
+func (s *Server) applyFile(ctx context.Context, keep []string) error {
+	s.applyRun.Lock() // one apply at a time: the next finds nothing left to do
+	defer s.applyRun.Unlock()
+	ctx = engine.WithActor(ctx, engine.Actor{Protocol: engine.ProtocolConfig, Address: s.cfg.file})
 	p, err := s.cfg.plan(s.eng, keep)
 	if err != nil {
 		return err
 	}
-	s.applied, err = p.apply(ctx)
+	rep, err := p.apply(ctx)
+	s.applyMu.Lock()
+	s.applied = rep
+	s.applyMu.Unlock()
 	if err != nil {
 		return err
 	}
-	s.logWouldDelete(s.applied)
+	s.logWouldDelete(rep)
 	if p.changes() {
-		_, err = s.eng.RecordConfig(ctx, "configuration applied", s.applied.Summary())
+		_, err = s.eng.RecordConfig(ctx, "configuration applied", rep.Summary())
 	}
 	return err
+}
+
+// clustered reports whether this server shares its store with others
+// (etcd), where only the leader writes.
+func (s *Server) clustered() bool {
+	_, ok := s.st.(store.Elector)
+	return ok
+}
+
+// applyAsLeader applies the configuration file when this server starts
+// leading a cluster. A failure is logged: the server keeps leading with
+// the state it found.
+func (s *Server) applyAsLeader() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.applyFile(ctx, nil); err != nil {
+		s.log.Error("applying the configuration as the new leader", "err", err)
+	}
 }
 
 func (s *Server) logWouldDelete(rep ApplyReport) {
@@ -303,9 +342,14 @@ func (s *Server) logWouldDelete(rep ApplyReport) {
 	}
 }
 
-// Applied reports what applying the configuration at start created,
-// updated and added, and what it would delete.
-func (s *Server) Applied() ApplyReport { return s.applied }
+// Applied reports what applying the configuration at start (in a cluster:
+// when this server last started leading) created, updated and added, and
+// what it would delete.
+func (s *Server) Applied() ApplyReport {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	return s.applied
+}
 
 // buildHandlers compiles the schema, registers the providers and mounts
 // every protocol.
