@@ -117,8 +117,8 @@ type ctSet struct {
 type ctOptions struct {
 	Servers int     // default 3
 	Sets    []ctSet // default: ct-web (web-a, web-b) and ct-db (db-a, db-b)
-	// Cluster: the test is about cluster mode; it is skipped when the build
-	// has none (no cluster section, or no GET /api/v1/cluster).
+	// Cluster: the test is about cluster mode; the harness checks that the
+	// servers report etcd mode on GET /api/v1/cluster.
 	Cluster      bool
 	HealthQuorum string // default majority
 	LeaseTTL     time.Duration
