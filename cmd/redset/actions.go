@@ -197,6 +197,22 @@ func printFailover(tw *tabwriter.Writer, r api.FailoverResult) {
 	}
 }
 
+// onSetMember runs a command of the form "CMD SET MEMBER": it names the set
+// as the server knows it, calls change, and shows the set as it is now.
+func onSetMember(cf *clientFlags, change func(*api.Client, context.Context, string, string) (api.Set, error)) func(context.Context, *api.Client, *cobra.Command, []string) error {
+	return func(ctx context.Context, c *api.Client, cmd *cobra.Command, args []string) error {
+		id, err := resolveSet(ctx, c, args[0])
+		if err != nil {
+			return err
+		}
+		s, err := change(c, ctx, id, args[1])
+		if err != nil {
+			return err
+		}
+		return cf.render(cmd.OutOrStdout(), s, func(tw *tabwriter.Writer) { printSet(tw, s) })
+	}
+}
+
 func newEnableCmd(cf *clientFlags) *cobra.Command {
 	return clientCmd(cf, &cobra.Command{
 		Use:               "enable ID MEMBER",
@@ -205,17 +221,7 @@ func newEnableCmd(cf *clientFlags) *cobra.Command {
 		Example:           "  redset enable redset:demo-db db-1",
 		Args:              cobra.ExactArgs(2),
 		ValidArgsFunction: completeArgs(cf, argSet, argMember),
-	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, args []string) error {
-		id, err := resolveSet(ctx, c, args[0])
-		if err != nil {
-			return err
-		}
-		s, err := c.EnableMember(ctx, id, args[1])
-		if err != nil {
-			return err
-		}
-		return cf.render(cmd.OutOrStdout(), s, func(tw *tabwriter.Writer) { printSet(tw, s) })
-	})
+	}, onSetMember(cf, (*api.Client).EnableMember))
 }
 
 func newDemoCmd(cf *clientFlags) *cobra.Command {

@@ -250,15 +250,5 @@ and in Sparing sets, where "redset failover" moves service to a spare.
 		Example:           "  redset drain redset:demo-db db-1\n  redset drain demo-lb lb-4",
 		Args:              cobra.ExactArgs(2),
 		ValidArgsFunction: completeArgs(cf, argSet, argMember),
-	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, args []string) error {
-		id, err := resolveSet(ctx, c, args[0])
-		if err != nil {
-			return err
-		}
-		s, err := c.DrainMember(ctx, id, args[1])
-		if err != nil {
-			return err
-		}
-		return cf.render(cmd.OutOrStdout(), s, func(tw *tabwriter.Writer) { printSet(tw, s) })
-	})
+	}, onSetMember(cf, (*api.Client).DrainMember))
 }

@@ -330,17 +330,7 @@ func newSetRemoveMemberCmd(cf *clientFlags) *cobra.Command {
 		Example:           "  redset set remove-member demo-lb lb-4",
 		Args:              cobra.ExactArgs(2),
 		ValidArgsFunction: completeArgs(cf, argSet, argMember),
-	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, args []string) error {
-		id, err := resolveSet(ctx, c, args[0])
-		if err != nil {
-			return err
-		}
-		s, err := c.RemoveSetMember(ctx, id, args[1])
-		if err != nil {
-			return err
-		}
-		return cf.render(cmd.OutOrStdout(), s, func(tw *tabwriter.Writer) { printSet(tw, s) })
-	})
+	}, onSetMember(cf, (*api.Client).RemoveSetMember))
 }
 
 // roleFlags are a member's role in a set.
