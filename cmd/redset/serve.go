@@ -25,6 +25,25 @@ type serveFlags struct {
 	demo   bool
 	name   string
 	advert string
+
+	// The secrets from the environment, read once and then removed from
+	// it (hooks and probes inherit the environment); a reload reads the
+	// file again but must not lose them.
+	envRead       bool
+	clusterSecret string
+	adminPassword string
+}
+
+// readSecrets takes REDSET_CLUSTER_SECRET and REDSET_ADMIN_PASSWORD out of
+// the environment the first time it is called.
+func (f *serveFlags) readSecrets() {
+	if f.envRead {
+		return
+	}
+	f.envRead = true
+	f.clusterSecret, f.adminPassword = os.Getenv("REDSET_CLUSTER_SECRET"), os.Getenv("REDSET_ADMIN_PASSWORD")
+	os.Unsetenv("REDSET_CLUSTER_SECRET")
+	os.Unsetenv("REDSET_ADMIN_PASSWORD")
 }
 
 func newServeCmd() *cobra.Command {
@@ -103,12 +122,11 @@ func loadServeConfig(f *serveFlags) (server.Config, error) {
 	if f.advert != "" {
 		cfg.Cluster.Advertise = f.advert
 	}
-	if secret := os.Getenv("REDSET_CLUSTER_SECRET"); secret != "" && cfg.Cluster.SecretFile == "" {
-		cfg.Cluster.Secret = secret
+	f.readSecrets()
+	if f.clusterSecret != "" && cfg.Cluster.SecretFile == "" {
+		cfg.Cluster.Secret = f.clusterSecret
 	}
-	os.Unsetenv("REDSET_CLUSTER_SECRET")
-	cfg.AdminPassword = os.Getenv("REDSET_ADMIN_PASSWORD")
-	os.Unsetenv("REDSET_ADMIN_PASSWORD") // hooks and probes inherit the environment
+	cfg.AdminPassword = f.adminPassword
 	return cfg, nil
 }
 

@@ -198,3 +198,24 @@ func TestCLIConfigReload(t *testing.T) {
 	r = runCLI(context.Background(), "set", "get", "redset:s", "--server", base, "--password", "pw")
 	wantRun(t, r, 0, "Caption:", "after")
 }
+
+// The secrets taken from the environment at start are still there when
+// the configuration is loaded again for a reload, though the environment
+// no longer has them.
+func TestServeSecretsSurviveReload(t *testing.T) {
+	t.Setenv("REDSET_CLUSTER_SECRET", "cs")
+	t.Setenv("REDSET_ADMIN_PASSWORD", "ap")
+	f := &serveFlags{data: t.TempDir()}
+	for _, when := range []string{"start", "reload"} {
+		cfg, err := loadServeConfig(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Cluster.Secret != "cs" || cfg.AdminPassword != "ap" {
+			t.Errorf("at %s: cluster secret %q, admin password %q; want cs, ap", when, cfg.Cluster.Secret, cfg.AdminPassword)
+		}
+		if os.Getenv("REDSET_CLUSTER_SECRET") != "" || os.Getenv("REDSET_ADMIN_PASSWORD") != "" {
+			t.Errorf("at %s: the secrets are still in the environment", when)
+		}
+	}
+}
