@@ -91,6 +91,7 @@ func streamFilter(q url.Values) (engine.HistoryFilter, error) {
 // replay returns the stored records after seq that pass filter, at most
 // MaxReplay.
 func (h *handler) replay(ctx context.Context, after uint64, filter engine.HistoryFilter) ([]event.Record, error) {
+	filter.Limit = MaxReplay // the newest MaxReplay matches hold every one after seq that is kept
 	recs, err := h.eng.QueryHistory(ctx, filter)
 	if err != nil {
 		return nil, err

@@ -18,13 +18,6 @@ const (
 	MaxHistoryLimit     = 10000
 )
 
-// eventKinds are the kinds a filter may name.
-var eventKinds = []event.Kind{
-	event.KindHealthChanged, event.KindStatusChanged, event.KindFailoverSucceeded, event.KindFailoverRefused,
-	event.KindConfigChanged, event.KindFlapGuardTripped, event.KindMemberReturned, event.KindHookDelivered,
-	event.KindMaintenance, event.KindScheduleChanged,
-}
-
 // history: GET /api/v1/history answers the most recent stored events that
 // pass the filter, oldest first: limit (default 100), setId, member, kind
 // (repeated or comma-separated), user, since and until (RFC 3339; since
@@ -79,7 +72,7 @@ func kindsOf(values []string) ([]event.Kind, error) {
 	for _, v := range values {
 		for name := range strings.SplitSeq(v, ",") {
 			k := event.Kind(strings.TrimSpace(name))
-			if !slices.Contains(eventKinds, k) {
+			if !slices.Contains(event.Kinds(), k) {
 				return nil, fieldProblem("kind", "must name event kinds such as FailoverSucceeded or ConfigChanged", name)
 			}
 			out = append(out, k)

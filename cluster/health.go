@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -116,7 +117,10 @@ func (n *Node) decideAll(ctx context.Context) error {
 	}
 	for _, m := range members {
 		h, detail := decideHealth(n.opts.HealthQuorum, len(live), n.opts.Name, seen[m.Name])
-		if err := n.eng.DecideHealth(m.Name, h, "cluster", detail); err != nil {
+		err := n.eng.DecideHealth(m.Name, h, "cluster", detail)
+		switch {
+		case errors.Is(err, engine.ErrNotFound): // deleted meanwhile: the others still count
+		case err != nil:
 			return err
 		}
 	}

@@ -605,14 +605,15 @@ func healthKey(server, member string) string {
 	return prefixHealth + escape(server) + "/" + escape(member)
 }
 
-// escape keeps a name one key segment ("/" and "%" escaped).
-func escape(s string) string {
-	return strings.NewReplacer("%", "%25", "/", "%2F").Replace(s)
-}
+var (
+	escaper   = strings.NewReplacer("%", "%25", "/", "%2F")
+	unescaper = strings.NewReplacer("%2F", "/", "%25", "%")
+)
 
-func unescape(s string) string {
-	return strings.NewReplacer("%2F", "/", "%25", "%").Replace(s)
-}
+// escape keeps a name one key segment ("/" and "%" escaped).
+func escape(s string) string { return escaper.Replace(s) }
+
+func unescape(s string) string { return unescaper.Replace(s) }
 
 func (n *Node) poke(ch chan struct{}) {
 	select {

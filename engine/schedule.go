@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -199,6 +200,10 @@ func (e *Engine) runScheduled(id uint64, attempt int) {
 	ctx := WithActor(e.ctx, sf.By)
 	req := FailoverRequest{SetID: sf.SetID, From: sf.From, To: sf.To, Planned: true, ScheduleID: id}
 	res := e.failover(ctx, req)
+	if errors.Is(res.Err, ErrNotLeader) {
+		e.sched.release(id) // it stays stored; the new leader runs it
+		return
+	}
 	if res.Code == CodeBusy && attempt < e.opts.AutoRetries && e.pool.hold() {
 		e.sched.release(id)
 		delay := time.Duration(1<<min(attempt+1, 10)) * 5 * time.Millisecond

@@ -116,17 +116,19 @@ func (g *seqGen) reserve(ctx context.Context, ceiling uint64, dropLegacy bool) e
 func (g *seqGen) take() uint64 {
 	n := g.last.Add(1)
 	if n > g.ceiling.Load() {
-		g.extend(n)
+		n = g.extend(n)
 	}
 	return n
 }
 
-// extend reserves a block above n unless another caller already did.
-func (g *seqGen) extend(n uint64) {
+// extend reserves a block above n unless another caller already did, and
+// returns the number to use: n, or a number above the stored counter when
+// another writer had already used n.
+func (g *seqGen) extend(n uint64) uint64 {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if n <= g.ceiling.Load() {
-		return
+		return n
 	}
 	err := g.reserve(context.Background(), n+seqBlock, false)
 	if errors.Is(err, store.ErrConflict) {
@@ -136,6 +138,7 @@ func (g *seqGen) extend(n uint64) {
 		if stored, g.rev, _, err = readCounter(context.Background(), g.st, keySeq); err == nil {
 			if stored >= n {
 				g.last.Store(max(g.last.Load(), stored))
+				n = g.last.Add(1)
 			}
 			err = g.reserve(context.Background(), max(stored, n)+seqBlock, false)
 		}
@@ -143,6 +146,7 @@ func (g *seqGen) extend(n uint64) {
 	if err != nil {
 		g.log.Error("event numbers could not be reserved; numbers may repeat after a restart", "err", err)
 	}
+	return n
 }
 
 // close records the exact last number, so that the next start continues

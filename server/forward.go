@@ -189,6 +189,9 @@ func (f *forwarder) forward(w http.ResponseWriter, r *http.Request, body []byte,
 	out.ContentLength = int64(len(body))
 	f.sign(out.Header, r.Method, r.URL.RequestURI(), r.RemoteAddr, protocol)
 	resp, err := f.client.Do(out)
+	if err != nil && r.Context().Err() != nil {
+		return true // the client left: nobody to answer, and the leader is not to blame
+	}
 	if err != nil {
 		f.log.Warn("the leader did not answer a forwarded write", "leader", leader.Name, "url", leader.URL, "err", err)
 		return false

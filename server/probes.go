@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"reflect"
 	"sync"
 	"time"
 
@@ -79,12 +80,35 @@ func (p *probes) start(ctx context.Context) error {
 	started := time.Now()
 	p.firstRound(ctx, tasks)
 	p.log.Debug("first probe round done", "members", len(tasks), "duration", time.Since(started))
+	p.scheduleUnchanged(members, tasks)
+	return ctx.Err()
+}
+
+// scheduleUnchanged schedules the first round's tasks of the members that
+// are still as they were (before); a member changed or deleted during the
+// round was already handled by the change feed, which must not be undone.
+func (p *probes) scheduleUnchanged(before []engine.MemberInfo, tasks []health.Task) {
+	now, err := p.eng.ListMembers()
+	if err != nil {
+		return
+	}
+	current := map[string]engine.Probe{}
+	for _, m := range now {
+		current[m.Name] = m.Probe
+	}
+	was := map[string]engine.Probe{}
+	for _, m := range before {
+		was[m.Name] = m.Probe
+	}
 	for _, t := range tasks {
+		probe, ok := current[t.Member]
+		if !ok || !reflect.DeepEqual(probe, was[t.Member]) {
+			continue
+		}
 		if err := p.sched.Set(t); err != nil {
 			p.log.Warn("member probe not scheduled", "member", t.Member, "err", err)
 		}
 	}
-	return ctx.Err()
 }
 
 // firstRound runs each task once and reports the results.

@@ -36,7 +36,7 @@ recent events.`,
 		if err != nil {
 			return err
 		}
-		evs, err := c.History(ctx, api.HistoryQuery{Limit: statusHistory})
+		evs, err := c.History(ctx, api.HistoryQuery{Limit: statusHistory, Kinds: []string{"FailoverSucceeded"}})
 		if err != nil {
 			return err
 		}
