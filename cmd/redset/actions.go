@@ -197,6 +197,21 @@ func printFailover(tw *tabwriter.Writer, r api.FailoverResult) {
 	}
 }
 
+// setCmd makes cmd a command of the form "CMD ID": one argument naming a
+// set (completed from the server), resolved as the server knows it before
+// run is called with it.
+func setCmd(cf *clientFlags, cmd *cobra.Command, run func(ctx context.Context, c *api.Client, cmd *cobra.Command, id string) error) *cobra.Command {
+	cmd.Args = cobra.ExactArgs(1)
+	cmd.ValidArgsFunction = completeArgs(cf, argSet)
+	return clientCmd(cf, cmd, func(ctx context.Context, c *api.Client, cmd *cobra.Command, args []string) error {
+		id, err := resolveSet(ctx, c, args[0])
+		if err != nil {
+			return err
+		}
+		return run(ctx, c, cmd, id)
+	})
+}
+
 // onSetMember runs a command of the form "CMD SET MEMBER": it names the set
 // as the server knows it, calls change, and shows the set as it is now.
 func onSetMember(cf *clientFlags, change func(*api.Client, context.Context, string, string) (api.Set, error)) func(context.Context, *api.Client, *cobra.Command, []string) error {

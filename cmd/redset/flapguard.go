@@ -14,7 +14,7 @@ func newFlapGuardCmd(cf *clientFlags) *cobra.Command {
 		Use:   "flap-guard",
 		Short: "Work with a set's flap guard, the limit on automatic failovers",
 	}
-	cmd.AddCommand(clientCmd(cf, &cobra.Command{
+	cmd.AddCommand(setCmd(cf, &cobra.Command{
 		Use:   "reset ID",
 		Short: "Turn automatic failover back on after the flap guard stopped it",
 		Long: `reset re-enables automatic failover of a set whose flap guard tripped, and
@@ -22,14 +22,8 @@ forgets its recent automatic failovers (operator). "redset set get" and
 "redset status" show the flap guard.
 
 ` + setArgHelp,
-		Example:           "  redset flap-guard reset redset:demo-web",
-		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: completeArgs(cf, argSet),
-	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, args []string) error {
-		id, err := resolveSet(ctx, c, args[0])
-		if err != nil {
-			return err
-		}
+		Example: "  redset flap-guard reset redset:demo-web",
+	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, id string) error {
 		s, err := c.ResetFlapGuard(ctx, id)
 		if err != nil {
 			return err

@@ -30,18 +30,12 @@ const setArgHelp = `A set is named by its InstanceID (redset:demo-web) or, when 
 shares it, by its LocalID (demo-web).`
 
 func newSetGetCmd(cf *clientFlags) *cobra.Command {
-	return clientCmd(cf, &cobra.Command{
-		Use:               "get ID",
-		Short:             "Show a set: every property, its policy, its flap guard and its members",
-		Long:              "Show a set: every property, its policy, its flap guard and its members.\n\n" + setArgHelp,
-		Example:           "  redset set get redset:demo-web\n  redset set get demo-web -o json",
-		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: completeArgs(cf, argSet),
-	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, args []string) error {
-		id, err := resolveSet(ctx, c, args[0])
-		if err != nil {
-			return err
-		}
+	return setCmd(cf, &cobra.Command{
+		Use:     "get ID",
+		Short:   "Show a set: every property, its policy, its flap guard and its members",
+		Long:    "Show a set: every property, its policy, its flap guard and its members.\n\n" + setArgHelp,
+		Example: "  redset set get redset:demo-web\n  redset set get demo-web -o json",
+	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, id string) error {
 		s, err := c.GetSet(ctx, id)
 		if err != nil {
 			return err
@@ -270,18 +264,12 @@ func readInput(cmd *cobra.Command, name string) ([]byte, error) {
 }
 
 func newSetDeleteCmd(cf *clientFlags) *cobra.Command {
-	return clientCmd(cf, &cobra.Command{
-		Use:               "delete ID",
-		Short:             "Delete a set; its members stay",
-		Long:              "Delete a set (admin); its members stay, for other sets or to be removed.\n\n" + setArgHelp,
-		Example:           "  redset set delete redset:cache",
-		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: completeArgs(cf, argSet),
-	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, args []string) error {
-		id, err := resolveSet(ctx, c, args[0])
-		if err != nil {
-			return err
-		}
+	return setCmd(cf, &cobra.Command{
+		Use:     "delete ID",
+		Short:   "Delete a set; its members stay",
+		Long:    "Delete a set (admin); its members stay, for other sets or to be removed.\n\n" + setArgHelp,
+		Example: "  redset set delete redset:cache",
+	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, id string) error {
 		if err := c.DeleteSet(ctx, id); err != nil {
 			return err
 		}
