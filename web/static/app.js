@@ -596,18 +596,25 @@
 
   async function refreshCluster() {
     const strip = document.getElementById('cluster');
+    let c;
     try {
-      const c = await getJSON(`${API}/cluster`);
-      if (c.mode !== 'etcd') {
-        strip.hidden = true;
-        return;
-      }
-      renderCluster(c);
-      strip.hidden = false;
-      clearAlerts('cluster');
+      c = await getJSON(`${API}/cluster`);
     } catch (err) {
       if (!strip.hidden) alertProblem('cluster', `The cluster could not be read: ${err.message}`);
+      return;
     }
+    if (c.mode !== 'etcd') {
+      strip.hidden = true;
+      return;
+    }
+    renderCluster(c);
+    strip.hidden = false;
+    clearAlerts('cluster');
+  }
+
+  // seconds tells a duration given in seconds, as the strip's tooltips do.
+  function seconds(s) {
+    return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
   }
 
   function renderCluster(c) {
