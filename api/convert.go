@@ -66,7 +66,8 @@ func setFromView(v engine.SetView) Set {
 		VendorIdentifyingInfo: s.VendorIdentifyingInfo, LoadBalanceAlgorithm: s.LoadBalanceAlgorithm,
 		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm, Policy: policyFrom(s.Policy),
 		Members: make([]SetMember, len(v.Members)), FlapGuardTripped: v.FlapGuardTripped, Revision: v.Revision,
-		Paused: pauseFrom(v.Paused), ServerPaused: v.ServerPaused, AutomaticFailoverPaused: v.AutomaticPaused(),
+		FailoverTarget: v.FailoverTarget(),
+		Paused:         pauseFrom(v.Paused), ServerPaused: v.ServerPaused, AutomaticFailoverPaused: v.AutomaticPaused(),
 	}
 	for i, m := range v.Members {
 		out.Members[i] = setMemberFrom(m)

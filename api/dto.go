@@ -26,6 +26,10 @@ type Set struct {
 	Policy                    Policy      `json:"policy"`
 	Members                   []SetMember `json:"members"`
 	FlapGuardTripped          bool        `json:"flapGuardTripped"`
+	// FailoverTarget is the member a planned failover from the first
+	// member in service would best move to ("" when the engine would
+	// accept none); the dashboard's failover form starts with it.
+	FailoverTarget string `json:"failoverTarget"`
 	// Paused is this set's own pause of automatic failover (absent when
 	// none); ServerPaused says the whole server's automatic failover is
 	// paused; AutomaticFailoverPaused is true when either is.

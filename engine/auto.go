@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/redset/redset/event"
@@ -222,9 +221,8 @@ func pickFailback(snaps []memberSnap) (from, to string, ok bool) {
 	return low.name, spare.name, true
 }
 
-// bestSpare orders operational spares that allow automatic failover by
-// highest Priority, then hot before cold, then OK before Degraded, then
-// name; okOnly keeps only OK ones.
+// bestSpare picks the best of the operational spares that allow automatic
+// failover, ranked by compareTargets; okOnly keeps only OK ones.
 func bestSpare(snaps []memberSnap, okOnly bool) (memberSnap, bool) {
 	var c []memberSnap
 	for _, m := range snaps {
@@ -237,16 +235,7 @@ func bestSpare(snaps []memberSnap, okOnly bool) (memberSnap, bool) {
 	if len(c) == 0 {
 		return memberSnap{}, false
 	}
-	return slices.MinFunc(c, compareSpares), true
-}
-
-func compareSpares(a, b memberSnap) int {
-	return cmp.Or(
-		cmp.Compare(b.role.Spare.Priority, a.role.Spare.Priority),
-		cmp.Compare(a.role.Spare.SpareStatus, b.role.Spare.SpareStatus), // 2 hot < 3 cold
-		cmp.Compare(a.health, b.health),                                 // OK < Degraded
-		strings.Compare(a.name, b.name),
-	)
+	return slices.MinFunc(c, compareTargets), true
 }
 
 // flapAllows applies the flap guard before an automatic failover; s.mu is

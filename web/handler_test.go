@@ -78,13 +78,13 @@ func demoSets() []api.Set {
 	return []api.Set{
 		{InstanceID: "redset:demo-web", ElementName: "demo-web", Caption: "Web front ends",
 			RedundancyStatus: 2, RedundancyStatusText: "Fully Redundant", TypeOfSet: []uint16{4}, MinNumberNeeded: 1,
-			LoadBalanceAlgorithm: 2, Members: []api.SetMember{
+			LoadBalanceAlgorithm: 2, FailoverTarget: "web-b", Members: []api.SetMember{
 				{Name: "web-a", Role: api.RoleInService, Health: health("OK")},
 				{Name: "web-b", Role: api.RoleSpare, SpareStatus: 2, FailoverSupported: 4, Health: health("OK")},
 			}},
 		{InstanceID: "redset:demo-db", ElementName: "demo-db", RedundancyStatus: 4,
 			RedundancyStatusText: "Redundancy Lost", TypeOfSet: []uint16{2}, MinNumberNeeded: 2,
-			LoadBalanceAlgorithm: 2, Members: []api.SetMember{
+			LoadBalanceAlgorithm: 2, FailoverTarget: "db-3", Members: []api.SetMember{
 				{Name: "db-1", Role: api.RoleInService, Health: health("OK")},
 				{Name: "db-2", Role: api.RoleInService, Health: health("Failed")},
 				{Name: "db-3", Role: api.RoleDrained, Health: health("Degraded")},

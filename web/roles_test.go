@@ -61,37 +61,25 @@ func TestPageWriteControlsFollowTheRole(t *testing.T) {
 	}
 }
 
-// TestPageFailoverTarget: the form starts with the best operational
-// target, ranked like automatic failover ranks spares, and with none when
-// no target is operational.
+// TestPageFailoverTarget: the form starts with the engine's proposed
+// target (api.Set.FailoverTarget; the engine's own test covers how it is
+// chosen), and with the placeholder when the engine proposes none.
 func TestPageFailoverTarget(t *testing.T) {
 	h := func(state string) api.Health { return api.Health{State: state} }
-	spare := func(name string, status uint16, priority int, state string) api.SetMember {
-		return api.SetMember{Name: name, Role: api.RoleSpare, SpareStatus: status, FailoverSupported: 4, Priority: priority, Health: h(state)}
-	}
+	members := []api.SetMember{{Name: "a", Role: api.RoleInService, Health: h("OK")},
+		{Name: "b", Role: api.RoleSpare, SpareStatus: 2, FailoverSupported: 4, Health: h("OK")},
+		{Name: "c", Role: api.RoleSpare, SpareStatus: 2, FailoverSupported: 4, Health: h("OK")}}
 	sets := []api.Set{
-		{InstanceID: "x:failed-spare", TypeOfSet: []uint16{4}, MinNumberNeeded: 1, Members: []api.SetMember{
-			{Name: "web-a", Role: api.RoleInService, Health: h("OK")}, spare("web-b", 2, 0, "Failed")}},
-		{InstanceID: "x:ranked", TypeOfSet: []uint16{4}, MinNumberNeeded: 1, Members: []api.SetMember{
-			{Name: "a", Role: api.RoleInService, Health: h("Failed")},
-			spare("s1-cold", 3, 5, "OK"), spare("s2-degraded", 2, 5, "Degraded"), spare("s3-best", 2, 5, "OK"),
-			spare("s4-low", 2, 1, "OK"), spare("s5-failed", 2, 9, "Failed"), spare("s6-unknown", 2, 10, "Unknown")}},
-		{InstanceID: "x:n1", TypeOfSet: []uint16{2}, MinNumberNeeded: 1, Members: []api.SetMember{
-			{Name: "a", Role: api.RoleInService, Health: h("OK")}, {Name: "b", Role: api.RoleInService, Health: h("OK")},
-			{Name: "c", Role: api.RoleDrained, Health: h("Failed")}}},
-		{InstanceID: "x:n1-drained", TypeOfSet: []uint16{2}, MinNumberNeeded: 1, Members: []api.SetMember{
-			{Name: "a", Role: api.RoleInService, Health: h("OK")}, {Name: "b", Role: api.RoleInService, Health: h("OK")},
-			{Name: "c", Role: api.RoleDrained, Health: h("Degraded")}}},
+		{InstanceID: "x:none", TypeOfSet: []uint16{4}, MinNumberNeeded: 1, Members: members},
+		{InstanceID: "x:proposed", TypeOfSet: []uint16{4}, MinNumberNeeded: 1, Members: members, FailoverTarget: "c"},
 	}
 	srv := newServer(t, &fakeSource{sets: sets}, web.Options{})
 	body := do(t, "GET", srv.URL+"/", true, nil).body
 	tests := []struct {
 		set, want string // want "": no member preselected
 	}{
-		{"x:failed-spare", ""},
-		{"x:ranked", "s3-best"},
-		{"x:n1", "b"},
-		{"x:n1-drained", "c"},
+		{"x:none", ""},
+		{"x:proposed", "c"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.set, func(t *testing.T) {

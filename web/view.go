@@ -116,9 +116,8 @@ func setViewOf(s api.Set, can api.Abilities) setView {
 		}
 	}
 	v.From, v.To = candidates(s, v.Members)
-	targets := otherTargets(v.From, v.To)
-	v.HasTarget = len(targets) > 0
-	v.DefaultTo = bestTarget(targets)
+	v.HasTarget = len(otherTargets(v.From, v.To)) > 0
+	v.DefaultTo = s.FailoverTarget
 	return v
 }
 
@@ -132,52 +131,6 @@ func otherTargets(from, to []memberView) []memberView {
 		}
 	}
 	return out
-}
-
-// bestTarget is the To a form starts with: the best operational candidate,
-// ranked as automatic failover ranks spares (a spare or drained member
-// before one in service, then highest priority, hot before cold, OK before
-// Degraded, then name), or none when no candidate is operational, so the
-// form never proposes a member the engine would refuse for its health.
-func bestTarget(targets []memberView) string {
-	var best *memberView
-	for i := range targets {
-		m := &targets[i]
-		if operational(m.Health) && (best == nil || betterTarget(m, best)) {
-			best = m
-		}
-	}
-	if best == nil {
-		return ""
-	}
-	return best.Name
-}
-
-// betterTarget reports whether a ranks before b.
-func betterTarget(a, b *memberView) bool {
-	aIn, bIn := a.Role == api.RoleInService, b.Role == api.RoleInService
-	switch {
-	case aIn != bIn:
-		return bIn
-	case a.priority != b.priority:
-		return a.priority > b.priority
-	case standbyRank(a.spareStatus) != standbyRank(b.spareStatus):
-		return standbyRank(a.spareStatus) < standbyRank(b.spareStatus)
-	case a.Health != b.Health:
-		return a.Health == "OK"
-	}
-	return a.Name < b.Name
-}
-
-// standbyRank orders spare statuses: hot (2) before cold (3) before unset.
-func standbyRank(status uint16) int {
-	switch status {
-	case 2:
-		return 0
-	case 3:
-		return 1
-	}
-	return 2
 }
 
 // elementKey turns a set's InstanceID, which may hold any character, into

@@ -88,7 +88,7 @@ func TestOperationalCount(t *testing.T) {
 		{Name: "c", Role: api.RoleInService, Health: api.Health{State: "Failed"}},
 		{Name: "d", Role: api.RoleSpare, Health: api.Health{State: "OK"}},
 		{Name: "e", Role: api.RoleInService},
-	}}
+	}, FailoverTarget: "d"}
 	v := setViewOf(set, api.Abilities{Failover: true})
 	if v.Operational != 2 {
 		t.Errorf("Operational = %d, want 2 (a, b)", v.Operational)
@@ -100,7 +100,7 @@ func TestOperationalCount(t *testing.T) {
 		t.Errorf("empty health shows %q, want Unknown", v.Members[4].Health)
 	}
 	if v.DefaultTo != "d" {
-		t.Errorf("DefaultTo = %q, want the spare d", v.DefaultTo)
+		t.Errorf("DefaultTo = %q, want the engine's proposal d", v.DefaultTo)
 	}
 }
 

@@ -86,28 +86,6 @@
     };
   }
 
-  // A failover form starts with the best operational target, ranked as
-  // automatic failover ranks spares, or with none (mirror bestTarget).
-  const standbyRank = (s) => ({ 2: 0, 3: 1 }[s] ?? 2);
-
-  function betterTarget(a, b) {
-    const aIn = a.role === 'inService';
-    const bIn = b.role === 'inService';
-    if (aIn !== bIn) return bIn;
-    if (a.priority !== b.priority) return a.priority > b.priority;
-    if (standbyRank(a.spareStatus) !== standbyRank(b.spareStatus)) return standbyRank(a.spareStatus) < standbyRank(b.spareStatus);
-    if (a.health !== b.health) return a.health === 'OK';
-    return a.name < b.name;
-  }
-
-  function bestTarget(targets) {
-    let best = null;
-    for (const m of targets) {
-      if (operational(m.health) && (!best || betterTarget(m, best))) best = m;
-    }
-    return best ? best.name : '';
-  }
-
   function setView(set) {
     const members = (set.members || []).map((m) => memberView(set.instanceID, m));
     const shares = (set.typeOfSet || []).some((t) => t === 2 || t === 3);
@@ -121,7 +99,7 @@
       operational: from.filter((m) => operational(m.health)).length,
       lbText: lbText(set.loadBalanceAlgorithm, set.otherLoadBalanceAlgorithm),
       flapGuard: !!set.flapGuardTripped, paused: pausedText(set), members, canFailover: CAN_FAILOVER, from, to,
-      hasTarget: others.length > 0, defaultTo: bestTarget(others),
+      hasTarget: others.length > 0, defaultTo: set.failoverTarget || '',
     };
   }
 
