@@ -126,6 +126,7 @@ type Node struct {
 	beatAt    time.Time // when it was written
 	obs       map[string]engine.Health
 	published map[string]engine.Health            // observations the current session holds
+	forgotten map[string]bool                     // published observations of deleted members, to delete
 	seen      map[string]map[string]engine.Health // leader: member -> server -> observation, as last read
 	settled   chan struct{}                       // closed once a leader is known (and, if it is this server, leads)
 	closed    bool
@@ -153,7 +154,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	}
 	n := &Node{opts: o, log: o.Logger, mode: ModeSingle, eng: o.Engine,
 		resign: make(chan chan error), wake: make(chan struct{}, 1), decide: make(chan struct{}, 1),
-		obs: map[string]engine.Health{}, published: map[string]engine.Health{}, settled: make(chan struct{})}
+		obs: map[string]engine.Health{}, published: map[string]engine.Health{}, forgotten: map[string]bool{}, settled: make(chan struct{})}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if o.Engine != nil {
 		o.Engine.SetOrigin(o.Name)
@@ -169,6 +170,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	n.mode, n.el = ModeEtcd, el
 	o.Engine.Follow()
 	o.Engine.ExternalHealth(n.observed)
+	o.Engine.OnMemberGone(n.memberGone)
 	n.mu.Lock()
 	for m, h := range o.Engine.Observations() {
 		if h != engine.HealthUnknown {
@@ -352,6 +354,7 @@ func (n *Node) openSession(ctx context.Context) (store.Session, error) {
 	}
 	n.mu.Lock()
 	n.published = map[string]engine.Health{} // a new lease holds none yet
+	n.forgotten = map[string]bool{}
 	n.mu.Unlock()
 	n.poke(n.wake)
 	return sess, nil
@@ -544,6 +547,7 @@ func (n *Node) publishLoop(ctx context.Context, sess store.Session) {
 		case <-n.wake:
 		}
 		n.publishObservations(ctx, sess)
+		n.deleteForgotten(ctx)
 	}
 }
 
@@ -598,6 +602,48 @@ func (n *Node) publishObservations(ctx context.Context, sess store.Session) {
 		n.mu.Lock()
 		n.published[m] = h
 		n.mu.Unlock()
+	}
+}
+
+// memberGone forgets this server's observation of a deleted member; the
+// publish loop deletes the key that holds it.
+func (n *Node) memberGone(member string) {
+	n.mu.Lock()
+	delete(n.obs, member)
+	if _, ok := n.published[member]; ok {
+		n.forgotten[member] = true
+	}
+	n.mu.Unlock()
+	n.poke(n.wake)
+}
+
+// deleteForgotten deletes the published observations of deleted members.
+// A member created again and observed meanwhile keeps its key: its new
+// observation overwrites it.
+func (n *Node) deleteForgotten(ctx context.Context) {
+	n.mu.Lock()
+	var todo []string
+	for m := range n.forgotten {
+		if _, back := n.obs[m]; back {
+			delete(n.forgotten, m)
+			continue
+		}
+		todo = append(todo, m)
+	}
+	n.mu.Unlock()
+	for _, m := range todo {
+		op := store.Op{Key: healthKey(n.opts.Name, m), Delete: true}
+		if _, err := n.el.Commit(ctx, store.Txn{Ops: []store.Op{op}}); err != nil {
+			if ctx.Err() == nil {
+				n.log.Warn("cluster: deleting the observation of a deleted member failed", "member", m, "err", err)
+			}
+			return
+		}
+		n.mu.Lock()
+		delete(n.published, m) // observed again meanwhile: the next pass writes it anew
+		delete(n.forgotten, m)
+		n.mu.Unlock()
+		n.poke(n.wake)
 	}
 }
 

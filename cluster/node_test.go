@@ -342,3 +342,44 @@ func TestSingleMode(t *testing.T) {
 		t.Fatalf("unknown quorum: error = %v, want ErrBadOptions", err)
 	}
 }
+
+// TestObservationsOfDeletedMembers: when a member is deleted, every server
+// deletes its published observation of it (the keys do not wait for the
+// server's session to end), and a member created again under the same
+// name is observed and published anew.
+func TestObservationsOfDeletedMembers(t *testing.T) {
+	c := etcdtest.Start(t, 1, etcdtest.Options{})
+	all := startCluster(t, c, "/cluster-gone/", 3, QuorumMajority)
+	lead := leaderOf(t, 10*time.Second, all)
+	setup(t, lead, all)
+	ctx := context.Background()
+	keys := func(member string) int {
+		n := 0
+		for _, s := range all {
+			if _, err := lead.st.Get(ctx, healthKey(s.name, member)); err == nil {
+				n++
+			}
+		}
+		return n
+	}
+	eventually(t, 5*time.Second, "every server publishes its view of b", func() bool { return keys("b") == len(all) })
+	if _, err := lead.eng.RemoveFromSet(ctx, "redset:web", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := lead.eng.DeleteMember(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "every server deletes its view of the deleted b", func() bool { return keys("b") == 0 })
+	if keys("a") != len(all) {
+		t.Errorf("the observations of a went too: %d of %d left", keys("a"), len(all))
+	}
+
+	if _, err := lead.eng.PutMember(ctx, engine.Member{Name: "b", Probe: engine.Probe{Rise: 1, Fall: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range all {
+		eventually(t, 10*time.Second, s.name+" loads b again", func() bool { _, err := s.eng.GetMember("b"); return err == nil })
+		report(t, s, "b", engine.HealthOK)
+	}
+	eventually(t, 5*time.Second, "every server publishes its view of the new b", func() bool { return keys("b") == len(all) })
+}

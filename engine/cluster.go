@@ -95,6 +95,7 @@ type modeState struct {
 
 	order    reorder                                       // the follower's republished records
 	observer atomic.Pointer[func(member string, h Health)] // ExternalHealth's observer
+	gone     atomic.Pointer[func(member string)]           // OnMemberGone's function
 	origin   atomic.Pointer[string]
 }
 
@@ -626,6 +627,13 @@ func (e *Engine) ExternalHealth(observe func(member string, h Health)) {
 		}
 		h.mu.Unlock()
 	}
+}
+
+// OnMemberGone calls gone with the name of every member this engine drops
+// from now on: deleted through it, or (following) deleted by the leader. A
+// cluster forgets this server's observations of the member with it.
+func (e *Engine) OnMemberGone(gone func(member string)) {
+	e.mode.gone.Store(&gone)
 }
 
 // Observations returns this server's counted observation of every member.

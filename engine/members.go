@@ -160,6 +160,9 @@ func (e *Engine) dropMember(ms *memberState) {
 		ms.health.timer = nil
 	}
 	ms.health.mu.Unlock()
+	if f := e.mode.gone.Load(); f != nil {
+		(*f)(ms.name)
+	}
 }
 
 // GetMember returns a member with its health and sets.
