@@ -540,6 +540,7 @@ func (e *Engine) resync(ctx context.Context) error {
 			return fmt.Errorf("engine: load %s: %w", prefix, err)
 		}
 	}
+	gapFrom := e.mode.order.expected() // records from here on were not published yet
 	e.mu.Lock()
 	oldSets, oldMembers := e.sets, e.members
 	e.sets, e.members = make(map[string]*setState), make(map[string]*memberState)
@@ -582,8 +583,40 @@ func (e *Engine) resync(ctx context.Context) error {
 		last = e.hist.kept[n-1]
 	}
 	e.hist.mu.Unlock()
+	if gapFrom > 0 && gapFrom <= last {
+		e.republishGap(ctx, gapFrom)
+	}
 	e.mode.order.reset(last)
 	return nil
+}
+
+// republishGap publishes, in order, the stored records numbered from on
+// that this engine has not published: the leader committed them while the
+// watch was away (lagged, ended), so the event stream of this server shows
+// them as every other server's does. Records already trimmed are lost to
+// the stream, as to the history.
+func (e *Engine) republishGap(ctx context.Context, from uint64) {
+	kvs, _, err := e.st.List(ctx, prefixHistory)
+	if err != nil {
+		e.log.Warn("following: the records missed while reloading could not be read", "err", err)
+		return
+	}
+	n := 0
+	for _, kv := range kvs {
+		if seq, ok := parseHistoryKey(kv.Key); !ok || seq < from {
+			continue
+		}
+		var r event.Record
+		if err := json.Unmarshal(kv.Value, &r); err != nil {
+			e.log.Warn("following: a stored record could not be read", "key", kv.Key, "err", err)
+			continue
+		}
+		e.bus.Publish(r)
+		n++
+	}
+	if n > 0 {
+		e.log.Info("following: published the records committed while the watch was away", "records", n, "from", from)
+	}
 }
 
 // installHealth sets the decided health of the members (stored by the

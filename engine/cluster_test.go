@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -224,5 +225,63 @@ func TestFollowerPublishesInOrder(t *testing.T) {
 	h.clock.Advance(reorderWait)
 	if got, ok := next(); !ok || got != 6 {
 		t.Fatalf("after the wait: published %d (%v), want 6", got, ok)
+	}
+}
+
+// TestFollowerPublishesTheGap: records the leader commits while a
+// follower's watch is away are published on the follower's bus, in order
+// and once, when it reloads (as after a lagged watch); a first load
+// publishes none of the old history.
+func TestFollowerPublishesTheGap(t *testing.T) {
+	h, f := clusterPair(t)
+	sub := f.Bus().Subscribe(1000, nil)
+	defer sub.Close()
+	eventually(t, "follower loads the sets", func() bool {
+		v, err := f.GetSet("redset:web")
+		return err == nil && v.RedundancyStatus == StatusFullyRedundant
+	})
+	first := h.e.Failover(context.Background(), "redset:web", "web1", "web2")
+	if first.Code != CodeCompleted {
+		t.Fatalf("leader Failover = %d %s", first.Code, first.Reason)
+	}
+	eventually(t, "follower sees the first failover", func() bool { return roleOf(f, "redset:web", "web2") == RoleInService })
+
+	f.mode.mu.Lock()
+	f.stopFollowing() // the watch is away
+	f.mode.mu.Unlock()
+	var missed []uint64
+	for _, move := range [][2]string{{"web2", "web1"}, {"web1", "web2"}, {"web2", "web1"}} {
+		res := h.e.Failover(context.Background(), "redset:web", move[0], move[1])
+		if res.Code != CodeCompleted {
+			t.Fatalf("leader Failover %v = %d %s", move, res.Code, res.Reason)
+		}
+		missed = append(missed, res.Seq)
+	}
+	f.mode.mu.Lock()
+	f.startFollowing() // back: it reloads the state
+	f.mode.mu.Unlock()
+	eventually(t, "follower reloads the roles", func() bool { return roleOf(f, "redset:web", "web1") == RoleInService })
+
+	var got []uint64
+	seen := map[uint64]int{}
+	deadline := time.After(10 * time.Second)
+	for len(got) < len(missed) {
+		select {
+		case r := <-sub.C():
+			seen[r.Seq]++
+			if r.Kind == event.KindFailoverSucceeded && r.Seq != first.Seq {
+				got = append(got, r.Seq)
+			}
+		case <-deadline:
+			t.Fatalf("the follower's bus carried the failovers %v, want %v", got, missed)
+		}
+	}
+	if !slices.Equal(got, missed) {
+		t.Errorf("the follower published the missed failovers as %v, want %v in that order", got, missed)
+	}
+	for seq, n := range seen {
+		if n > 1 {
+			t.Errorf("record %d was published %d times", seq, n)
+		}
 	}
 }

@@ -40,6 +40,14 @@ func (o *reorder) reset(last uint64) {
 	o.pending = slices.DeleteFunc(o.pending, func(h heldRecord) bool { return h.r.Seq <= last })
 }
 
+// expected is the Seq the order waits for next: every record below it was
+// published (or given up waiting for); 0 before the first load.
+func (o *reorder) expected() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.next
+}
+
 // add takes a record and publishes what is due.
 func (e *Engine) reorderAdd(r event.Record) {
 	o := &e.mode.order
