@@ -557,6 +557,7 @@ func (e *Engine) resync(ctx context.Context) error {
 		return err
 	}
 	e.mu.Unlock()
+	e.keepObservations(oldMembers)
 	for _, s := range oldSets {
 		s.mu.Lock()
 		s.gone = true
@@ -616,6 +617,39 @@ func (e *Engine) republishGap(ctx context.Context, from uint64) {
 	}
 	if n > 0 {
 		e.log.Info("following: published the records committed while the watch was away", "records", n, "from", from)
+	}
+}
+
+// keepObservations carries this server's own count of each member's
+// reports from the state replaced by a reload to the new one (the store
+// holds only the decided health): its rise/fall progress stays, and its
+// TTL deadline moves to the new member's timer. The old timers stop, so a
+// replaced member never expires.
+func (e *Engine) keepObservations(old map[string]*memberState) {
+	now := e.clock.Now()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for name, nm := range e.members {
+		om := old[name]
+		if om == nil {
+			continue
+		}
+		om.health.mu.Lock()
+		info := om.health.info
+		om.health.gen++ // its TTL timer, if one fires still, does nothing
+		if om.health.timer != nil {
+			om.health.timer.Stop()
+			om.health.timer = nil
+		}
+		om.health.mu.Unlock()
+		nm.health.mu.Lock()
+		if nm.health.ext { // without the cluster's decision, info is the stored health
+			nm.health.info = info
+			if !info.Expires.IsZero() {
+				e.armTTL(nm, max(info.Expires.Sub(now), time.Millisecond))
+			}
+		}
+		nm.health.mu.Unlock()
 	}
 }
 

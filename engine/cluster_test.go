@@ -285,3 +285,61 @@ func TestFollowerPublishesTheGap(t *testing.T) {
 		}
 	}
 }
+
+// TestReloadKeepsObservations: a reload of the state (a watch that broke,
+// or a new leadership) keeps this server's own count of a member's
+// reports: a member this server counted Failed before the reload needs
+// its rise of 2 OK reports after it to count OK again, not the single one
+// that counts for a member never counted.
+func TestReloadKeepsObservations(t *testing.T) {
+	h, f := clusterPair(t)
+	if _, err := h.e.PutMember(context.Background(), Member{Name: "web1", Probe: Probe{Rise: 2, Fall: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan Health, 10)
+	f.ExternalHealth(func(member string, s Health) {
+		if member == "web1" {
+			seen <- s
+		}
+	})
+	eventually(t, "follower loads the new probe", func() bool {
+		m, err := f.GetMember("web1")
+		return err == nil && m.Probe.Fall == 2
+	})
+	report := func(s Health) {
+		t.Helper()
+		if err := f.ReportHealth("web1", Report{State: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	report(HealthFailed)
+	report(HealthFailed)
+	select {
+	case s := <-seen:
+		if s != HealthFailed {
+			t.Fatalf("first counted observation %v, want Failed", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("two Failed reports were not counted")
+	}
+	f.mode.mu.Lock()
+	f.stopFollowing()
+	f.startFollowing()
+	f.mode.mu.Unlock()
+	eventually(t, "follower reloads", func() bool { live, _, _ := f.Applied(); return live })
+	report(HealthOK)
+	select {
+	case s := <-seen:
+		t.Fatalf("one OK report after the reload was counted (%v): the reload forgot the count", s)
+	default:
+	}
+	report(HealthOK)
+	select {
+	case s := <-seen:
+		if s != HealthOK {
+			t.Fatalf("observation after two OK reports %v, want OK", s)
+		}
+	default:
+		t.Fatal("two OK reports after the reload were not counted")
+	}
+}
