@@ -37,10 +37,16 @@ func Bootstrap(ctx context.Context, st store.Store, password string) (users *Use
 	case password == "" && (ok || hasAdmin(stored)):
 	case password == "":
 		generated = randomPassword()
-		password = generated
-		fallthrough
+		admin, err = storeAdmin(ctx, st, generated, true)
+		if errors.Is(err, store.ErrConflict) { // another server of the cluster made it first
+			return Bootstrap(ctx, st, "")
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		stored[AdminUser] = admin
 	case !ok || bcrypt.CompareHashAndPassword([]byte(admin.PasswordHash), []byte(password)) != nil:
-		if admin, err = storeAdmin(ctx, st, password); err != nil {
+		if admin, err = storeAdmin(ctx, st, password, false); err != nil {
 			return nil, "", err
 		}
 		stored[AdminUser] = admin
@@ -82,15 +88,26 @@ func loadUsers(ctx context.Context, st store.Store) (map[string]User, error) {
 	return users, nil
 }
 
-func storeAdmin(ctx context.Context, st store.Store, password string) (User, error) {
+// storeAdmin writes the administrator with password. create writes it only
+// where no administrator is stored (servers of a cluster starting
+// together for the first time each generate a password; one is kept) and
+// returns store.ErrConflict when one is.
+func storeAdmin(ctx context.Context, st store.Store, password string, create bool) (User, error) {
 	hash, err := HashPassword(password)
 	if err != nil {
 		return User{}, err
 	}
 	u := User{Name: AdminUser, PasswordHash: hash, Role: Admin}
 	data, _ := json.Marshal(u)
-	_, err = st.Commit(ctx, store.Txn{Ops: []store.Op{{Key: userPrefix + AdminUser, Value: data}}})
-	if err != nil && !errors.Is(err, store.ErrConflict) {
+	txn := store.Txn{Ops: []store.Op{{Key: userPrefix + AdminUser, Value: data}}}
+	if create {
+		txn.Compares = []store.Compare{{Key: userPrefix + AdminUser, ModRevision: 0}}
+	}
+	_, err = st.Commit(ctx, txn)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return User{}, err
+	case err != nil:
 		return User{}, fmt.Errorf("auth: storing the admin user: %w", err)
 	}
 	return u, nil

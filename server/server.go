@@ -69,6 +69,8 @@ type Server struct {
 	cert    certificate
 	tls     *tls.Config
 	feeds   []*feed
+	// stopUsers ends the watch of the stored users (in a cluster).
+	stopUsers func()
 
 	node      *cluster.Node
 	commits   prometheus.Histogram        // redset_store_commit_seconds
@@ -269,6 +271,15 @@ func (s *Server) loadUsers(ctx context.Context) error {
 		}
 	}
 	s.users, s.GeneratedPassword = users, generated
+	if s.clustered() { // users managed through any server of the cluster count on this one too
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			users.Follow(ctx, s.log.With("part", "auth"))
+		}()
+		s.stopUsers = func() { cancel(); <-done }
+	}
 	return nil
 }
 
@@ -477,6 +488,9 @@ func (s *Server) release() error {
 	}
 	if s.demo != nil {
 		s.demo.close()
+	}
+	if s.stopUsers != nil {
+		s.stopUsers()
 	}
 	var errs []error
 	if s.node != nil {
