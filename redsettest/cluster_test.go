@@ -3,10 +3,15 @@
 package redsettest_test
 
 import (
+	"errors"
+	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redset/redset/api"
 )
 
 // TestClusterHarness checks the harness itself: three servers on one
@@ -86,4 +91,38 @@ func (c *ctCluster) view(t *testing.T, s *ctServer) string {
 	}
 	slices.Sort(lines)
 	return strings.Join(lines, "\n")
+}
+
+// TestClusterUsers: a user created through a follower (forwarded to the
+// leader) logs in on every server; after its deletion through another
+// server, no server lets it in.
+func TestClusterUsers(t *testing.T) {
+	c := startCluster(t, ctOptions{Cluster: true})
+	leader := c.waitLeader(t, 10*time.Second)
+	fs := c.followers(leader)
+	ctx := t.Context()
+	if _, err := fs[0].api.CreateUser(ctx, "bob", "operator", "bob-password"); err != nil {
+		t.Fatalf("creating bob through follower %s: %v", fs[0].name, err)
+	}
+	for _, s := range c.servers {
+		cl, err := api.NewClient(s.base, "bob", "bob-password", &http.Client{Timeout: ctRequestWithin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, 5*time.Second, "bob logs in on "+s.name, func() (bool, string) {
+			_, err := cl.ListSets(ctx)
+			return err == nil, fmt.Sprint(err)
+		})
+	}
+	if err := fs[1].api.DeleteUser(ctx, "bob"); err != nil {
+		t.Fatalf("deleting bob through %s: %v", fs[1].name, err)
+	}
+	for _, s := range c.servers {
+		cl, _ := api.NewClient(s.base, "bob", "bob-password", &http.Client{Timeout: ctRequestWithin})
+		waitUntil(t, 5*time.Second, "the deleted bob is refused on "+s.name, func() (bool, string) {
+			_, err := cl.ListSets(ctx)
+			var p *api.Problem
+			return errors.As(err, &p) && p.Status == http.StatusUnauthorized, fmt.Sprint(err)
+		})
+	}
 }
