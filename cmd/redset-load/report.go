@@ -1,0 +1,139 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
+// report is what a run measured.
+type report struct {
+	cfg      config
+	sets     int // sets the reads named
+	ownSets  int // sets the tool created and failed over
+	elapsed  time.Duration
+	ops      [numOps]opStats
+	errTexts [numOps][]string
+	events   uint64 // events read from the streams
+
+	before  sample   // before the tool created its sets
+	start   sample   // just before the load
+	samples []sample // under load: after the warm-up, then periodically
+	end     sample   // after the load, its connections closed
+	cleanup []string // what could not be deleted at the end
+}
+
+// requests counts every request answered, of every operation.
+func (r *report) requests() (n, errs uint64) {
+	for _, s := range r.ops {
+		n += s.lat.n
+		errs += s.errors
+	}
+	return n, errs
+}
+
+func (r *report) write(w io.Writer) {
+	n, errs := r.requests()
+	secs := r.elapsed.Seconds()
+	fmt.Fprintf(w, "\n%d clients (%d following events) for %.1fs, %d sets read, %d failed over\n",
+		r.cfg.clients, r.cfg.subscribers, secs, r.sets, r.ownSets)
+	fmt.Fprintf(w, "%d requests, %.0f/s, %d errors; %d events read\n\n", n, float64(n)/secs, errs, r.events)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "operation\tcount\t/s\tp50\tp99\tmax\trefused\terrors\t")
+	for o, s := range r.ops {
+		if s.lat.n == 0 && s.errors == 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%d\t%d\t\n", op(o), s.lat.n, float64(s.lat.n)/secs,
+			ms(s.lat.quantile(0.5)), ms(s.lat.quantile(0.99)), ms(s.lat.max), s.refused, s.errors)
+	}
+	tw.Flush()
+	r.writeErrors(w)
+	r.writeServer(w)
+	for _, c := range r.cleanup {
+		fmt.Fprintln(w, "cleanup:", c)
+	}
+}
+
+func (r *report) writeErrors(w io.Writer) {
+	for o, texts := range r.errTexts {
+		if len(texts) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s: %d errors, the first:\n", op(o), r.ops[o].errors)
+		for _, t := range texts {
+			fmt.Fprintln(w, "  ", t)
+		}
+	}
+}
+
+func (r *report) writeServer(w io.Writer) {
+	fmt.Fprintln(w, "\nserver (from /metrics)     RSS          goroutines")
+	row := func(name string, s sample) {
+		if s.at.IsZero() {
+			return
+		}
+		if s.err != nil {
+			fmt.Fprintf(w, "  %-24s unavailable: %v\n", name, s.err)
+			return
+		}
+		fmt.Fprintf(w, "  %-24s %8.1f MiB %10.0f\n", name, s.rss/(1<<20), s.goroutines)
+	}
+	row("before the setup", r.before)
+	row("start (idle)", r.start)
+	for _, s := range r.samples {
+		row(fmt.Sprintf("under load, %5.1fs", s.at.Sub(r.start.at).Seconds()), s)
+	}
+	row("end (idle)", r.end)
+	if rss, g, ok := r.growth(); ok {
+		fmt.Fprintf(w, "  growth under load (first to last sample): RSS %+.1f %%, goroutines %+.1f %%\n", rss, g)
+	}
+}
+
+// growth is how much the server's RSS and goroutines grew, in percent,
+// from the first to the last sample under load.
+func (r *report) growth() (rss, goroutines float64, ok bool) {
+	var good []sample
+	for _, s := range r.samples {
+		if s.err == nil {
+			good = append(good, s)
+		}
+	}
+	if len(good) < 2 || good[0].rss == 0 || good[0].goroutines == 0 {
+		return 0, 0, false
+	}
+	first, last := good[0], good[len(good)-1]
+	return 100 * (last.rss - first.rss) / first.rss, 100 * (last.goroutines - first.goroutines) / first.goroutines, true
+}
+
+// failures lists why the run fails its limits; none means it passed.
+func (r *report) failures(cfg config) []string {
+	var out []string
+	if _, errs := r.requests(); errs > uint64(cfg.maxErrors) {
+		out = append(out, fmt.Sprintf("%d errors (at most %d allowed)", errs, cfg.maxErrors))
+	}
+	for o, s := range r.ops {
+		if cfg.maxP99Failover > 0 && op(o).failover() && s.lat.quantile(0.99) > cfg.maxP99Failover {
+			out = append(out, fmt.Sprintf("%s p99 %s is above -max-p99-failover %s", op(o), ms(s.lat.quantile(0.99)), ms(cfg.maxP99Failover)))
+		}
+	}
+	if cfg.maxGrowth > 0 {
+		rss, g, ok := r.growth()
+		switch {
+		case !ok:
+			out = append(out, "-max-growth: fewer than two samples of the server under load")
+		case rss > cfg.maxGrowth || g > cfg.maxGrowth:
+			out = append(out, fmt.Sprintf("the server grew under load: RSS %+.1f %%, goroutines %+.1f %% (at most %.0f %%)", rss, g, cfg.maxGrowth))
+		}
+	}
+	if len(r.cleanup) > 0 {
+		out = append(out, fmt.Sprintf("%d of the tool's sets or members could not be deleted", len(r.cleanup)))
+	}
+	return out
+}
+
+// ms writes a latency in milliseconds.
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+}
