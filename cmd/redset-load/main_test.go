@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redset/redset/redsettest"
+)
+
+// TestRunAgainstServer runs the tool for two seconds with a few clients
+// against a real server: every kind of operation is issued and counted,
+// none fails, and the tool's sets are gone afterwards.
+func TestRunAgainstServer(t *testing.T) {
+	srv := redsettest.Start(t, redsettest.Options{})
+	cfg, err := parseFlags([]string{
+		"-server", srv.URL, "-user", "admin", "-password", redsettest.AdminPassword,
+		"-clients", "6", "-subscribers", "1", "-duration", "2s", "-sets", "3", "-heartbeat-ttl", "4s",
+		"-pull-max", "2", "-timeout", "30s",
+	}, io.Discard)
+	if err != nil {
+		t.Fatalf("parseFlags: %v", err)
+	}
+	rep, err := run(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var out bytes.Buffer
+	rep.write(&out)
+	t.Log(out.String())
+	for o := range numOps {
+		s := rep.ops[o]
+		if s.lat.n == 0 || s.ok == 0 {
+			t.Errorf("%s: %d answered, %d completed; want every kind of operation issued and completed", o, s.lat.n, s.ok)
+		}
+		if s.errors != 0 {
+			t.Errorf("%s: %d errors: %q", o, s.errors, rep.errTexts[o])
+		}
+	}
+	if rep.ownSets != 3 || rep.sets != 3 {
+		t.Errorf("sets: %d read, %d of its own; want 3 and 3", rep.sets, rep.ownSets)
+	}
+	if rep.events == 0 {
+		t.Error("no event was read from the event streams, though sets were failed over")
+	}
+	if rep.start.err != nil || rep.start.goroutines == 0 || rep.start.rss == 0 {
+		t.Errorf("the server's start sample: %+v; want its RSS and goroutines", rep.start)
+	}
+	if len(rep.samples) == 0 {
+		t.Error("no sample of the server under load")
+	}
+	if f := rep.failures(cfg); len(f) != 0 {
+		t.Errorf("failures: %q", f)
+	}
+	assertNoSetsLeft(t, srv.URL)
+}
+
+func assertNoSetsLeft(t *testing.T, base string) {
+	t.Helper()
+	for _, path := range []string{"/api/v1/sets", "/api/v1/members"} {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.SetBasicAuth("admin", redsettest.AdminPassword)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		var list map[string][]json.RawMessage
+		err = json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		for key, items := range list {
+			if len(items) != 0 {
+				t.Errorf("GET %s: %d %s left after the run; want the tool's own deleted", path, len(items), key)
+			}
+		}
+	}
+}
+
+// TestExitStatus checks the exit status for a run that cannot start (a
+// wrong password) and for bad flags.
+func TestExitStatus(t *testing.T) {
+	srv := redsettest.Start(t, redsettest.Options{})
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"wrong password", []string{"-server", srv.URL, "-password", "wrong", "-duration", "1s", "-sets", "1"}, 2},
+		{"no password", []string{"-server", srv.URL, "-password", ""}, 2},
+		{"bad mix", []string{"-server", srv.URL, "-password", "x", "-mix", "cim.nothing=1"}, 2},
+		{"help", []string{"-h"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("REDSET_PASSWORD", "")
+			var stderr bytes.Buffer
+			if got := realMain(tc.args, io.Discard, &stderr); got != tc.want {
+				t.Errorf("exit status %d, want %d; stderr: %s", got, tc.want, stderr.String())
+			}
+		})
+	}
+}
+
+func TestParseMix(t *testing.T) {
+	mix, err := parseMix("cim.get=3, api.sets=0,wsman.failover=1")
+	if err != nil {
+		t.Fatalf("parseMix: %v", err)
+	}
+	if mix[cimGet] != 3 || mix[apiSets] != 0 || mix[wsmanFailover] != 1 || mix[cimEnumerate] != 0 {
+		t.Errorf("mix = %v", mix)
+	}
+	for _, bad := range []string{"cim.get", "cim.get=-1", "wsman.pull=1", "nothing=2", "cim.get=0", "api.sets=x"} {
+		if _, err := parseMix(bad); err == nil {
+			t.Errorf("parseMix(%q) accepted it", bad)
+		}
+	}
+}
+
+func TestHistogramQuantiles(t *testing.T) {
+	var h hist
+	for i := 1; i <= 1000; i++ {
+		h.add(time.Duration(i) * time.Millisecond)
+	}
+	for _, tc := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 500 * time.Millisecond}, {0.99, 990 * time.Millisecond}, {1, time.Second}} {
+		got := h.quantile(tc.q)
+		if got < tc.want || float64(got) > float64(tc.want)*1.05 {
+			t.Errorf("quantile(%v) = %v, want %v within 5 %% above", tc.q, got, tc.want)
+		}
+	}
+	var empty hist
+	if empty.quantile(0.5) != 0 {
+		t.Error("the quantile of no samples is not 0")
+	}
+}
+
+func TestFailoverResult(t *testing.T) {
+	p := &pair{id: "redset:x", members: [2]string{"a", "b"}}
+	for rv, want := range map[string]string{"0": "", "3": "refused", "4": "refused", "1": "returned 1", "2": "returned 2", "x": "malformed"} {
+		err := failoverResult(rv, p, 0)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got, want) || (want == "" && err != nil) {
+			t.Errorf("failoverResult(%q) = %v, want %q", rv, err, want)
+		}
+	}
+}
+
+func TestReadEventsOrder(t *testing.T) {
+	stream := func(lines ...string) *bufio.Reader {
+		return bufio.NewReader(strings.NewReader(strings.Join(lines, "\n") + "\n"))
+	}
+	ev := func(id, set string) string {
+		return "event: FailoverSucceeded\nid: " + id + "\ndata: {\"seq\":" + id + ",\"setId\":\"" + set + "\"}\n"
+	}
+	r := &runner{}
+	var last uint64
+	err := r.readEvents(stream(": stream open", "", ev("5", "s1"), ev("3", "s2"), ev("6", "s2")), &last)
+	if !strings.Contains(err.Error(), "ended") || last != 6 || r.events.Load() != 3 {
+		t.Errorf("in order per set: err %v, last %d, %d events; want the end of the stream, 6, 3", err, last, r.events.Load())
+	}
+	last = 0
+	if err := r.readEvents(stream(ev("5", "s1"), ev("4", "s1")), &last); !strings.Contains(err.Error(), "after id 5") {
+		t.Errorf("out of order within a set: %v", err)
+	}
+	if err := r.readEvents(stream("event: lagged", "data: {}"), &last); !strings.Contains(err.Error(), "fell behind") {
+		t.Errorf("lagged: %v", err)
+	}
+}
+
+func TestMetricValue(t *testing.T) {
+	page := []byte("# HELP go_goroutines x\n# TYPE go_goroutines gauge\ngo_goroutines 42\ngo_goroutines_other 1\nprocess_resident_memory_bytes 1.2345e+07\n")
+	if v, ok := metricValue(page, "go_goroutines"); !ok || v != 42 {
+		t.Errorf("go_goroutines = %v, %v", v, ok)
+	}
+	if v, ok := metricValue(page, "process_resident_memory_bytes"); !ok || v != 12345000 {
+		t.Errorf("process_resident_memory_bytes = %v, %v", v, ok)
+	}
+	if _, ok := metricValue(page, "missing"); ok {
+		t.Error("a missing metric was found")
+	}
+}
+
+func TestFailuresCountLimits(t *testing.T) {
+	cfg := config{maxP99Failover: 10 * time.Millisecond, maxGrowth: 10}
+	var r report
+	r.ops[cimFailover].lat.add(50 * time.Millisecond)
+	r.ops[apiSet].errors = 1
+	r.samples = []sample{{rss: 100, goroutines: 10}, {rss: 130, goroutines: 10}}
+	got := strings.Join(r.failures(cfg), "\n")
+	for _, want := range []string{"1 errors", "cim.failover p99", "grew under load"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("failures %q lack %q", got, want)
+		}
+	}
+}
