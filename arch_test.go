@@ -134,10 +134,11 @@ var allowedInternal = map[string][]string{
 	"store/etcd":      {"store"},
 	"store/storetest": {"store"},
 	"cluster":         {"engine", "store", "event"},
+	"cmd/redset-load": {},
 }
 
 // stdOnly packages may import nothing outside the standard library.
-var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc"}
+var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/redset-load"}
 
 // onlyImportedBy: an internal package (prefix when ending in "/") that only
 // the listed packages may import from non-test files.
@@ -354,6 +355,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"etcd client not in other tests", "server", "go.etcd.io/etcd/client/v3", true},
 		{"rapid only in tests", "engine", "pgregory.net/rapid", false},
 		{"health and engine stay apart", "health", modulePath + "/engine", false},
+		{"the load tool uses the standard library only", "cmd/redset-load", "github.com/spf13/cobra", false},
+		{"the load tool speaks to a server only over the wire", "cmd/redset-load", modulePath + "/api", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
