@@ -3,7 +3,8 @@
 # `redset serve --demo` on two free loopback ports (the system picks them), waits for /readyz,
 # drives it with redset-load and stops the server by its PID. Exits non-zero when the server
 # does not become ready in time or the run reports an error; the server's log is printed then.
-# Run from anywhere in the repository.
+# Run from anywhere in the repository; arguments are passed on to redset-load
+# (e.g. scripts/load-smoke.sh -max-p99-failover 20ms).
 #
 # Environment (defaults in brackets):
 #   CLIENTS    concurrent clients [200]
@@ -62,4 +63,4 @@ if [ -z "$addr" ]; then
 fi
 
 REDSET_PASSWORD="$REDSET_ADMIN_PASSWORD" "$dir/redset-load" -server "http://$addr" -user admin \
-  -clients "${CLIENTS:-200}" -duration "${DURATION:-10s}" -sets "${SETS:-20}" -max-errors 0
+  -clients "${CLIENTS:-200}" -duration "${DURATION:-10s}" -sets "${SETS:-20}" -max-errors 0 "$@"

@@ -11,7 +11,9 @@
 // REDSET_USER, the server from REDSET_SERVER) instead. Before the run the
 // tool creates -sets Sparing sets of its own through the JSON API, each
 // with two heartbeat members it keeps healthy, and fails only those over
-// back and forth; it deletes them at the end. With -sets 0 it only reads.
+// back and forth; it deletes them at the end (also after an interrupt).
+// Their names start with "load-" and a tag of the run, so a run that was
+// killed leaves sets that are easy to find. With -sets 0 it only reads.
 //
 // Each client repeats its share of the operation mix (-mix) as fast as the
 // server answers, or paced by -rate. A Failover refused with 3 (Busy) or 4

@@ -49,8 +49,8 @@ func TestRunAgainstServer(t *testing.T) {
 	if rep.events == 0 {
 		t.Error("no event was read from the event streams, though sets were failed over")
 	}
-	if rep.start.err != nil || rep.start.goroutines == 0 || rep.start.rss == 0 {
-		t.Errorf("the server's start sample: %+v; want its RSS and goroutines", rep.start)
+	if rep.start.err != nil || rep.start.goroutines == 0 || rep.start.rss == 0 || rep.start.heap == 0 {
+		t.Errorf("the server's start sample: %+v; want its RSS, heap and goroutines", rep.start)
 	}
 	if len(rep.samples) == 0 {
 		t.Error("no sample of the server under load")

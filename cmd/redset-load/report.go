@@ -21,6 +21,7 @@ type report struct {
 	start   sample   // just before the load
 	samples []sample // under load: after the warm-up, then periodically
 	end     sample   // after the load, its connections closed
+	after   sample   // after the tool's sets were deleted
 	cleanup []string // what could not be deleted at the end
 }
 
@@ -69,7 +70,7 @@ func (r *report) writeErrors(w io.Writer) {
 }
 
 func (r *report) writeServer(w io.Writer) {
-	fmt.Fprintln(w, "\nserver (from /metrics)     RSS          goroutines")
+	fmt.Fprintln(w, "\nserver (from /metrics)          RSS   heap in use   goroutines")
 	row := func(name string, s sample) {
 		if s.at.IsZero() {
 			return
@@ -78,7 +79,7 @@ func (r *report) writeServer(w io.Writer) {
 			fmt.Fprintf(w, "  %-24s unavailable: %v\n", name, s.err)
 			return
 		}
-		fmt.Fprintf(w, "  %-24s %8.1f MiB %10.0f\n", name, s.rss/(1<<20), s.goroutines)
+		fmt.Fprintf(w, "  %-24s %8.1f MiB %9.1f MiB %12.0f\n", name, s.rss/(1<<20), s.heap/(1<<20), s.goroutines)
 	}
 	row("before the setup", r.before)
 	row("start (idle)", r.start)
@@ -86,6 +87,7 @@ func (r *report) writeServer(w io.Writer) {
 		row(fmt.Sprintf("under load, %5.1fs", s.at.Sub(r.start.at).Seconds()), s)
 	}
 	row("end (idle)", r.end)
+	row("after the cleanup", r.after)
 	if rss, g, ok := r.growth(); ok {
 		fmt.Fprintf(w, "  growth under load (first to last sample): RSS %+.1f %%, goroutines %+.1f %%\n", rss, g)
 	}

@@ -72,6 +72,7 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*report, error) {
 		cfg.clients, cfg.subscribers, cfg.duration, cfg.server, rep.sets, rep.ownSets)
 	r.load(ctx, rep)
 	rep.cleanup = r.cleanup()
+	rep.after = r.conn.readSample(context.Background())
 	return rep, nil
 }
 

@@ -11,12 +11,14 @@ import (
 	"time"
 )
 
-// sample is the server's resident memory and goroutines at one moment, as
-// its /metrics page says (process_resident_memory_bytes and go_goroutines,
-// from the Prometheus process and Go collectors).
+// sample is the server's resident memory, Go heap and goroutines at one
+// moment, as its /metrics page says (process_resident_memory_bytes,
+// go_memstats_heap_inuse_bytes and go_goroutines, from the Prometheus
+// process and Go collectors).
 type sample struct {
 	at         time.Time
 	rss        float64 // bytes
+	heap       float64 // bytes; 0 when the page lacks it
 	goroutines float64
 	err        error
 }
@@ -42,6 +44,7 @@ func (c *conn) readSample(ctx context.Context) sample {
 		return s
 	}
 	s.rss, s.goroutines = rss, gr
+	s.heap, _ = metricValue(a.body, "go_memstats_heap_inuse_bytes")
 	return s
 }
 
