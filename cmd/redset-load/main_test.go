@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -204,5 +206,29 @@ func TestFailuresCountLimits(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("failures %q lack %q", got, want)
 		}
+	}
+}
+
+// TestRemoveRetriesBusy checks that the cleanup tries a delete again while
+// the server answers 409 Busy, and reports a refusal of another kind.
+func TestRemoveRetriesBusy(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/api/v1/sets/forbidden":
+			http.Error(w, "no", http.StatusForbidden)
+		case calls.Add(1) <= 2:
+			http.Error(w, "busy", http.StatusConflict)
+		default:
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	defer srv.Close()
+	r := newRunner(config{server: srv.URL, user: "u", password: "p", clients: 1, timeout: 5 * time.Second})
+	if err := r.remove(context.Background(), "/api/v1/sets/busy"); err != nil || calls.Load() != 3 {
+		t.Errorf("remove: %v after %d calls; want success on the third", err, calls.Load())
+	}
+	if err := r.remove(context.Background(), "/api/v1/sets/forbidden"); err == nil || !strings.Contains(err.Error(), "403") {
+		t.Errorf("remove of a forbidden set: %v; want the 403", err)
 	}
 }

@@ -245,16 +245,41 @@ func (r *runner) cleanup() []string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second+time.Duration(len(r.createdSets))*100*time.Millisecond)
 	defer cancel()
 	var problems []string
-	del := func(path string) {
-		if err := r.conn.apiJSON(ctx, "DELETE", path, nil, nil); err != nil {
+	for _, id := range r.createdSets {
+		if err := r.remove(ctx, setPath(id)); err != nil {
 			problems = append(problems, err.Error())
 		}
 	}
-	for _, id := range r.createdSets {
-		del(setPath(id))
-	}
 	for _, m := range r.createdMembers {
-		del(memberPath(m))
+		if err := r.remove(ctx, memberPath(m)); err != nil {
+			problems = append(problems, err.Error())
+		}
 	}
 	return problems
+}
+
+// remove deletes one set or member. A Failover the run left under way
+// (its client gave up when the run ended, the server goes on) makes the
+// server answer 409 Busy for a moment: the delete is tried again until ctx
+// ends. Gone already (404) is done.
+func (r *runner) remove(ctx context.Context, path string) error {
+	var buf bytes.Buffer
+	for {
+		a, err := r.conn.do(ctx, "DELETE", path, "", &buf, "Accept", "application/json")
+		switch {
+		case err == nil && (a.status == 204 || a.status == 200 || a.status == 404):
+			return nil
+		case err == nil && a.status != 409 && a.status != 503:
+			return fmt.Errorf("DELETE %s: %w", path, httpError(a))
+		case err == nil:
+			err = httpError(a)
+		}
+		t := time.NewTimer(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("DELETE %s: %w (still, when the cleanup's time ran out)", path, err)
+		case <-t.C:
+		}
+	}
 }
