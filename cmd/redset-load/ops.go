@@ -276,7 +276,7 @@ func failoverResult(rv string, p *pair, from int) error {
 	case n == 3 || n == 4:
 		return errRefused
 	}
-	return fmt.Errorf("Failover of %s from %s to %s returned %d", p.id, p.members[from], p.members[1-from], n)
+	return fmt.Errorf("set %s: the Failover from %s to %s returned %d", p.id, p.members[from], p.members[1-from], n)
 }
 
 // resync learns which member of a set is in service after a refused or
