@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -293,6 +294,11 @@ func (e *Engine) QueryHistory(ctx context.Context, f HistoryFilter) ([]event.Rec
 	if err := e.hist.flush(ctx); err != nil {
 		return nil, err
 	}
+	if f.Limit > 0 {
+		if out, ok, err := e.queryNewest(ctx, f); ok || err != nil {
+			return out, err
+		}
+	}
 	kvs, _, err := e.st.List(ctx, prefixHistory)
 	if err != nil {
 		return nil, fmt.Errorf("engine: read history: %w", err)
@@ -309,6 +315,44 @@ func (e *Engine) QueryHistory(ctx context.Context, f HistoryFilter) ([]event.Rec
 	}
 	slices.Reverse(out)
 	return out, nil
+}
+
+// newestReadMax bounds the records queryNewest reads one by one; a query
+// that needs more reads the whole history at once.
+const newestReadMax = 512
+
+// queryNewest answers a query with a limit by reading the stored records
+// one by one from the newest back, instead of the whole history: a page of
+// 50 records reads about 50. ok is false when the query needed more than
+// newestReadMax reads (a filter that few records match), and the caller
+// reads everything instead.
+func (e *Engine) queryNewest(ctx context.Context, f HistoryFilter) (_ []event.Record, ok bool, err error) {
+	e.hist.mu.Lock()
+	seqs := slices.Clone(e.hist.kept[max(0, len(e.hist.kept)-newestReadMax):])
+	complete := len(seqs) == len(e.hist.kept)
+	e.hist.mu.Unlock()
+	out := make([]event.Record, 0, min(f.Limit, len(seqs)))
+	for i := len(seqs) - 1; i >= 0 && len(out) < f.Limit; i-- {
+		kv, err := e.st.Get(ctx, historyKey(seqs[i]))
+		if errors.Is(err, store.ErrNotFound) {
+			continue // trimmed meanwhile
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("engine: read history: %w", err)
+		}
+		var r event.Record
+		if err := json.Unmarshal(kv.Value, &r); err != nil {
+			return nil, false, fmt.Errorf("engine: bad history record %s: %w", kv.Key, err)
+		}
+		if f.Match(r) {
+			out = append(out, r)
+		}
+	}
+	if len(out) < f.Limit && !complete {
+		return nil, false, nil
+	}
+	slices.Reverse(out)
+	return out, true, nil
 }
 
 // RecordHookDelivery publishes a hook delivery as an event and keeps it in
