@@ -1,6 +1,9 @@
 package wsman
 
 import (
+	"bufio"
+	"encoding/xml"
+	"io"
 	"strings"
 )
 
@@ -33,4 +36,89 @@ func WritesAction(action string) bool {
 		return false
 	}
 	return true
+}
+
+// ReadAction is RequestAction on a stream: it reads r only as far as it
+// must to find the action (up to the start of the SOAP Body at most), so
+// that a request can be judged without holding its whole body. What it
+// read is the caller's to keep (an io.TeeReader) and hand on with the rest.
+// A UTF-16 body is read whole and judged by RequestAction. A body whose
+// Header ends, or whose Body starts, without a wsa:Action gives "".
+func ReadAction(r io.Reader, contentType string) (string, error) {
+	br := bufio.NewReaderSize(r, 512)
+	head, _ := br.Peek(3)
+	enc, rest, err := detectEncoding(head, contentType)
+	if err != nil {
+		return "", newFault(FaultEncodingLimit, DetailCharacterSet, "%v", err)
+	}
+	if enc != UTF8 {
+		data, err := io.ReadAll(br)
+		if err != nil {
+			return "", err
+		}
+		return RequestAction(data, contentType)
+	}
+	if _, err := br.Discard(len(head) - len(rest)); err != nil { // the byte order mark
+		return "", err
+	}
+	return streamAction(br)
+}
+
+// streamAction reads tokens until the envelope's Header yields its
+// wsa:Action, or shows that there is none.
+func streamAction(r io.Reader) (string, error) {
+	d := xml.NewDecoder(r)
+	d.CharsetReader = charsetPassThrough
+	depth, inHeader := 0, false
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "", newFault(FaultSchemaValidationError, "", "malformed XML: %v", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			switch {
+			case depth == 1 && t.Name != (xml.Name{Space: nsSOAP, Local: "Envelope"}):
+				return "", newFault(FaultSchemaValidationError, "", "the root element is not a SOAP 1.2 Envelope")
+			case depth == 2 && t.Name == xml.Name{Space: nsSOAP, Local: "Body"}:
+				return "", nil
+			case depth == 2:
+				inHeader = t.Name == xml.Name{Space: nsSOAP, Local: "Header"}
+			case depth == 3 && inHeader && t.Name == xml.Name{Space: nsWSA, Local: "Action"}:
+				return elementText(d)
+			}
+		case xml.EndElement:
+			if depth == 2 && inHeader {
+				return "", nil
+			}
+			depth--
+		}
+	}
+}
+
+// elementText reads the trimmed text of the element just started, up to
+// its end (the text of elements inside it is skipped).
+func elementText(d *xml.Decoder) (string, error) {
+	var text strings.Builder
+	depth := 0
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "", newFault(FaultSchemaValidationError, "", "malformed XML: %v", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			if depth == 0 {
+				return strings.TrimSpace(text.String()), nil
+			}
+			depth--
+		case xml.CharData:
+			if depth == 0 {
+				text.Write(t)
+			}
+		}
+	}
 }

@@ -2,7 +2,10 @@ package wsman
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -56,5 +59,66 @@ func FuzzRequestAction(f *testing.F) {
 			t.Fatalf("an error with an action %q", action)
 		}
 		_ = WritesAction(action)
+		streamed, err := ReadAction(bytes.NewReader(body), ct)
+		if err != nil && streamed != "" {
+			t.Fatalf("ReadAction: an error with an action %q", streamed)
+		}
 	})
+}
+
+// ReadAction reads the action RequestAction reads from every recorded
+// request, in UTF-8 and converted to UTF-16.
+func TestReadActionAgreesWithRequestAction(t *testing.T) {
+	for _, file := range fixtureFiles(t) {
+		body, ct := fixtureBody(t, file)
+		want, wantErr := RequestAction(body, ct)
+		if got, err := ReadAction(bytes.NewReader(body), ct); got != want || (err == nil) != (wantErr == nil) {
+			t.Errorf("%s: ReadAction = %q, %v; RequestAction = %q, %v", filepath.Base(file), got, err, want, wantErr)
+		}
+		if wantErr != nil || !strings.Contains(strings.ToLower(ct), "utf-8") && strings.Contains(ct, "charset") {
+			continue
+		}
+		wide := fromUTF8(UTF16LE, body)
+		if got, err := ReadAction(bytes.NewReader(wide), "application/soap+xml;charset=UTF-16"); got != want || err != nil {
+			t.Errorf("%s in UTF-16: ReadAction = %q, %v; want %q", filepath.Base(file), got, err, want)
+		}
+	}
+}
+
+// errAfterHeader stands for the part of a body not yet arrived.
+var errAfterHeader = errors.New("read past the envelope's Header")
+
+// ReadAction reads no further than it must: a body whose rest fails to
+// arrive is still judged by its Header.
+func TestReadActionStopsAtTheAction(t *testing.T) {
+	const envelope = `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing">`
+	tail := strings.Repeat(" ", 4096) // more than one read ahead
+	for _, c := range []struct{ name, head, want string }{
+		{"action in the header", envelope + `<s:Header><a:To>x</a:To><a:Action s:mustUnderstand="true"> http://schemas.xmlsoap.org/ws/2004/09/transfer/Put </a:Action>`,
+			"http://schemas.xmlsoap.org/ws/2004/09/transfer/Put"},
+		{"a header without one", envelope + `<s:Header><a:To>x</a:To></s:Header>`, ""},
+		{"no header", envelope + `<s:Body>`, ""},
+	} {
+		r := io.MultiReader(strings.NewReader(c.head+tail), iotestErr{errAfterHeader})
+		if got, err := ReadAction(r, "application/soap+xml;charset=UTF-8"); got != c.want || err != nil {
+			t.Errorf("%s: ReadAction = %q, %v; want %q, nil", c.name, got, err, c.want)
+		}
+	}
+}
+
+type iotestErr struct{ err error }
+
+func (e iotestErr) Read([]byte) (int, error) { return 0, e.err }
+
+func TestReadActionRefusesNonSOAP(t *testing.T) {
+	for _, body := range []string{"", "<a/>", "not xml", `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"/>`,
+		`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header>`} {
+		if a, err := ReadAction(strings.NewReader(body), "application/soap+xml"); err == nil {
+			t.Errorf("ReadAction(%q) = %q, nil; want an error", body, a)
+		}
+	}
+	odd := "\xff\xfe<\x00a" // a byte order mark, then an odd number of bytes
+	if a, err := ReadAction(strings.NewReader(odd), "application/soap+xml;charset=utf-16"); err == nil {
+		t.Errorf("ReadAction of broken UTF-16 = %q, nil; want an error", a)
+	}
 }
