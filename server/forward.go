@@ -3,17 +3,15 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redset/redset/api"
@@ -23,31 +21,18 @@ import (
 	"github.com/redset/redset/protocol/wsman"
 )
 
-// The headers a follower adds to a write it forwards to the leader. The
-// leader believes For and Proto only when Sig, an HMAC-SHA256 under the
-// cluster secret, is valid and At is recent; it never forwards a request
-// that carries any of them (the loop guard), and strips them when the
-// signature does not hold.
-const (
-	hdrFwdFor   = "X-Redset-Forwarded-For"   // the client's address (host:port)
-	hdrFwdProto = "X-Redset-Forwarded-Proto" // the protocol it came by: cimxml, wsman, api or web
-	hdrFwdBy    = "X-Redset-Forwarded-By"    // the server that forwarded it
-	hdrFwdAt    = "X-Redset-Forwarded-At"    // when, in Unix milliseconds
-	hdrFwdSig   = "X-Redset-Forwarded-Sig"   // hex HMAC-SHA256 of the above, the method and the path
-	hdrFwdPrefx = "X-Redset-Forwarded-"
-)
-
-// forwardWindow is how far a forwarded request's time may be from the
-// leader's clock; older signatures are not believed (no replay).
-const forwardWindow = 30 * time.Second
-
 // leaderRecheck is how often a forwarded write that waits for the leader's
 // answer checks that the leader is still the same.
 const leaderRecheck = 100 * time.Millisecond
 
-// forwardDialTimeout bounds connecting to the leader; a leader that cannot
-// be reached leaves the request to this server, which answers Busy.
+// forwardDialTimeout bounds connecting to the leader (and the TLS
+// handshake); a leader that cannot be reached leaves the request to this
+// server, which answers Busy.
 const forwardDialTimeout = 2 * time.Second
+
+// forwardIdleConns is how many idle connections to the leader are kept
+// open for the next forwarded writes (over HTTP/1.1; HTTP/2 needs one).
+const forwardIdleConns = 32
 
 // forwarder sends the writes reaching a follower to the leader and admits
 // the writes other servers forward.
@@ -56,25 +41,68 @@ type forwarder struct {
 	url     string // this server's advertised URL
 	secret  []byte // empty: no cluster; nothing is forwarded or believed
 	view    func() clusterView
-	client  *http.Client
+	own     func() *tls.Certificate // the certificate served now; nil without TLS
 	maxBody int64
 	now     func() time.Time
 	log     *slog.Logger
 	count   func(protocol, outcome string) // counts what became of a write
+	seen    *seenSigs
+	macs    sync.Pool // of HMAC-SHA256 hashes under secret, reused
+
+	mu    sync.Mutex // serializes making a new peers
+	peers atomic.Pointer[peerTransport]
+}
+
+// peerTransport is the one transport to the leader, kept for as long as
+// this server serves the certificate it was made for.
+type peerTransport struct {
+	own *tls.Certificate
+	rt  *http.Transport
 }
 
 func newForwarder(s *Server) *forwarder {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = (&net.Dialer{Timeout: forwardDialTimeout}).DialContext
-	tr.Proxy = nil
-	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: peerRoots(s.cert.cur.Load(), s.log)}
 	return &forwarder{
-		name: s.cfg.Cluster.Name, url: s.advertise, secret: s.secret, view: s.cluster,
-		client: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse // the leader's answer goes back as it is
-		}},
+		name: s.cfg.Cluster.Name, url: s.advertise, secret: s.secret, view: s.cluster, own: s.cert.cur.Load,
 		maxBody: s.cfg.Limits.MaxBodyBytes, now: time.Now, log: s.log.With("part", "forward"),
 		count: func(protocol, outcome string) { s.metrics.forwards.WithLabelValues(protocol, outcome).Inc() },
+		seen:  newSeenSigs(2*forwardWindow, maxSeenSigs),
+	}
+}
+
+// transport is the transport to the leader. It trusts the peers the
+// current certificate lets it trust: after a reload replaced the
+// certificate, the next forwarded write makes a new transport (new
+// connections, new roots) and the old one's idle connections are closed.
+func (f *forwarder) transport() *http.Transport {
+	own := f.own()
+	if p := f.peers.Load(); p != nil && p.own == own {
+		return p.rt
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	old := f.peers.Load()
+	if old != nil && old.own == own {
+		return old.rt
+	}
+	f.peers.Store(&peerTransport{own: own, rt: newPeerTransport(peerRoots(own, f.log))})
+	if old != nil {
+		old.rt.CloseIdleConnections()
+	}
+	return f.peers.Load().rt
+}
+
+// newPeerTransport keeps connections to the leader open between writes
+// and speaks HTTP/2 where TLS lets it. It never decompresses: the leader's
+// answer goes back as it came.
+func newPeerTransport(roots *x509.CertPool) *http.Transport {
+	return &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: forwardDialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots},
+		TLSHandshakeTimeout: forwardDialTimeout,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConnsPerHost: forwardIdleConns,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
 	}
 }
 
@@ -101,29 +129,30 @@ func peerRoots(own *tls.Certificate, log *slog.Logger) *x509.CertPool {
 }
 
 // wrap puts the forwarder in front of one protocol's handler. writes
-// judges whether a request (its body already read into memory) changes
-// something.
-func (f *forwarder) wrap(protocol string, writes func(*http.Request, []byte) bool, next http.Handler) http.Handler {
+// judges whether a request changes something; it may read the start of
+// the body (at most limit bytes) but leaves r.Body whole for the handler.
+// Reads are never held: only writes are read into memory and sent on.
+func (f *forwarder) wrap(protocol string, writes func(r *http.Request, limit int64) bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if carriesForwarding(r.Header) {
 			next.ServeHTTP(w, f.admit(r, protocol))
 			return
 		}
 		leader, known, follower := f.leader()
-		if !follower || len(f.secret) == 0 {
+		if !follower || len(f.secret) == 0 || !writes(r, f.maxBody) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, ok := f.buffer(w, r)
-		if !ok || !writes(r, body) {
-			next.ServeHTTP(w, r)
+		body, ok := f.buffer(r)
+		if !ok {
+			next.ServeHTTP(w, r) // too large: refused here
 			return
 		}
 		switch {
 		case !known:
 			f.count(protocol, "no_leader")
 			f.noLeader(w, r, protocol, next)
-		case !f.forward(w, r, body, leader, protocolOf(r, protocol)):
+		case !f.forward(w, r, body, leader):
 			f.count(protocol, "unreachable")
 			f.noLeader(w, r, protocol, next)
 		default:
@@ -158,37 +187,54 @@ func (f *forwarder) noLeader(w http.ResponseWriter, r *http.Request, protocol st
 }
 
 // buffer reads the body into memory (at most maxBody bytes) so that it
-// can be judged and sent on, and puts it back for the local handler. A
-// larger body is left to the local handler, which refuses it.
-func (f *forwarder) buffer(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+// can be signed and sent on, and puts it back for the local handler. A
+// larger body (ok false) is left to the local handler, which refuses it.
+func (f *forwarder) buffer(r *http.Request) (body []byte, ok bool) {
+	return readBody(r, f.maxBody)
+}
+
+// readBody reads r's body, at most limit bytes, and puts what it read back
+// in front of the rest. ok is false when the body is larger or could not
+// be read.
+func readBody(r *http.Request, limit int64) ([]byte, bool) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, true
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, f.maxBody+1))
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 0), limit)+1))
+	_, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
+	data := buf.Bytes()
 	rest := r.Body
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(data), rest), rest}
-	return data, err == nil && int64(len(data)) <= f.maxBody
+	r.Body = readCloser{io.MultiReader(bytes.NewReader(data), rest), rest}
+	return data, err == nil && int64(len(data)) <= limit
 }
+
+// readCloser reads from one reader and closes another (the body it came
+// from).
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// copyBufs are the buffers the leader's answers are copied through.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
 
 // forward sends r to the leader and copies its answer back unchanged.
 // It returns false, having written nothing, when the leader could not be
 // reached.
-func (f *forwarder) forward(w http.ResponseWriter, r *http.Request, body []byte, leader cluster.Peer, protocol string) bool {
+func (f *forwarder) forward(w http.ResponseWriter, r *http.Request, body []byte, leader cluster.Peer) bool {
 	ctx, stop := f.whileLeading(r.Context(), leader)
 	defer stop()
-	out, err := http.NewRequestWithContext(ctx, r.Method, strings.TrimRight(leader.URL, "/")+r.URL.RequestURI(), bytes.NewReader(body))
+	uri := r.URL.RequestURI()
+	out, err := http.NewRequestWithContext(ctx, r.Method, strings.TrimRight(leader.URL, "/")+uri, bytes.NewReader(body))
 	if err != nil {
 		f.log.Warn("cannot forward to the leader", "leader", leader.Name, "err", err)
 		return false
 	}
 	out.Header = r.Header.Clone()
 	dropHopHeaders(out.Header)
-	out.ContentLength = int64(len(body))
-	f.sign(out.Header, r.Method, r.URL.RequestURI(), r.RemoteAddr, protocol)
-	resp, err := f.client.Do(out)
+	out.Header.Del("Expect") // the body is here already
+	f.sign(out.Header, r.Method, uri, r.RemoteAddr, body)
+	resp, err := f.transport().RoundTrip(out)
 	if err != nil && r.Context().Err() != nil {
 		return true // the client left: nobody to answer, and the leader is not to blame
 	}
@@ -203,7 +249,9 @@ func (f *forwarder) forward(w http.ResponseWriter, r *http.Request, body []byte,
 	}
 	dropHopHeaders(h)
 	w.WriteHeader(resp.StatusCode)
-	if _, err := io.Copy(w, resp.Body); err != nil {
+	buf := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(buf)
+	if _, err := io.CopyBuffer(w, resp.Body, *buf); err != nil {
 		f.log.Warn("copying the leader's answer", "leader", leader.Name, "err", err)
 	}
 	return true
@@ -233,81 +281,6 @@ func (f *forwarder) whileLeading(ctx context.Context, leader cluster.Peer) (cont
 	return ctx, cancel
 }
 
-// sign adds the forwarding headers and their signature.
-func (f *forwarder) sign(h http.Header, method, uri, client, protocol string) {
-	at := strconv.FormatInt(f.now().UnixMilli(), 10)
-	h.Set(hdrFwdFor, client)
-	h.Set(hdrFwdProto, protocol)
-	h.Set(hdrFwdBy, f.name)
-	h.Set(hdrFwdAt, at)
-	h.Set(hdrFwdSig, f.mac(method, uri, client, protocol, f.name, at))
-}
-
-// mac is the hex HMAC-SHA256 under the cluster secret of the request's
-// method and path and the forwarding headers, one per line.
-func (f *forwarder) mac(fields ...string) string {
-	m := hmac.New(sha256.New, f.secret)
-	m.Write([]byte(strings.Join(fields, "\n")))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// admit checks a request that says it was forwarded. With a valid, recent
-// signature the client's address becomes the request's remote address
-// (so that the audit names the client, not the follower); otherwise the
-// headers are stripped and the request is the sender's own.
-func (f *forwarder) admit(r *http.Request, protocol string) *http.Request {
-	h := r.Header
-	client, ok := f.verify(r)
-	if !ok {
-		f.count(protocol, "rejected")
-	}
-	for k := range h {
-		if strings.HasPrefix(http.CanonicalHeaderKey(k), hdrFwdPrefx) {
-			delete(h, k)
-		}
-	}
-	if !ok {
-		return r
-	}
-	r2 := r.WithContext(r.Context())
-	r2.RemoteAddr = client
-	return r2
-}
-
-// verify checks the signature and the time of a forwarded request and
-// returns the client's address.
-func (f *forwarder) verify(r *http.Request) (string, bool) {
-	h := r.Header
-	client, proto, by, at, sig := h.Get(hdrFwdFor), h.Get(hdrFwdProto), h.Get(hdrFwdBy), h.Get(hdrFwdAt), h.Get(hdrFwdSig)
-	if len(f.secret) == 0 || sig == "" {
-		return "", false
-	}
-	ms, err := strconv.ParseInt(at, 10, 64)
-	if err != nil {
-		return "", false
-	}
-	if age := f.now().Sub(time.UnixMilli(ms)); age > forwardWindow || age < -forwardWindow {
-		f.log.Warn("a forwarded request is too old or from the future; its client is not believed", "from", r.RemoteAddr, "by", by, "age", age)
-		return "", false
-	}
-	want := f.mac(r.Method, r.URL.RequestURI(), client, proto, by, at)
-	if !hmac.Equal([]byte(want), []byte(sig)) {
-		f.log.Warn("a forwarded request's signature is wrong; its client is not believed", "from", r.RemoteAddr, "by", by)
-		return "", false
-	}
-	return client, true
-}
-
-// carriesForwarding tells whether a request has any forwarding header.
-func carriesForwarding(h http.Header) bool {
-	for k := range h {
-		if strings.HasPrefix(http.CanonicalHeaderKey(k), hdrFwdPrefx) {
-			return true
-		}
-	}
-	return false
-}
-
 // hopHeaders concern one connection and are not passed on (RFC 9110
 // clause 7.6.1).
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection",
@@ -324,18 +297,9 @@ func dropHopHeaders(h http.Header) {
 	}
 }
 
-// protocolOf is the protocol of a request as the audit names it: the
-// dashboard's API calls are "web".
-func protocolOf(r *http.Request, protocol string) string {
-	if protocol == engine.ProtocolAPI && r.Header.Get("Sec-Fetch-Site") == "same-origin" {
-		return engine.ProtocolWeb
-	}
-	return protocol
-}
-
 // apiWrites: every JSON API request but GET and HEAD changes something,
 // except the event stream (read with any method the API allows).
-func apiWrites(r *http.Request, _ []byte) bool {
+func apiWrites(r *http.Request, _ int64) bool {
 	switch {
 	case r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions:
 		return false
@@ -346,14 +310,19 @@ func apiWrites(r *http.Request, _ []byte) bool {
 }
 
 // cimxmlWrites judges a CIM-XML request by its headers.
-func cimxmlWrites(r *http.Request, _ []byte) bool { return cimxml.Writes(r) }
+func cimxmlWrites(r *http.Request, _ int64) bool { return cimxml.Writes(r) }
 
-// wsmanWrites judges a WS-Man request by its action. A body that is not an
-// envelope is answered here (with a fault).
-func wsmanWrites(r *http.Request, body []byte) bool {
-	if r.Method != http.MethodPost {
+// wsmanWrites judges a WS-Man request by its action, read from the start
+// of the body (at most limit bytes, up to the action); what was read is
+// put back in front of the rest. A body that is not an envelope is
+// answered here (with a fault).
+func wsmanWrites(r *http.Request, limit int64) bool {
+	if r.Method != http.MethodPost || r.Body == nil || r.Body == http.NoBody {
 		return false
 	}
-	action, err := wsman.RequestAction(body, r.Header.Get("Content-Type"))
+	var head bytes.Buffer
+	action, err := wsman.ReadAction(io.TeeReader(io.LimitReader(r.Body, limit), &head), r.Header.Get("Content-Type"))
+	rest := r.Body
+	r.Body = readCloser{io.MultiReader(&head, rest), rest}
 	return err == nil && wsman.WritesAction(action)
 }

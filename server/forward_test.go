@@ -4,15 +4,22 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -145,7 +152,7 @@ func fixtureRequest(t *testing.T, name, base string) *http.Request {
 // forwardPair starts a leader and a follower, each on its own prefix of
 // one embedded etcd, sharing the cluster secret; the follower is made to
 // see the leader (reached through a recorder of its answers) as leader.
-func forwardPair(t *testing.T) (leader, follower *Server, view *seenCluster, rec *recorder, auditFile string) {
+func forwardPair(t testing.TB) (leader, follower *Server, view *seenCluster, rec *recorder, auditFile string) {
 	t.Helper()
 	hash, err := auth.HashPassword("pass")
 	if err != nil {
@@ -187,8 +194,8 @@ func inService(t *testing.T, s *Server) string {
 }
 
 // Writes sent to a follower are answered by the leader, byte for byte,
-// and the leader's history names the client, not the follower; reads stay
-// on the follower.
+// and the leader's history names the client, not the follower (and the
+// dashboard as the dashboard); reads stay on the follower.
 func TestForwardWritesToTheLeader(t *testing.T) {
 	leader, follower, _, rec, auditFile := forwardPair(t)
 	base := "http://" + follower.Addrs()[0]
@@ -210,6 +217,7 @@ func TestForwardWritesToTheLeader(t *testing.T) {
 		{"CIM-XML Failover", fixtureRequest(t, "wbemcli--InvokeMethod-Failover--2.http", base), "cimxml", "vm-b", "<RETURNVALUE PARAMTYPE=\"uint32\"><VALUE>0</VALUE>"},
 		{"API failover", apiFailover("vm-b", "vm-a"), "api", "vm-a", `"returnValue":0`},
 		{"WS-Man Invoke Failover", fixtureRequest(t, "wsman--Invoke-Failover--1.http", base), "wsman", "vm-b", "<p:ReturnValue>0</p:ReturnValue>"},
+		{"dashboard failover", dashboard(apiFailover("vm-b", "vm-a")), "web", "vm-a", `"returnValue":0`},
 	}
 	var callers []string
 	for _, st := range steps {
@@ -237,6 +245,11 @@ func TestForwardWritesToTheLeader(t *testing.T) {
 	if code, _, _, _ := cc.send(t, mustGet(t, base+"/api/v1/sets/Microsoft:RS-1")); code != 200 {
 		t.Errorf("a read on the follower = %d", code)
 	}
+	// A WS-Man read is judged by the start of its body, which the
+	// follower's own handler then reads whole.
+	if code, _, body, _ := cc.send(t, fixtureRequest(t, "wsman--Get--1.http", base)); code != 200 || !strings.Contains(string(body), "<p:InstanceID>Microsoft:RS-1</p:InstanceID>") {
+		t.Errorf("a WS-Man Get on the follower = %d %s", code, body)
+	}
 	if n, _, _ := rec.last(); n != before {
 		t.Errorf("a read was forwarded to the leader")
 	}
@@ -244,12 +257,18 @@ func TestForwardWritesToTheLeader(t *testing.T) {
 		t.Errorf("the leader's failovers name\n %q\nwant the clients\n %q", got, callers)
 	}
 	pollMetrics(t, base, `redset_forwarded_requests_total{outcome="forwarded",protocol="cimxml"} 1`,
-		`redset_forwarded_requests_total{outcome="forwarded",protocol="api"} 1`,
+		`redset_forwarded_requests_total{outcome="forwarded",protocol="api"} 2`,
 		`redset_forwarded_requests_total{outcome="forwarded",protocol="wsman"} 1`)
 	leader.Close()
 	if audit := readFile(t, auditFile); !strings.Contains(audit, `"address":"`+strings.Split(callers[0], " ")[1]+`"`) {
 		t.Errorf("the audit file does not name the first client %s:\n%s", callers[0], audit)
 	}
+}
+
+// dashboard marks req as a browser marks the dashboard's calls.
+func dashboard(req *http.Request) *http.Request {
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return req
 }
 
 func mustGet(t *testing.T, url string) *http.Request {
@@ -289,42 +308,73 @@ func failoverActors(t *testing.T, s *Server) []string {
 }
 
 // A leader believes the forwarding headers only under a valid, recent
-// signature; forged ones are stripped and the sender is named instead.
+// signature over the request as it arrives, seen for the first time;
+// forged, stale, altered and replayed ones are stripped and the sender is
+// named instead.
 func TestForgedForwardingIsIgnored(t *testing.T) {
 	leader, _, _, _, _ := forwardPair(t)
 	base := "http://" + leader.Addrs()[0]
+	const path = "/api/v1/sets/Microsoft:RS-1/failover"
 	f := newForwarder(leader)
+	wrong := &forwarder{secret: []byte("not the secret"), name: "node-f", now: time.Now}
+	failover := func(from, to string) string { return `{"from":"` + from + `","to":"` + to + `"}` }
+	// signed is the forwarding headers f signs for body from client.
+	signed := func(f *forwarder, body, client string) http.Header {
+		h := http.Header{}
+		f.sign(h, "POST", path, client, []byte(body))
+		return h
+	}
 	cc := newClientConn()
-	forge := func(from, to string, edit func(h http.Header, sig func(...string) string)) string {
-		req, _ := http.NewRequest("POST", base+"/api/v1/sets/Microsoft:RS-1/failover",
-			strings.NewReader(`{"from":"`+from+`","to":"`+to+`"}`))
+	// send posts body with the headers h and returns the caller's address.
+	send := func(body string, h http.Header) string {
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		for k, vs := range h {
+			req.Header[k] = vs
+		}
 		req.Header.Set("Content-Type", "application/json")
 		req.SetBasicAuth("user", "pass")
-		f.sign(req.Header, "POST", "/api/v1/sets/Microsoft:RS-1/failover", "10.9.9.9:1", "api")
-		edit(req.Header, f.mac)
-		code, _, body, local := cc.send(t, req)
+		code, _, answer, local := cc.send(t, req)
 		if code != 200 {
-			t.Fatalf("failover = %d %s", code, body)
+			t.Fatalf("failover = %d %s", code, answer)
 		}
 		return local
 	}
-	wrong := &forwarder{secret: []byte("not the secret")}
-	locals := []string{
-		forge("vm-a", "vm-b", func(h http.Header, _ func(...string) string) { h.Set(hdrFwdSig, strings.Repeat("0", 64)) }),
-		forge("vm-b", "vm-a", func(h http.Header, _ func(...string) string) {
-			h.Set(hdrFwdSig, wrong.mac("POST", "/api/v1/sets/Microsoft:RS-1/failover", "10.9.9.9:1", "api", h.Get(hdrFwdBy), h.Get(hdrFwdAt)))
-		}),
-		forge("vm-a", "vm-b", func(h http.Header, mac func(...string) string) {
-			old := "1000" // 1970: far outside the window, though signed right
-			h.Set(hdrFwdAt, old)
-			h.Set(hdrFwdSig, mac("POST", "/api/v1/sets/Microsoft:RS-1/failover", "10.9.9.9:1", "api", h.Get(hdrFwdBy), old))
-		}),
-		forge("vm-b", "vm-a", func(http.Header, func(...string) string) {}), // valid: believed
+	edited := func(h http.Header, k, v string) http.Header { h.Set(k, v); return h }
+
+	zeroSig := edited(signed(f, failover("vm-a", "vm-b"), "10.9.9.1:1"), hdrFwdSig, strings.Repeat("0", 64))
+	stale := signed(f, failover("vm-a", "vm-b"), "10.9.9.3:1")
+	stale.Set(hdrFwdAt, "1000") // 1970: far outside the window, though signed right
+	stale.Set(hdrFwdSig, f.mac("POST", path, "10.9.9.3:1", "node-f", "1000", stale.Get(hdrFwdNonce), bodySum([]byte(failover("vm-a", "vm-b")))))
+	captured := signed(f, failover("vm-a", "vm-b"), "10.9.9.5:1")
+	steps := []struct {
+		name, body string
+		h          http.Header
+		believed   string // the client named, or "" for the sender
+	}{
+		{"a zero signature", failover("vm-a", "vm-b"), zeroSig, ""},
+		{"the wrong secret", failover("vm-b", "vm-a"), signed(wrong, failover("vm-b", "vm-a"), "10.9.9.2:1"), ""},
+		{"a stale time", failover("vm-a", "vm-b"), stale, ""},
+		{"a valid signature", failover("vm-b", "vm-a"), signed(f, failover("vm-b", "vm-a"), "10.9.9.4:1"), "10.9.9.4:1"},
+		{"another body", failover("vm-a", "vm-b"), signed(f, failover("vm-b", "vm-a"), "10.9.9.6:1"), ""},
+		{"a body signed with another", failover("vm-b", "vm-a"), signed(f, failover("vm-a", "vm-b"), "10.9.9.7:1"), ""},
+		{"a valid signature, captured", failover("vm-a", "vm-b"), captured, "10.9.9.5:1"},
+		{"an unsigned write between", failover("vm-b", "vm-a"), nil, ""},
+		{"the captured request replayed", failover("vm-a", "vm-b"), captured, ""},
 	}
-	pollMetrics(t, base, `redset_forwarded_requests_total{outcome="rejected",protocol="api"} 3`)
-	want := []string{"api " + locals[0], "api " + locals[1], "api " + locals[2], "api 10.9.9.9:1"}
+	var want []string
+	for _, st := range steps {
+		local := send(st.body, st.h)
+		if st.believed != "" {
+			local = st.believed
+		}
+		want = append(want, "api "+local)
+	}
+	pollMetrics(t, base, `redset_forwarded_requests_total{outcome="rejected",protocol="api"} 6`)
 	if got := failoverActors(t, leader); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("actors\n got %q\nwant %q", got, want)
+		for i, st := range steps {
+			t.Logf("step %d: %s", i, st.name)
+		}
 	}
 }
 
@@ -483,5 +533,163 @@ func TestForwardEndsWhenTheLeaderChanges(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the write still waits for a server that no longer leads")
+	}
+}
+
+// testCA is a certificate authority made for one test.
+type testCA struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+}
+
+func newTestCA(t *testing.T, name string) testCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testCA{cert: cert, key: key}
+}
+
+// issue writes a certificate for 127.0.0.1 signed by ca, followed by ca's
+// own (the chain a server serves), and its key, over certFile and keyFile.
+func (ca testCA) issue(t *testing.T, certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "redset peer"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})...)
+	if err := os.WriteFile(certFile, chain, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writePEM(t, keyFile, "EC PRIVATE KEY", keyDER)
+}
+
+// After a reload to a certificate from another authority, a follower
+// trusts its peers by the new chain: forwarding works without a restart.
+func TestForwardAfterTheCertificateChanges(t *testing.T) {
+	hash, err := auth.HashPassword("pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := newTestCA(t, "first CA"), newTestCA(t, "second CA")
+	etcd := etcdtest.Start(t, 1, etcdtest.Options{})
+	type peer struct {
+		s                 *Server
+		certFile, keyFile string
+	}
+	start := func(name, prefix string) peer {
+		dir := t.TempDir()
+		p := peer{certFile: filepath.Join(dir, "cert.pem"), keyFile: filepath.Join(dir, "key.pem")}
+		first.issue(t, p.certFile, p.keyFile)
+		edit := func(c *Config) {
+			c.Store = StoreCfg{Etcd: &EtcdConfig{Endpoints: etcd.Endpoints(), Prefix: prefix}}
+			c.Cluster.Name, c.Cluster.Secret = name, "rotation-test-secret"
+			c.TLS = TLSConfig{Cert: p.certFile, Key: p.keyFile}
+		}
+		p.s = startServer(t, rs1(hash), edit)
+		p.s.SetLoader(func() (Config, error) {
+			cfg, err := ParseConfig("test.yaml", []byte(rs1(hash)))
+			edit(&cfg)
+			return cfg, err
+		})
+		return p
+	}
+	leader, follower := start("node-l", "/rot-leader"), start("node-f", "/rot-follower")
+	rotate := func(p peer) {
+		t.Helper()
+		second.issue(t, p.certFile, p.keyFile)
+		if rep, err := p.s.Reload(context.Background()); err != nil || !rep.TLS {
+			t.Fatalf("Reload = %+v, %v; want the certificate replaced", rep, err)
+		}
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(first.cert)
+	roots.AddCert(second.cert)
+	reportOK(t, tlsAPIClient(t, leader.s, roots), "vm-a", "vm-b")
+	follower.s.setView(&seenCluster{info: cluster.Info{Mode: cluster.ModeEtcd, Name: "node-f", InSync: true,
+		Leader: cluster.Peer{Name: "node-l", URL: "https://" + leader.s.Addrs()[0]}}})
+	viaFollower := tlsAPIClient(t, follower.s, roots)
+	failover := func(from, to string) (uint32, error) {
+		res, err := viaFollower.Failover(context.Background(), "Microsoft:RS-1", from, to)
+		return res.ReturnValue, err
+	}
+
+	if rc, err := failover("vm-a", "vm-b"); err != nil || rc != 0 {
+		t.Fatalf("a failover through the follower, both under the first CA = %d, %v", rc, err)
+	}
+	rotate(follower)
+	if _, err := failover("vm-b", "vm-a"); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Errorf("a failover through the follower, now under the second CA while the leader serves the first = %v; want 503 (the leader is not trusted any more)", err)
+	}
+	rotate(leader)
+	if rc, err := failover("vm-b", "vm-a"); err != nil || rc != 0 {
+		t.Fatalf("a failover through the follower, both under the second CA = %d, %v", rc, err)
+	}
+	if got := inService(t, leader.s); got != "vm-a" {
+		t.Errorf("in service on the leader = %q, want vm-a", got)
+	}
+}
+
+// BenchmarkForwardHop: planned failovers (JSON API) sent to a leader,
+// and through a follower that forwards them to it, in one process on one
+// embedded etcd. The difference is the cost of the hop.
+func BenchmarkForwardHop(b *testing.B) {
+	leader, follower, view, _, _ := forwardPair(b)
+	view.set(func(i *cluster.Info) { i.Leader.URL = "http://" + leader.Addrs()[0] })
+	from, to := "vm-a", "vm-b"
+	for _, via := range []struct {
+		name string
+		s    *Server
+	}{{"leader", leader}, {"follower", follower}} {
+		b.Run("via "+via.name, func(b *testing.B) {
+			c := apiClient(b, via.s, "user", "pass")
+			var took []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				res, err := c.Failover(b.Context(), "Microsoft:RS-1", from, to)
+				took = append(took, time.Since(start))
+				if err != nil || res.ReturnValue != 0 {
+					b.Fatalf("failover %s -> %s via %s: %+v %v", from, to, via.name, res, err)
+				}
+				from, to = to, from
+			}
+			slices.Sort(took)
+			for _, p := range []struct {
+				unit string
+				at   float64
+			}{{"p50-ms", 0.50}, {"p99-ms", 0.99}} {
+				b.ReportMetric(float64(took[min(len(took)-1, int(p.at*float64(len(took))))])/float64(time.Millisecond), p.unit)
+			}
+		})
 	}
 }

@@ -31,7 +31,7 @@ const testPassword = "server-test-password"
 
 // startServer runs a server from text (YAML, may be empty) on loopback
 // until the test ends; edit makes last changes to the configuration.
-func startServer(t *testing.T, text string, edit func(*Config)) *Server {
+func startServer(t testing.TB, text string, edit func(*Config)) *Server {
 	t.Helper()
 	s := newServer(t, text, edit)
 	if err := s.Start(context.Background()); err != nil {
@@ -43,7 +43,7 @@ func startServer(t *testing.T, text string, edit func(*Config)) *Server {
 
 // newServer builds a server without starting it; it is closed when the
 // test ends.
-func newServer(t *testing.T, text string, edit func(*Config)) *Server {
+func newServer(t testing.TB, text string, edit func(*Config)) *Server {
 	t.Helper()
 	cfg, err := ParseConfig("test.yaml", []byte(text))
 	if err != nil {
@@ -271,7 +271,7 @@ sets:
       - {name: b, role: spare}
 `
 
-func apiClient(t *testing.T, s *Server, user, pass string) *api.Client {
+func apiClient(t testing.TB, s *Server, user, pass string) *api.Client {
 	t.Helper()
 	c, err := api.NewClient("http://"+s.Addrs()[0], user, pass, httpClient)
 	if err != nil {
@@ -280,7 +280,7 @@ func apiClient(t *testing.T, s *Server, user, pass string) *api.Client {
 	return c
 }
 
-func reportOK(t *testing.T, c *api.Client, members ...string) {
+func reportOK(t testing.TB, c *api.Client, members ...string) {
 	t.Helper()
 	for _, m := range members {
 		if _, err := c.ReportHealth(context.Background(), m, api.HealthReport{State: "OK", Source: "test"}); err != nil {
