@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"slices"
@@ -691,5 +692,43 @@ func BenchmarkForwardHop(b *testing.B) {
 				b.ReportMetric(float64(took[min(len(took)-1, int(p.at*float64(len(took))))])/float64(time.Millisecond), p.unit)
 			}
 		})
+	}
+}
+
+// The transport to the leader keeps its connection for the next write,
+// and speaks HTTP/2 over TLS.
+func TestPeerTransportReusesConnections(t *testing.T) {
+	for _, tlsOn := range []bool{false, true} {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, r.Proto)
+		}))
+		roots := x509.NewCertPool()
+		if tlsOn {
+			srv.EnableHTTP2 = true
+			srv.StartTLS()
+			roots.AddCert(srv.Certificate())
+		} else {
+			srv.Start()
+		}
+		rt := newPeerTransport(roots)
+		var reused []bool
+		for range 3 {
+			trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused = append(reused, i.Reused) }}
+			req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "POST", srv.URL+"/x", strings.NewReader("{}"))
+			resp, err := rt.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			proto, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if want := map[bool]string{false: "HTTP/1.1", true: "HTTP/2.0"}[tlsOn]; string(proto) != want {
+				t.Errorf("TLS %v: the leader saw %s, want %s", tlsOn, proto, want)
+			}
+		}
+		if !slices.Equal(reused, []bool{false, true, true}) {
+			t.Errorf("TLS %v: connections reused %v, want [false true true]", tlsOn, reused)
+		}
+		rt.CloseIdleConnections()
+		srv.Close()
 	}
 }
