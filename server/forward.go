@@ -49,7 +49,7 @@ type forwarder struct {
 	seen    *seenSigs
 	macs    sync.Pool // of HMAC-SHA256 hashes under secret, reused
 
-	mu    sync.Mutex // serializes making a new peers
+	mu    sync.Mutex // held while peers is replaced
 	peers atomic.Pointer[peerTransport]
 }
 
@@ -61,12 +61,16 @@ type peerTransport struct {
 }
 
 func newForwarder(s *Server) *forwarder {
-	return &forwarder{
+	f := &forwarder{
 		name: s.cfg.Cluster.Name, url: s.advertise, secret: s.secret, view: s.cluster, own: s.cert.cur.Load,
 		maxBody: s.cfg.Limits.MaxBodyBytes, now: time.Now, log: s.log.With("part", "forward"),
 		count: func(protocol, outcome string) { s.metrics.forwards.WithLabelValues(protocol, outcome).Inc() },
 		seen:  newSeenSigs(2*forwardWindow, maxSeenSigs),
 	}
+	if len(f.secret) > 0 {
+		f.transport() // made now, so that the first write does not wait for the system's roots
+	}
+	return f
 }
 
 // transport is the transport to the leader. It trusts the peers the

@@ -732,3 +732,28 @@ func TestPeerTransportReusesConnections(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// The remembered signatures: each believed once while remembered,
+// forgotten after keep, and no more than max at a time.
+func TestSeenSignatures(t *testing.T) {
+	s := newSeenSigs(time.Minute, 2)
+	t0 := time.Unix(1000, 0)
+	steps := []struct {
+		sig  string
+		at   time.Duration
+		want bool
+	}{
+		{"a", 0, true},
+		{"a", time.Second, false}, // a replay
+		{"b", 2 * time.Second, true},
+		{"c", 3 * time.Second, false},           // full
+		{"a", time.Minute + time.Second, true},  // a forgotten: its time is long refused anyway
+		{"c", time.Minute + time.Second, false}, // b still held, and a again: full
+		{"c", time.Minute + 3*time.Second, true},
+	}
+	for i, st := range steps {
+		if got := s.first(st.sig, t0.Add(st.at)); got != st.want {
+			t.Errorf("step %d: first(%q) at +%v = %v, want %v", i, st.sig, st.at, got, st.want)
+		}
+	}
+}

@@ -56,7 +56,7 @@ func newMetrics(eng *engine.Engine, extra ...prometheus.Collector) *metrics {
 	}, []string{"handler", "code"})
 	m.forwards = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "redset_forwarded_requests_total",
-		Help: "Writes a follower handled, by protocol and outcome (forwarded, unreachable, no_leader), and forwarded requests received with a bad signature (rejected).",
+		Help: "Writes a follower handled, by protocol and outcome (forwarded, unreachable, no_leader), and forwarded requests received with a wrong, stale or replayed signature (rejected).",
 	}, []string{"protocol", "outcome"})
 	m.reg.MustRegister(m.forwards)
 	m.reg.MustRegister(m.failovers, m.hooks, m.probeLatency, m.cimOps, m.httpRequests, &engineCollector{eng: eng},
