@@ -204,9 +204,16 @@ func readBody(r *http.Request, limit int64) ([]byte, bool) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, true
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 0), limit)+1))
-	_, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
-	data := buf.Bytes()
+	var data []byte
+	var err error
+	if n := r.ContentLength; n >= 0 && n <= limit {
+		data = make([]byte, n) // read in one piece, as large as it says
+		var got int
+		got, err = io.ReadFull(r.Body, data)
+		data = data[:got]
+	} else {
+		data, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
+	}
 	rest := r.Body
 	r.Body = readCloser{io.MultiReader(bytes.NewReader(data), rest), rest}
 	return data, err == nil && int64(len(data)) <= limit
