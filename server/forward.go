@@ -147,7 +147,7 @@ func (f *forwarder) wrap(protocol string, writes func(r *http.Request, limit int
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, ok := f.buffer(r)
+		body, ok := readBody(r, f.maxBody) // to be signed and sent on
 		if !ok {
 			next.ServeHTTP(w, r) // too large: refused here
 			return
@@ -190,16 +190,9 @@ func (f *forwarder) noLeader(w http.ResponseWriter, r *http.Request, protocol st
 		Detail: "no server of the cluster leads just now; retry in a moment"})
 }
 
-// buffer reads the body into memory (at most maxBody bytes) so that it
-// can be signed and sent on, and puts it back for the local handler. A
-// larger body (ok false) is left to the local handler, which refuses it.
-func (f *forwarder) buffer(r *http.Request) (body []byte, ok bool) {
-	return readBody(r, f.maxBody)
-}
-
 // readBody reads r's body, at most limit bytes, and puts what it read back
-// in front of the rest. ok is false when the body is larger or could not
-// be read.
+// in front of the rest (for the local handler, should it answer). ok is
+// false when the body is larger or could not be read.
 func readBody(r *http.Request, limit int64) ([]byte, bool) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, true
