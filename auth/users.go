@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/redset/redset/store"
 	"golang.org/x/crypto/bcrypt"
@@ -38,6 +39,12 @@ func HashPassword(password string) (string, error) {
 // once, Users remembers a keyed digest of it (HMAC-SHA256 under a random key
 // that lives only in this process) and checks later requests against that
 // digest in constant time. Changing a user forgets the digest.
+//
+// The bcrypt comparisons run through a gate: at most one per CPU at once,
+// a bounded queue waiting, and further checks refused at once with a
+// ThrottledError (see LimitHashing). A password that matches the
+// remembered digest never waits for the gate, so a flood of wrong
+// passwords slows only the checks that need bcrypt.
 type Users struct {
 	write    sync.Mutex // serializes Create, SetPassword and Delete
 	st       store.Store
@@ -47,6 +54,7 @@ type Users struct {
 	verified map[string][]byte // user -> HMAC of the last verified password
 	key      []byte
 	dummy    []byte // a hash compared against for unknown users, so timing does not reveal them
+	gate     atomic.Pointer[gate]
 }
 
 // NewUsers returns a table holding users.
@@ -59,7 +67,16 @@ func NewUsers(users ...User) *Users {
 	for _, usr := range users {
 		u.users[usr.Name] = usr
 	}
+	u.gate.Store(newGate(0, DefaultHashQueue))
 	return u
+}
+
+// LimitHashing sets how many bcrypt comparisons run at once (workers; 0
+// means one per CPU Go uses) and how many may wait for one (queue; a
+// negative queue means DefaultHashQueue). Checks under way finish under
+// the previous limits.
+func (u *Users) LimitHashing(workers, queue int) {
+	u.gate.Store(newGate(workers, queue))
 }
 
 // Put adds or replaces a user.
@@ -83,8 +100,10 @@ func (u *Users) Get(name string) (User, bool) {
 }
 
 // Authenticate checks user's password; a wrong or unknown one is
-// ErrUnauthorized.
-func (u *Users) Authenticate(_ context.Context, user, password string) (Identity, error) {
+// ErrUnauthorized. When the bcrypt gate's queue is full the answer is a
+// ThrottledError, and when ctx ends while waiting for the gate, ctx's
+// error.
+func (u *Users) Authenticate(ctx context.Context, user, password string) (Identity, error) {
 	u.mu.RLock()
 	usr, ok := u.users[user]
 	seen := u.verified[user]
@@ -93,15 +112,29 @@ func (u *Users) Authenticate(_ context.Context, user, password string) (Identity
 	if ok && seen != nil && subtle.ConstantTimeCompare(seen, digest) == 1 {
 		return Identity{User: user, Role: usr.Role}, nil
 	}
-	if !ok {
-		_ = bcrypt.CompareHashAndPassword(u.dummy, []byte(password))
-		return Identity{}, ErrUnauthorized
+	hash := u.dummy
+	if ok {
+		hash = []byte(usr.PasswordHash)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(usr.PasswordHash), []byte(password)) != nil {
+	match, err := u.compare(ctx, hash, password)
+	if err != nil {
+		return Identity{}, err
+	}
+	if !ok || !match {
 		return Identity{}, ErrUnauthorized
 	}
 	u.remember(usr, digest)
 	return Identity{User: user, Role: usr.Role}, nil
+}
+
+// compare checks password against a bcrypt hash, through the gate.
+func (u *Users) compare(ctx context.Context, hash []byte, password string) (bool, error) {
+	g := u.gate.Load()
+	if err := g.enter(ctx); err != nil {
+		return false, err
+	}
+	defer g.leave()
+	return bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil, nil
 }
 
 // remember records a verified password digest, unless the user changed
