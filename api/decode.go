@@ -23,8 +23,8 @@ const (
 	mediaMergePatch = "application/merge-patch+json"
 )
 
-// readBody checks the media type (a missing Content-Type is taken as JSON)
-// and reads at most MaxBodySize bytes.
+// readBody checks the media type (one of types is required) and reads at
+// most MaxBodySize bytes.
 func readBody(w http.ResponseWriter, r *http.Request, types ...string) ([]byte, error) {
 	if err := checkMediaType(r, types); err != nil {
 		return nil, err
@@ -43,15 +43,31 @@ func readBody(w http.ResponseWriter, r *http.Request, types ...string) ([]byte, 
 
 func checkMediaType(r *http.Request, allowed []string) error {
 	ct := r.Header.Get("Content-Type")
-	if ct == "" {
-		return nil
-	}
 	mt, _, err := mime.ParseMediaType(ct)
-	if err == nil && slices.Contains(allowed, mt) {
+	switch {
+	case ct == "":
+		return newProblem(http.StatusUnsupportedMediaType, ProblemMediaType, "Unsupported media type",
+			"the body needs a Content-Type: send "+strings.Join(allowed, " or "))
+	case err == nil && slices.Contains(allowed, mt):
 		return nil
 	}
 	return newProblem(http.StatusUnsupportedMediaType, ProblemMediaType, "Unsupported media type",
 		"Content-Type "+ct+" is not accepted here; send "+strings.Join(allowed, " or "))
+}
+
+// checkWriteBody refuses a write (any method but GET, HEAD and OPTIONS)
+// that carries a body, or a Content-Type, other than JSON: an HTML form
+// of another site can send text/plain, form or multipart bodies without
+// the browser asking first, never a JSON media type.
+func checkWriteBody(r *http.Request) error {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return nil
+	}
+	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+		return nil
+	}
+	return checkMediaType(r, []string{mediaJSON, mediaMergePatch})
 }
 
 // decodeBody reads r's body into dst strictly (see decodeStrict).

@@ -16,7 +16,8 @@
 //
 // Every route except the OpenAPI document needs HTTP Basic credentials,
 // checked by Options.Auth; missing or wrong credentials get 401 with a
-// WWW-Authenticate challenge. Each route names the auth.Action it needs:
+// WWW-Authenticate challenge, a login Options.Auth throttles
+// (auth.ThrottledError) 429 with Retry-After. Each route names the auth.Action it needs:
 // readers read (sets, members, history, events, maintenance, scheduled
 // failovers); operators also fail over (also as a dry run or scheduled),
 // return drained members to service, reset a flap guard, pause and resume
@@ -36,7 +37,9 @@
 // Validation problems add the extension members field (the camelCase JSON
 // name, e.g. "policy.maxFailovers" or "typeOfSet[1]"), rule and value.
 // Engine errors are mapped by one table (problem.go). Bodies are capped at
-// 1 MiB (413), must be JSON (415 otherwise) and are decoded strictly:
+// 1 MiB (413), must be JSON (415 otherwise: a write that carries a body or a
+// Content-Type other than application/json or application/merge-patch+json
+// is refused before it is read) and are decoded strictly:
 // unknown fields, wrong types and trailing data are 400, and nothing
 // changes.
 //

@@ -159,8 +159,8 @@ func NewHandler(eng *engine.Engine, opts Options) http.Handler {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// wrap authenticates and authorizes the caller, runs the route and answers
-// its error as a problem.
+// wrap authenticates and authorizes the caller, refuses a write whose body
+// is not JSON (415), runs the route and answers its error as a problem.
 func (h *handler) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -168,6 +168,10 @@ func (h *handler) wrap(rt route) http.Handler {
 		if rt.action != "" {
 			id, err := h.authorize(w, r, rt.action)
 			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			if err := checkWriteBody(r); err != nil {
 				h.fail(w, r, err)
 				return
 			}
@@ -211,7 +215,7 @@ func (h *handler) authorize(w http.ResponseWriter, r *http.Request, action auth.
 	var id auth.Identity
 	err := auth.ErrUnauthorized
 	if ok && h.opts.Auth != nil {
-		id, err = h.opts.Auth.Authenticate(r.Context(), user, password)
+		id, err = h.opts.Auth.Authenticate(auth.WithClient(r.Context(), r.RemoteAddr, actorOf(r, id).Protocol), user, password)
 		if errors.Is(err, auth.ErrUnauthorized) {
 			h.log.Warn("login failed", "user", user, "remote", r.RemoteAddr, "protocol", "api")
 		}
@@ -220,6 +224,10 @@ func (h *handler) authorize(w http.ResponseWriter, r *http.Request, action auth.
 		w.Header().Set("WWW-Authenticate", `Basic realm="`+quoteRealm(h.opts.Realm)+`", charset="UTF-8"`)
 		return id, newProblem(http.StatusUnauthorized, ProblemUnauthorized, "Unauthorized",
 			"valid HTTP Basic credentials are required")
+	}
+	if retry, ok := auth.Throttled(err); ok {
+		w.Header().Set("Retry-After", retry)
+		return id, newProblem(http.StatusTooManyRequests, ProblemThrottled, "Too many login attempts", err.Error())
 	}
 	if err != nil {
 		return id, err

@@ -35,6 +35,7 @@ const (
 	ProblemTooLarge         = ProblemBase + "payload-too-large"      // 413
 	ProblemInvalidConfig    = ProblemBase + "invalid-configuration"  // 422: the configuration file to reload is invalid
 	ProblemMediaType        = ProblemBase + "unsupported-media-type" // 415
+	ProblemThrottled        = ProblemBase + "too-many-logins"        // 429: retry after Retry-After
 	ProblemInternal         = ProblemBase + "internal"               // 500
 	ProblemUnavailable      = ProblemBase + "unavailable"            // 503
 )

@@ -5,6 +5,15 @@
 // through an Authenticator, then ask Allow before they act. Roles are
 // ordered: a reader may read; an operator may also fail over and change a
 // set's load-balancing algorithm; an admin may also change configuration.
+//
+// Users checks passwords with bcrypt through a bounded gate (one check per
+// CPU at once, a bounded queue, ThrottledError beyond it); a password
+// verified before is checked against a digest in memory and never waits.
+// Throttle, in front of Users, counts failed logins per client address and
+// per user at an address (the client comes in the context: WithClient)
+// and refuses with a ThrottledError while a count is over its limit. No
+// count of a user alone refuses, so nobody can lock a user out from
+// another address; see Throttle for the rules.
 package auth
 
 import (

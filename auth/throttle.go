@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -313,4 +314,16 @@ func (t *Throttle) Tracked() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.lru.Len()
+}
+
+// Throttled reports whether err is (or wraps) a ThrottledError and gives
+// the value of its Retry-After header: whole seconds, rounded up, at
+// least 1.
+func Throttled(err error) (retryAfter string, ok bool) {
+	var te *ThrottledError
+	if !errors.As(err, &te) {
+		return "", false
+	}
+	s := max((te.RetryAfter+time.Second-1)/time.Second, 1)
+	return strconv.FormatInt(int64(s), 10), true
 }

@@ -270,3 +270,22 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+func TestThrottled(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+		ok   bool
+	}{
+		{&ThrottledError{RetryAfter: 1500 * time.Millisecond}, "2", true},
+		{fmt.Errorf("wrapped: %w", &ThrottledError{RetryAfter: 3 * time.Second}), "3", true},
+		{&ThrottledError{}, "1", true},
+		{ErrUnauthorized, "", false},
+		{nil, "", false},
+	} {
+		got, ok := Throttled(tc.err)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("Throttled(%v) = %q, %v; want %q, %v", tc.err, got, ok, tc.want, tc.ok)
+		}
+	}
+}

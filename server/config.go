@@ -27,6 +27,7 @@ type Config struct {
 	Log     LogConfig  `yaml:"log"`     // structured logs
 	Audit   AuditCfg   `yaml:"audit"`   // where the audit stream goes
 	Users   []User     `yaml:"users"`   // besides the bootstrap admin
+	Auth    AuthCfg    `yaml:"auth"`    // the login throttle and the bound on bcrypt work
 	History int        `yaml:"history"` // events kept in the persisted history
 	Limits  Limits     `yaml:"limits"`
 	Health  HealthCfg  `yaml:"health"`

@@ -224,7 +224,9 @@ func TestDefault(t *testing.T) {
 		want := Config{
 			Listen: DefaultListen, Data: DefaultData, OrgID: DefaultOrgID, Log: LogConfig{Format: "text", Level: "info"},
 			History: DefaultHistory, Limits: Limits{MaxBodyBytes: DefaultMaxBodyBytes},
-			Health:  HealthCfg{Interval: Dur(DefaultProbeInterval), Timeout: Dur(DefaultProbeTimeout)},
+			Health: HealthCfg{Interval: Dur(DefaultProbeInterval), Timeout: Dur(DefaultProbeTimeout)},
+			Auth: AuthCfg{Throttle: ThrottleCfg{UserFailures: 5, AddressFailures: 20, Delay: Dur(time.Second),
+				MaxDelay: Dur(5 * time.Minute), Forget: Dur(15 * time.Minute), MaxTracked: 10000}, Bcrypt: BcryptCfg{Queue: 32}},
 			Cluster: ClusterCfg{Name: hostname(t), LeaseTTL: Dur(3 * time.Second), HealthQuorum: "majority"},
 		}
 		if diff := cmp.Diff(want, got, cmp.AllowUnexported(Config{})); diff != "" {
@@ -237,7 +239,9 @@ func TestDefault(t *testing.T) {
 	t.Run("keeps what is set", func(t *testing.T) {
 		cfg := Config{Listen: []string{"127.0.0.1:1"}, Data: "d", OrgID: "o", Log: LogConfig{Format: "json", Level: "warn"},
 			History: 5, Limits: Limits{MaxBodyBytes: 9}, Health: HealthCfg{Interval: Dur(time.Minute), Timeout: Dur(time.Second)},
-			Cluster: ClusterCfg{Name: "n", LeaseTTL: Dur(time.Minute), HealthQuorum: "any"}}
+			Cluster: ClusterCfg{Name: "n", LeaseTTL: Dur(time.Minute), HealthQuorum: "any"},
+			Auth: AuthCfg{Throttle: ThrottleCfg{UserFailures: 1, AddressFailures: 2, Delay: Dur(time.Millisecond),
+				MaxDelay: Dur(time.Second), Forget: Dur(time.Hour), MaxTracked: 3}, Bcrypt: BcryptCfg{Workers: 1, Queue: 1}}}
 		want := cfg
 		cfg.Default()
 		if diff := cmp.Diff(want, cfg, cmp.AllowUnexported(Config{})); diff != "" {
@@ -440,6 +444,12 @@ func TestValidateRules(t *testing.T) {
 		{"user named admin", "users:\n  - name: admin #@\n    role: reader\n    passwordHash: \"" + hash + "\"\n", "users[0].name", "declared twice"},
 		{"user role", "users:\n  - name: u\n    role: boss #@\n    passwordHash: \"" + hash + "\"\n", "users[0].role", "not reader, operator or admin"},
 		{"user plain password", "users:\n  - name: u\n    role: reader\n    passwordHash: secret #@\n", "users[0].passwordHash", "bcrypt"},
+		// auth
+		{"throttle failures negative", "auth:\n  throttle:\n    userFailures: -1 #@\n", "auth.throttle.userFailures", "at least 1"},
+		{"throttle delay negative", "auth:\n  throttle:\n    delay: -1s #@\n", "auth.throttle.delay", "at least 1ms"},
+		{"throttle max under delay", "auth:\n  throttle:\n    delay: 10s\n    maxDelay: 1s #@\n", "auth.throttle.maxDelay", "at least the delay"},
+		{"throttle tracked too few", "auth:\n  throttle:\n    maxTracked: 1 #@\n", "auth.throttle.maxTracked", "at least 2"},
+		{"bcrypt queue negative", "auth:\n  bcrypt:\n    queue: -3 #@\n", "auth.bcrypt.queue", "at least 0"},
 		// members and probes
 		{"member without name", "members:\n  - displayName: x #@\n", "members[0].name", "needs a name"},
 		{"member twice", "members:\n  - name: a\n  - name: a #@\n", "members[1].name", "declared twice"},

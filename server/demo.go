@@ -255,8 +255,16 @@ func (d *demo) handler(users auth.Authenticator) http.Handler {
 
 func (d *demo) authorize(w http.ResponseWriter, r *http.Request, users auth.Authenticator) bool {
 	user, pass, ok := r.BasicAuth()
-	id, err := users.Authenticate(r.Context(), user, pass)
-	if !ok || err != nil {
+	id, err := auth.Identity{}, auth.ErrUnauthorized
+	if ok {
+		id, err = users.Authenticate(auth.WithClient(r.Context(), r.RemoteAddr, engine.ProtocolAPI), user, pass)
+	}
+	if retry, throttled := auth.Throttled(err); throttled {
+		w.Header().Set("Retry-After", retry)
+		writeProblem(w, http.StatusTooManyRequests, "too many login attempts", err.Error())
+		return false
+	}
+	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="redset", charset="UTF-8"`)
 		writeProblem(w, http.StatusUnauthorized, "credentials required", "send HTTP Basic credentials")
 		return false

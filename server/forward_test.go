@@ -425,6 +425,7 @@ func TestForwardedRequestsDoNotLoop(t *testing.T) {
 	req, _ := http.NewRequest("POST", "http://"+follower.Addrs()[0]+"/api/v1/sets/Microsoft:RS-1/failover",
 		strings.NewReader(`{"from":"vm-a","to":"vm-b"}`))
 	req.SetBasicAuth("user", "pass")
+	req.Header.Set("Content-Type", "application/json")
 	code, _, body, _ := newClientConn().send(t, req)
 	if code != 200 || !strings.Contains(string(body), `"returnValue":0`) {
 		t.Fatalf("failover = %d %s", code, body)

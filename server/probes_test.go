@@ -202,12 +202,12 @@ func TestAPIRefusesProbesThatCannotRun(t *testing.T) {
 	}
 	t.Run("a refused replacement keeps the member as it was", func(t *testing.T) {
 		good := `{"name":"y","probe":{"type":"tcp","address":"127.0.0.1:1"}}`
-		if code, body := call(t, httpClient, http.MethodPut, base+"/y", "admin", testPassword, strings.NewReader(good)); code != 200 {
+		if code, body := call(t, httpClient, http.MethodPut, base+"/y", "admin", testPassword, strings.NewReader(good), "Content-Type", "application/json"); code != 200 {
 			t.Fatalf("PUT a good probe = %d %s", code, body)
 		}
 		before, _ := s.Engine().GetMember("y")
 		bad := `{"name":"y","probe":{"type":"htpp","address":"127.0.0.1:1"}}`
-		if code, _ := call(t, httpClient, http.MethodPut, base+"/y", "admin", testPassword, strings.NewReader(bad)); code != 400 {
+		if code, _ := call(t, httpClient, http.MethodPut, base+"/y", "admin", testPassword, strings.NewReader(bad), "Content-Type", "application/json"); code != 400 {
 			t.Errorf("PUT a bad probe over a good one = %d, want 400", code)
 		}
 		after, _ := s.Engine().GetMember("y")

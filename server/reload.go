@@ -249,6 +249,7 @@ func (c *Config) keepRestartFields(running Config) []string {
 	keep("log", c.Log == running.Log, func() { c.Log = running.Log })
 	keep("history", c.History == running.History, func() { c.History = running.History })
 	keep("limits", c.Limits == running.Limits, func() { c.Limits = running.Limits })
+	keep("auth", c.Auth == running.Auth, func() { c.Auth = running.Auth })
 	keep("demo", c.Demo == running.Demo, func() { c.Demo = running.Demo })
 	keep("cluster", c.Cluster == running.Cluster, func() { c.Cluster = running.Cluster })
 	keep("health.workers", c.Health.Workers == running.Health.Workers, func() { c.Health.Workers = running.Health.Workers })

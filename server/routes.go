@@ -14,7 +14,8 @@ import (
 
 // routes mounts every path on one handler; every listener serves them all.
 // On a follower, the writes of /cimom, /wsman and /api/v1 go to the
-// leader (see forwarder).
+// leader (see forwarder). A write a browser sends from a page of another
+// origin is refused on every path (refuseCrossOrigin).
 //
 //	/cimom     CIM-XML (POST, M-POST)
 //	/wsman     WS-Management
@@ -27,24 +28,24 @@ func (s *Server) routes(cim cimom.Handler) http.Handler {
 	mux := http.NewServeMux()
 	m, fw := s.metrics, newForwarder(s)
 	mux.Handle("/cimom", m.instrument("cimxml", fw.wrap(engine.ProtocolCIMXML, cimxmlWrites, cimxml.NewHandler(cim, cimxml.Options{
-		Auth: s.users, MaxBodyBytes: s.cfg.Limits.MaxBodyBytes, Logger: s.log.With("part", "cimxml"),
+		Auth: s.authn, MaxBodyBytes: s.cfg.Limits.MaxBodyBytes, Logger: s.log.With("part", "cimxml"),
 	}))))
 	mux.Handle("/wsman", m.instrument("wsman", fw.wrap(engine.ProtocolWSMan, wsmanWrites, wsman.NewHandler(cim, wsman.Options{
-		Auth: s.users, MaxBodyBytes: s.cfg.Limits.MaxBodyBytes, DefaultNamespace: schema.Namespace,
+		Auth: s.authn, MaxBodyBytes: s.cfg.Limits.MaxBodyBytes, DefaultNamespace: schema.Namespace,
 		ProductVersion: Version, Logger: s.log.With("part", "wsman"),
 	}))))
 	mux.Handle("/api/v1/", m.instrument("api", fw.wrap(engine.ProtocolAPI, apiWrites, api.NewHandler(s.eng, api.Options{
-		Auth: s.users, Users: s.users, Logger: s.log.With("part", "api"), Version: Version, Reload: s.reloadFunc,
+		Auth: s.authn, Users: s.users, Logger: s.log.With("part", "api"), Version: Version, Reload: s.reloadFunc,
 		Cluster: s.apiCluster,
 	}))))
 	if s.demo != nil {
-		mux.Handle("/api/v1/demo/", m.instrument("api", s.demo.handler(s.users)))
+		mux.Handle("/api/v1/demo/", m.instrument("api", s.demo.handler(s.authn)))
 	}
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writePlain(w, http.StatusOK, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("/", m.instrument("web", s.dashboard()))
-	return mux
+	return refuseCrossOrigin(mux)
 }
 
 // readyz tells a load balancer whether to send this server requests: 200

@@ -59,6 +59,7 @@ type Server struct {
 	st      store.Store
 	eng     *engine.Engine
 	users   *auth.Users
+	authn   auth.Authenticator // users behind the login throttle: what every protocol asks
 	metrics *metrics
 	probes  *probes
 	hooks   *hooks
@@ -271,6 +272,7 @@ func (s *Server) loadUsers(ctx context.Context) error {
 		}
 	}
 	s.users, s.GeneratedPassword = users, generated
+	s.authn = authenticator(s.cfg.Auth, users, s.log.With("part", "auth"))
 	if s.clustered() { // users managed through any server of the cluster count on this one too
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})

@@ -44,6 +44,7 @@ func (c *Config) Default() {
 	if c.Health.Timeout <= 0 {
 		c.Health.Timeout = Dur(DefaultProbeTimeout)
 	}
+	c.Auth.defaults()
 	c.defaultCluster()
 }
 
@@ -67,6 +68,7 @@ func (c *Config) Validate() error {
 	add(storeErr)
 	add(c.validateCluster(storeErr == nil))
 	add(c.validateUsers())
+	add(c.validateAuth())
 	members := c.validateMembers(add)
 	ids := map[string]bool{}
 	for i := range c.Sets {

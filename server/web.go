@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/redset/redset/api"
+	"github.com/redset/redset/auth"
+	"github.com/redset/redset/engine"
 	"github.com/redset/redset/web"
 )
 
@@ -24,7 +26,7 @@ func (s *Server) basicAuth(r *http.Request) (api.Caller, bool) {
 	if !ok {
 		return api.Caller{}, false
 	}
-	id, err := s.users.Authenticate(r.Context(), user, pass)
+	id, err := s.authn.Authenticate(auth.WithClient(r.Context(), r.RemoteAddr, engine.ProtocolWeb), user, pass)
 	if err != nil {
 		return api.Caller{}, false
 	}

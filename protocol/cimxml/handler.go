@@ -120,8 +120,14 @@ func (h *handler) authenticate(w http.ResponseWriter, r *http.Request) (auth.Ide
 		h.challenge(w)
 		return auth.Identity{}, false
 	}
-	id, err := h.opts.Auth.Authenticate(r.Context(), user, pass)
+	id, err := h.opts.Auth.Authenticate(auth.WithClient(r.Context(), r.RemoteAddr, Protocol), user, pass)
+	retry, throttled := auth.Throttled(err)
 	switch {
+	case throttled:
+		w.Header().Set("Retry-After", retry)
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusTooManyRequests)
+		return auth.Identity{}, false
 	case errors.Is(err, auth.ErrUnauthorized):
 		h.log.Info("cimxml: authentication failed", "user", user, "remote", r.RemoteAddr)
 		h.challenge(w)

@@ -147,14 +147,20 @@ func (h *handler) authenticate(r *http.Request) (auth.Identity, error) {
 	if !ok || h.opts.Auth == nil {
 		return auth.Identity{}, auth.ErrUnauthorized
 	}
-	return h.opts.Auth.Authenticate(r.Context(), user, pass)
+	return h.opts.Auth.Authenticate(auth.WithClient(r.Context(), r.RemoteAddr, Protocol), user, pass)
 }
 
 // unauthenticated answers a request that did not authenticate: 401 with
 // the Basic challenge, except an Identify sent with the MS-WSMV header
 // "WSMANIDENTIFY: unauthenticated" (answered without version and
-// profiles), and except a failing authenticator (a fault).
+// profiles), except a throttled login (429 with Retry-After), and except
+// a failing authenticator (a fault).
 func (h *handler) unauthenticated(rw http.ResponseWriter, r *http.Request, body []byte, err error) {
+	if retry, ok := auth.Throttled(err); ok {
+		rw.Header().Set("Retry-After", retry)
+		http.Error(rw, "too many login attempts", http.StatusTooManyRequests)
+		return
+	}
 	if !errors.Is(err, auth.ErrUnauthorized) {
 		h.opts.Logger.Error("wsman: authentication failed", "err", err)
 		x := &exchange{h: h, ctx: r.Context()}
