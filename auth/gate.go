@@ -38,7 +38,7 @@ func newGate(workers, queue int) *gate {
 }
 
 // enter takes a worker, waiting for one while the queue has room and ctx
-// lasts.
+// lasts; otherwise it returns a ThrottledError.
 func (g *gate) enter(ctx context.Context) error {
 	select {
 	case g.slots <- struct{}{}:
@@ -54,7 +54,7 @@ func (g *gate) enter(ctx context.Context) error {
 	case g.slots <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return &ThrottledError{RetryAfter: gateRetry} // the client left; answered quietly, like a full queue
 	}
 }
 

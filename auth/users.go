@@ -100,9 +100,8 @@ func (u *Users) Get(name string) (User, bool) {
 }
 
 // Authenticate checks user's password; a wrong or unknown one is
-// ErrUnauthorized. When the bcrypt gate's queue is full the answer is a
-// ThrottledError, and when ctx ends while waiting for the gate, ctx's
-// error.
+// ErrUnauthorized. When the bcrypt gate's queue is full, or ctx ends while
+// the check waits for the gate, the answer is a ThrottledError.
 func (u *Users) Authenticate(ctx context.Context, user, password string) (Identity, error) {
 	u.mu.RLock()
 	usr, ok := u.users[user]
