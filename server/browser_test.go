@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // clientAt returns an HTTP client whose connections come from the
@@ -37,17 +39,22 @@ var protocolRequests = []struct {
 // then even the right password is refused (429 with Retry-After where
 // the protocol can say it), while another address logs in.
 func TestEveryDoorThrottles(t *testing.T) {
-	s := startServer(t, "auth:\n  throttle: {userFailures: 2}\n", func(c *Config) { c.Demo = true })
+	cheap, err := bcrypt.GenerateFromPassword([]byte("ops-password"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "auth:\n  throttle: {userFailures: 2}\nusers:\n  - {name: ops, role: operator, passwordHash: \"" + string(cheap) + "\"}\n"
+	s := startServer(t, text, func(c *Config) { c.Demo = true })
 	base := "http://" + s.Addrs()[0]
 	for i, pr := range protocolRequests {
 		t.Run(pr.name, func(t *testing.T) {
 			c := clientAt(t, "127.0.0."+strconv.Itoa(20+i))
 			for range 2 {
-				if code, body := call(t, c, pr.method, base+pr.path, "admin", "guess", strings.NewReader(pr.body), pr.header...); code != 401 {
+				if code, body := call(t, c, pr.method, base+pr.path, "ops", "guess", strings.NewReader(pr.body), pr.header...); code != 401 {
 					t.Fatalf("wrong password: %d %q, want 401", code, body)
 				}
 			}
-			resp := send(t, c, pr.method, base+pr.path, "admin", testPassword, pr.body, pr.header...)
+			resp := send(t, c, pr.method, base+pr.path, "ops", "ops-password", pr.body, pr.header...)
 			want := http.StatusTooManyRequests
 			if pr.name == "web" {
 				want = http.StatusUnauthorized // the page asks for credentials again
@@ -61,7 +68,7 @@ func TestEveryDoorThrottles(t *testing.T) {
 				}
 			}
 			other := clientAt(t, "127.0.0."+strconv.Itoa(40+i))
-			if code := send(t, other, pr.method, base+pr.path, "admin", testPassword, pr.body, pr.header...).StatusCode; code == 401 || code == 429 {
+			if code := send(t, other, pr.method, base+pr.path, "ops", "ops-password", pr.body, pr.header...).StatusCode; code == 401 || code == 429 {
 				t.Errorf("the right password from another address: %d", code)
 			}
 		})
