@@ -111,6 +111,32 @@ type Watcher interface {
 	Err() error
 }
 
+// Batcher is a store that can apply many independent transactions with
+// fewer durable writes than one each (store/etcd: the transactions become
+// branches of one etcd transaction, as many as etcd allows in one).
+// store/bolt, whose group commit already joins concurrent Commits into one
+// fsync, does not implement it.
+type Batcher interface {
+	Store
+	// CommitBatch applies each of txns as Commit would: each transaction
+	// holds or fails on its own compares and is all-or-nothing; one whose
+	// compares fail does not stop the others. The answer has one Result per
+	// transaction, in order. Transactions applied by the same durable write
+	// share its revision. No two transactions of a batch may write the same
+	// key, and none may compare a key that another writes: such a batch is
+	// refused whole, as a malformed transaction is.
+	CommitBatch(ctx context.Context, txns []Txn) []Result
+}
+
+// Result is the outcome of one transaction of a batch: the revision it was
+// applied at, or why not. Err is ErrConflict when its compares failed (and
+// nothing of it was written); any other error is what Commit would have
+// answered for it (ErrFenced, or an error whose outcome is unknown).
+type Result struct {
+	Revision int64
+	Err      error
+}
+
 // ErrFenced: a fenced store's commit found that its writer no longer leads
 // (its election key is gone or was made again); nothing was written.
 var ErrFenced = errors.New("store: fenced: this server no longer leads")
@@ -154,7 +180,8 @@ type Session interface {
 type Leadership interface {
 	// Store is the fenced store: every Commit is one transaction that also
 	// checks that this leadership's election key still stands; when it does
-	// not, the Commit writes nothing and returns ErrFenced. Reads and
+	// not, the Commit writes nothing and returns ErrFenced (so does each
+	// transaction of a CommitBatch, when the store is a Batcher). Reads and
 	// watches go to the shared store. Closing it does not close the shared
 	// store.
 	Store() Store

@@ -21,6 +21,14 @@
 // writes nothing. A transaction cannot be split without losing its
 // atomicity, so the store does not try.
 //
+// CommitBatch (store.Batcher) applies many independent transactions with
+// few etcd transactions: each becomes a nested transaction, a branch, of
+// one etcd transaction, applied when its own compares hold. etcd counts the
+// branches and the largest branch together against --max-txn-ops, so a
+// batch is sent as several etcd transactions at once when it does not fit
+// in one, and split further when a member with lower limits refuses it.
+// The branches of one etcd transaction share its revision.
+//
 // Reads (Get, List, Revision, and a Commit without ops) are linearizable:
 // whichever member answers, they see every commit acknowledged before they
 // started.

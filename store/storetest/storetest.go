@@ -21,6 +21,11 @@
 //   - after Close, every method including Close returns store.ErrClosed and
 //     open watchers end with store.ErrClosed;
 //   - a watcher whose context ends is closed with Err nil.
+//
+// Stores that implement store.Batcher also run the Batch cases: each
+// transaction of a batch applies or conflicts on its own, a batch may hold
+// more than one transaction of the store could, and a malformed batch is
+// refused whole.
 package storetest
 
 import (
@@ -56,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	cases = append(cases, basicCases()...)
 	cases = append(cases, watchCases()...)
 	cases = append(cases, lifecycleCases()...)
+	cases = append(cases, batchCases()...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
