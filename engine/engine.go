@@ -129,6 +129,7 @@ type Engine struct {
 	pause  pauseState // server-wide pause of automatic failover
 	sched  schedules  // pending scheduled failovers
 	hist   *history
+	group  *group // group commit of automatic failovers
 	pool   *pool
 	ctx    context.Context // ends at Close; automatic actions run under it
 	cancel context.CancelFunc
@@ -186,6 +187,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	e.ss = &switchStore{Store: opts.Store, fenced: e.onFenced}
 	e.ss.writer.Store(&writerBox{st: opts.Store})
 	e.st = e.ss
+	e.group = &group{ss: e.ss}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.hist = newHistory(e.st, opts.HistoryLimit, e.log)
 	if opts.Standby {
@@ -299,6 +301,12 @@ func (e *Engine) emit(r *event.Record) {
 // commit applies txn plus the history records, durably. The commit is not
 // abandoned when ctx ends, so a change is never left half-known.
 func (e *Engine) commit(ctx context.Context, txn store.Txn, recs ...*event.Record) (int64, error) {
+	return e.commitVia(ctx, e.st.Commit, txn, recs...)
+}
+
+// commitVia is commit through via (the store's Commit, or the group
+// commit of automatic failovers).
+func (e *Engine) commitVia(ctx context.Context, via func(context.Context, store.Txn) (int64, error), txn store.Txn, recs ...*event.Record) (int64, error) {
 	for _, r := range recs {
 		op, err := historyOp(r)
 		if err != nil {
@@ -306,7 +314,7 @@ func (e *Engine) commit(ctx context.Context, txn store.Txn, recs ...*event.Recor
 		}
 		txn.Ops = append(txn.Ops, op)
 	}
-	rev, err := e.st.Commit(context.WithoutCancel(ctx), txn)
+	rev, err := via(context.WithoutCancel(ctx), txn)
 	if err != nil {
 		return 0, fmt.Errorf("engine: store commit: %w", err)
 	}

@@ -369,6 +369,7 @@ func (e *Engine) commitFailover(ctx context.Context, s *setState, req FailoverRe
 	if req.ScheduleID != 0 { // the scheduled failover is done with the same commit
 		w.ops = append(w.ops, store.Op{Key: scheduledKey(req.ScheduleID), Delete: true})
 	}
+	w.grouped = !req.Planned // automatic failovers come in crowds (see group.go)
 	newRev, err := e.commitSetRecord(ctx, w, rec)
 	if errors.Is(err, ErrNotLeader) {
 		return refused(CodeBusy, "this server no longer leads the cluster", err)
@@ -389,7 +390,8 @@ func (e *Engine) commitFailover(ctx context.Context, s *setState, req FailoverRe
 }
 
 // commitSetRecord writes a set's record with a compare on its revision
-// (and w.compares) plus history records. When the store fails in a way that
+// (and w.compares) plus history records, grouped with other commits when
+// w.grouped says so. When the store fails in a way that
 // leaves the outcome unknown, it reads the key back and reports success if
 // the write landed.
 func (e *Engine) commitSetRecord(ctx context.Context, w setWrite, recs ...*event.Record) (int64, error) {
@@ -401,7 +403,11 @@ func (e *Engine) commitSetRecord(ctx context.Context, w setWrite, recs ...*event
 		Compares: append([]store.Compare{{Key: setKey(w.id), ModRevision: w.rev}}, w.compares...),
 		Ops:      append([]store.Op{{Key: setKey(w.id), Value: data}}, w.ops...),
 	}
-	newRev, err := e.commit(ctx, txn, recs...)
+	via := e.st.Commit
+	if w.grouped {
+		via = e.group.commit
+	}
+	newRev, err := e.commitVia(ctx, via, txn, recs...)
 	if err == nil || isConflict(err) {
 		return newRev, err
 	}

@@ -275,6 +275,7 @@ type setWrite struct {
 	rev      int64           // the set's current revision (0: create)
 	compares []store.Compare // extra conditions, e.g. a member's revision
 	ops      []store.Op      // more writes of the same transaction
+	grouped  bool            // commit with the group commit (group.go)
 }
 
 // write copies s's current record for modification.

@@ -155,7 +155,7 @@ func newEngine(b *testing.B, s store.Store, log *slog.Logger) *engine.Engine {
 	return e
 }
 
-func must(b *testing.B, err error) {
+func must(b testing.TB, err error) {
 	b.Helper()
 	if err != nil {
 		b.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/redset/redset/engine"
 	"github.com/redset/redset/event"
@@ -48,4 +49,50 @@ func TestEngineHistoryBurst(t *testing.T) {
 	if n := log.count("event history write failed"); n != 0 {
 		t.Errorf("%d history writes failed, want none", n)
 	}
+}
+
+// TestEngineMassFailoverGrouped: a leading engine fails over every set of
+// a failed member, each exactly once with its own history record, and the
+// failovers share etcd transactions (far fewer revisions than sets).
+func TestEngineMassFailoverGrouped(t *testing.T) {
+	const sets = 300
+	c := etcdtest.Start(t, 1, etcdtest.Options{})
+	e := leadingEngine(t, c, nil)
+	createPairs(t, e, sets)
+	sub := e.Bus().Subscribe(4*sets, func(r event.Record) bool { return r.Kind == event.KindFailoverSucceeded })
+	if err := e.ReportHealth("shared", engine.Report{State: engine.HealthFailed}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(time.Minute)
+	for i := range sets {
+		select {
+		case <-sub.C():
+		case <-deadline:
+			t.Fatalf("%d of %d sets failed over in time", i, sets)
+		}
+	}
+	checkFailedOver(t, e, sets)
+	recs, err := e.QueryHistory(context.Background(), engine.HistoryFilter{Kinds: []event.Kind{event.KindFailoverSucceeded}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perSet := map[string]int{}
+	for _, r := range recs {
+		perSet[r.SetID]++
+	}
+	revs := map[int64]bool{}
+	views, err := e.ListSets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range views {
+		if perSet[v.InstanceID] != 1 {
+			t.Errorf("set %s has %d failover records, want 1", v.InstanceID, perSet[v.InstanceID])
+		}
+		revs[v.Revision] = true
+	}
+	if len(revs) > sets/2 {
+		t.Errorf("the %d failovers took %d store revisions, want them grouped (at most %d)", sets, len(revs), sets/2)
+	}
+	t.Logf("%d failovers in %d etcd transactions", sets, len(revs))
 }

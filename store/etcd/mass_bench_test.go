@@ -60,7 +60,7 @@ func profile(b *testing.B) func() {
 
 // leadingEngine opens an engine on a fresh prefix that leads through a
 // won election.
-func leadingEngine(b *testing.B, c *etcdtest.Cluster, log *slog.Logger) *engine.Engine {
+func leadingEngine(b testing.TB, c *etcdtest.Cluster, log *slog.Logger) *engine.Engine {
 	s := open(b, c.Endpoints(), freshPrefix())
 	e, err := engine.New(context.Background(), engine.Options{Store: s, Logger: log, Standby: true})
 	must(b, err)
@@ -76,7 +76,7 @@ func leadingEngine(b *testing.B, c *etcdtest.Cluster, log *slog.Logger) *engine.
 
 // createPairs makes n Sparing sets of the member "shared" in service and a
 // hot spare of their own, several at a time.
-func createPairs(b *testing.B, e *engine.Engine, n int) {
+func createPairs(b testing.TB, e *engine.Engine, n int) {
 	ctx := context.Background()
 	_, err := e.PutMember(ctx, engine.Member{Name: "shared", Probe: engine.Probe{Rise: 1, Fall: 1}})
 	must(b, err)
@@ -120,7 +120,7 @@ func pair(ctx context.Context, e *engine.Engine, id, spare string) error {
 	return err
 }
 
-func checkFailedOver(b *testing.B, e *engine.Engine, n int) {
+func checkFailedOver(b testing.TB, e *engine.Engine, n int) {
 	views, err := e.ListSets()
 	must(b, err)
 	for _, v := range views {
