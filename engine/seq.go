@@ -8,33 +8,43 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/redset/redset/store"
 )
 
-// seqBlock is how many sequence numbers one durable reservation covers.
-// After a crash the numbering continues above the last reservation, so it
-// may skip up to this many numbers; after a clean Close it continues
-// exactly.
-const seqBlock = 1 << 14
+// Sizes of the blocks of sequence numbers one durable reservation covers.
+// After a crash, or when another server takes the lead, the numbering
+// continues above the last reservation, so it skips at most one block;
+// after a clean Close it continues exactly. Blocks start small, so that the
+// skip is small, and double while they are used up fast (the next
+// reservation within seqBurst of the last), up to seqBlockMax, so that a
+// burst of records (thousands of sets failing over) needs few reservations.
+const (
+	seqBlockMin = 64
+	seqBlockMax = 1 << 14
+	seqBurst    = time.Second
+)
 
 // seqGen hands out the Seq of event records: 1, 2, 3 … unique and
 // increasing, also across restarts. The store key meta/seq holds a
 // ceiling: no number above it was ever handed out. New reserves a block
 // above the last ceiling; a number beyond the reservation first writes a
-// new one (a store commit about once every seqBlock records); Close writes
+// new one (a store commit once per block: see seqBlockMin); Close writes
 // the exact last number, so that the next start continues without a gap.
 //
 // take is safe for concurrent use and never waits except for such a
 // reservation. If the store refuses a reservation the number is handed out
 // anyway (nothing can then be durable) and the failure is logged.
 type seqGen struct {
-	st      store.Store
-	log     *slog.Logger
-	last    atomic.Uint64 // the last number handed out
-	ceiling atomic.Uint64 // the durable reservation
-	mu      sync.Mutex    // serializes reservations
-	rev     int64         // ModRevision of meta/seq
+	st       store.Store
+	log      *slog.Logger
+	last     atomic.Uint64 // the last number handed out
+	ceiling  atomic.Uint64 // the durable reservation
+	mu       sync.Mutex    // serializes reservations
+	rev      int64         // ModRevision of meta/seq
+	block    uint64        // the size of the next reservation
+	reserved time.Time     // when the last block was reserved
 }
 
 // openSeq reads where the numbering stands and reserves the first block.
@@ -45,14 +55,14 @@ type seqGen struct {
 func openSeq(ctx context.Context, st store.Store, log *slog.Logger, highest uint64) (*seqGen, error) {
 	const attempts = 8
 	for i := 1; ; i++ {
-		g := &seqGen{st: st, log: log}
+		g := &seqGen{st: st, log: log, block: seqBlockMin, reserved: time.Now()}
 		start, legacy, err := g.readStart(ctx)
 		if err != nil {
 			return nil, err
 		}
 		start = max(start, highest)
 		g.last.Store(start)
-		err = g.reserve(ctx, start+seqBlock, legacy)
+		err = g.reserve(ctx, start+g.block, legacy)
 		if err == nil {
 			return g, nil
 		}
@@ -130,7 +140,8 @@ func (g *seqGen) extend(n uint64) uint64 {
 	if n <= g.ceiling.Load() {
 		return n
 	}
-	err := g.reserve(context.Background(), n+seqBlock, false)
+	g.grow()
+	err := g.reserve(context.Background(), n+g.block, false)
 	if errors.Is(err, store.ErrConflict) {
 		// Another server wrote meta/seq (it led meanwhile, or started):
 		// continue above both.
@@ -140,13 +151,25 @@ func (g *seqGen) extend(n uint64) uint64 {
 				g.last.Store(max(g.last.Load(), stored))
 				n = g.last.Add(1)
 			}
-			err = g.reserve(context.Background(), max(stored, n)+seqBlock, false)
+			err = g.reserve(context.Background(), max(stored, n)+g.block, false)
 		}
 	}
 	if err != nil {
 		g.log.Error("event numbers could not be reserved; numbers may repeat after a restart", "err", err)
 	}
 	return n
+}
+
+// grow sizes the next block: twice the last when that was used up within
+// seqBurst, else the smallest. g.mu must be held.
+func (g *seqGen) grow() {
+	now := time.Now()
+	if now.Sub(g.reserved) < seqBurst {
+		g.block = max(min(2*g.block, seqBlockMax), seqBlockMin)
+	} else {
+		g.block = seqBlockMin
+	}
+	g.reserved = now
 }
 
 // close records the exact last number, so that the next start continues
