@@ -57,7 +57,7 @@ func TestEngineHistoryBurst(t *testing.T) {
 func TestEngineMassFailoverGrouped(t *testing.T) {
 	const sets = 300
 	c := etcdtest.Start(t, 1, etcdtest.Options{})
-	e := leadingEngine(t, c, nil)
+	e := leadingEngine(t, c, freshPrefix(), nil)
 	createPairs(t, e, sets)
 	sub := e.Bus().Subscribe(4*sets, func(r event.Record) bool { return r.Kind == event.KindFailoverSucceeded })
 	if err := e.ReportHealth("shared", engine.Report{State: engine.HealthFailed}); err != nil {

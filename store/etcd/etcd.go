@@ -90,7 +90,7 @@ const (
 	DefaultPrefix         = "/redset/"
 	DefaultDialTimeout    = 5 * time.Second
 	DefaultRequestTimeout = 10 * time.Second
-	DefaultWatchBuffer    = 1024
+	DefaultWatchBuffer    = 1 << 15
 	DefaultPageSize       = 1000
 )
 
@@ -114,7 +114,9 @@ type Options struct {
 	Username string
 	Password string
 	// WatchBuffer is the number of events a watcher may have unread before
-	// it is dropped with store.ErrWatchLagged. Default DefaultWatchBuffer.
+	// it is dropped with store.ErrWatchLagged. Default DefaultWatchBuffer,
+	// room for the changes of thousands of sets failing over at once (a
+	// follower that is dropped must load the whole state again).
 	WatchBuffer int
 	// PageSize is how many keys one etcd request of List reads. Default
 	// DefaultPageSize.
