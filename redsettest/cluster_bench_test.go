@@ -155,12 +155,14 @@ func BenchmarkClusterMassFailover(b *testing.B) {
 	})
 	c.waitHealth(b, 30*time.Second, "mass-a", "OK")
 	rev := c.commits.revision(b)
+	cpu0, own0 := serversCPU(c), ownCPU()
 	broke := time.Now()
 	a.Break()
 	waitUntil(b, 5*time.Minute, fmt.Sprintf("%d failovers committed", n), func() (bool, string) {
 		got := len(c.commits.failovers(rev))
 		return got >= n, fmt.Sprintf("%d", got)
 	})
+	cpu, own := serversCPU(c)-cpu0, ownCPU()-own0
 	fos := c.commits.failovers(rev)
 	first, last := fos[0].Seen, fos[0].Seen
 	for _, f := range fos {
@@ -168,7 +170,45 @@ func BenchmarkClusterMassFailover(b *testing.B) {
 	}
 	b.ReportMetric(float64(last.Sub(broke))/float64(time.Millisecond), "from-break-ms")
 	b.ReportMetric(float64(last.Sub(first))/float64(time.Millisecond), "first-to-last-ms")
+	b.ReportMetric(float64(cpu)/float64(time.Millisecond), "servers-cpu-ms")
+	b.ReportMetric(float64(own)/float64(time.Millisecond), "etcd-cpu-ms")
+	reloads := 0
+	for _, s := range c.servers {
+		reloads += strings.Count(s.log.String(), "loading the state again")
+	}
+	b.ReportMetric(float64(reloads), "follower-reloads")
 	b.Logf("%d sets: last failover %v after the break (detection takes about %d×%v), %v after the first", n, last.Sub(broke), ctProbeFall, ctProbeInterval, last.Sub(first))
+}
+
+// serversCPU is the processor time the cluster's servers have used so
+// far (user and system, from /proc), so that a run on a busy machine can
+// still be compared with another.
+func serversCPU(c *ctCluster) time.Duration {
+	var total time.Duration
+	for _, s := range c.servers {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid()))
+		if err != nil {
+			continue
+		}
+		// The fields after the command name (which ends with ')'): utime and stime are the 12th and 13th.
+		f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+		for _, i := range []int{11, 12} {
+			if ticks, err := strconv.ParseInt(f[i], 10, 64); err == nil {
+				total += time.Duration(ticks) * time.Second / 100 // USER_HZ
+			}
+		}
+	}
+	return total
+}
+
+// ownCPU is the processor time of the test process: the embedded etcd
+// members and the test's watch.
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func minTime(a, b time.Time) time.Time {
