@@ -44,7 +44,10 @@
 // it, does not wait but gets Busy (Failover code 3, ErrBusy elsewhere).
 // Failovers of different sets that share a member run in parallel, so when
 // one member fails in thousands of sets, their automatic failovers commit
-// concurrently and the store groups them into few durable writes.
+// concurrently and share few durable writes: bbolt's group commit merges
+// concurrent commits, and on a store.Batcher (etcd) the engine sends the
+// automatic failovers under way as one batch (see group.go), each still
+// its own all-or-nothing transaction.
 //
 // The rules are summarised, with every decision the specification leaves
 // open, in docs/semantics.md.
