@@ -416,15 +416,27 @@ func (e *Engine) watchedSet(kv store.KV) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, r := range s.roles {
-		r.m.sets = slices.DeleteFunc(r.m.sets, func(x *setState) bool { return x == s })
-	}
+	relinkMembers(s, s.roles, roles)
 	s.set, s.roles, s.rev, s.paused = rec.Set, roles, kv.ModRevision, rec.Paused
-	for _, r := range roles {
-		r.m.sets = append(r.m.sets, s)
-	}
 	s.status = s.computeStatus() // the leader's StatusChanged record comes with the history
 	return nil
+}
+
+// relinkMembers updates the set index of the members that left s or
+// joined it. Members that stay (a failover only swaps roles) are not
+// touched: a member of thousands of sets would otherwise have its index
+// searched once per changed set. Engine.mu must be held for writing.
+func relinkMembers(s *setState, old, roles []roleEntry) {
+	for _, r := range old {
+		if roleIndex(roles, r.m.name) < 0 {
+			r.m.sets = slices.DeleteFunc(r.m.sets, func(x *setState) bool { return x == s })
+		}
+	}
+	for _, r := range roles {
+		if roleIndex(old, r.m.name) < 0 {
+			r.m.sets = append(r.m.sets, s)
+		}
+	}
 }
 
 func (e *Engine) watchedSetGone(id string) {

@@ -343,3 +343,34 @@ func TestReloadKeepsObservations(t *testing.T) {
 		t.Fatal("two OK reports after the reload were not counted")
 	}
 }
+
+// TestFollowerMemberIndex: a follower's index of each member's sets
+// follows the leader's changes: a member added to a set, a failover (roles
+// swapped, members unchanged), a member removed.
+func TestFollowerMemberIndex(t *testing.T) {
+	h, f := clusterPair(t)
+	ctx := context.Background()
+	setsOf := func(name string) []string {
+		ids, _ := f.SetsOfMember(name)
+		return ids
+	}
+	h.member("web3")
+	h.add("redset:web", "web3", spare(SpareCold, FailoverBoth, 0))
+	eventually(t, "web3 in the follower's index", func() bool { return slices.Equal(setsOf("web3"), []string{"redset:web"}) })
+	if res := h.e.Failover(ctx, "redset:web", "web1", "web2"); res.Code != CodeCompleted {
+		t.Fatalf("Failover = %d %s", res.Code, res.Reason)
+	}
+	eventually(t, "the follower sees the failover", func() bool { return roleOf(f, "redset:web", "web2") == RoleInService })
+	for _, name := range []string{"web1", "web2", "web3"} {
+		if got := setsOf(name); !slices.Equal(got, []string{"redset:web"}) {
+			t.Fatalf("after the failover the follower has %s in sets %v, want [redset:web]", name, got)
+		}
+	}
+	if _, err := h.e.RemoveFromSet(ctx, "redset:web", "web3"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "web3 out of the follower's index", func() bool { return len(setsOf("web3")) == 0 })
+	if got := setsOf("web1"); !slices.Equal(got, []string{"redset:web"}) {
+		t.Fatalf("web1 in sets %v, want [redset:web]", got)
+	}
+}
