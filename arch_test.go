@@ -126,7 +126,7 @@ var allowedInternal = map[string][]string{
 	"hook":            {"event", "internal/proc"},
 	"internal/proc":   {},
 	"provider":        {"cim", "cimom", "engine", "event"},
-	"protocol/":       {"cim", "cimom", "auth"},
+	"protocol/":       {"cim", "cimom", "auth", "internal/xmltext"},
 	"api":             {"engine", "event", "auth"},
 	"web":             {"api"},
 	"auth":            {"store"},
@@ -135,10 +135,12 @@ var allowedInternal = map[string][]string{
 	"store/storetest": {"store"},
 	"cluster":         {"engine", "store", "event"},
 	"cmd/redset-load": {},
+
+	"internal/xmltext": {},
 }
 
 // stdOnly packages may import nothing outside the standard library.
-var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/redset-load"}
+var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/redset-load", "internal/xmltext"}
 
 // onlyImportedBy: an internal package (prefix when ending in "/") that only
 // the listed packages may import from non-test files.

@@ -3,7 +3,8 @@ package cimxml
 import (
 	"io"
 	"sync"
-	"unicode/utf8"
+
+	"github.com/redset/redset/internal/xmltext"
 )
 
 // Flush sizes of the writer.
@@ -115,71 +116,8 @@ func (w *xmlWriter) flush() {
 func (w *xmlWriter) reset() { w.buf = w.buf[:0] }
 
 // appendEscaped appends s escaped for XML character data or, when inAttr,
-// for a double-quoted attribute value. Invalid UTF-8 and characters XML
-// 1.0 cannot carry become U+FFFD; CR (and in attributes TAB and LF) are
-// written as character references so that parsers keep them.
+// for a double-quoted attribute value (see xmltext); characters XML 1.0
+// cannot carry become U+FFFD.
 func appendEscaped(b []byte, s string, inAttr bool) []byte {
-	last := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c < utf8.RuneSelf && c != '&' && c != '<' && c != '>' && c != '"' {
-			i++
-			continue
-		}
-		r, size := rune(c), 1
-		if c >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[i:])
-		}
-		esc := escapeRune(r, size, inAttr)
-		if esc == "" {
-			i += size
-			continue
-		}
-		b = append(b, s[last:i]...)
-		b = append(b, esc...)
-		i += size
-		last = i
-	}
-	return append(b, s[last:]...)
-}
-
-// escapeRune returns the replacement of a rune that needs one, or "".
-func escapeRune(r rune, size int, inAttr bool) string {
-	switch {
-	case r == '&':
-		return "&amp;"
-	case r == '<':
-		return "&lt;"
-	case r == '>':
-		return "&gt;"
-	case r == '"':
-		if inAttr {
-			return "&quot;"
-		}
-		return ""
-	case r == '\r':
-		return "&#13;"
-	case r == '\n' && inAttr:
-		return "&#10;"
-	case r == '\t' && inAttr:
-		return "&#9;"
-	case r == '\n' || r == '\t':
-		return ""
-	case r == utf8.RuneError && size == 1, !isXMLChar(r):
-		return "\uFFFD"
-	}
-	return ""
-}
-
-// isXMLChar reports whether XML 1.0 allows r in a document.
-func isXMLChar(r rune) bool {
-	switch {
-	case r == 0x9 || r == 0xA || r == 0xD:
-		return true
-	case r >= 0x20 && r <= 0xD7FF:
-		return true
-	case r >= 0xE000 && r <= 0xFFFD:
-		return true
-	}
-	return r >= 0x10000 && r <= 0x10FFFF
+	return xmltext.Append(b, s, inAttr, "\uFFFD")
 }

@@ -189,7 +189,7 @@ func TestAppendEscaped(t *testing.T) {
 	}{
 		{"plain", "Microsoft:RS-1", "Microsoft:RS-1", "Microsoft:RS-1"},
 		{"markup", `a<b>&"c'`, `a&lt;b&gt;&amp;"c'`, `a&lt;b&gt;&amp;&quot;c'`},
-		{"white space", "a\tb\nc\rd", "a\tb\nc&#13;d", "a&#9;b&#10;c&#13;d"},
+		{"white space", "a\tb\nc\rd", "a\tb\nc&#xD;d", "a&#x9;b&#xA;c&#xD;d"},
 		{"control character", "a\x01b", "a\uFFFDb", "a\uFFFDb"},
 		{"invalid UTF-8", "a\xffb", "a\uFFFDb", "a\uFFFDb"},
 		{"non-characters", "a\uFFFEb", "a\uFFFDb", "a\uFFFDb"},

@@ -1,7 +1,7 @@
 package wsman
 
 import (
-	"unicode/utf8"
+	"github.com/redset/redset/internal/xmltext"
 )
 
 // textWriter is what the XML writer writes to: a *bufio.Writer or a
@@ -11,6 +11,7 @@ type textWriter interface {
 	Write(p []byte) (int, error)
 	WriteString(s string) (int, error)
 	WriteByte(c byte) error
+	AvailableBuffer() []byte
 }
 
 // xmlWriter writes XML token by token with the fixed prefixes of this
@@ -94,79 +95,11 @@ func (x *xmlWriter) closeTag() {
 	}
 }
 
-// escape writes s as character data or an attribute value. Markup
-// characters become entities; CR (and, in attributes, tab and LF) become
-// character references so they survive end-of-line normalization; control
-// characters that XML 1.0 cannot carry become "?" (as MS-WSMV
-// 3.1.4.1.25 does) and invalid UTF-8 becomes U+FFFD.
+// escape writes s as character data or an attribute value (see
+// xmltext); control characters that XML 1.0 cannot carry become "?", as
+// MS-WSMV 3.1.4.1.25 does.
 func (x *xmlWriter) escape(s string, inAttr bool) {
-	if plainText(s, inAttr) {
-		x.w.WriteString(s)
-		return
-	}
-	last := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 || r == 0xFFFE || r == 0xFFFF {
-				x.w.WriteString(s[last:i])
-				x.w.WriteString("\uFFFD")
-				last = i + size
-			}
-			i += size
-			continue
-		}
-		if rep := escapeASCII(c, inAttr); rep != "" {
-			x.w.WriteString(s[last:i])
-			x.w.WriteString(rep)
-			last = i + 1
-		}
-		i++
-	}
-	x.w.WriteString(s[last:])
-}
-
-// plainText reports whether s is ASCII that needs no escaping, the common
-// case, checked without decoding.
-func plainText(s string, inAttr bool) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || c < 0x20 || c == '<' || c == '>' || c == '&' || c == '"' && inAttr {
-			return false
-		}
-	}
-	return true
-}
-
-// escapeASCII returns the replacement of an ASCII byte, or "" to keep it.
-func escapeASCII(c byte, inAttr bool) string {
-	switch c {
-	case '<':
-		return "&lt;"
-	case '>':
-		return "&gt;"
-	case '&':
-		return "&amp;"
-	case '"':
-		if inAttr {
-			return "&quot;"
-		}
-	case '\r':
-		return "&#xD;"
-	case '\n':
-		if inAttr {
-			return "&#xA;"
-		}
-	case '\t':
-		if inAttr {
-			return "&#x9;"
-		}
-	default:
-		if c < 0x20 {
-			return "?"
-		}
-	}
-	return ""
+	x.w.Write(xmltext.Append(x.w.AvailableBuffer(), s, inAttr, "?"))
 }
 
 // digits writes a number's text, which needs no escaping.
