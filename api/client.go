@@ -361,7 +361,7 @@ func (c *Client) newRequest(ctx context.Context, method, path string, body any) 
 // readProblem turns an error answer into a *Problem; an answer that is not
 // a problem document gets one made from its status.
 func readProblem(resp *http.Response) error {
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize))
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	p := &Problem{}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	isJSON := mt == "application/problem+json" || mt == mediaJSON

@@ -21,7 +21,7 @@ import (
 var ErrLagged = errors.New("api: the event stream fell behind and was closed by the server")
 
 // maxEventLine caps one line of an event stream.
-const maxEventLine = MaxBodySize
+const maxEventLine = 1 << 20
 
 // EventStream is a live stream of events from GET /api/v1/events. It is
 // not safe for concurrent use: one goroutine calls Next.

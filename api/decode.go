@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -14,26 +15,25 @@ import (
 	"github.com/redset/redset/engine"
 )
 
-// MaxBodySize caps every request body (413 beyond it).
-const MaxBodySize = 1 << 20
-
 // Media types of request bodies.
 const (
 	mediaJSON       = "application/json"
 	mediaMergePatch = "application/merge-patch+json"
 )
 
-// readBody checks the media type (one of types is required) and reads at
-// most MaxBodySize bytes.
-func readBody(w http.ResponseWriter, r *http.Request, types ...string) ([]byte, error) {
+// readBody checks the media type (one of types is required) and reads
+// the body. Whoever serves the handler caps the body (the server does so
+// for every path); past the cap, reported as an *http.MaxBytesError, the
+// answer is 413.
+func readBody(r *http.Request, types ...string) ([]byte, error) {
 	if err := checkMediaType(r, types); err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
+	data, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return nil, newProblem(http.StatusRequestEntityTooLarge, ProblemTooLarge, "Payload too large",
-			"the body exceeds the limit of 1 MiB")
+			fmt.Sprintf("the body exceeds the limit of %d bytes", tooBig.Limit))
 	}
 	if err != nil {
 		return nil, malformed("reading the body failed: %v", err)
@@ -71,8 +71,8 @@ func checkWriteBody(r *http.Request) error {
 }
 
 // decodeBody reads r's body into dst strictly (see decodeStrict).
-func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
-	data, err := readBody(w, r, mediaJSON)
+func decodeBody(r *http.Request, dst any) error {
+	data, err := readBody(r, mediaJSON)
 	if err != nil {
 		return err
 	}

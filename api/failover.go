@@ -13,7 +13,7 @@ import (
 func (h *handler) failover(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	var req FailoverRequest
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
 	failover := h.eng.Failover

@@ -55,7 +55,7 @@ func newEnv(t testing.TB, opts ...func(*Options)) *testEnv {
 	for _, f := range opts {
 		f(&o)
 	}
-	srv := httptest.NewServer(NewHandler(eng, o))
+	srv := httptest.NewServer(http.MaxBytesHandler(NewHandler(eng, o), testMaxBody)) // the cap the server puts in front
 	t.Cleanup(func() {
 		srv.CloseClientConnections()
 		srv.Close()

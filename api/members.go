@@ -37,7 +37,7 @@ func (h *handler) getMember(w http.ResponseWriter, r *http.Request) error {
 // is taken (use PUT to replace).
 func (h *handler) createMember(w http.ResponseWriter, r *http.Request) error {
 	var spec MemberSpec
-	if err := decodeBody(w, r, &spec); err != nil {
+	if err := decodeBody(r, &spec); err != nil {
 		return err
 	}
 	m := spec.toEngine()
@@ -60,7 +60,7 @@ func (h *handler) createMember(w http.ResponseWriter, r *http.Request) error {
 func (h *handler) putMember(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
 	var spec MemberSpec
-	if err := decodeBody(w, r, &spec); err != nil {
+	if err := decodeBody(r, &spec); err != nil {
 		return err
 	}
 	if spec.Name != "" && spec.Name != name {
@@ -89,7 +89,7 @@ func (h *handler) deleteMember(w http.ResponseWriter, r *http.Request) error {
 func (h *handler) reportHealth(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
 	var in HealthReport
-	if err := decodeBody(w, r, &in); err != nil {
+	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
 	rep, err := in.toEngine()
@@ -113,7 +113,7 @@ func (h *handler) reportHealth(w http.ResponseWriter, r *http.Request) error {
 func (h *handler) putSetMember(w http.ResponseWriter, r *http.Request) error {
 	id, name := r.PathValue("id"), r.PathValue("name")
 	var spec RoleSpec
-	if err := decodeBody(w, r, &spec); err != nil {
+	if err := decodeBody(r, &spec); err != nil {
 		return err
 	}
 	role, err := spec.toEngine()

@@ -76,10 +76,13 @@ func routeProblemCases() []problemCase {
 	}
 }
 
+// testMaxBody is the body cap of the test server.
+const testMaxBody = 1 << 20
+
 func TestProblemShapes(t *testing.T) {
 	env := newEnv(t)
 	env.sparingSet(t)
-	big := `{"instanceID":"redset:big","description":"` + strings.Repeat("x", MaxBodySize) + `"}`
+	big := `{"instanceID":"redset:big","description":"` + strings.Repeat("x", testMaxBody) + `"}`
 	tests := append(bodyProblemCases(big), routeProblemCases()...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

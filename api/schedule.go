@@ -14,7 +14,7 @@ func scheduledURL(setID string, id uint64) string {
 func (h *handler) scheduleFailover(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	var req ScheduleRequest
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
 	if req.At.IsZero() {

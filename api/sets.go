@@ -34,7 +34,7 @@ func (h *handler) getSet(w http.ResponseWriter, r *http.Request) error {
 // a colon is a LocalID, completed with the server's OrgID.
 func (h *handler) createSet(w http.ResponseWriter, r *http.Request) error {
 	var spec SetSpec
-	if err := decodeBody(w, r, &spec); err != nil {
+	if err := decodeBody(r, &spec); err != nil {
 		return err
 	}
 	if spec.InstanceID != "" && !strings.Contains(spec.InstanceID, ":") {
@@ -58,7 +58,7 @@ func (h *handler) createSet(w http.ResponseWriter, r *http.Request) error {
 func (h *handler) replaceSet(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	var spec SetSpec
-	if err := decodeBody(w, r, &spec); err != nil {
+	if err := decodeBody(r, &spec); err != nil {
 		return err
 	}
 	if spec.InstanceID != "" && spec.InstanceID != id {
@@ -86,7 +86,7 @@ var lbFields = map[string]bool{"loadBalanceAlgorithm": true, "otherLoadBalanceAl
 // only the load-balancing fields needs ActionLoadBalance (checked by the
 // route); anything else needs ActionConfigure.
 func (h *handler) patchSet(w http.ResponseWriter, r *http.Request) error {
-	data, err := readBody(w, r, mediaMergePatch, mediaJSON)
+	data, err := readBody(r, mediaMergePatch, mediaJSON)
 	if err != nil {
 		w.Header().Set("Accept-Patch", mediaMergePatch)
 		return err

@@ -67,7 +67,7 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in NewUser
-	if err := decodeBody(w, r, &in); err != nil {
+	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
 	if err := users.Create(r.Context(), in.Name, auth.Role(in.Role), in.Password); err != nil {
@@ -85,7 +85,7 @@ func (h *handler) setPassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in PasswordChange
-	if err := decodeBody(w, r, &in); err != nil {
+	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
 	name := r.PathValue("name")

@@ -43,6 +43,11 @@ type Options struct {
 	// 1000); past it Open* operations fail with
 	// CIM_ERR_SERVER_LIMITS_EXCEEDED.
 	MaxEnumerations int
+	// MaxEnumerationsPerUser caps the contexts one user (the Principal's
+	// User) has open at once (default: no cap but MaxEnumerations); past
+	// it that user's Open* operations fail with
+	// CIM_ERR_SERVER_LIMITS_EXCEEDED.
+	MaxEnumerationsPerUser int
 	// MaxObjectCount caps the objects returned by one Open* or Pull*
 	// (default 10000); larger requests get at most this many.
 	MaxObjectCount uint32
@@ -90,7 +95,7 @@ func NewDispatcher(repo Repository, opts Options) *Dispatcher {
 		repo:      repo,
 		opts:      opts,
 		log:       opts.Logger,
-		enums:     NewEnumerations(opts.Clock, opts.MaxEnumerations, opts.Logger),
+		enums:     NewEnumerations(opts.Clock, opts.MaxEnumerations, opts.Logger).LimitPerOwner(opts.MaxEnumerationsPerUser),
 		providers: map[classKey]any{},
 	}
 }

@@ -43,6 +43,9 @@ type OpenOptions struct {
 	// Cancel, if set, is called once when the context ends (exhausted,
 	// closed, expired or failed), after the sequence has been stopped.
 	Cancel func()
+	// Owner is who opened the context (a user name), for the per-owner
+	// cap; "" is an owner like any other.
+	Owner string
 }
 
 // maxCountBuffer bounds how many objects Count reads ahead to learn the
@@ -63,9 +66,10 @@ const maxCountBuffer = 10000
 // their iterator driven by one goroutine at a time. Enumerations is safe
 // for concurrent use.
 type Enumerations struct {
-	clock Clock
-	max   int
-	log   *slog.Logger
+	clock    Clock
+	max      int
+	perOwner int // 0: no cap but max
+	log      *slog.Logger
 
 	mu   sync.Mutex
 	open map[string]*enumeration
@@ -97,28 +101,52 @@ func NewEnumerations(clock Clock, limit int, log *slog.Logger) *Enumerations {
 	return &Enumerations{clock: clock, max: max(limit, 1), log: log, open: map[string]*enumeration{}}
 }
 
+// LimitPerOwner caps the contexts one Owner may have open at once (n < 1:
+// no cap but the total) and returns e. Call it before the first Open.
+func (e *Enumerations) LimitPerOwner(n int) *Enumerations {
+	e.perOwner = max(n, 0)
+	return e
+}
+
 // Open starts a context over objs and returns its ID. It fails with
-// CIM_ERR_SERVER_LIMITS_EXCEEDED when the cap is reached; then objs is not
-// started and Cancel is not called.
+// CIM_ERR_SERVER_LIMITS_EXCEEDED when the cap, or the cap of o.Owner, is
+// reached; then objs is not started and Cancel is not called.
 func (e *Enumerations) Open(objs Objects, o OpenOptions) (string, error) {
 	if objs == nil {
 		objs = sliceObjects(nil)
 	}
 	e.mu.Lock()
 	ended := e.sweep()
-	full := len(e.open) >= e.max
+	err := e.room(o.Owner)
 	var id string
-	if !full {
+	if err == nil {
 		id = newID()
 		next, stop := iter.Pull2(objs)
 		e.open[id] = &enumeration{OpenOptions: o, deadline: e.clock.Now().Add(o.Timeout), next: next, stop: stop}
 	}
 	e.mu.Unlock()
 	finish(ended)
-	if full {
-		return "", cim.Errorf(cim.StatusServerLimitsExceeded, "%d enumeration contexts are open, the limit; close some or let them expire", e.max)
+	return id, err
+}
+
+// room reports whether another context may open for owner; e.mu held.
+func (e *Enumerations) room(owner string) error {
+	if len(e.open) >= e.max {
+		return cim.Errorf(cim.StatusServerLimitsExceeded, "%d enumeration contexts are open, the limit; close some or let them expire", e.max)
 	}
-	return id, nil
+	if e.perOwner == 0 {
+		return nil
+	}
+	n := 0
+	for _, en := range e.open {
+		if en.Owner == owner {
+			n++
+		}
+	}
+	if n >= e.perOwner {
+		return cim.Errorf(cim.StatusServerLimitsExceeded, "%d enumeration contexts of user %q are open, the limit per user; close some or let them expire", n, owner)
+	}
+	return nil
 }
 
 func newID() string {

@@ -95,7 +95,8 @@ func (c *call) open(kind EnumerationKind, filtered bool, build func(*call) (Obje
 		cancel()
 		return nil, err
 	}
-	id, err := c.d.enums.Open(objs, OpenOptions{Binding: Binding{c.ns, kind}, Timeout: timeout, Cancel: cancel})
+	owner, _ := PrincipalFrom(c.ctx)
+	id, err := c.d.enums.Open(objs, OpenOptions{Binding: Binding{c.ns, kind}, Timeout: timeout, Cancel: cancel, Owner: owner.User})
 	if err != nil {
 		cancel()
 		return nil, err

@@ -74,11 +74,20 @@ type User struct {
 	PasswordHash string `yaml:"passwordHash"`
 }
 
-// Limits cap what one request may cost.
+// Limits cap what one client or one request may cost. Zero fields take
+// the defaults (see Default); every field is checked by Validate.
 type Limits struct {
-	MaxBodyBytes      int64 `yaml:"maxBodyBytes"`      // request bodies, every protocol
-	MaxEnumerations   int   `yaml:"maxEnumerations"`   // open pull / WS-Man enumeration contexts
-	EnumerationExpiry Dur   `yaml:"enumerationExpiry"` // idle enumeration contexts expire
+	MaxBodyBytes           int64 `yaml:"maxBodyBytes"`           // request bodies, every path and protocol (413 beyond)
+	MaxDrainBytes          int64 `yaml:"maxDrainBytes"`          // of a refused body, read and dropped so the client reads the answer
+	MaxEnumerations        int   `yaml:"maxEnumerations"`        // open pull / WS-Man enumeration contexts
+	MaxEnumerationsPerUser int   `yaml:"maxEnumerationsPerUser"` // of those, opened by one user
+	EnumerationExpiry      Dur   `yaml:"enumerationExpiry"`      // idle enumeration contexts expire
+	MaxConnsPerAddress     int   `yaml:"maxConnsPerAddress"`     // open connections from one client address
+	MaxOperations          int   `yaml:"maxOperations"`          // CIM-XML, WS-Man and JSON API requests served at once
+	HeaderTimeout          Dur   `yaml:"headerTimeout"`          // to read a request's headers
+	BodyTimeout            Dur   `yaml:"bodyTimeout"`            // to read a request's body
+	WriteTimeout           Dur   `yaml:"writeTimeout"`           // to serve a request and write its answer (event streams excepted)
+	IdleTimeout            Dur   `yaml:"idleTimeout"`            // a kept-alive connection waits for its next request
 }
 
 // HealthCfg sets the probe scheduler's defaults.

@@ -223,7 +223,7 @@ func TestDefault(t *testing.T) {
 		got.Default()
 		want := Config{
 			Listen: DefaultListen, Data: DefaultData, OrgID: DefaultOrgID, Log: LogConfig{Format: "text", Level: "info"},
-			History: DefaultHistory, Limits: Limits{MaxBodyBytes: DefaultMaxBodyBytes},
+			History: DefaultHistory, Limits: defaultLimits(),
 			Health: HealthCfg{Interval: Dur(DefaultProbeInterval), Timeout: Dur(DefaultProbeTimeout)},
 			Auth: AuthCfg{Throttle: ThrottleCfg{UserFailures: 5, AddressFailures: 20, Delay: Dur(time.Second),
 				MaxDelay: Dur(5 * time.Minute), Forget: Dur(15 * time.Minute), MaxTracked: 10000}, Bcrypt: BcryptCfg{Queue: 32}},
@@ -238,7 +238,7 @@ func TestDefault(t *testing.T) {
 	})
 	t.Run("keeps what is set", func(t *testing.T) {
 		cfg := Config{Listen: []string{"127.0.0.1:1"}, Data: "d", OrgID: "o", Log: LogConfig{Format: "json", Level: "warn"},
-			History: 5, Limits: Limits{MaxBodyBytes: 9}, Health: HealthCfg{Interval: Dur(time.Minute), Timeout: Dur(time.Second)},
+			History: 5, Limits: func() Limits { l := defaultLimits(); l.MaxBodyBytes = 9; return l }(), Health: HealthCfg{Interval: Dur(time.Minute), Timeout: Dur(time.Second)},
 			Cluster: ClusterCfg{Name: "n", LeaseTTL: Dur(time.Minute), HealthQuorum: "any"},
 			Auth: AuthCfg{Throttle: ThrottleCfg{UserFailures: 1, AddressFailures: 2, Delay: Dur(time.Millisecond),
 				MaxDelay: Dur(time.Second), Forget: Dur(time.Hour), MaxTracked: 3}, Bcrypt: BcryptCfg{Workers: 1, Queue: 1}}}
@@ -439,6 +439,13 @@ func TestValidateRules(t *testing.T) {
 		{"log format", "log:\n  format: xml #@\n", "log.format", "neither text nor json"},
 		{"log level", "log:\n  level: loud #@\n", "log.level", "not debug, info"},
 		{"orgID with colon", "orgID: a:b #@\n", "orgID", "colon"},
+		// limits
+		{"negative body cap", "limits:\n  maxBodyBytes: -1 #@\n", "limits.maxBodyBytes", "must be positive"},
+		{"negative connection cap", "limits:\n  maxConnsPerAddress: -5 #@\n", "limits.maxConnsPerAddress", "must be positive"},
+		{"negative operations cap", "limits:\n  maxOperations: -1 #@\n", "limits.maxOperations", "must be positive"},
+		{"negative header timeout", "limits:\n  headerTimeout: -1s #@\n", "limits.headerTimeout", "at least 1ms"},
+		{"per-user contexts past the total", "limits:\n  maxEnumerations: 10\n  maxEnumerationsPerUser: 11 #@\n",
+			"limits.maxEnumerationsPerUser", "more than limits.maxEnumerations"},
 		// users
 		{"user without name", "users:\n  - role: reader #@\n    passwordHash: \"" + hash + "\"\n", "users[0].name", "needs a name"},
 		{"user named admin", "users:\n  - name: admin #@\n    role: reader\n    passwordHash: \"" + hash + "\"\n", "users[0].name", "declared twice"},

@@ -28,16 +28,16 @@ func (s *Server) routes(cim cimom.Handler) http.Handler {
 	mux := http.NewServeMux()
 	m, fw := s.metrics, newForwarder(s)
 	mux.Handle("/cimom", m.instrument("cimxml", fw.wrap(engine.ProtocolCIMXML, cimxmlWrites, cimxml.NewHandler(cim, cimxml.Options{
-		Auth: s.authn, MaxBodyBytes: s.cfg.Limits.MaxBodyBytes, Logger: s.log.With("part", "cimxml"),
+		Auth: s.authn, Logger: s.log.With("part", "cimxml"),
 	}))))
 	mux.Handle("/wsman", m.instrument("wsman", fw.wrap(engine.ProtocolWSMan, wsmanWrites, wsman.NewHandler(cim, wsman.Options{
-		Auth: s.authn, MaxBodyBytes: s.cfg.Limits.MaxBodyBytes, DefaultNamespace: schema.Namespace,
+		Auth: s.authn, DefaultNamespace: schema.Namespace,
 		ProductVersion: Version, Logger: s.log.With("part", "wsman"),
 	}))))
-	mux.Handle("/api/v1/", m.instrument("api", fw.wrap(engine.ProtocolAPI, apiWrites, api.NewHandler(s.eng, api.Options{
+	mux.Handle("/api/v1/", m.instrument("api", s.ops.apiMiddleware(fw.wrap(engine.ProtocolAPI, apiWrites, api.NewHandler(s.eng, api.Options{
 		Auth: s.authn, Users: s.users, Logger: s.log.With("part", "api"), Version: Version, Reload: s.reloadFunc,
 		Cluster: s.apiCluster,
-	}))))
+	})))))
 	if s.demo != nil {
 		mux.Handle("/api/v1/demo/", m.instrument("api", s.demo.handler(s.authn)))
 	}

@@ -67,6 +67,7 @@ type Server struct {
 	audit   *slog.Logger
 	auditF  *os.File // the audit file, when configured
 	handler http.Handler
+	ops     gate // CIM operations and API requests in progress
 	cert    certificate
 	tls     *tls.Config
 	feeds   []*feed
@@ -373,14 +374,16 @@ func (s *Server) buildHandlers(context.Context) error {
 	}
 	disp := cimom.NewDispatcher(repo, cimom.Options{
 		Logger: s.log.With("part", "cimom"), MaxEnumerations: s.cfg.Limits.MaxEnumerations,
-		OperationTimeout: s.cfg.Limits.EnumerationExpiry.D(),
+		MaxEnumerationsPerUser: s.cfg.Limits.MaxEnumerationsPerUser, OperationTimeout: s.cfg.Limits.EnumerationExpiry.D(),
 	})
 	err := provider.Register(disp, s.eng, provider.Options{ProductVersion: Version, Logger: s.log.With("part", "provider")})
 	if err != nil {
 		return fmt.Errorf("registering providers: %w", err)
 	}
-	cim := cimom.Chain(disp, s.metrics.cimMiddleware)
-	s.handler = s.routes(cim)
+	s.ops = make(gate, s.cfg.Limits.MaxOperations)
+	cim := cimom.Chain(disp, s.metrics.cimMiddleware, s.ops.cimMiddleware)
+	lim := s.cfg.Limits
+	s.handler = bodyCap{max: lim.MaxBodyBytes, drain: lim.MaxDrainBytes, timeout: lim.BodyTimeout.D()}.wrap(s.routes(cim))
 	return nil
 }
 
@@ -411,8 +414,10 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	base, stop := context.WithCancel(context.Background())
 	s.stopReqs = stop
-	s.http = &http.Server{Handler: s.handler, TLSConfig: s.tls, ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	lim := s.cfg.Limits
+	s.http = &http.Server{Handler: s.handler, TLSConfig: s.tls, ReadHeaderTimeout: lim.HeaderTimeout.D(),
+		WriteTimeout: lim.WriteTimeout.D(), IdleTimeout: lim.IdleTimeout.D(), MaxHeaderBytes: maxHeaderBytes,
+		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		BaseContext: func(net.Listener) context.Context { return base }}
 	s.mu.Unlock()
 	if err := s.hooks.start(s.eng); err != nil {
@@ -424,7 +429,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.ready.Store(true)
 	for _, ln := range s.listeners {
-		go s.serve(ln)
+		go s.serve(limitConns(ln, lim.MaxConnsPerAddress, s.log.With("part", "listen")))
 	}
 	return nil
 }

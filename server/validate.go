@@ -18,7 +18,6 @@ const (
 	DefaultData          = "./redset-data"
 	DefaultOrgID         = "redset"
 	DefaultHistory       = 10000
-	DefaultMaxBodyBytes  = 16 << 20
 	DefaultProbeInterval = 2 * time.Second
 	DefaultProbeTimeout  = time.Second
 )
@@ -35,9 +34,7 @@ func (c *Config) Default() {
 	if c.History <= 0 {
 		c.History = DefaultHistory
 	}
-	if c.Limits.MaxBodyBytes <= 0 {
-		c.Limits.MaxBodyBytes = DefaultMaxBodyBytes
-	}
+	c.Limits.fill()
 	if c.Health.Interval <= 0 {
 		c.Health.Interval = Dur(DefaultProbeInterval)
 	}
@@ -64,6 +61,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	add(c.validateServer())
+	add(c.validateLimits())
 	storeErr := c.validateStore()
 	add(storeErr)
 	add(c.validateCluster(storeErr == nil))

@@ -255,10 +255,13 @@ func inputName(name string) string {
 	return name
 }
 
+// maxInput caps what readInput takes from standard input.
+const maxInput = 1 << 20
+
 // readInput reads a file, or standard input for "-".
 func readInput(cmd *cobra.Command, name string) ([]byte, error) {
 	if name == "-" {
-		return io.ReadAll(io.LimitReader(cmd.InOrStdin(), api.MaxBodySize))
+		return io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxInput))
 	}
 	return os.ReadFile(name)
 }

@@ -85,7 +85,7 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 	if c.n < 0 {
 		return 0, errTooLarge
 	}
-	if int64(len(p)) > c.n+1 {
+	if int64(len(p))-1 > c.n {
 		p = p[:c.n+1]
 	}
 	n, err := c.r.Read(p)
@@ -114,7 +114,7 @@ func newTokens(r io.Reader, lim Limits) *tokens {
 // readErr classifies an error of the XML decoder.
 func readErr(err error) error {
 	switch {
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, errTooLarge), errors.As(err, new(*http.MaxBytesError)):
 		return protocolErrorf(http.StatusRequestEntityTooLarge, "", "%v", err)
 	case errors.Is(err, io.EOF):
 		return protocolErrorf(http.StatusBadRequest, CIMErrorRequestNotWellFormed, "unexpected end of message")

@@ -3,7 +3,10 @@
 // into a cimom.Request, hands it to a cimom.Handler, and writes the
 // cimom.Response back as a response message. NewHandler serves
 // `POST /cimom` (and `M-POST`) with HTTP Basic authentication and the
-// per-operation authorization of the auth package.
+// per-operation authorization of the auth package. The request body is
+// capped by whoever serves the handler (the server does so for every
+// path, http.MaxBytesHandler would do); a body past the cap, reported as
+// an *http.MaxBytesError, is answered with HTTP 413.
 //
 // # Decoding
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,8 +21,6 @@ type Options struct {
 	Auth auth.Authenticator
 	// Realm is the realm of the Basic challenge; default "redset".
 	Realm string
-	// MaxBodyBytes caps the request body; default 16 MiB.
-	MaxBodyBytes int64
 	// Logger receives request problems; default: discarded.
 	Logger *slog.Logger
 	// Host is the HOST written in full instance paths; default the Host
@@ -49,9 +48,6 @@ func NewHandler(h cimom.Handler, opts Options) http.Handler {
 	if opts.Realm == "" {
 		opts.Realm = "redset"
 	}
-	if opts.MaxBodyBytes <= 0 {
-		opts.MaxBodyBytes = DefaultMaxBytes
-	}
 	if opts.BufferBytes <= 0 {
 		opts.BufferBytes = defaultBufferBytes
 	}
@@ -74,11 +70,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if r.ContentLength > h.opts.MaxBodyBytes {
-		h.reject(w, hd, protocolErrorf(http.StatusRequestEntityTooLarge, "", "Content-Length %d", r.ContentLength))
-		return
-	}
-	call, err := Decode(r.Body, Limits{MaxBytes: h.opts.MaxBodyBytes})
+	call, err := Decode(r.Body, Limits{MaxBytes: math.MaxInt64})
 	if pe := asProtocolError(err); pe != nil {
 		h.reject(w, hd, pe)
 		return

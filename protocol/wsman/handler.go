@@ -25,9 +25,6 @@ type Options struct {
 	Auth auth.Authenticator
 	// Realm is the realm of the Basic challenge; default "redset".
 	Realm string
-	// MaxBodyBytes caps a request body; larger requests are answered
-	// with HTTP 413 unread (MS-WSMV 3.1.4.1.20). Default 1 MiB.
-	MaxBodyBytes int64
 	// MaxEnvelopeSize caps an answer in octets when the client sends no
 	// smaller w:MaxEnvelopeSize (DSP0226 clause 6.2, MS-WSMV 3.1.4.1.7).
 	// Default 512000, WinRM's 500 KB.
@@ -45,7 +42,6 @@ type Options struct {
 // Defaults.
 const (
 	defaultRealm           = "redset"
-	defaultMaxBodyBytes    = 1 << 20
 	defaultMaxEnvelopeSize = 512000
 	defaultNamespace       = "root/hypervcluster/v2"
 )
@@ -53,9 +49,6 @@ const (
 func (o Options) withDefaults() Options {
 	if o.Realm == "" {
 		o.Realm = defaultRealm
-	}
-	if o.MaxBodyBytes <= 0 {
-		o.MaxBodyBytes = defaultMaxBodyBytes
 	}
 	if o.MaxEnvelopeSize < 8192 {
 		o.MaxEnvelopeSize = defaultMaxEnvelopeSize
@@ -122,13 +115,11 @@ func soapMediaType(ct string) bool {
 	return err == nil && (strings.HasSuffix(mt, "/xml") || strings.HasSuffix(mt, "+xml"))
 }
 
-// readBody reads the body within MaxBodyBytes, answering 413 beyond it.
+// readBody reads the body, answering 413 (MS-WSMV 3.1.4.1.20) when it
+// is past the cap of whoever serves the handler (an *http.MaxBytesError:
+// the server caps every path, http.MaxBytesHandler would do).
 func (h *handler) readBody(rw http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	if r.ContentLength > h.opts.MaxBodyBytes {
-		http.Error(rw, "request too large", http.StatusRequestEntityTooLarge)
-		return nil, false
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, h.opts.MaxBodyBytes))
+	body, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
