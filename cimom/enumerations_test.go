@@ -120,3 +120,32 @@ func TestEnumerationsNilSequence(t *testing.T) {
 		t.Errorf("Pull = %d objects, %v, %v; want 0, true, nil", len(objs), end, err)
 	}
 }
+
+// TestEnumerationsPerOwner: one owner at its cap is refused with
+// CIM_ERR_SERVER_LIMITS_EXCEEDED while another may still open; closing
+// one of the first owner's contexts makes room for it again.
+func TestEnumerationsPerOwner(t *testing.T) {
+	e := NewEnumerations(&fakeClock{now: time.Unix(0, 0)}, 10, nil).LimitPerOwner(2)
+	b := Binding{Namespace: testNS, Kind: KindInstancesWithPath}
+	open := func(owner string) (string, error) {
+		return e.Open((&countingSeq{n: -1}).seq(), OpenOptions{Binding: b, Timeout: time.Minute, Owner: owner})
+	}
+	first, err := open("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open("alice"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = open("alice")
+	wantStatus(t, err, cim.StatusServerLimitsExceeded, "the limit per user") // a third context of one user
+	if _, err := open("bob"); err != nil {
+		t.Errorf("another user refused: %v", err)
+	}
+	if err := e.Close(first, testNS); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open("alice"); err != nil {
+		t.Errorf("after closing one: %v", err)
+	}
+}
