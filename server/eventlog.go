@@ -20,9 +20,7 @@ func followEvents(bus *event.Bus, log *slog.Logger, auditInLog bool) *feed {
 	if auditInLog {
 		want = transition
 	}
-	return startFeed(bus, want, func(r event.Record) { logEvent(log, r) }, func() {
-		log.Warn("the event log fell behind; some events were not logged (the history has them)")
-	})
+	return startFeed(bus, feedOptions{name: "event log", log: log, filter: want, handle: func(r event.Record) { logEvent(log, r) }})
 }
 
 // transition: a member's health or a set's status changed.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"sync"
 
 	"github.com/redset/redset/event"
@@ -9,22 +10,30 @@ import (
 // feed hands every record of the engine's bus that filter accepts to
 // handle, on one goroutine, in publish order. A subscriber that falls
 // behind is dropped by the bus (see event.Bus); the feed then subscribes
-// again and calls lagged, which can catch up (re-read state) or report
-// the gap. close ends the feed and waits for handle to return.
+// again, logs one line naming itself, and calls lagged, which can catch
+// up (re-read state). close ends the feed and waits for handle to return.
 type feed struct {
+	feedOptions
 	bus     *event.Bus
-	filter  func(event.Record) bool
-	handle  func(event.Record)
-	lagged  func()
 	mu      sync.Mutex
 	sub     *event.Subscription
 	stopped bool
 	done    chan struct{}
 }
 
-func startFeed(bus *event.Bus, filter func(event.Record) bool, handle func(event.Record), lagged func()) *feed {
-	f := &feed{bus: bus, filter: filter, handle: handle, lagged: lagged, done: make(chan struct{})}
-	f.sub = bus.Subscribe(event.DefaultBuffer, filter)
+// feedOptions say what a feed follows and what it does.
+type feedOptions struct {
+	name   string // who follows, for the log line when it falls behind
+	log    *slog.Logger
+	filter func(event.Record) bool
+	handle func(event.Record)
+	lagged func() // after subscribing again; may be nil
+	buffer int    // records the feed may fall behind; 0: event.DefaultBuffer
+}
+
+func startFeed(bus *event.Bus, o feedOptions) *feed {
+	f := &feed{feedOptions: o, bus: bus, done: make(chan struct{})}
+	f.sub = bus.Subscribe(f.buffer, f.filter)
 	go f.run()
 	return f
 }
@@ -53,9 +62,11 @@ func (f *feed) resubscribe(old *event.Subscription) *event.Subscription {
 		f.mu.Unlock()
 		return nil
 	}
-	f.sub = f.bus.Subscribe(event.DefaultBuffer, f.filter)
+	f.sub = f.bus.Subscribe(f.buffer, f.filter)
 	sub := f.sub
 	f.mu.Unlock()
+	f.log.Warn("an event subscriber fell behind and was dropped; it has subscribed again (the history has the events it missed)",
+		"subscriber", f.name)
 	if f.lagged != nil {
 		f.lagged()
 	}

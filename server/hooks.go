@@ -73,9 +73,7 @@ func (h *hooks) start(eng *engine.Engine) error {
 	if err := h.cur.Load().Start(h.in); err != nil {
 		return err
 	}
-	h.feed = startFeed(eng.Bus(), h.wants, h.forward, func() {
-		h.log.Warn("hooks fell behind the events; some events reached no hook")
-	})
+	h.feed = startFeed(eng.Bus(), feedOptions{name: "hooks", log: h.log, filter: h.wants, handle: h.forward})
 	return nil
 }
 

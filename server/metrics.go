@@ -3,6 +3,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"runtime/debug"
@@ -109,9 +110,9 @@ func (m *metrics) observeProbe(member, probe string, seconds float64) {
 
 // follow counts failover outcomes and hook deliveries from the engine's
 // events.
-func (m *metrics) follow(bus *event.Bus) *feed {
+func (m *metrics) follow(bus *event.Bus, log *slog.Logger) *feed {
 	counted := func(r event.Record) bool { return r.Failover != nil || r.Hook != nil }
-	return startFeed(bus, counted, m.count, nil)
+	return startFeed(bus, feedOptions{name: "metrics", log: log, filter: counted, handle: m.count})
 }
 
 func (m *metrics) count(r event.Record) {

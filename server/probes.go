@@ -66,7 +66,7 @@ func engineHealth(s health.State) engine.Health {
 // follows member changes. The first round runs up to workers checks at
 // once, each bounded by its probe's timeout; ctx may end it sooner.
 func (p *probes) start(ctx context.Context) error {
-	p.feed = startFeed(p.eng.Bus(), memberChange, p.changed, p.resync)
+	p.feed = startFeed(p.eng.Bus(), feedOptions{name: "probe scheduler", log: p.log, filter: memberChange, handle: p.changed, lagged: p.resync})
 	members, err := p.eng.ListMembers()
 	if err != nil {
 		return err

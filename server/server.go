@@ -258,7 +258,7 @@ func (s *Server) openEngine(ctx context.Context) error {
 	}
 	s.eng, s.commits = eng, commits
 	s.metrics = newMetrics(eng, commits)
-	s.feeds = append(s.feeds, s.metrics.follow(eng.Bus()), followEvents(eng.Bus(), s.log, s.cfg.Audit.File == ""))
+	s.feeds = append(s.feeds, s.metrics.follow(eng.Bus(), s.log.With("part", "metrics")), followEvents(eng.Bus(), s.log, s.cfg.Audit.File == ""))
 	return nil
 }
 
