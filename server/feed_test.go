@@ -54,4 +54,3 @@ func TestFeedComesBackAfterDrop(t *testing.T) {
 		t.Errorf("the log line does not name the subscriber:\n%s", logs.String())
 	}
 }
-
