@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/redset/redset/engine"
 )
@@ -37,6 +38,9 @@ func readBody(r *http.Request, types ...string) ([]byte, error) {
 	}
 	if err != nil {
 		return nil, malformed("reading the body failed: %v", err)
+	}
+	if !utf8.Valid(data) {
+		return nil, malformed("the body is not valid UTF-8")
 	}
 	return data, nil
 }
