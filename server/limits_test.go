@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -235,5 +237,31 @@ func TestGate(t *testing.T) {
 	}))
 	if _, err := ok.Handle(context.Background(), &cimom.Request{}); err != nil {
 		t.Errorf("after the first finished: %v", err)
+	}
+}
+
+// TestREADMELimitsExample: the limits the README shows are valid and are
+// the defaults, so the README tells what a server does without them.
+func TestREADMELimitsExample(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Skipf("no README: %v", err)
+	}
+	_, rest, _ := strings.Cut(string(data), "### Limits")
+	_, block, found := strings.Cut(rest, "```yaml\n")
+	block, _, closed := strings.Cut(block, "```")
+	if !found || !closed {
+		t.Fatalf("the README's Limits section has no yaml block")
+	}
+	cfg, err := ParseConfig("README.md", []byte(block))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Default()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("the README's limits do not validate: %v", err)
+	}
+	if cfg.Limits != defaultLimits() {
+		t.Errorf("the README's limits are not the defaults:\n%+v\n%+v", cfg.Limits, defaultLimits())
 	}
 }
