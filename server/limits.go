@@ -17,10 +17,10 @@ const (
 	DefaultMaxBodyBytes           = 16 << 20
 	DefaultMaxDrainBytes          = 64 << 20
 	DefaultMaxEnumerations        = 1000
-	DefaultMaxEnumerationsPerUser = 100
+	DefaultMaxEnumerationsPerUser = 500
 	DefaultEnumerationExpiry      = time.Minute
-	DefaultMaxConnsPerAddress     = 64
-	DefaultMaxOperations          = 64
+	DefaultMaxConnsPerAddress     = 512
+	DefaultMaxOperations          = 256
 	DefaultHeaderTimeout          = 10 * time.Second
 	DefaultBodyTimeout            = 30 * time.Second
 	DefaultWriteTimeout           = 2 * time.Minute
@@ -84,28 +84,44 @@ func (c *Config) validateLimits() error {
 
 // gate admits at most its capacity of operations at once: CIM operations
 // (CIM-XML and WS-Man alike) and JSON API requests share it. Beyond it an
-// operation is refused at once, never queued: CIM answers
+// operation waits up to wait for a place, then is refused: CIM answers
 // CIM_ERR_SERVER_LIMITS_EXCEEDED (WS-Man's fault table makes that
 // wsman:QuotaLimit) and the API 503 with Retry-After.
-type gate chan struct{}
-
-func (g gate) enter() bool {
-	select {
-	case g <- struct{}{}:
-		return true
-	default:
-		return false
-	}
+type gate struct {
+	slots chan struct{}
+	wait  time.Duration
 }
 
-func (g gate) leave() { <-g }
+// gateWait is how long an operation beyond the cap waits for a place.
+const gateWait = time.Second
+
+func newGate(n int) *gate { return &gate{slots: make(chan struct{}, n), wait: gateWait} }
+
+func (g *gate) enter(ctx context.Context) bool {
+	select {
+	case g.slots <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(g.wait)
+	defer t.Stop()
+	select {
+	case g.slots <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
+}
+
+func (g *gate) leave() { <-g.slots }
 
 // cimMiddleware refuses a CIM operation beyond the gate's capacity.
-func (g gate) cimMiddleware(next cimom.Handler) cimom.Handler {
+func (g *gate) cimMiddleware(next cimom.Handler) cimom.Handler {
 	return cimom.HandlerFunc(func(ctx context.Context, req *cimom.Request) (*cimom.Response, error) {
-		if !g.enter() {
+		if !g.enter(ctx) {
 			return nil, cim.Errorf(cim.StatusServerLimitsExceeded,
-				"%d operations are in progress, the limit; retry shortly", cap(g))
+				"%d operations are in progress, the limit; retry shortly", cap(g.slots))
 		}
 		defer g.leave()
 		return next.Handle(ctx, req)
@@ -115,16 +131,16 @@ func (g gate) cimMiddleware(next cimom.Handler) cimom.Handler {
 // apiMiddleware refuses a JSON API request beyond the gate's capacity
 // with 503 and Retry-After. The event stream, which lasts, is not
 // counted.
-func (g gate) apiMiddleware(next http.Handler) http.Handler {
+func (g *gate) apiMiddleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == api.Prefix+"/events" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if !g.enter() {
+		if !g.enter(r.Context()) {
 			w.Header().Set("Retry-After", "1")
 			api.WriteProblem(w, r, &api.Problem{Type: api.ProblemUnavailable, Title: "Unavailable", Status: http.StatusServiceUnavailable,
-				Detail: fmt.Sprintf("%d requests are in progress, the limit; retry shortly", cap(g))})
+				Detail: fmt.Sprintf("%d requests are in progress, the limit; retry shortly", cap(g.slots))})
 			return
 		}
 		defer g.leave()

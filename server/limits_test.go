@@ -200,10 +200,10 @@ func closedByPeer(c net.Conn) bool {
 	return err != nil && !(errors.As(err, &ne) && ne.Timeout())
 }
 
-// TestGate: past its capacity the gate refuses at once, in each
-// protocol's form; a finished operation makes room.
+// TestGate: past its capacity the gate refuses after its short wait, in
+// each protocol's form; a finished operation makes room.
 func TestGate(t *testing.T) {
-	g := make(gate, 1)
+	g := &gate{slots: make(chan struct{}, 1), wait: 10 * time.Millisecond}
 	hold, release := make(chan struct{}), make(chan struct{})
 	slow := cimom.HandlerFunc(func(context.Context, *cimom.Request) (*cimom.Response, error) {
 		close(hold)

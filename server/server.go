@@ -67,7 +67,7 @@ type Server struct {
 	audit   *slog.Logger
 	auditF  *os.File // the audit file, when configured
 	handler http.Handler
-	ops     gate // CIM operations and API requests in progress
+	ops     *gate // CIM operations and API requests in progress
 	cert    certificate
 	tls     *tls.Config
 	feeds   []*feed
@@ -380,7 +380,7 @@ func (s *Server) buildHandlers(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("registering providers: %w", err)
 	}
-	s.ops = make(gate, s.cfg.Limits.MaxOperations)
+	s.ops = newGate(s.cfg.Limits.MaxOperations)
 	cim := cimom.Chain(disp, s.metrics.cimMiddleware, s.ops.cimMiddleware)
 	lim := s.cfg.Limits
 	s.handler = bodyCap{max: lim.MaxBodyBytes, drain: lim.MaxDrainBytes, timeout: lim.BodyTimeout.D()}.wrap(s.routes(cim))
