@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redset/redset/api"
+	"github.com/redset/redset/engine"
 	"github.com/redset/redset/redsettest"
 	"github.com/redset/redset/server"
 )
@@ -397,5 +399,31 @@ func TestHostileEnumerationContexts(t *testing.T) {
 	f := w.fault(t, wsmanMsg{Action: wsmanActEnumerate, URI: wsmanDMTFSet, Body: `<n:Enumerate/>`}.String())
 	if wsmanLocal(f.Subcode) != "QuotaLimit" {
 		t.Errorf("WS-Man past the cap: %v, want wsman:QuotaLimit", f)
+	}
+}
+
+// TestHostileEventStreamOutlivesWriteTimeout: the event stream sets its
+// own write deadline for each event, so an event published after the
+// server's write timeout has passed still reaches a subscriber.
+func TestHostileEventStreamOutlivesWriteTimeout(t *testing.T) {
+	const writeTimeout = 300 * time.Millisecond
+	srv := hostileServer(t, func(l *server.Limits) { l.WriteTimeout = server.Dur(writeTimeout) })
+	c, err := api.NewClient(srv.URL, "admin", redsettest.AdminPassword, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), hostileDeadline)
+	defer cancel()
+	stream, err := c.Events(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	<-time.After(3 * writeTimeout) // the request's own write deadline passes
+	if _, err := srv.Engine().PutMember(ctx, engine.Member{Name: "late"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Next(); err != nil {
+		t.Fatalf("the stream ended after the write timeout: %v", err)
 	}
 }

@@ -185,7 +185,8 @@ func (d *demo) startService(name string) error {
 	}
 	svc.ln, svc.addr = ln, ln.Addr().String()
 	if svc.kind == "http" {
-		svc.srv = &http.Server{Handler: demoPage(name), ReadHeaderTimeout: 5 * time.Second}
+		svc.srv = &http.Server{Handler: demoPage(name), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+			WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: maxHeaderBytes}
 		go func() { _ = svc.srv.Serve(ln) }()
 	} else {
 		go acceptAndClose(ln)
