@@ -148,7 +148,7 @@ func TestConnLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
+	var logs syncBuffer // written by the accepting goroutine
 	lim := limitConns(ln, 2, slog.New(slog.NewTextHandler(&logs, nil)))
 	defer lim.Close()
 	accepted := make(chan net.Conn, 10)
