@@ -102,17 +102,21 @@ func fillDuration(v *time.Duration, def time.Duration) {
 //     a user out from elsewhere.
 //   - Beyond the free failures only one check of a counter runs at a
 //     time, so parallel requests cannot guess faster than one by one.
+//     Identical logins (user, password, address) under way at once are
+//     one check: a burst of clients with the same credentials is not
+//     mistaken for parallel guessing.
 //
 // Nobody waits: refusals are answered at once with their Retry-After.
 // IPv6 addresses are counted by their /64 prefix (one host's share);
 // IPv4 addresses whole. Requests whose context carries no client
 // (WithClient) are not counted. Memory is bounded by MaxTracked counters.
 type Throttle struct {
-	next Authenticator
-	opts ThrottleOptions
-	mu   sync.Mutex
-	keys map[throttleKey]*list.Element // of *counter
-	lru  *list.List                    // front: most recently touched
+	next   Authenticator
+	opts   ThrottleOptions
+	logins flights[Identity] // identical logins from one address under way at once count once
+	mu     sync.Mutex
+	keys   map[throttleKey]*list.Element // of *counter
+	lru    *list.List                    // front: most recently touched
 }
 
 // throttleKey names a counter: an address, or a user at an address.
@@ -144,12 +148,16 @@ func (t *Throttle) Authenticate(ctx context.Context, user, password string) (Ide
 		return t.next.Authenticate(ctx, user, password)
 	}
 	addr, pair := throttleKeys(raw, user)
-	if wait := t.begin(addr, pair); wait > 0 {
-		return Identity{}, &ThrottledError{RetryAfter: wait}
-	}
-	id, err := t.next.Authenticate(ctx, user, password)
-	t.end(addr, pair, err, user, protocol)
-	return id, err
+	sum := sha256.Sum256([]byte(password)) // kept only while the check runs
+	key := pair.addr + "\x00" + pair.user + "\x00" + string(sum[:])
+	return t.logins.do(ctx, key, func(ctx context.Context) (Identity, error) {
+		if wait := t.begin(addr, pair); wait > 0 {
+			return Identity{}, &ThrottledError{RetryAfter: wait}
+		}
+		id, err := t.next.Authenticate(ctx, user, password)
+		t.end(addr, pair, err, user, protocol)
+		return id, err
+	})
 }
 
 // throttleKeys returns the keys of the address and of the user at it.

@@ -203,8 +203,8 @@ func TestThrottleOneCheckAtATimeBeyondTheFreeFailures(t *testing.T) {
 	inner.hold = make(chan struct{})
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
-	for range 2 {
-		wg.Go(func() { errs <- login(th, "192.0.2.1:1", "admin", "wrong") })
+	for i := range 2 { // two different guesses (identical ones would be one check)
+		wg.Go(func() { errs <- login(th, "192.0.2.1:1", "admin", fmt.Sprint("wrong-", i)) })
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for inner.calls.Load() < 2 {

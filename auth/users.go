@@ -55,6 +55,7 @@ type Users struct {
 	key      []byte
 	dummy    []byte // a hash compared against for unknown users, so timing does not reveal them
 	gate     atomic.Pointer[gate]
+	checks   flights[bool] // identical checks under way at once share one comparison
 }
 
 // NewUsers returns a table holding users.
@@ -115,7 +116,8 @@ func (u *Users) Authenticate(ctx context.Context, user, password string) (Identi
 	if ok {
 		hash = []byte(usr.PasswordHash)
 	}
-	match, err := u.compare(ctx, hash, password)
+	key := user + "\x00" + string(hash) + "\x00" + string(digest)
+	match, err := u.checks.do(ctx, key, func(ctx context.Context) (bool, error) { return u.compare(ctx, hash, password) })
 	if err != nil {
 		return Identity{}, err
 	}

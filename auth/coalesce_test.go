@@ -1,0 +1,82 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// TestBurstOfOneCredential: 200 clients starting at once with the same
+// correct password all log in through a gate of one worker and no queue
+// (they share one comparison), while 20 different wrong passwords at the
+// same time are each refused — as unauthorized or, beyond the gate,
+// throttled — and never let in.
+func TestBurstOfOneCredential(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("right"), bcrypt.MinCost+4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := NewUsers(User{Name: "agent", PasswordHash: string(hash), Role: Reader})
+	u.LimitHashing(1, 0)
+	var wg sync.WaitGroup
+	rightErrs := make([]error, 200)
+	wrongErrs := make([]error, 20)
+	for i := range rightErrs {
+		wg.Go(func() { _, rightErrs[i] = u.Authenticate(context.Background(), "agent", "right") })
+	}
+	for i := range wrongErrs {
+		wg.Go(func() { _, wrongErrs[i] = u.Authenticate(context.Background(), "agent", "wrong-"+string(rune('a'+i))) })
+	}
+	wg.Wait()
+	for i, err := range rightErrs {
+		if err != nil {
+			t.Fatalf("client %d with the right password: %v", i, err)
+		}
+	}
+	for i, err := range wrongErrs {
+		var te *ThrottledError
+		if !errors.Is(err, ErrUnauthorized) && !errors.As(err, &te) {
+			t.Errorf("wrong password %d: %v, want unauthorized or throttled", i, err)
+		}
+	}
+}
+
+// TestThrottleBurstOfOneCredential: 200 logins at once from one address
+// with the same correct password pass the throttle (they are one check),
+// while 30 different wrong passwords from another address at once are
+// never let in, and leave that address refused.
+func TestThrottleBurstOfOneCredential(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("right"), bcrypt.MinCost+4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := NewUsers(User{Name: "agent", PasswordHash: string(hash), Role: Reader})
+	th := NewThrottle(users, ThrottleOptions{})
+	from := func(addr string) context.Context { return WithClient(context.Background(), addr, "api") }
+	var wg sync.WaitGroup
+	right := make([]error, 200)
+	wrong := make([]error, 30)
+	for i := range right {
+		wg.Go(func() { _, right[i] = th.Authenticate(from("10.0.0.1:1234"), "agent", "right") })
+	}
+	for i := range wrong {
+		wg.Go(func() { _, wrong[i] = th.Authenticate(from("10.0.0.2:1234"), "agent", "wrong-"+string(rune('a'+i))) })
+	}
+	wg.Wait()
+	for i, err := range right {
+		if err != nil {
+			t.Fatalf("login %d with the right password: %v", i, err)
+		}
+	}
+	for i, err := range wrong {
+		if err == nil {
+			t.Fatalf("wrong password %d was let in", i)
+		}
+	}
+	if _, err := th.Authenticate(from("10.0.0.2:1234"), "agent", "right"); err == nil {
+		t.Error("the address that guessed 30 times is not refused")
+	}
+}
