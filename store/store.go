@@ -46,6 +46,16 @@ var (
 	ErrClosed = errors.New("store: closed")
 	// ErrWatchLagged: a watcher fell too far behind and was dropped.
 	ErrWatchLagged = errors.New("store: watcher lagged behind and was dropped")
+	// ErrUnavailable: a shared store could not be reached in time; a
+	// Commit that fails with it alone was not applied.
+	ErrUnavailable = errors.New("store: unavailable")
+	// ErrOutcomeUnknown: a Commit was sent but no answer came back (a
+	// shared store lost its quorum or its connection while the commit was
+	// in flight). The transaction may or may not have been applied, and
+	// may still be applied later: the caller must read back what it wrote
+	// before trying again. Backends that know the outcome of every commit
+	// (store/bolt) never return it.
+	ErrOutcomeUnknown = errors.New("store: the commit's outcome is unknown (it may or may not have been applied)")
 )
 
 // KV is one stored key with its value and the revision that last wrote it.
@@ -91,7 +101,10 @@ type Store interface {
 	// store revision the listing reflects.
 	List(ctx context.Context, prefix string) ([]KV, int64, error)
 	// Commit applies txn atomically and durably and returns the new store
-	// revision. When a compare fails it returns ErrConflict and writes nothing.
+	// revision. When a compare fails it returns ErrConflict and writes
+	// nothing. An error matching ErrOutcomeUnknown says the transaction
+	// may have been applied (read back before retrying); any other error
+	// says it was not.
 	Commit(ctx context.Context, txn Txn) (int64, error)
 	// Watch streams changes under prefix committed after the call. The
 	// channel is closed when ctx ends, the store closes, or the watcher lags.

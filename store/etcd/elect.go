@@ -247,7 +247,7 @@ func (f *fenced) Commit(ctx context.Context, txn store.Txn) (int64, error) {
 	}
 	inner := clientv3.OpTxn(cmps, ops, nil)
 	var resp *clientv3.TxnResponse
-	err := s.call(ctx, "commit", func(ctx context.Context) (err error) {
+	err := s.callCommit(ctx, func(ctx context.Context) (err error) {
 		resp, err = s.cli.Txn(ctx).If(f.l.fence()).Then(inner).Commit()
 		return err
 	})

@@ -33,9 +33,15 @@
 // whichever member answers, they see every commit acknowledged before they
 // started.
 //
-// Every call waits at most Options.RequestTimeout for etcd. A Commit that
-// times out or loses its connection fails with an error whose outcome is
-// unknown: the write may or may not have happened (read the key back).
+// Every call waits at most Options.RequestTimeout for etcd. A Commit whose
+// request reached a connection to etcd but got no answer (it timed out, the
+// connection broke, etcd lost its quorum meanwhile) fails with
+// store.ErrOutcomeUnknown: the write may or may not have happened, and etcd
+// may still apply it later (read the key back). A Commit that provably
+// never reached etcd (no connection took it before the time ran out) fails
+// with ErrUnavailable alone, and one etcd refused (too large, no leader
+// known to its member, not permitted) with that refusal: nothing was
+// written.
 // Close waits for the calls in flight, so nothing a closed Store sent can
 // land afterwards.
 //
@@ -77,9 +83,10 @@ var (
 	// or ops in one transaction (--max-txn-ops, default 128 of each) or too
 	// many bytes (--max-request-bytes, default 1.5 MiB).
 	ErrTooLarge = errors.New("etcd: request too large")
-	// ErrUnavailable: etcd did not answer in time. For a Commit the outcome
-	// is unknown.
-	ErrUnavailable = errors.New("etcd: no answer in time")
+	// ErrUnavailable: etcd did not answer in time. A Commit that may have
+	// reached etcd also matches store.ErrOutcomeUnknown.
+	// It matches store.ErrUnavailable.
+	ErrUnavailable = fmt.Errorf("etcd: no answer in time (%w)", store.ErrUnavailable)
 	// ErrBadOptions: the options cannot work (no endpoints, unreadable TLS
 	// files).
 	ErrBadOptions = errors.New("etcd: bad options")
@@ -226,7 +233,7 @@ func clientConfig(opts Options) (clientv3.Config, error) {
 		Username:             opts.Username,
 		Password:             opts.Password,
 		Logger:               zap.NewNop(),
-		DialOptions:          []grpc.DialOption{grpc.WithConnectParams(reconnect)},
+		DialOptions:          []grpc.DialOption{grpc.WithConnectParams(reconnect), grpc.WithStatsHandler(sentTracker{})},
 	}
 	if opts.TLS.enabled() {
 		tc, err := loadTLS(opts.TLS)
@@ -293,6 +300,8 @@ func (s *Store) mapErr(ctx context.Context, op string, err error) error {
 		return fmt.Errorf("%w (%s): %w", ErrTooLarge, op, err)
 	case errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded:
 		return fmt.Errorf("%w (%s, %v): %w", ErrUnavailable, op, s.opts.RequestTimeout, err)
+	case noLeader(err):
+		return fmt.Errorf("%w (%s, %v: the etcd member knows no leader): %w", ErrUnavailable, op, s.opts.RequestTimeout, err)
 	}
 	return fmt.Errorf("etcd: %s: %w", op, err)
 }

@@ -13,7 +13,8 @@ import (
 // Commit applies txn as one etcd transaction: when every compare holds,
 // every op is applied at one new revision; otherwise nothing is written and
 // Commit returns store.ErrConflict. A transaction that changes nothing
-// returns the current revision.
+// returns the current revision. A transaction sent to etcd that got no
+// answer fails with store.ErrOutcomeUnknown (see callCommit).
 func (s *Store) Commit(ctx context.Context, txn store.Txn) (int64, error) {
 	if s.closed.Load() {
 		return 0, store.ErrClosed
@@ -29,7 +30,7 @@ func (s *Store) Commit(ctx context.Context, txn store.Txn) (int64, error) {
 		ops = []clientv3.Op{clientv3.OpGet(s.prefix, clientv3.WithCountOnly())}
 	}
 	var resp *clientv3.TxnResponse
-	err := s.call(ctx, "commit", func(ctx context.Context) (err error) {
+	err := s.callCommit(ctx, func(ctx context.Context) (err error) {
 		resp, err = s.cli.Txn(ctx).If(cmps...).Then(ops...).Commit()
 		return err
 	})
