@@ -27,9 +27,9 @@ func (h *handler) failover(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(res.Err, engine.ErrNotLeader) {
 		return res.Err // this server does not lead (and none is known): 503, try again
 	}
-	if res.Code != 0 && !req.DryRun {
-		h.log.Info("api failover refused", "set", id, "from", req.From, "to", req.To,
-			"user", identityOf(r).User, "code", res.Code)
+	if errors.Is(res.Err, engine.ErrOutcomeUnknown) { // not a refusal: it may have happened; 504, read back
+		return newProblem(http.StatusGatewayTimeout, ProblemOutcomeUnknown, "Outcome unknown", res.Reason)
 	}
+	// A refusal is logged by the engine, once.
 	return writeJSON(w, http.StatusOK, failoverResultFrom(id, req, res))
 }

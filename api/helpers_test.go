@@ -14,6 +14,7 @@ import (
 
 	"github.com/redset/redset/auth"
 	"github.com/redset/redset/engine"
+	"github.com/redset/redset/store"
 	"github.com/redset/redset/store/bolt"
 )
 
@@ -43,11 +44,22 @@ type testEnv struct {
 
 func newEnv(t testing.TB, opts ...func(*Options)) *testEnv {
 	t.Helper()
+	return newEnvWrapped(t, nil, opts...)
+}
+
+// newEnvWrapped is newEnv with wrap, when not nil, put around the bolt
+// store.
+func newEnvWrapped(t testing.TB, wrap func(store.Store) store.Store, opts ...func(*Options)) *testEnv {
+	t.Helper()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "redset.db"), bolt.Options{NoSync: true})
 	if err != nil {
 		t.Fatalf("bolt.Open: %v", err)
 	}
-	eng, err := engine.New(context.Background(), engine.Options{Store: st})
+	var es store.Store = st
+	if wrap != nil {
+		es = wrap(st)
+	}
+	eng, err := engine.New(context.Background(), engine.Options{Store: es})
 	if err != nil {
 		t.Fatalf("engine.New: %v", err)
 	}

@@ -37,7 +37,13 @@ const (
 	ProblemMediaType        = ProblemBase + "unsupported-media-type" // 415
 	ProblemThrottled        = ProblemBase + "too-many-logins"        // 429: retry after Retry-After
 	ProblemInternal         = ProblemBase + "internal"               // 500
-	ProblemUnavailable      = ProblemBase + "unavailable"            // 503
+	ProblemUnavailable      = ProblemBase + "unavailable"            // 503: nothing changed; worth a retry soon (Retry-After)
+	// ProblemOutcomeUnknown: the store took the change but did not answer
+	// whether it was stored (a cluster's etcd lost its quorum meanwhile),
+	// and may still store it. 504, without Retry-After: read the state
+	// back before trying again, since a blind retry could apply the change
+	// twice.
+	ProblemOutcomeUnknown = ProblemBase + "outcome-unknown"
 )
 
 // Problem is an RFC 9457 problem detail: the body of every error answer,
@@ -81,30 +87,42 @@ func invalidField(field, rule string, value any) *Problem {
 	return p
 }
 
-// engineProblems maps the engine's error kinds to problems: the one table.
-var engineProblems = []struct {
-	err    error
+// problemKind is the answer to one kind of error.
+type problemKind struct {
 	status int
 	typ    string
 	title  string
+}
+
+// engineProblems maps the engine's error kinds to problems: the one table.
+// KindOther is missing: such an error is a 500 whose text is logged.
+var engineProblems = map[engine.Kind]problemKind{
+	engine.KindNotFound:       {http.StatusNotFound, ProblemNotFound, "Not found"},
+	engine.KindExists:         {http.StatusConflict, ProblemExists, "Already exists"},
+	engine.KindInvalid:        {http.StatusBadRequest, ProblemValidation, "Invalid value"},
+	engine.KindBusy:           {http.StatusConflict, ProblemBusy, "Busy"},
+	engine.KindInUse:          {http.StatusConflict, ProblemInUse, "In use"},
+	engine.KindUnsupported:    {http.StatusConflict, ProblemNotSupported, "Not supported"},
+	engine.KindUnavailable:    {http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
+	engine.KindClosed:         {http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
+	engine.KindNotLeader:      {http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
+	engine.KindOutcomeUnknown: {http.StatusGatewayTimeout, ProblemOutcomeUnknown, "Outcome unknown"},
+}
+
+// otherProblems maps the errors of the API itself and of user management.
+var otherProblems = []struct {
+	err error
+	problemKind
 }{
-	{engine.ErrNotFound, http.StatusNotFound, ProblemNotFound, "Not found"},
-	{engine.ErrExists, http.StatusConflict, ProblemExists, "Already exists"},
-	{engine.ErrInvalid, http.StatusBadRequest, ProblemValidation, "Invalid value"},
-	{engine.ErrBusy, http.StatusConflict, ProblemBusy, "Busy"},
-	{engine.ErrInUse, http.StatusConflict, ProblemInUse, "In use"},
-	{engine.ErrUnsupported, http.StatusConflict, ProblemNotSupported, "Not supported"},
-	{engine.ErrClosed, http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
-	{engine.ErrNotLeader, http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
-	{ErrInvalidConfig, http.StatusUnprocessableEntity, ProblemInvalidConfig, "Invalid configuration"},
-	{auth.ErrUnauthorized, http.StatusUnauthorized, ProblemUnauthorized, "Unauthorized"},
-	{auth.ErrUserNotFound, http.StatusNotFound, ProblemNotFound, "Not found"},
-	{auth.ErrUserExists, http.StatusConflict, ProblemExists, "Already exists"},
-	{auth.ErrUserInvalid, http.StatusBadRequest, ProblemValidation, "Invalid value"},
-	{auth.ErrUserFixed, http.StatusConflict, ProblemConfigured, "Declared in the configuration"},
-	{auth.ErrLastAdmin, http.StatusConflict, ProblemLastAdmin, "Last administrator"},
-	{context.Canceled, http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
-	{context.DeadlineExceeded, http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"},
+	{ErrInvalidConfig, problemKind{http.StatusUnprocessableEntity, ProblemInvalidConfig, "Invalid configuration"}},
+	{auth.ErrUnauthorized, problemKind{http.StatusUnauthorized, ProblemUnauthorized, "Unauthorized"}},
+	{auth.ErrUserNotFound, problemKind{http.StatusNotFound, ProblemNotFound, "Not found"}},
+	{auth.ErrUserExists, problemKind{http.StatusConflict, ProblemExists, "Already exists"}},
+	{auth.ErrUserInvalid, problemKind{http.StatusBadRequest, ProblemValidation, "Invalid value"}},
+	{auth.ErrUserFixed, problemKind{http.StatusConflict, ProblemConfigured, "Declared in the configuration"}},
+	{auth.ErrLastAdmin, problemKind{http.StatusConflict, ProblemLastAdmin, "Last administrator"}},
+	{context.Canceled, problemKind{http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"}},
+	{context.DeadlineExceeded, problemKind{http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable"}},
 }
 
 // problemOf turns any error into a problem; ok is false for errors the
@@ -113,25 +131,28 @@ func problemOf(err error) (p *Problem, ok bool) {
 	if errors.As(err, &p) {
 		return p, true
 	}
-	for _, row := range engineProblems {
+	if k, ok := engineProblems[engine.KindOf(err)]; ok {
+		p = newProblem(k.status, k.typ, k.title, engine.MessageOf(err))
+		addValidation(p, err)
+		return p, true
+	}
+	for _, row := range otherProblems {
 		if errors.Is(err, row.err) {
-			p = newProblem(row.status, row.typ, row.title, errorDetail(err))
-			addValidation(p, err)
-			return p, true
+			return newProblem(row.status, row.typ, row.title, errorDetail(err)), true
 		}
 	}
 	return newProblem(http.StatusInternalServerError, ProblemInternal, "Internal error",
 		"the server could not complete the request; see its log"), false
 }
 
-// errorDetail is an error's text without the package prefix; a
-// user-management error gives its own detail.
+// errorDetail is an error's text; a user-management error gives its own
+// detail.
 func errorDetail(err error) string {
 	var ue *auth.UserError
 	if errors.As(err, &ue) {
 		return ue.Detail
 	}
-	return strings.TrimPrefix(err.Error(), "engine: ")
+	return err.Error()
 }
 
 func addValidation(p *Problem, err error) {
@@ -139,19 +160,8 @@ func addValidation(p *Problem, err error) {
 	if !errors.As(err, &ve) {
 		return
 	}
-	p.Field, p.Rule, p.Value = apiField(ve.Field), ve.Rule, decimal(ve.Value)
+	p.Field, p.Rule, p.Value = apiField(ve.Field), ve.Rule, ve.Value
 	p.Detail = p.Field + ": " + ve.Rule
-}
-
-// decimal writes an unsigned number the engine formatted in Go syntax
-// (0x1f) in decimal, as JSON clients know it; other values stay.
-func decimal(v string) string {
-	if hex, ok := strings.CutPrefix(v, "0x"); ok {
-		if n, err := strconv.ParseUint(hex, 16, 64); err == nil {
-			return strconv.FormatUint(n, 10)
-		}
-	}
-	return v
 }
 
 // fieldNames renames engine field names whose API name differs beyond the
@@ -195,7 +205,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	}
 	h := w.Header()
 	if out.Status == http.StatusServiceUnavailable && h.Get("Retry-After") == "" {
-		h.Set("Retry-After", "1") // unavailable for now (closing, no leader): worth a retry soon
+		h.Set("Retry-After", "1") // unavailable for now (closing, no leader): worth a retry soon; never for an unknown outcome (504)
 	}
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Content-Length", strconv.Itoa(len(body)+1))

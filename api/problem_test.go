@@ -121,6 +121,8 @@ func TestProblemOfEngineErrors(t *testing.T) {
 		{"validation", &engine.ValidationError{Field: "Policy.Period", Rule: "must not be negative"}, 400, ProblemValidation, "policy.periodSeconds"},
 		{"acronym", &engine.ValidationError{Field: "Report.TTL", Rule: "r"}, 400, ProblemValidation, "ttlSeconds"},
 		{"indexed", &engine.ValidationError{Field: "OtherTypeOfSet[2]", Rule: "r"}, 400, ProblemValidation, "otherTypeOfSet[2]"},
+		{"outcome unknown", engine.ErrOutcomeUnknown, 504, ProblemOutcomeUnknown, ""},
+		{"unavailable", engine.ErrUnavailable, 503, ProblemUnavailable, ""},
 		{"unknown", errors.New("disk on fire"), 500, ProblemInternal, ""},
 	}
 	for _, tt := range tests {
@@ -162,12 +164,13 @@ func TestNewClientRefusesBadAddresses(t *testing.T) {
 	}
 }
 
-// An unavailable answer tells the client to retry soon.
+// An unavailable answer tells the client to retry soon; an unknown
+// outcome does not.
 func TestUnavailableSaysRetryAfter(t *testing.T) {
 	for _, tc := range []struct {
 		status int
 		want   string
-	}{{http.StatusServiceUnavailable, "1"}, {http.StatusConflict, ""}} {
+	}{{http.StatusServiceUnavailable, "1"}, {http.StatusConflict, ""}, {http.StatusGatewayTimeout, ""}} {
 		rec := httptest.NewRecorder()
 		writeProblem(rec, httptest.NewRequest("POST", "/api/v1/pause", nil), newProblem(tc.status, ProblemUnavailable, "x", ""))
 		if got := rec.Header().Get("Retry-After"); got != tc.want || rec.Code != tc.status {

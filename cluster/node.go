@@ -448,7 +448,7 @@ func (n *Node) lead(ctx context.Context, l store.Leadership) {
 	case <-ctx.Done():
 	case <-l.Done():
 	case <-n.eng.Deposed():
-		n.log.Warn("cluster: another server leads now (a commit was fenced off)")
+		n.log.Warn("cluster: the engine stepped down (a commit was fenced off, or its outcome is unknown)")
 	case reply = <-n.resign:
 	}
 	n.mu.Lock()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 
 	"github.com/redset/redset/event"
 )
@@ -87,7 +86,7 @@ func (e *Engine) auditRefusal(ctx context.Context, action, setID, member string,
 		return
 	}
 	attrs := actorAttrs(actorOf(ctx), action, setID, member, "refused")
-	attrs = append(attrs, slog.String("kind", errorKind(*err)), slog.String("reason", strings.TrimPrefix((*err).Error(), "engine: ")))
+	attrs = append(attrs, slog.String("kind", errorKind(*err)), slog.String("reason", MessageOf(*err)))
 	e.audit.LogAttrs(context.Background(), slog.LevelInfo, "audit", attrs...)
 }
 
@@ -100,18 +99,8 @@ func (e *Engine) AuditRefusal(ctx context.Context, action, setID, member string,
 
 // errorKind names an error's kind for the audit stream.
 func errorKind(err error) string {
-	kinds := []struct {
-		err  error
-		name string
-	}{
-		{ErrSetNotFound, "set not found"}, {ErrNotFound, "not found"}, {ErrExists, "exists"},
-		{ErrInvalid, "invalid"}, {ErrBusy, "busy"}, {ErrInUse, "in use"}, {ErrUnsupported, "not supported"},
-		{ErrUnavailable, "unavailable"}, {ErrClosed, "closed"}, {ErrNotLeader, "not leader"},
+	if errors.Is(err, ErrSetNotFound) {
+		return "set not found"
 	}
-	for _, k := range kinds {
-		if errors.Is(err, k.err) {
-			return k.name
-		}
-	}
-	return "error"
+	return KindOf(err).String()
 }

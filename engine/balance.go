@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"hash/fnv"
 	"sync"
 )
@@ -52,7 +51,7 @@ func NewBalancer() *Balancer {
 func (b *Balancer) Acquire(v SetView, client string, bytes int64) (Lease, error) {
 	cands := candidates(v)
 	if len(cands) == 0 {
-		return Lease{}, fmt.Errorf("%w: no operational member in service in set %q", ErrUnavailable, v.InstanceID)
+		return Lease{}, newError(KindUnavailable, "no operational member in service in set %q", v.InstanceID)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

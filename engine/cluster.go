@@ -33,7 +33,9 @@ import (
 //
 // A commit that st refuses with store.ErrFenced (another server leads now)
 // makes the engine follow again by itself; the caller gets ErrNotLeader and
-// Deposed's channel is closed.
+// Deposed's channel is closed. A commit whose outcome is unknown
+// (store.ErrOutcomeUnknown) does the same, since the engine's memory may no
+// longer be what the store holds; the caller gets ErrOutcomeUnknown.
 //
 // Health in a cluster is decided by the cluster (ExternalHealth): reports
 // are counted as before, but the count is this server's observation only.
@@ -59,8 +61,8 @@ type storedHealth struct {
 // engine follows.
 type switchStore struct {
 	store.Store
-	writer atomic.Pointer[writerBox]
-	fenced func(*writerBox)
+	writer   atomic.Pointer[writerBox]
+	stepDown func(w *writerBox, why string)
 }
 
 type writerBox struct{ st store.Store }
@@ -68,12 +70,15 @@ type writerBox struct{ st store.Store }
 func (s *switchStore) Commit(ctx context.Context, txn store.Txn) (int64, error) {
 	w := s.writer.Load()
 	if w == nil {
-		return 0, fmt.Errorf("%w: this server does not lead the cluster", ErrNotLeader)
+		return 0, newError(KindNotLeader, "this server does not lead the cluster")
 	}
 	rev, err := w.st.Commit(ctx, txn)
+	if errors.Is(err, store.ErrOutcomeUnknown) {
+		s.stepDown(w, "a commit's outcome is unknown; following, to take the state from the store")
+	}
 	if errors.Is(err, store.ErrFenced) {
-		s.fenced(w)
-		return 0, fmt.Errorf("%w: %w", ErrNotLeader, err)
+		s.stepDown(w, "another server leads now: a commit was fenced off; following")
+		return 0, &Error{Kind: KindNotLeader, Message: "this server no longer leads the cluster (" + err.Error() + ")", Err: err}
 	}
 	return rev, err
 }
@@ -114,8 +119,8 @@ func (e *Engine) Origin() string {
 func (e *Engine) Leading() bool { return !e.mode.following.Load() }
 
 // Deposed returns a channel that is closed when the engine, leading since
-// the last Lead, lost its leadership to a fenced commit. While following it
-// returns a closed channel.
+// the last Lead, stepped down after a fenced commit or a commit whose
+// outcome is unknown. While following it returns a closed channel.
 func (e *Engine) Deposed() <-chan struct{} {
 	e.mode.mu.Lock()
 	defer e.mode.mu.Unlock()
@@ -232,15 +237,21 @@ func (e *Engine) Lead(st store.Store) error {
 	return nil
 }
 
-// onFenced makes the engine follow after its writer was fenced off.
-func (e *Engine) onFenced(w *writerBox) {
+// onStepDown makes a leading engine of a cluster follow after its writer
+// was fenced off, or after a commit whose outcome is unknown: its memory
+// may then differ from the store, which a following engine (or the next
+// Lead) loads again. A single server's engine keeps writing.
+func (e *Engine) onStepDown(w *writerBox, why string) {
+	if !e.mode.clustered.Load() {
+		return
+	}
 	go func() {
 		e.mode.mu.Lock()
 		defer e.mode.mu.Unlock()
 		if e.ss.writer.Load() != w {
 			return
 		}
-		e.log.Warn("another server leads now: a commit was fenced off; following")
+		e.log.Warn(why)
 		e.followLocked()
 	}()
 }
@@ -248,7 +259,7 @@ func (e *Engine) onFenced(w *writerBox) {
 // notLeader refuses a write on a following engine.
 func (e *Engine) notLeader() error {
 	if e.mode.following.Load() {
-		return fmt.Errorf("%w: this server does not lead the cluster; writes go to the leader", ErrNotLeader)
+		return newError(KindNotLeader, "this server does not lead the cluster; writes go to the leader")
 	}
 	return nil
 }
@@ -451,7 +462,7 @@ func (e *Engine) watchedSetGone(id string) {
 func (e *Engine) watchedHealth(kv store.KV) error {
 	var sh storedHealth
 	if err := json.Unmarshal(kv.Value, &sh); err != nil {
-		return fmt.Errorf("%w: health record: %v", ErrInvalid, err)
+		return newError(KindInvalid, "invalid health record: %v", err)
 	}
 	e.mu.RLock()
 	m := e.members[strings.TrimPrefix(kv.Key, prefixHealth)]
@@ -474,7 +485,7 @@ func (e *Engine) watchedHealth(kv store.KV) error {
 func (e *Engine) watchedRecord(kv store.KV) error {
 	var r event.Record
 	if err := json.Unmarshal(kv.Value, &r); err != nil {
-		return fmt.Errorf("%w: history record: %v", ErrInvalid, err)
+		return newError(KindInvalid, "invalid history record: %v", err)
 	}
 	e.hist.mu.Lock()
 	e.hist.insert(r.Seq)
@@ -512,7 +523,7 @@ func (e *Engine) watchedSchedule(ev store.Event) error {
 	}
 	var sf ScheduledFailover
 	if err := json.Unmarshal(ev.KV.Value, &sf); err != nil || scheduledKey(sf.ID) != ev.KV.Key {
-		return fmt.Errorf("%w: %s: bad scheduled failover", ErrInvalid, ev.KV.Key)
+		return newError(KindInvalid, "%s: bad scheduled failover", ev.KV.Key)
 	}
 	if e.sched.m == nil {
 		e.sched.m = make(map[uint64]*schedEntry)
@@ -531,7 +542,7 @@ func (e *Engine) watchedPause(ev store.Event) error {
 	}
 	var p Pause
 	if err := json.Unmarshal(ev.KV.Value, &p); err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrInvalid, keyPaused, err)
+		return newError(KindInvalid, "invalid %s: %v", keyPaused, err)
 	}
 	e.pause.cur.Store(&p)
 	e.pause.rev = ev.KV.ModRevision

@@ -39,9 +39,9 @@ func (e *Engine) DrainMember(ctx context.Context, setID, member string) (_ SetVi
 func checkDrain(w setWrite, i int, member string) error {
 	switch {
 	case i < 0:
-		return fmt.Errorf("%w: member %q is not in set %q", ErrNotFound, member, w.id)
+		return newError(KindNotFound, "member %q is not in set %q", member, w.id)
 	case behaviourOf(w.set.TypeOfSet) != behaveNPlus1:
-		return fmt.Errorf("%w: only N+1 and Load Balanced sets drain members; in set %q fail over to a spare instead", ErrUnsupported, w.id)
+		return newError(KindUnsupported, "only N+1 and Load Balanced sets drain members; in set %q fail over to a spare instead", w.id)
 	case w.roles[i].role.Kind != RoleInService:
 		return invalid("Role", fmt.Sprintf("member %q is not in service in set %q", member, w.id), w.roles[i].role.Kind.String())
 	}

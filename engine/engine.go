@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -61,7 +60,7 @@ type Options struct {
 
 func (o *Options) fill() error {
 	if o.Store == nil {
-		return fmt.Errorf("%w: Options.Store is required", ErrInvalid)
+		return newError(KindInvalid, "Options.Store is required")
 	}
 	if o.Clock == nil {
 		o.Clock = SystemClock{}
@@ -87,7 +86,7 @@ func (o *Options) fill() error {
 		o.ScheduleSettle = 30 * time.Second
 	}
 	if _, _, err := ParseInstanceID(o.OrgID + ":x"); err != nil || strings.Contains(o.OrgID, ":") || len(o.OrgID) > 64 {
-		return fmt.Errorf("%w: Options.OrgID %q must be non-empty text without a colon", ErrInvalid, o.OrgID)
+		return newError(KindInvalid, "Options.OrgID %q must be non-empty text without a colon", o.OrgID)
 	}
 	return nil
 }
@@ -184,7 +183,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if e.bus == nil {
 		e.bus, e.ownBus = event.NewBus(), true
 	}
-	e.ss = &switchStore{Store: opts.Store, fenced: e.onFenced}
+	e.ss = &switchStore{Store: opts.Store, stepDown: e.onStepDown}
 	e.ss.writer.Store(&writerBox{st: opts.Store})
 	e.st = e.ss
 	e.group = &group{ss: e.ss}
@@ -316,7 +315,7 @@ func (e *Engine) commitVia(ctx context.Context, via func(context.Context, store.
 	}
 	rev, err := via(context.WithoutCancel(ctx), txn)
 	if err != nil {
-		return 0, fmt.Errorf("engine: store commit: %w", err)
+		return 0, storeError(err)
 	}
 	for _, r := range recs {
 		e.hist.persisted(r.Seq)

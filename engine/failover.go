@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/redset/redset/event"
@@ -47,10 +46,26 @@ func (e *Engine) failover(ctx context.Context, req FailoverRequest) FailoverResu
 	}
 	if res.Code != CodeCompleted && !errors.Is(res.Err, ErrNotLeader) { // a server that does not lead records nothing
 		res.Seq = e.emitRefusal(ctx, req, res)
-		e.log.Info("failover refused", "set", req.SetID, "from", req.From, "to", req.To,
-			"planned", req.Planned, "code", res.Code, "reason", res.Reason)
+		e.logRefusal(req, res)
 	}
 	return res
+}
+
+// OutcomeUnknownReason is the reason of a failover whose commit the store
+// took without saying whether it was stored (Code 2, Err matching
+// ErrOutcomeUnknown).
+const OutcomeUnknownReason = "the outcome is unknown: the store did not answer whether the failover was stored, " +
+	"and may still store it; read the set's roles back before failing over again"
+
+// logRefusal is the one log line of a failover that did not complete;
+// the edges that asked for it log nothing more.
+func (e *Engine) logRefusal(req FailoverRequest, res FailoverResult) {
+	attrs := []any{"set", req.SetID, "from", req.From, "to", req.To, "planned", req.Planned, "code", res.Code, "reason", res.Reason}
+	if errors.Is(res.Err, ErrOutcomeUnknown) {
+		e.log.Warn("failover outcome unknown", append(attrs, "err", res.Err)...)
+		return
+	}
+	e.log.Info("failover refused", attrs...)
 }
 
 func (e *Engine) tryFailover(ctx context.Context, req FailoverRequest, start time.Time) FailoverResult {
@@ -93,7 +108,7 @@ func missingSet(res FailoverResult) bool {
 }
 
 func busyResult(err error) FailoverResult {
-	return refused(CodeBusy, strings.TrimPrefix(err.Error(), ErrBusy.Error()+": "), err)
+	return refused(CodeBusy, MessageOf(err), err)
 }
 
 // CheckFailover answers what Failover(setID, from, to) would answer now,
@@ -371,11 +386,13 @@ func (e *Engine) commitFailover(ctx context.Context, s *setState, req FailoverRe
 	}
 	w.grouped = !req.Planned // automatic failovers come in crowds (see group.go)
 	newRev, err := e.commitSetRecord(ctx, w, rec)
-	if errors.Is(err, ErrNotLeader) {
+	switch {
+	case errors.Is(err, ErrNotLeader):
 		return refused(CodeBusy, "this server no longer leads the cluster", err)
-	}
-	if err != nil {
-		return refused(CodeError, "the change could not be stored: "+err.Error(), err)
+	case errors.Is(err, ErrOutcomeUnknown):
+		return refused(CodeError, OutcomeUnknownReason, err)
+	case err != nil:
+		return refused(CodeError, MessageOf(err), err)
 	}
 	s.mu.Lock()
 	s.roles, s.rev = roles, newRev
@@ -456,6 +473,7 @@ func (e *Engine) RefuseFailover(ctx context.Context, setID, from, to, reason str
 	}
 	if e.checkWrite() == nil {
 		res.Seq = e.emitRefusal(ctx, req, res)
+		e.logRefusal(req, res)
 	}
 	return res
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/redset/redset/store"
@@ -143,7 +142,7 @@ func (s *switchStore) CommitBatch(ctx context.Context, txns []store.Txn) []store
 	switch b, ok := w.batcher(); {
 	case w == nil:
 		for i := range out {
-			out[i].Err = fmt.Errorf("%w: this server does not lead the cluster", ErrNotLeader)
+			out[i].Err = newError(KindNotLeader, "this server does not lead the cluster")
 		}
 	case ok:
 		out = b.CommitBatch(ctx, txns)
@@ -152,15 +151,22 @@ func (s *switchStore) CommitBatch(ctx context.Context, txns []store.Txn) []store
 			out[i].Revision, out[i].Err = w.st.Commit(ctx, txn)
 		}
 	}
-	fenced := false
+	fenced, unknown := false, false
 	for i := range out {
-		if errors.Is(out[i].Err, store.ErrFenced) {
+		err := out[i].Err
+		switch {
+		case errors.Is(err, store.ErrFenced):
 			fenced = true
-			out[i].Err = fmt.Errorf("%w: %w", ErrNotLeader, out[i].Err)
+			out[i].Err = &Error{Kind: KindNotLeader, Message: "this server no longer leads the cluster (" + err.Error() + ")", Err: err}
+		case errors.Is(err, store.ErrOutcomeUnknown):
+			unknown = true
 		}
 	}
-	if fenced {
-		s.fenced(w)
+	switch {
+	case fenced:
+		s.stepDown(w, "another server leads now: a commit was fenced off; following")
+	case unknown:
+		s.stepDown(w, "a commit's outcome is unknown; following, to take the state from the store")
 	}
 	return out
 }

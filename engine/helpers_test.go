@@ -110,6 +110,8 @@ type harness struct {
 	clock *fakeClock
 	bus   *event.Bus
 	opts  Options
+	// wrap, when set, is put around the bolt store at each start.
+	wrap func(store.Store) store.Store
 }
 
 func newHarness(t testing.TB, tweak ...func(*Options)) *harness {
@@ -129,6 +131,9 @@ func (h *harness) start() {
 	h.t.Helper()
 	opts := h.opts
 	opts.Store = h.st
+	if h.wrap != nil {
+		opts.Store = h.wrap(h.st)
+	}
 	e, err := New(context.Background(), opts)
 	if err != nil {
 		h.t.Fatalf("New: %v", err)

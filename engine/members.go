@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -107,7 +106,7 @@ func (e *Engine) commitMember(ctx context.Context, ms *memberState, m *Member, c
 	}
 	if err != nil {
 		if created && isConflict(err) {
-			return 0, fmt.Errorf("%w: member %q", ErrExists, m.Name)
+			return 0, newError(KindExists, "member %q already exists", m.Name)
 		}
 		return 0, err
 	}
@@ -132,7 +131,7 @@ func (e *Engine) DeleteMember(ctx context.Context, name string) (err error) {
 	}
 	defer h.release()
 	if sets := e.setIDsOf(ms); len(sets) > 0 {
-		return fmt.Errorf("%w: member %q still belongs to %s", ErrInUse, name, strings.Join(sets, ", "))
+		return newError(KindInUse, "member %q still belongs to %s", name, strings.Join(sets, ", "))
 	}
 	ms.mu.Lock()
 	rev := ms.rev

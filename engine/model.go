@@ -186,7 +186,7 @@ func (h *Health) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: unknown health state %q", ErrInvalid, b)
+	return newError(KindInvalid, "unknown health state %q", b)
 }
 
 // Report is one health observation pushed by a probe, agent or heartbeat.

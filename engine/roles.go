@@ -29,7 +29,7 @@ func (e *Engine) AddToSet(ctx context.Context, setID, member string, role Role) 
 	defer h.release()
 	w := s.write()
 	if roleIndex(w.roles, member) >= 0 {
-		return SetView{}, fmt.Errorf("%w: member %q is already in set %q", ErrExists, member, setID)
+		return SetView{}, newError(KindExists, "member %q is already in set %q", member, setID)
 	}
 	if limit := w.set.MaxNumberSupported; limit != 0 && len(w.roles) >= int(limit) {
 		return SetView{}, invalid("MaxNumberSupported", "the set is full; adding a member would exceed it", limit)
@@ -59,7 +59,7 @@ func (e *Engine) RemoveFromSet(ctx context.Context, setID, member string) (_ Set
 	w := s.write()
 	i := roleIndex(w.roles, member)
 	if i < 0 {
-		return SetView{}, fmt.Errorf("%w: member %q is not in set %q", ErrNotFound, member, setID)
+		return SetView{}, newError(KindNotFound, "member %q is not in set %q", member, setID)
 	}
 	w.roles = slices.Delete(w.roles, i, i+1)
 	v, err := e.applySetWrite(ctx, s, w, e.configRecord(ctx, setID, member, "member removed", ""))
@@ -94,7 +94,7 @@ func (e *Engine) returnMember(ctx context.Context, setID, member string, operato
 	i := roleIndex(w.roles, member)
 	switch {
 	case i < 0:
-		return fmt.Errorf("%w: member %q is not in set %q", ErrNotFound, member, setID)
+		return newError(KindNotFound, "member %q is not in set %q", member, setID)
 	case w.roles[i].role.Kind != RoleDrained:
 		return invalid("Role", fmt.Sprintf("member %q is not drained in set %q", member, setID), w.roles[i].role.Kind.String())
 	case !operator && (!autoReturnWanted(w.set, ms) || w.paused != nil || e.pause.cur.Load() != nil):

@@ -273,11 +273,11 @@ func (e *Engine) claimScheduled(setID string, id uint64) (ScheduledFailover, err
 	ent := e.sched.m[id]
 	e.sched.mu.Unlock()
 	if ent == nil || ent.sf.SetID != setID {
-		return ScheduledFailover{}, fmt.Errorf("%w: scheduled failover %d of set %q (it may have run already)", ErrNotFound, id, setID)
+		return ScheduledFailover{}, newError(KindNotFound, "scheduled failover %d of set %q not found (it may have run already)", id, setID)
 	}
 	sf, ok := e.sched.take(id)
 	if !ok {
-		return ScheduledFailover{}, fmt.Errorf("%w: scheduled failover %d is running", ErrBusy, id)
+		return ScheduledFailover{}, newError(KindBusy, "scheduled failover %d is running", id)
 	}
 	return sf, nil
 }

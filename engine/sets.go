@@ -37,7 +37,7 @@ func (e *Engine) CreateSet(ctx context.Context, in Set) (_ SetView, err error) {
 	if err != nil {
 		e.unreserveSet(s)
 		if isConflict(err) {
-			return SetView{}, fmt.Errorf("%w: set %q", ErrExists, s.id)
+			return SetView{}, newError(KindExists, "set %q already exists", s.id)
 		}
 		return SetView{}, err
 	}
@@ -61,7 +61,7 @@ func (e *Engine) reserveSet(id string) (*setState, error) {
 		if pending {
 			return nil, busy("set", id)
 		}
-		return nil, fmt.Errorf("%w: set %q", ErrExists, id)
+		return nil, newError(KindExists, "set %q already exists", id)
 	}
 	s := &setState{id: id, pending: true, busy: true}
 	e.sets[id] = s

@@ -66,7 +66,7 @@ func encodeSet(w setWrite) ([]byte, error) {
 func decodeSetRecord(data []byte) (setRecord, error) {
 	var rec setRecord
 	if err := json.Unmarshal(data, &rec); err != nil {
-		return rec, fmt.Errorf("%w: set record: %v", ErrInvalid, err)
+		return rec, newError(KindInvalid, "invalid set record: %v", err)
 	}
 	if err := ValidateSet(&rec.Set); err != nil {
 		return rec, err
@@ -91,11 +91,11 @@ func decodeSetRecord(data []byte) (setRecord, error) {
 func decodeMember(data []byte) (Member, []string, error) {
 	var rec storedMember
 	if err := json.Unmarshal(data, &rec); err != nil {
-		return Member{}, nil, fmt.Errorf("%w: member record: %v", ErrInvalid, err)
+		return Member{}, nil, newError(KindInvalid, "invalid member record: %v", err)
 	}
 	p, notes, err := decodeStoredProbe(rec.Probe)
 	if err != nil {
-		return Member{}, nil, fmt.Errorf("%w: member record %q: probe: %v", ErrInvalid, rec.Name, err)
+		return Member{}, nil, newError(KindInvalid, "invalid member record %q: probe: %v", rec.Name, err)
 	}
 	m := Member{Name: rec.Name, DisplayName: rec.DisplayName, Labels: rec.Labels, Probe: p}
 	return m, notes, ValidateMember(&m)

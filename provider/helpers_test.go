@@ -15,6 +15,7 @@ import (
 	"github.com/redset/redset/engine"
 	"github.com/redset/redset/mof"
 	"github.com/redset/redset/schema"
+	"github.com/redset/redset/store"
 	"github.com/redset/redset/store/bolt"
 )
 
@@ -58,6 +59,8 @@ type stack struct {
 	eng  *engine.Engine
 	d    *cimom.Dispatcher
 	hook func(context.Context, engine.FailoverRequest) error
+	// wrap, when set, is put around the bolt store at each open.
+	wrap func(store.Store) store.Store
 }
 
 func newStack(t testing.TB) *stack {
@@ -74,7 +77,11 @@ func (s *stack) open() {
 	if err != nil {
 		s.t.Fatalf("bolt.Open: %v", err)
 	}
-	eng, err := engine.New(context.Background(), engine.Options{Store: st, PreFailover: s.preFailover})
+	var es store.Store = st
+	if s.wrap != nil {
+		es = s.wrap(st)
+	}
+	eng, err := engine.New(context.Background(), engine.Options{Store: es, PreFailover: s.preFailover})
 	if err != nil {
 		s.t.Fatalf("engine.New: %v", err)
 	}

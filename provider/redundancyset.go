@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
 
 	"github.com/redset/redset/cim"
@@ -53,7 +52,6 @@ var setFields = [setFieldCount]field{
 type redundancySet struct {
 	dom *domain
 	eng *engine.Engine
-	log *slog.Logger
 }
 
 // EnumerateInstances yields every set, in InstanceID order. Instances are
@@ -194,9 +192,10 @@ func unchanged(cur cim.Instance, pv cim.PropertyValue) error {
 // must exist (CIM_ERR_NOT_FOUND). Each reference must name an
 // Msvm_ComputerSystem of this namespace (possibly through a superclass);
 // one that does not is ReturnValue 4, Parameter Error, decided here. The
-// engine decides everything else and its code is the ReturnValue; the
-// reason of a refusal, which the return value cannot carry, is logged and
-// is an event of the engine (RefuseFailover for the references refused here).
+// engine decides everything else and its code is the ReturnValue (2 when
+// the outcome is unknown); the reason of a refusal, which the return value
+// cannot carry, is logged by the engine and is one of its events
+// (RefuseFailover for the references refused here).
 func (p *redundancySet) InvokeMethod(ctx context.Context, ns string, class *cim.Class, target cim.ObjectPath, method *cim.Method, in []cimom.Param) (cim.Value, []cimom.Param, error) {
 	if !strings.EqualFold(method.Name, "Failover") {
 		return cim.Value{}, nil, cim.Errorf(cim.StatusMethodNotAvailable, "method %s of %s is not available", method.Name, class.Name)
@@ -208,16 +207,12 @@ func (p *redundancySet) InvokeMethod(ctx context.Context, ns string, class *cim.
 	ctx = actorContext(ctx)
 	from, to, err := p.failoverMembers(ns, in)
 	if err != nil {
-		p.log.Info("Failover refused: bad reference", "set", v.InstanceID, "code", engine.CodeParameter, "reason", err.Error())
 		res := p.eng.RefuseFailover(ctx, v.InstanceID, paramText(in, "FailoverFrom"), paramText(in, "FailoverTo"), err.Error())
 		return cim.MustUint32(res.Code), nil, nil
 	}
 	res := p.eng.Failover(ctx, v.InstanceID, from, to)
 	if errors.Is(res.Err, engine.ErrSetNotFound) { // deleted since view
 		return cim.Value{}, nil, engineError(res.Err)
-	}
-	if res.Code != engine.CodeCompleted {
-		p.log.Info("Failover refused", "set", v.InstanceID, "from", from, "to", to, "code", res.Code, "reason", res.Reason)
 	}
 	return cim.MustUint32(res.Code), nil, nil
 }

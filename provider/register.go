@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 
 	"github.com/redset/redset/cim"
@@ -26,9 +25,6 @@ type Options struct {
 	// (SystemName of CIM_ObjectManager and CIM_Namespace); default the
 	// host name, or "localhost" when it cannot be read.
 	SystemName string
-	// Logger receives the reasons of refused Failover calls, which the
-	// method's return value cannot carry. Nil discards.
-	Logger *slog.Logger
 }
 
 // The default namespaces.
@@ -43,9 +39,6 @@ func (o Options) withDefaults() Options {
 	o.ProductVersion = cmp.Or(o.ProductVersion, "dev")
 	if o.SystemName == "" {
 		o.SystemName = hostName()
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o
 }
@@ -99,7 +92,7 @@ func registrations(d *cimom.Dispatcher, eng *engine.Engine, opts Options) ([]reg
 		return nil, err
 	}
 	regs := []registration{
-		{ns, dom.set.class, &redundancySet{dom: dom, eng: eng, log: opts.Logger}},
+		{ns, dom.set.class, &redundancySet{dom: dom, eng: eng}},
 		{ns, dom.system.class, &computerSystem{dom: dom, eng: eng}},
 		{ns, dom.member.class, newMemberOfCollection(dom, eng)},
 		{ns, dom.spare.class, newIsSpare(dom, eng)},

@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
-	"strings"
 
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
@@ -118,25 +116,27 @@ func (d *domain) systemPath(a *alloc, ns, name string) cim.ObjectPath {
 	return cim.ObjectPath{Namespace: ns, ClassName: d.system.class, Keys: keys}
 }
 
-// engineError turns an engine error into a *cim.Error: not found, invalid
-// input, not supported and shutdown have CIM statuses of their own; busy
-// and everything else is CIM_ERR_FAILED with the engine's text (DSP0200
-// has no busy status for intrinsic operations).
+// engineError turns an engine error into a *cim.Error by its kind: not
+// found, invalid input, not supported and shutdown have CIM statuses of
+// their own; busy, an unknown outcome and everything else are
+// CIM_ERR_FAILED with the engine's message (DSP0200 has no busy status for
+// intrinsic operations; the message of an unknown outcome says to read the
+// instance back rather than try again).
 func engineError(err error) error {
 	if err == nil {
 		return nil
 	}
-	msg := strings.TrimPrefix(err.Error(), "engine: ")
-	switch {
-	case errors.Is(err, engine.ErrNotFound):
+	msg := engine.MessageOf(err)
+	switch engine.KindOf(err) {
+	case engine.KindNotFound:
 		return &cim.Error{Status: cim.StatusNotFound, Message: msg}
-	case errors.Is(err, engine.ErrInvalid):
+	case engine.KindInvalid:
 		return &cim.Error{Status: cim.StatusInvalidParameter, Message: msg}
-	case errors.Is(err, engine.ErrUnsupported):
+	case engine.KindUnsupported:
 		return &cim.Error{Status: cim.StatusNotSupported, Message: msg}
-	case errors.Is(err, engine.ErrClosed):
+	case engine.KindClosed:
 		return &cim.Error{Status: cim.StatusServerIsShuttingDown, Message: msg}
-	case errors.Is(err, engine.ErrBusy):
+	case engine.KindBusy:
 		return &cim.Error{Status: cim.StatusFailed, Message: msg + "; try again"}
 	}
 	return &cim.Error{Status: cim.StatusFailed, Message: msg}

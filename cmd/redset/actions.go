@@ -30,7 +30,11 @@ func newFailoverCmd(cf *clientFlags) *cobra.Command {
 		Long: `failover asks the server to move service from one member to another, with the
 checks of Msvm_RedundancySet.Failover. It prints the CIM return value and, for a
 refusal, the reason: 0 Completed, 1 Not Supported, 2 Error, 3 Busy, 4 Parameter Error.
-The command exits 0 only when the failover completed (or, with --dry-run, would).
+The command exits 0 only when the failover completed (or, with --dry-run, would),
+2 when it was refused, and 3 when its outcome is unknown: the server's store (a
+cluster's etcd that lost its quorum) did not say whether the failover was stored,
+and may still store it. Then read the set back (redset set get ID) before
+trying again.
 
 Without --from, the set's one in-service member is failed over from.
 --dry-run answers what the checks say now and changes nothing.

@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/redset/redset/api"
 )
 
 // exitError carries a process exit code through cobra. A silent one has
@@ -24,10 +26,20 @@ func isSilent(err error) bool {
 	return errors.As(err, &e) && e.silent
 }
 
+// exitOutcomeUnknown is the exit status of a command whose change the
+// server sent to its store without learning whether it was stored (a
+// cluster's etcd lost its quorum meanwhile): it may have happened. Read the
+// state back before trying again.
+const exitOutcomeUnknown = 3
+
 func exitCode(err error) int {
 	var e *exitError
 	if errors.As(err, &e) {
 		return e.code
+	}
+	var p *api.Problem
+	if errors.As(err, &p) && p.Type == api.ProblemOutcomeUnknown {
+		return exitOutcomeUnknown
 	}
 	return 1
 }

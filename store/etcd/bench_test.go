@@ -126,7 +126,7 @@ func BenchmarkEngineAutoFailover1k(b *testing.B) {
 
 // sparingPair creates a Sparing set with active in service and spare a hot
 // spare, both reported healthy (creating members that exist is fine).
-func sparingPair(b *testing.B, e *engine.Engine, id, active, spare string) {
+func sparingPair(b testing.TB, e *engine.Engine, id, active, spare string) {
 	ctx := context.Background()
 	set := engine.Set{InstanceID: id, TypeOfSet: []uint16{engine.TypeSparing}, OtherTypeOfSet: []string{""}, MinNumberNeeded: 1}
 	if _, err := e.CreateSet(ctx, set); err != nil {
