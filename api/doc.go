@@ -36,10 +36,12 @@
 // the kind of problem and are stable, whether or not they can be fetched.
 // Validation problems add the extension members field (the camelCase JSON
 // name, e.g. "policy.maxFailovers" or "typeOfSet[1]"), rule and value.
-// Engine errors are mapped by one table (problem.go). Bodies are capped at
-// 1 MiB (413), must be JSON (415 otherwise: a write that carries a body or a
-// Content-Type other than application/json or application/merge-patch+json
-// is refused before it is read) and are decoded strictly:
+// Engine errors are mapped by their kind (engine.KindOf) through one table
+// (problem.go), with the engine's message (engine.MessageOf) as detail.
+// Bodies are capped at 1 MiB (413), must be JSON (415 otherwise: a write
+// that carries a body or a Content-Type other than application/json or
+// application/merge-patch+json is refused before it is read) and are
+// decoded strictly:
 // unknown fields, wrong types and trailing data are 400, and nothing
 // changes.
 //
@@ -51,7 +53,9 @@
 // 4 parameter error, also for an unknown member) with their reason — so
 // the API, the CLI and CIM clients see the same codes. Only a request that
 // never reached the method (bad credentials, malformed body, a set that
-// does not exist: 404) is an HTTP error.
+// does not exist: 404) is an HTTP error, and so is a failover whose
+// outcome is unknown (the store did not answer whether it was stored):
+// 504 outcome-unknown, without Retry-After, the reason as its detail.
 //
 // # Configuration reload
 //

@@ -26,7 +26,20 @@
 //	scheduled/<id, 20 digits> a pending ScheduledFailover
 //
 // A failover writes its set's key and its history record in one
-// transaction.
+// transaction. When the store took a commit but did not say whether it
+// stored it (store.ErrOutcomeUnknown) and reading the key back does not
+// settle it, the engine changes nothing in its own state: a failover
+// answers code 2 with OutcomeUnknownReason, any other change fails with
+// ErrOutcomeUnknown, and an engine that leads a cluster steps down, so that
+// the state is loaded from the store again.
+//
+// # Errors
+//
+// Every error the engine returns for a caller's request is an *Error (or a
+// *ValidationError, of KindInvalid) with a Kind and a plain Message; KindOf
+// and MessageOf read them through any wrapping, and errors.Is(err, ErrX)
+// holds for every error of ErrX's kind. The edges choose their answer from
+// the kind and show the message. A refused failover is logged once, here.
 //
 // # Events
 //
