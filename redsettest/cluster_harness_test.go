@@ -129,6 +129,10 @@ type ctOptions struct {
 	// then creates the sets; otherwise server 0 starts, the sets are
 	// created, and the others start one after another.
 	Together bool
+	// EtcdElectionMs, when set, is etcd's election timeout instead of
+	// ctEtcdConfig's (a leader that lost its quorum steps down after one to
+	// two of them).
+	EtcdElectionMs uint
 }
 
 func defaultSets() []ctSet {
@@ -174,7 +178,12 @@ func startCluster(t testing.TB, opts ctOptions) *ctCluster {
 	c := &ctCluster{t: t, opts: opts, dir: t.TempDir(), prefix: "redset-ct", services: map[string]*ctService{},
 		cluster: true} // every server on an etcd store is one of a cluster (it needs the secret)
 	c.hookFile = filepath.Join(c.dir, "hooks.log")
-	c.etcd = etcdtest.Start(t, 3, etcdtest.Options{Configure: ctEtcdConfig})
+	c.etcd = etcdtest.Start(t, 3, etcdtest.Options{Configure: func(cfg *embed.Config) {
+		ctEtcdConfig(cfg)
+		if opts.EtcdElectionMs > 0 {
+			cfg.ElectionMs = opts.EtcdElectionMs
+		}
+	}})
 	c.commits = watchCommits(t, c.etcd.Endpoints(), "/"+c.prefix+"/")
 	for _, s := range opts.Sets {
 		for _, m := range []ctMember{s.Active, s.Spare} {
