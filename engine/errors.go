@@ -97,6 +97,12 @@ func newError(k Kind, format string, args ...any) *Error {
 	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
 }
 
+// NewError makes an error of kind k with a formatted message, for the
+// server's own refusals that the edges should answer as the engine's. (An
+// ErrX wrapped with fmt.Errorf keeps its kind, but MessageOf then gives
+// only the kind's name.)
+func NewError(k Kind, format string, args ...any) *Error { return newError(k, format, args...) }
+
 // KindOf is the kind of err: that of the engine error in its chain, or
 // KindOther.
 func KindOf(err error) Kind {

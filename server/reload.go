@@ -161,7 +161,7 @@ func (s *Server) loadNext() (Config, error) {
 		return s.load()
 	}
 	if s.cfg.file == "" {
-		return Config{}, fmt.Errorf("%w: the server was not started from a configuration file", engine.ErrUnsupported)
+		return Config{}, engine.NewError(engine.KindUnsupported, "the server was not started from a configuration file")
 	}
 	return LoadConfig(s.cfg.file)
 }
