@@ -98,10 +98,13 @@ type modeState struct {
 	applied   atomic.Int64  // store revision the follower has applied
 	appliedAt atomic.Int64  // unix nanoseconds of the last applied change
 
-	order    reorder                                       // the follower's republished records
-	observer atomic.Pointer[func(member string, h Health)] // ExternalHealth's observer
-	gone     atomic.Pointer[func(member string)]           // OnMemberGone's function
-	origin   atomic.Pointer[string]
+	order reorder // the follower's republished records
+
+	unsettledMu sync.Mutex
+	unsettled   []uint64                                      // Seqs of records whose commit had an unknown outcome (see publishSettled)
+	observer    atomic.Pointer[func(member string, h Health)] // ExternalHealth's observer
+	gone        atomic.Pointer[func(member string)]           // OnMemberGone's function
+	origin      atomic.Pointer[string]
 }
 
 // SetOrigin names this server in the records it makes (Record.Origin).
@@ -154,6 +157,12 @@ func (e *Engine) Follow() {
 func (e *Engine) followLocked() {
 	if e.closed.Load() || (e.mode.following.Load() && e.mode.cancel != nil) {
 		return
+	}
+	if g := e.seq.Load(); !e.mode.following.Load() && g != nil {
+		// Every record this engine numbered while it led was published
+		// (or never stored, or is remembered as unsettled): the watch's
+		// reload must not publish them again.
+		e.mode.order.reset(g.last.Load())
 	}
 	e.mode.clustered.Store(true)
 	e.mode.following.Store(true)
@@ -611,7 +620,56 @@ func (e *Engine) resync(ctx context.Context) error {
 		e.republishGap(ctx, gapFrom)
 	}
 	e.mode.order.reset(last)
+	e.publishSettled(ctx)
 	return nil
+}
+
+// noteUnsettled remembers records whose commit had an unknown outcome:
+// this engine did not publish them, and the store may hold them.
+func (e *Engine) noteUnsettled(recs []*event.Record) {
+	e.mode.unsettledMu.Lock()
+	defer e.mode.unsettledMu.Unlock()
+	for _, r := range recs {
+		e.mode.unsettled = append(e.mode.unsettled, r.Seq)
+	}
+}
+
+// landed records that a commit which had failed did store after all (read
+// back): they are persisted, and no longer unsettled.
+func (e *Engine) landed(recs ...*event.Record) {
+	e.mode.unsettledMu.Lock()
+	defer e.mode.unsettledMu.Unlock()
+	for _, r := range recs {
+		e.hist.persisted(r.Seq)
+		e.mode.unsettled = slices.DeleteFunc(e.mode.unsettled, func(s uint64) bool { return s == r.Seq })
+	}
+}
+
+// publishSettled publishes the records of commits whose outcome was
+// unknown that the store holds after all (their change happened), once;
+// those it does not hold are forgotten, and those it could not be asked
+// about are kept for the next load.
+func (e *Engine) publishSettled(ctx context.Context) {
+	e.mode.unsettledMu.Lock()
+	defer e.mode.unsettledMu.Unlock()
+	var keep []uint64
+	for _, seq := range e.mode.unsettled {
+		kv, err := e.st.Get(ctx, historyKey(seq))
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		var r event.Record
+		if err == nil {
+			err = json.Unmarshal(kv.Value, &r)
+		}
+		if err != nil {
+			keep = append(keep, seq)
+			continue
+		}
+		e.log.Info("a change whose outcome was unknown was stored after all; publishing its record", "seq", seq, "kind", r.Kind, "set", r.SetID)
+		e.bus.Publish(r)
+	}
+	e.mode.unsettled = keep
 }
 
 // republishGap publishes, in order, the stored records numbered from on

@@ -314,6 +314,9 @@ func (e *Engine) commitVia(ctx context.Context, via func(context.Context, store.
 		txn.Ops = append(txn.Ops, op)
 	}
 	rev, err := via(context.WithoutCancel(ctx), txn)
+	if errors.Is(err, store.ErrOutcomeUnknown) {
+		e.noteUnsettled(recs)
+	}
 	if err != nil {
 		return 0, storeError(err)
 	}

@@ -429,9 +429,7 @@ func (e *Engine) commitSetRecord(ctx context.Context, w setWrite, recs ...*event
 		return newRev, err
 	}
 	if landed, ok := e.settled(ctx, setKey(w.id), data, w.rev); ok {
-		for _, r := range recs {
-			e.hist.persisted(r.Seq)
-		}
+		e.landed(recs...)
 		return landed, nil
 	}
 	return 0, err

@@ -101,7 +101,7 @@ func (e *Engine) commitMember(ctx context.Context, ms *memberState, m *Member, c
 	if err != nil && !isConflict(err) {
 		if landed, ok := e.settled(ctx, memberKey(m.Name), data, rev); ok {
 			newRev, err = landed, nil
-			e.hist.persisted(rec.Seq)
+			e.landed(rec)
 		}
 	}
 	if err != nil {

@@ -193,9 +193,7 @@ func (e *Engine) commitDelete(ctx context.Context, key string, rev int64, more [
 		return err
 	}
 	if _, gerr := e.st.Get(context.WithoutCancel(ctx), key); errors.Is(gerr, store.ErrNotFound) {
-		for _, r := range recs {
-			e.hist.persisted(r.Seq)
-		}
+		e.landed(recs...)
 		return nil // the delete landed
 	}
 	return err
