@@ -374,3 +374,32 @@ func TestFollowerMemberIndex(t *testing.T) {
 		t.Fatalf("web1 in sets %v, want [redset:web]", got)
 	}
 }
+
+// TestSteppedDownLeaderDoesNotRepublish: a leader that steps down loads the
+// state as a follower, but does not publish again the records it published
+// while it led (each would run its failover's hook a second time).
+func TestSteppedDownLeaderDoesNotRepublish(t *testing.T) {
+	h, _ := clusterPair(t)
+	res := h.e.Failover(context.Background(), "redset:web", "web1", "web2")
+	if res.Code != CodeCompleted {
+		t.Fatalf("leader Failover = %d %s", res.Code, res.Reason)
+	}
+	sub := h.e.Bus().Subscribe(1000, nil)
+	defer sub.Close()
+	h.e.Follow()
+	eventually(t, "the stepped-down leader follows the store", func() bool {
+		live, _, _ := h.e.Applied()
+		return live && !h.e.Leading()
+	})
+	for {
+		select {
+		case r := <-sub.C():
+			if r.Seq <= res.Seq {
+				t.Errorf("record %d (%s) was published again after the leader stepped down", r.Seq, r.Kind)
+			}
+			continue
+		default:
+		}
+		break
+	}
+}
