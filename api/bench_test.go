@@ -38,7 +38,7 @@ func BenchmarkListSets(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	h := NewHandler(env.eng, Options{Auth: testUsers(b)})
+	h := guard(NewHandler(env.eng, Options{}), testUsers(b), nil)
 	req := httptest.NewRequest("GET", "/api/v1/sets", nil)
 	req.SetBasicAuth("reader", testPassword)
 	b.ReportAllocs()

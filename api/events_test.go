@@ -202,7 +202,7 @@ func (g *gateWriter) Write(p []byte) (int, error) {
 
 func TestEventsLaggedSubscriberIsClosed(t *testing.T) {
 	env := newEnv(t)
-	h := NewHandler(env.eng, Options{Auth: testUsers(t), EventBuffer: 2})
+	h := guard(NewHandler(env.eng, Options{EventBuffer: 2}), testUsers(t), nil)
 	w := &gateWriter{header: http.Header{}, writing: make(chan struct{}), gate: make(chan struct{})}
 	req := httptest.NewRequest("GET", "/api/v1/events", nil)
 	req.SetBasicAuth("reader", testPassword)

@@ -1,9 +1,7 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -20,15 +18,12 @@ const Prefix = "/api/v1"
 // DefaultHeartbeat is the interval of heartbeat comments on event streams.
 const DefaultHeartbeat = 15 * time.Second
 
-// Options configure the handler. Auth is required: without it every
-// authenticated route answers 401.
+// Options configure the handler.
 type Options struct {
-	Auth auth.Authenticator
 	// Users is the user table the /users routes manage; without it they
 	// answer 503.
 	Users   *auth.Users
 	Logger  *slog.Logger // default: discard
-	Realm   string       // HTTP Basic realm; default "redset"
 	Version string       // the server's version, shown as info.version of the OpenAPI document
 
 	// Reload re-reads and applies the server's configuration file
@@ -54,9 +49,6 @@ func (o *Options) fill() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.Realm == "" {
-		o.Realm = "redset"
-	}
 	if o.Heartbeat <= 0 {
 		o.Heartbeat = DefaultHeartbeat
 	}
@@ -79,62 +71,85 @@ type handler struct {
 }
 
 // route is one entry of the route table: a method and a path pattern
-// (net/http ServeMux syntax), the action a caller must be allowed, and the
-// function serving it. An empty action means no authentication.
+// (net/http ServeMux syntax) and the function serving it. Its permission is
+// auth's table's entry for its operation, "api " and the pattern.
 type route struct {
 	method string
 	path   string
-	action auth.Action
 	serve  func(http.ResponseWriter, *http.Request) error
 }
 
 func (rt route) pattern() string { return rt.method + " " + rt.path }
 
+func (rt route) operation() auth.Operation { return operationOf(rt.pattern()) }
+
+// operationOf names the operation of a route pattern for auth's table;
+// unknown paths and methods are "api other".
+func operationOf(pattern string) auth.Operation {
+	if method, _, _ := strings.Cut(pattern, " "); method == "" || method == pattern {
+		return "api other"
+	}
+	return auth.Operation("api " + pattern)
+}
+
+// classifier finds the route of a request, for Operation.
+var classifier = func() *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, rt := range (&handler{}).routes() {
+		mux.Handle(rt.pattern(), http.NotFoundHandler())
+	}
+	return mux
+}()
+
+// Operation names the operation of an API request for auth's permission
+// table ("api POST /api/v1/sets/{id}/failover"), for the door to decide
+// before the handler runs (auth.Gate.Operation).
+func Operation(r *http.Request) auth.Operation {
+	_, pattern := classifier.Handler(r)
+	return operationOf(pattern)
+}
+
 // routes is the route table: the one list that registers the handlers and
 // that the OpenAPI test checks against the document.
 func (h *handler) routes() []route {
-	const (
-		read, configure = auth.ActionRead, auth.ActionConfigure
-		operate, lb     = auth.ActionFailover, auth.ActionLoadBalance
-	)
 	return []route{
-		{"GET", Prefix + "/openapi.json", "", h.serveOpenAPI},
-		{"GET", Prefix + "/sets", read, h.listSets},
-		{"POST", Prefix + "/sets", configure, h.createSet},
-		{"GET", Prefix + "/sets/{id}", read, h.getSet},
-		{"PUT", Prefix + "/sets/{id}", configure, h.replaceSet},
-		{"PATCH", Prefix + "/sets/{id}", lb, h.patchSet},
-		{"DELETE", Prefix + "/sets/{id}", configure, h.deleteSet},
-		{"PUT", Prefix + "/sets/{id}/members/{name}", configure, h.putSetMember},
-		{"DELETE", Prefix + "/sets/{id}/members/{name}", configure, h.removeSetMember},
-		{"POST", Prefix + "/sets/{id}/members/{name}/enable", operate, h.enableMember},
-		{"POST", Prefix + "/sets/{id}/members/{name}/drain", operate, h.drainMember},
-		{"POST", Prefix + "/sets/{id}/failover", operate, h.failover},
-		{"POST", Prefix + "/sets/{id}/flap-guard/reset", operate, h.resetFlapGuard},
-		{"GET", Prefix + "/sets/{id}/scheduled", read, h.listScheduled},
-		{"POST", Prefix + "/sets/{id}/scheduled", operate, h.scheduleFailover},
-		{"GET", Prefix + "/sets/{id}/scheduled/{sid}", read, h.getScheduled},
-		{"DELETE", Prefix + "/sets/{id}/scheduled/{sid}", operate, h.cancelScheduled},
-		{"GET", Prefix + "/scheduled", read, h.listAllScheduled},
-		{"POST", Prefix + "/sets/{id}/pause", operate, h.pauseSet},
-		{"POST", Prefix + "/sets/{id}/resume", operate, h.resumeSet},
-		{"GET", Prefix + "/maintenance", read, h.maintenance},
-		{"GET", Prefix + "/cluster", read, h.cluster},
-		{"POST", Prefix + "/pause", operate, h.pauseServer},
-		{"POST", Prefix + "/resume", operate, h.resumeServer},
-		{"GET", Prefix + "/members", read, h.listMembers},
-		{"POST", Prefix + "/members", configure, h.createMember},
-		{"GET", Prefix + "/members/{name}", read, h.getMember},
-		{"PUT", Prefix + "/members/{name}", configure, h.putMember},
-		{"DELETE", Prefix + "/members/{name}", configure, h.deleteMember},
-		{"POST", Prefix + "/members/{name}/health", operate, h.reportHealth},
-		{"GET", Prefix + "/history", read, h.history},
-		{"GET", Prefix + "/events", read, h.streamEvents},
-		{"GET", Prefix + "/users", configure, h.listUsers},
-		{"POST", Prefix + "/users", configure, h.createUser},
-		{"PUT", Prefix + "/users/{name}/password", configure, h.setPassword},
-		{"DELETE", Prefix + "/users/{name}", configure, h.deleteUser},
-		{"POST", Prefix + "/config/reload", configure, h.reloadConfig},
+		{"GET", Prefix + "/openapi.json", h.serveOpenAPI},
+		{"GET", Prefix + "/sets", h.listSets},
+		{"POST", Prefix + "/sets", h.createSet},
+		{"GET", Prefix + "/sets/{id}", h.getSet},
+		{"PUT", Prefix + "/sets/{id}", h.replaceSet},
+		{"PATCH", Prefix + "/sets/{id}", h.patchSet},
+		{"DELETE", Prefix + "/sets/{id}", h.deleteSet},
+		{"PUT", Prefix + "/sets/{id}/members/{name}", h.putSetMember},
+		{"DELETE", Prefix + "/sets/{id}/members/{name}", h.removeSetMember},
+		{"POST", Prefix + "/sets/{id}/members/{name}/enable", h.enableMember},
+		{"POST", Prefix + "/sets/{id}/members/{name}/drain", h.drainMember},
+		{"POST", Prefix + "/sets/{id}/failover", h.failover},
+		{"POST", Prefix + "/sets/{id}/flap-guard/reset", h.resetFlapGuard},
+		{"GET", Prefix + "/sets/{id}/scheduled", h.listScheduled},
+		{"POST", Prefix + "/sets/{id}/scheduled", h.scheduleFailover},
+		{"GET", Prefix + "/sets/{id}/scheduled/{sid}", h.getScheduled},
+		{"DELETE", Prefix + "/sets/{id}/scheduled/{sid}", h.cancelScheduled},
+		{"GET", Prefix + "/scheduled", h.listAllScheduled},
+		{"POST", Prefix + "/sets/{id}/pause", h.pauseSet},
+		{"POST", Prefix + "/sets/{id}/resume", h.resumeSet},
+		{"GET", Prefix + "/maintenance", h.maintenance},
+		{"GET", Prefix + "/cluster", h.cluster},
+		{"POST", Prefix + "/pause", h.pauseServer},
+		{"POST", Prefix + "/resume", h.resumeServer},
+		{"GET", Prefix + "/members", h.listMembers},
+		{"POST", Prefix + "/members", h.createMember},
+		{"GET", Prefix + "/members/{name}", h.getMember},
+		{"PUT", Prefix + "/members/{name}", h.putMember},
+		{"DELETE", Prefix + "/members/{name}", h.deleteMember},
+		{"POST", Prefix + "/members/{name}/health", h.reportHealth},
+		{"GET", Prefix + "/history", h.history},
+		{"GET", Prefix + "/events", h.streamEvents},
+		{"GET", Prefix + "/users", h.listUsers},
+		{"POST", Prefix + "/users", h.createUser},
+		{"PUT", Prefix + "/users/{name}/password", h.setPassword},
+		{"DELETE", Prefix + "/users/{name}", h.deleteUser},
+		{"POST", Prefix + "/config/reload", h.reloadConfig},
 	}
 }
 
@@ -153,38 +168,37 @@ func NewHandler(eng *engine.Engine, opts Options) http.Handler {
 	for path, methods := range allowed {
 		h.mux.Handle(path, h.methodNotAllowed(methods))
 	}
-	h.mux.Handle(Prefix+"/", h.wrap(route{path: Prefix + "/", action: auth.ActionRead, serve: notFound}))
+	h.mux.Handle(Prefix+"/", h.wrap(route{path: Prefix + "/", serve: notFound}))
 	return h
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// wrap authenticates and authorizes the caller, refuses a write whose body
-// is not JSON (415), runs the route and answers its error as a problem.
+// wrap authorizes the caller the door established (auth.Authorize: the
+// door has decided already; this keeps the handler safe when mounted
+// without it), refuses a write whose body is not JSON (415), runs the
+// route and answers its error as a problem.
 func (h *handler) wrap(rt route) http.Handler {
+	op := rt.operation()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		if rt.action != "" {
-			id, err := h.authorize(w, r, rt.action)
-			if err != nil {
-				h.fail(w, r, err)
-				return
-			}
-			if err := checkWriteBody(r); err != nil {
-				h.fail(w, r, err)
-				return
-			}
-			ctx := context.WithValue(r.Context(), identityKey{}, id)
-			r = r.WithContext(engine.WithActor(ctx, actorOf(r, id)))
+		if err := auth.Authorize(r.Context(), op); err != nil {
+			Refuse(w, r, auth.StatusOf(err), err)
+			return
+		}
+		if err := checkWriteBody(r); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if id, ok := auth.IdentityFrom(r.Context()); ok {
+			r = r.WithContext(engine.WithActor(r.Context(), actorOf(r, id)))
 		}
 		if err := rt.serve(w, r); err != nil {
 			h.fail(w, r, err)
 		}
 	})
 }
-
-type identityKey struct{}
 
 // actorOf is the engine's actor for an authenticated request: the user,
 // the remote address and the protocol — "web" when a browser says the
@@ -201,58 +215,31 @@ func actorOf(r *http.Request, id auth.Identity) engine.Actor {
 
 // identityOf returns the authenticated caller of r.
 func identityOf(r *http.Request) auth.Identity {
-	id, _ := r.Context().Value(identityKey{}).(auth.Identity)
+	id, _ := auth.IdentityFrom(r.Context())
 	return id
 }
 
-// authorize checks the Basic credentials and that the caller may perform
-// action. A 401 answer carries the WWW-Authenticate challenge. Wrong
-// credentials are logged once, here, where the refusal is decided; a
-// request without credentials is the ordinary first step of HTTP Basic
-// and is not.
-func (h *handler) authorize(w http.ResponseWriter, r *http.Request, action auth.Action) (auth.Identity, error) {
-	user, password, ok := r.BasicAuth()
-	var id auth.Identity
-	err := auth.ErrUnauthorized
-	if ok && h.opts.Auth != nil {
-		id, err = h.opts.Auth.Authenticate(auth.WithClient(r.Context(), r.RemoteAddr, actorOf(r, id).Protocol), user, password)
-		if errors.Is(err, auth.ErrUnauthorized) {
-			h.log.Warn("login failed", "user", user, "remote", r.RemoteAddr, "protocol", "api")
-		}
+// Refuse writes a refusal (of the door, auth.Gate.Refuse, or of
+// auth.Authorize) as a problem: 401, 403, 429 or 503. The door has set
+// WWW-Authenticate and Retry-After.
+func Refuse(w http.ResponseWriter, r *http.Request, status int, err error) {
+	w.Header().Set("Cache-Control", "no-store")
+	if status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
+		w.Header().Set("WWW-Authenticate", auth.Challenge)
 	}
-	if errors.Is(err, auth.ErrUnauthorized) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="`+quoteRealm(h.opts.Realm)+`", charset="UTF-8"`)
-		return id, newProblem(http.StatusUnauthorized, ProblemUnauthorized, "Unauthorized",
-			"valid HTTP Basic credentials are required")
-	}
-	if retry, ok := auth.Throttled(err); ok {
-		w.Header().Set("Retry-After", retry)
-		return id, newProblem(http.StatusTooManyRequests, ProblemThrottled, "Too many login attempts", err.Error())
-	}
-	if err != nil {
-		return id, err
-	}
-	return id, h.allow(id, action)
+	writeProblem(w, r, refusalProblem(status, err))
 }
 
-// allow answers 403 unless id may perform action.
-func (h *handler) allow(id auth.Identity, action auth.Action) error {
-	if auth.Allow(id.Role, action) {
-		return nil
+func refusalProblem(status int, err error) *Problem {
+	switch status {
+	case http.StatusUnauthorized:
+		return newProblem(status, ProblemUnauthorized, "Unauthorized", auth.RefusalText(status, err))
+	case http.StatusForbidden:
+		return newProblem(status, ProblemForbidden, "Forbidden", err.Error())
+	case http.StatusTooManyRequests:
+		return newProblem(status, ProblemThrottled, "Too many login attempts", auth.RefusalText(status, err))
 	}
-	return newProblem(http.StatusForbidden, ProblemForbidden, "Forbidden",
-		"user "+id.User+" (role "+string(id.Role)+") may not "+actionText[action])
-}
-
-var actionText = map[auth.Action]string{
-	auth.ActionRead:        "read",
-	auth.ActionFailover:    "fail over, drain or return members, pause automatic failover, or report health",
-	auth.ActionLoadBalance: "change the load-balancing algorithm",
-	auth.ActionConfigure:   "change the configuration or manage users",
-}
-
-func quoteRealm(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
+	return newProblem(http.StatusServiceUnavailable, ProblemUnavailable, "Unavailable", auth.RefusalText(status, err))
 }
 
 // fail answers err as a problem, logging errors the table does not know.
@@ -271,7 +258,7 @@ func (h *handler) methodNotAllowed(methods []string) http.Handler {
 	}
 	slices.Sort(allow)
 	header := strings.Join(allow, ", ")
-	return h.wrap(route{action: auth.ActionRead, serve: func(w http.ResponseWriter, r *http.Request) error {
+	return h.wrap(route{serve: func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Allow", header)
 		return newProblem(http.StatusMethodNotAllowed, ProblemMethodNotAllowed, "Method not allowed",
 			r.Method+" is not allowed here; allowed: "+header)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -63,11 +64,15 @@ func newEnvWrapped(t testing.TB, wrap func(store.Store) store.Store, opts ...fun
 	if err != nil {
 		t.Fatalf("engine.New: %v", err)
 	}
-	o := Options{Auth: testUsers(t), Version: "test"}
+	o := Options{Version: "test"}
 	for _, f := range opts {
 		f(&o)
 	}
-	srv := httptest.NewServer(http.MaxBytesHandler(NewHandler(eng, o), testMaxBody)) // the cap the server puts in front
+	var users auth.Authenticator = testUsers(t)
+	if o.Users != nil {
+		users = o.Users
+	}
+	srv := httptest.NewServer(http.MaxBytesHandler(guard(NewHandler(eng, o), users, o.Logger), testMaxBody)) // the cap the server puts in front
 	t.Cleanup(func() {
 		srv.CloseClientConnections()
 		srv.Close()
@@ -80,6 +85,11 @@ func newEnvWrapped(t testing.TB, wrap func(store.Store) store.Store, opts ...fun
 	env.reader = env.client(t, "reader", testPassword)
 	env.nobody = env.client(t, "", "")
 	return env
+}
+
+// guard puts h behind the door, as the server mounts it.
+func guard(h http.Handler, users auth.Authenticator, log *slog.Logger) http.Handler {
+	return auth.NewDoor(users, log).Guard(auth.Gate{Protocol: "api", Operation: Operation, Refuse: Refuse}, h)
 }
 
 func (env *testEnv) client(t testing.TB, user, password string) *Client {

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/redset/redset/auth"
 )
 
 type jsonObject = map[string]any
@@ -138,8 +140,9 @@ func checkRoute(t *testing.T, doc jsonObject, h *handler, rt route) {
 		t.Errorf("no operationId")
 	}
 	responses, _ := op["responses"].(jsonObject)
-	if _, ok := responses["401"]; ok != (rt.action != "") {
-		t.Errorf("401 described: %v, route authenticated: %v", ok, rt.action != "")
+	action, _ := auth.Permission(rt.operation())
+	if _, ok := responses["401"]; ok != (action != auth.ActionPublic) {
+		t.Errorf("401 described: %v, route authenticated: %v", ok, action != auth.ActionPublic)
 	}
 	params := declaredParams(doc, item, op)
 	for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {

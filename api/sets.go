@@ -83,8 +83,8 @@ func (h *handler) replaceSet(w http.ResponseWriter, r *http.Request) error {
 var lbFields = map[string]bool{"loadBalanceAlgorithm": true, "otherLoadBalanceAlgorithm": true}
 
 // patchSet: PATCH /api/v1/sets/{id} with a JSON merge patch. A patch of
-// only the load-balancing fields needs ActionLoadBalance (checked by the
-// route); anything else needs ActionConfigure.
+// only the load-balancing fields is the route's operation (checked before);
+// anything else is the operation PatchBeyondLoadBalance.
 func (h *handler) patchSet(w http.ResponseWriter, r *http.Request) error {
 	data, err := readBody(r, mediaMergePatch, mediaJSON)
 	if err != nil {
@@ -98,14 +98,19 @@ func (h *handler) patchSet(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	for name := range patch {
 		if !lbFields[name] {
-			if err := h.allow(identityOf(r), auth.ActionConfigure); err != nil {
-				return err
+			if err := auth.Authorize(r.Context(), PatchBeyondLoadBalance); err != nil {
+				Refuse(w, r, auth.StatusOf(err), err)
+				return nil
 			}
 			return h.patchAll(w, r, id, patch)
 		}
 	}
 	return h.patchLoadBalance(w, r, id, patch)
 }
+
+// PatchBeyondLoadBalance is the operation of a PATCH of a set that changes
+// more than its load-balancing fields.
+const PatchBeyondLoadBalance auth.Operation = "api PATCH /api/v1/sets/{id} beyond load balancing"
 
 // patchAll applies the patch to the set under the engine's hold, so it
 // merges into the current state.

@@ -34,7 +34,7 @@ func userEnv(t *testing.T) (*testEnv, *auth.Users) {
 	if err := users.Configure(auth.User{Name: "cfg", Role: auth.Admin, PasswordHash: testHash}); err != nil {
 		t.Fatal(err)
 	}
-	env := newEnv(t, func(o *Options) { o.Auth, o.Users = users, users })
+	env := newEnv(t, func(o *Options) { o.Users = users })
 	return env, users
 }
 
@@ -169,7 +169,7 @@ func TestLastAdmin(t *testing.T) {
 	// cfg (configured) is now the only admin; it cannot be deleted anyway,
 	// so make a stored admin the last one.
 	only := auth.NewUsers(auth.User{Name: "boss", Role: auth.Admin, PasswordHash: testHash})
-	env2 := newEnv(t, func(o *Options) { o.Auth, o.Users = only, only })
+	env2 := newEnv(t, func(o *Options) { o.Users = only })
 	boss := env2.client(t, "boss", testPassword)
 	wantProblem(t, boss.DeleteUser(bg, "boss"), http.StatusConflict, ProblemLastAdmin)
 	if _, ok := only.Get("boss"); !ok {

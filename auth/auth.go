@@ -1,10 +1,21 @@
 // Package auth holds redset's users, their hashed passwords and roles, the
-// allow(role, action) decision every protocol asks, and the TLS helpers.
+// door every HTTP request passes, the permission table, and the TLS
+// helpers.
 //
-// Protocols authenticate each HTTP request with HTTP Basic credentials
-// through an Authenticator, then ask Allow before they act. Roles are
-// ordered: a reader may read; an operator may also fail over and change a
-// set's load-balancing algorithm; an admin may also change configuration.
+// The Door is the one HTTP edge in front of every protocol (CIM-XML,
+// WS-Man, the JSON API, the dashboard, the demo routes and the metrics):
+// it establishes the caller from the HTTP Basic credentials before
+// anything else of the request is read, answers missing or wrong ones
+// with 401 and the one Challenge, and puts the caller in the request's
+// context (IdentityFrom). Authorize then decides each operation by the
+// permission table, the only place permissions live: the door itself for
+// the routes whose path names the operation, the CIM protocols through
+// the object manager's authorization middleware once the request is
+// decoded. Each protocol only writes a refusal in its own form.
+//
+// Roles are ordered: a reader may read; an operator may also fail over
+// and change a set's load-balancing algorithm; an admin may also change
+// configuration.
 //
 // Users checks passwords with bcrypt through a bounded gate (one check per
 // CPU at once, a bounded queue, ThrottledError beyond it); a password
@@ -40,6 +51,7 @@ const (
 	ActionFailover    Action = "failover"    // Failover, returning a drained member to service
 	ActionLoadBalance Action = "loadbalance" // changing LoadBalanceAlgorithm / OtherLoadBalanceAlgorithm
 	ActionConfigure   Action = "configure"   // creating, changing or deleting sets, members, users
+	ActionPublic      Action = "public"      // anyone, without credentials: what holds no data
 )
 
 // Identity is an authenticated caller.
@@ -83,8 +95,26 @@ var needs = map[Action]Role{
 }
 
 // Allow reports whether a caller with role may perform action. Unknown roles
-// and unknown actions are refused.
+// and unknown actions are refused; ActionPublic is allowed to everyone.
 func Allow(role Role, action Action) bool {
+	if action == ActionPublic {
+		return true
+	}
 	need, ok := needs[action]
 	return ok && role.rank() >= need.rank()
+}
+
+// describe says in words what an action allows, for refusals.
+func (a Action) describe() string {
+	switch a {
+	case ActionRead:
+		return "read"
+	case ActionFailover:
+		return "fail over, drain or return members, pause automatic failover, or report health"
+	case ActionLoadBalance:
+		return "change the load-balancing algorithm"
+	case ActionConfigure:
+		return "change the configuration or manage users"
+	}
+	return string(a)
 }

@@ -30,6 +30,7 @@ type Config struct {
 	Auth    AuthCfg    `yaml:"auth"`    // the login throttle and the bound on bcrypt work
 	History int        `yaml:"history"` // events kept in the persisted history
 	Limits  Limits     `yaml:"limits"`
+	Metrics MetricsCfg `yaml:"metrics"` // who may read /metrics
 	Health  HealthCfg  `yaml:"health"`
 	Members []Member   `yaml:"members"`
 	Sets    []Set      `yaml:"sets"`
@@ -88,6 +89,12 @@ type Limits struct {
 	BodyTimeout            Dur   `yaml:"bodyTimeout"`            // to read a request's body
 	WriteTimeout           Dur   `yaml:"writeTimeout"`           // to serve a request and write its answer (event streams excepted)
 	IdleTimeout            Dur   `yaml:"idleTimeout"`            // a kept-alive connection waits for its next request
+}
+
+// MetricsCfg says who may read /metrics: by default a user with the reader
+// role; Public opens them to anyone who can reach the server.
+type MetricsCfg struct {
+	Public bool `yaml:"public"`
 }
 
 // HealthCfg sets the probe scheduler's defaults.

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redset/redset/auth"
 	"github.com/redset/redset/engine"
 )
 
@@ -242,39 +241,24 @@ func (d *demo) close() {
 	}
 }
 
-// handler serves POST /api/v1/demo/members/{name}/fail and .../heal.
-func (d *demo) handler(users auth.Authenticator) http.Handler {
+// demoPattern is the route of the demo's actions: POST
+// /api/v1/demo/members/{name}/fail and .../heal.
+const demoPattern = "POST /api/v1/demo/members/{name}/{action}"
+
+// demoRoutes finds a request's route, for the door (demoOperation).
+var demoRoutes = func() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/v1/demo/members/{name}/{action}", func(w http.ResponseWriter, r *http.Request) {
-		if !d.authorize(w, r, users) {
-			return
-		}
+	mux.Handle(demoPattern, http.NotFoundHandler())
+	return mux
+}()
+
+// handler serves the demo's actions; the door has authorized the caller.
+func (d *demo) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(demoPattern, func(w http.ResponseWriter, r *http.Request) {
 		d.act(w, r.PathValue("name"), r.PathValue("action"))
 	})
 	return mux
-}
-
-func (d *demo) authorize(w http.ResponseWriter, r *http.Request, users auth.Authenticator) bool {
-	user, pass, ok := r.BasicAuth()
-	id, err := auth.Identity{}, auth.ErrUnauthorized
-	if ok {
-		id, err = users.Authenticate(auth.WithClient(r.Context(), r.RemoteAddr, engine.ProtocolAPI), user, pass)
-	}
-	if retry, throttled := auth.Throttled(err); throttled {
-		w.Header().Set("Retry-After", retry)
-		writeProblem(w, http.StatusTooManyRequests, "too many login attempts", err.Error())
-		return false
-	}
-	if err != nil {
-		w.Header().Set("WWW-Authenticate", `Basic realm="redset", charset="UTF-8"`)
-		writeProblem(w, http.StatusUnauthorized, "credentials required", "send HTTP Basic credentials")
-		return false
-	}
-	if !auth.Allow(id.Role, auth.ActionFailover) {
-		writeProblem(w, http.StatusForbidden, "not allowed", "injecting failures needs the operator role")
-		return false
-	}
-	return true
 }
 
 func (d *demo) act(w http.ResponseWriter, name, action string) {

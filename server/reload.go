@@ -22,6 +22,8 @@ type ReloadReport struct {
 	Users bool // the configured users changed
 	Hooks bool // the hooks changed
 	TLS   bool // the TLS certificate changed
+	// Metrics: metrics.public changed.
+	Metrics bool
 	// Restart names the fields that changed in the file but take effect
 	// only at the next start; the running server keeps their old values.
 	Restart []string
@@ -29,7 +31,7 @@ type ReloadReport struct {
 
 // Changed reports whether the reload applied anything.
 func (r ReloadReport) Changed() bool {
-	return len(r.Created)+len(r.Updated)+len(r.Added) > 0 || r.Users || r.Hooks || r.TLS
+	return len(r.Created)+len(r.Updated)+len(r.Added) > 0 || r.Users || r.Hooks || r.TLS || r.Metrics
 }
 
 // Summary names what the reload changed on one line.
@@ -41,7 +43,7 @@ func (r ReloadReport) Summary() string {
 	for _, p := range []struct {
 		on   bool
 		text string
-	}{{r.Users, "users replaced"}, {r.Hooks, "hooks replaced"}, {r.TLS, "TLS certificate replaced"}} {
+	}{{r.Users, "users replaced"}, {r.Hooks, "hooks replaced"}, {r.TLS, "TLS certificate replaced"}, {r.Metrics, "metrics access changed"}} {
 		if p.on {
 			parts = append(parts, p.text)
 		}
@@ -120,7 +122,8 @@ func (s *Server) reload(ctx context.Context) (ReloadReport, error) {
 	if err != nil {
 		return ReloadReport{}, err
 	}
-	rep := ReloadReport{Restart: st.restart, Users: st.users != nil, Hooks: st.runner != nil, TLS: st.cert != nil}
+	rep := ReloadReport{Restart: st.restart, Users: st.users != nil, Hooks: st.runner != nil, TLS: st.cert != nil,
+		Metrics: st.cfg.Metrics != s.cfg.Metrics}
 	rep.ApplyReport, err = st.plan.apply(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("applying the configuration (the changes before this one were made): %w", err)
@@ -216,6 +219,7 @@ func (s *Server) install(ctx context.Context, st *staged) error {
 	if st.cert != nil {
 		s.cert.cur.Store(st.cert)
 	}
+	s.metricsPublic.Store(st.cfg.Metrics.Public)
 	s.mu.Lock()
 	s.cfg = st.cfg
 	s.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/redset/redset/api"
+	"github.com/redset/redset/auth"
 	"github.com/redset/redset/cimom"
 	"github.com/redset/redset/engine"
 	"github.com/redset/redset/protocol/cimxml"
@@ -13,38 +14,43 @@ import (
 )
 
 // routes mounts every path on one handler; every listener serves them all.
-// On a follower, the writes of /cimom, /wsman and /api/v1 go to the
-// leader (see forwarder). A write a browser sends from a page of another
-// origin is refused on every path (refuseCrossOrigin).
+// Every protocol's path is behind the one door (auth.Door, see door.go):
+// it establishes the caller before the handler reads anything. On a
+// follower, the writes of /cimom, /wsman and /api/v1 go to the leader
+// (see forwarder), which authenticates them with the credentials they
+// carry; the door is inside the forwarder so that it sees the client's
+// address on the leader.
+// A write a browser sends from a page of another origin is refused on
+// every path (refuseCrossOrigin).
 //
 //	/cimom     CIM-XML (POST, M-POST)
 //	/wsman     WS-Management
 //	/api/v1/   the operator JSON API (and /api/v1/demo/ with --demo)
-//	/metrics   Prometheus metrics
+//	/metrics   Prometheus metrics (a reader, unless metrics.public)
 //	/healthz   the process is up
 //	/readyz    the server is serving, its first round of probes done
 //	/          the dashboard
 func (s *Server) routes(cim cimom.Handler) http.Handler {
 	mux := http.NewServeMux()
 	m, fw := s.metrics, newForwarder(s)
-	mux.Handle("/cimom", m.instrument("cimxml", fw.wrap(engine.ProtocolCIMXML, cimxmlWrites, cimxml.NewHandler(cim, cimxml.Options{
-		Auth: s.authn, Logger: s.log.With("part", "cimxml"),
-	}))))
-	mux.Handle("/wsman", m.instrument("wsman", fw.wrap(engine.ProtocolWSMan, wsmanWrites, wsman.NewHandler(cim, wsman.Options{
-		Auth: s.authn, DefaultNamespace: schema.Namespace,
-		ProductVersion: Version, Logger: s.log.With("part", "wsman"),
-	}))))
-	mux.Handle("/api/v1/", m.instrument("api", s.ops.apiMiddleware(fw.wrap(engine.ProtocolAPI, apiWrites, api.NewHandler(s.eng, api.Options{
-		Auth: s.authn, Users: s.users, Logger: s.log.With("part", "api"), Version: Version, Reload: s.reloadFunc,
-		Cluster: s.apiCluster,
+	door := auth.NewDoor(s.authn, s.log.With("part", "auth"))
+	mux.Handle("/cimom", m.instrument("cimxml", fw.wrap(engine.ProtocolCIMXML, cimxmlWrites, door.Guard(cimxmlGate, cimxml.NewHandler(cim, cimxml.Options{
+		Logger: s.log.With("part", "cimxml"),
 	})))))
+	mux.Handle("/wsman", m.instrument("wsman", fw.wrap(engine.ProtocolWSMan, wsmanWrites, door.Guard(wsmanGate, wsman.NewHandler(cim, wsman.Options{
+		DefaultNamespace: schema.Namespace, ProductVersion: Version, Logger: s.log.With("part", "wsman"),
+	})))))
+	mux.Handle("/api/v1/", m.instrument("api", s.ops.apiMiddleware(fw.wrap(engine.ProtocolAPI, apiWrites, door.Guard(apiGate, api.NewHandler(s.eng, api.Options{
+		Users: s.users, Logger: s.log.With("part", "api"), Version: Version, Reload: s.reloadFunc,
+		Cluster: s.apiCluster,
+	}))))))
 	if s.demo != nil {
-		mux.Handle("/api/v1/demo/", m.instrument("api", s.demo.handler(s.authn)))
+		mux.Handle("/api/v1/demo/", m.instrument("api", door.Guard(demoGate, s.demo.handler())))
 	}
-	mux.Handle("GET /metrics", m.handler())
+	mux.Handle("/metrics", door.Guard(s.metricsGate(), m.handler()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writePlain(w, http.StatusOK, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("/", m.instrument("web", s.dashboard()))
+	mux.Handle("/", m.instrument("web", door.Guard(webGate, s.dashboard())))
 	return refuseCrossOrigin(mux)
 }
 

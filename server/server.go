@@ -98,6 +98,8 @@ type Server struct {
 	stopReqs  context.CancelFunc // ends the context of every request, so streams close on Close
 	ready     atomic.Bool
 	closed    bool
+
+	metricsPublic atomic.Bool // metrics.public: /metrics answers without credentials
 }
 
 // New checks cfg whole (defaults filled), binds its listeners, then opens
@@ -111,6 +113,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log}
+	s.metricsPublic.Store(cfg.Metrics.Public)
 	if err := s.prepare(); err != nil {
 		s.release()
 		return nil, err
@@ -381,7 +384,7 @@ func (s *Server) buildHandlers(context.Context) error {
 		return fmt.Errorf("registering providers: %w", err)
 	}
 	s.ops = newGate(s.cfg.Limits.MaxOperations)
-	cim := cimom.Chain(disp, s.metrics.cimMiddleware, s.ops.cimMiddleware)
+	cim := cimom.Chain(disp, authorizeCIM, s.metrics.cimMiddleware, s.ops.cimMiddleware)
 	lim := s.cfg.Limits
 	s.handler = bodyCap{max: lim.MaxBodyBytes, drain: lim.MaxDrainBytes, timeout: lim.BodyTimeout.D()}.wrap(s.routes(cim))
 	return nil

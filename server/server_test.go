@@ -177,7 +177,7 @@ type pathCheck struct {
 var everyPath = []pathCheck{
 	{method: "GET", path: "/healthz", want: 200, contains: "ok"},
 	{method: "GET", path: "/readyz", want: 200, contains: "ready"},
-	{method: "GET", path: "/metrics", want: 200, contains: "redset_set_redundancy_status"},
+	{method: "GET", path: "/metrics", auth: true, want: 200, contains: "redset_set_redundancy_status"},
 	{method: "GET", path: "/api/v1/sets", auth: true, want: 200, contains: "redset:demo-web"},
 	{method: "GET", path: "/api/v1/sets", want: 401},
 	{method: "GET", path: "/api/v1/openapi.json", auth: true, want: 200, contains: "openapi"},
@@ -187,6 +187,7 @@ var everyPath = []pathCheck{
 			"CIMMethod", "EnumerateInstanceNames", "CIMObject", "root/hypervcluster/v2"}},
 	{method: "POST", path: "/wsman", auth: true, body: wsmanIdentify, want: 200, contains: "IdentifyResponse",
 		header: []string{"Content-Type", "application/soap+xml;charset=UTF-8"}},
+	{method: "GET", path: "/metrics", want: 401},
 }
 
 func TestEveryPathOnEveryListener(t *testing.T) {
@@ -245,7 +246,7 @@ func pollMetrics(t *testing.T, base string, want ...string) string {
 	t.Helper()
 	var body string
 	eventually(t, 15*time.Second, "metrics "+strings.Join(want, ", "), func() bool {
-		_, body = get(t, base+"/metrics")
+		_, body = call(t, httpClient, "GET", base+"/metrics", "admin", testPassword, nil)
 		for _, w := range want {
 			if !strings.Contains(body, w) {
 				return false
@@ -531,7 +532,7 @@ func TestDemoActions(t *testing.T) {
 		body                   string
 	}{
 		{"no credentials", "web-a/fail", "", "", 401, "credentials"},
-		{"reader", "web-a/fail", "viewer", "reader-password", 403, "operator"},
+		{"reader", "web-a/fail", "viewer", "reader-password", 403, "may not fail over"},
 		{"unknown member", "web-z/fail", "admin", testPassword, 404, "not a demo member"},
 		{"unknown action", "web-a/reboot", "admin", testPassword, 404, "fail or heal"},
 		{"fail", "lb-4/fail", "admin", testPassword, 200, `"service":"stopped"`},

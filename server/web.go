@@ -6,7 +6,6 @@ import (
 
 	"github.com/redset/redset/api"
 	"github.com/redset/redset/auth"
-	"github.com/redset/redset/engine"
 	"github.com/redset/redset/web"
 )
 
@@ -14,20 +13,16 @@ import (
 // engine directly; afterwards the page talks to /api/v1 like any client.
 func (s *Server) dashboard() http.Handler {
 	return web.NewHandler(dashboardSource{s}, web.Options{
-		Auth:   s.basicAuth,
+		Auth:   callerOf,
 		Logger: s.log.With("part", "web"),
 	})
 }
 
-// basicAuth checks a request's HTTP Basic credentials and describes the
-// caller with what its role may do.
-func (s *Server) basicAuth(r *http.Request) (api.Caller, bool) {
-	user, pass, ok := r.BasicAuth()
+// callerOf describes the caller the door established, with what its role
+// may do.
+func callerOf(r *http.Request) (api.Caller, bool) {
+	id, ok := auth.IdentityFrom(r.Context())
 	if !ok {
-		return api.Caller{}, false
-	}
-	id, err := s.authn.Authenticate(auth.WithClient(r.Context(), r.RemoteAddr, engine.ProtocolWeb), user, pass)
-	if err != nil {
 		return api.Caller{}, false
 	}
 	return api.CallerOf(id), true

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/redset/redset/api"
 )
@@ -25,10 +26,11 @@ type Source interface {
 
 // Options configure the dashboard.
 type Options struct {
-	// Auth checks a request's credentials and describes the caller: the
-	// user, the role and what it may do. The page offers only the actions
-	// the caller's role allows (the API still decides each request). It is
-	// required: without it every page request is refused with 401.
+	// Auth describes the caller the server established (in front of the
+	// dashboard, auth's door checks the credentials): the user, the role
+	// and what it may do. The page offers only the actions the caller's
+	// role allows (the API still decides each request). Without it, or
+	// when it reports no caller, a page request is refused with 401.
 	Auth func(r *http.Request) (caller api.Caller, ok bool)
 	// Title is the page's title and heading; default "redset".
 	Title string
@@ -69,18 +71,67 @@ type handler struct {
 	tmpl   *template.Template
 }
 
+// The dashboard's routes.
+const (
+	patternPage     = "GET /{$}"
+	patternNoMethod = "/{$}"
+	patternAsset    = "GET /static/{name}"
+	patternOther    = "/"
+)
+
 // NewHandler returns the dashboard handler, to be mounted at "/": it serves
 // GET /, GET /static/{name} and a 404 page for every other path.
 func NewHandler(src Source, opts Options) http.Handler {
 	opts.fill()
 	h := &handler{src: src, opts: opts, log: opts.Logger, mux: http.NewServeMux(), assets: loadAssets()}
 	h.tmpl = parseTemplates(h.assets)
-	h.mux.HandleFunc("GET /{$}", h.servePage)
-	h.mux.HandleFunc("/{$}", h.methodNotAllowed)
-	h.mux.HandleFunc("GET /static/{name}", h.serveAsset)
-	h.mux.HandleFunc("/", h.notFound)
+	h.mux.HandleFunc(patternPage, h.servePage)
+	h.mux.HandleFunc(patternNoMethod, h.methodNotAllowed)
+	h.mux.HandleFunc(patternAsset, h.serveAsset)
+	h.mux.HandleFunc(patternOther, h.notFound)
 	return h
 }
+
+// routes finds a request's route, for Pattern.
+var routes = func() *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, p := range []string{patternPage, patternNoMethod, patternAsset, patternOther} {
+		mux.Handle(p, http.NotFoundHandler())
+	}
+	return mux
+}()
+
+// Pattern returns the route (net/http ServeMux pattern) the dashboard
+// serves r with: "GET /{$}" for the page, "GET /static/{name}" for an
+// asset, "/{$}" or "/" for the pages that answer any other request. The
+// server names the request's operation with it.
+func Pattern(r *http.Request) string {
+	_, pattern := routes.Handler(r)
+	return pattern
+}
+
+// Refuse writes a refusal of the server's door as a small page: 401
+// (the door has set the challenge), 403, 429 or 503.
+func Refuse(w http.ResponseWriter, r *http.Request, status int, err error) {
+	title := map[int]string{http.StatusUnauthorized: "Sign in required", http.StatusForbidden: "Not allowed",
+		http.StatusTooManyRequests: "Too many failed sign-ins"}[status]
+	if title == "" {
+		title = "Unavailable"
+	}
+	text := "The dashboard needs the user name and password of a redset user."
+	if status != http.StatusUnauthorized {
+		text = err.Error()
+	}
+	refusalPages().message(w, r, status, title, text)
+}
+
+// refusalPages renders Refuse's pages, with the default options.
+var refusalPages = sync.OnceValue(func() *handler {
+	h := &handler{assets: loadAssets()}
+	h.opts.fill()
+	h.log, h.tmpl = h.opts.Logger, parseTemplates(h.assets)
+	return h
+})
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 

@@ -170,21 +170,18 @@ var fakeOps = map[cimom.Operation]func(*cimom.Request) (*cimom.Response, error){
 	},
 }
 
-// fakeAuth knows three users, one per role, all with password "pass".
+// fakeAuth knows three users, one per role, all with password "pass";
+// the user "broken" makes it fail.
 type fakeAuth struct{}
 
 func (fakeAuth) Authenticate(_ context.Context, user, password string) (auth.Identity, error) {
+	if user == "broken" {
+		return auth.Identity{}, fmt.Errorf("user store unavailable")
+	}
 	roles := map[string]auth.Role{"reader": auth.Reader, "operator": auth.Operator, "admin": auth.Admin, "user": auth.Admin}
 	role, ok := roles[user]
 	if !ok || password != "pass" {
 		return auth.Identity{}, auth.ErrUnauthorized
 	}
 	return auth.Identity{User: user, Role: role}, nil
-}
-
-// failingAuth fails with an error other than ErrUnauthorized.
-type failingAuth struct{}
-
-func (failingAuth) Authenticate(context.Context, string, string) (auth.Identity, error) {
-	return auth.Identity{}, fmt.Errorf("user store unavailable")
 }

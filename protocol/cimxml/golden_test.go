@@ -2,6 +2,7 @@ package cimxml
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"flag"
 	"io"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/redset/redset/auth"
+	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
 )
 
@@ -22,13 +25,23 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 // newTestHandler serves the fake model with the fake users.
 func newTestHandler(opts Options) http.Handler {
-	if opts.Auth == nil {
-		opts.Auth = fakeAuth{}
-	}
 	if opts.Host == "" {
 		opts.Host = "127.0.0.1:5988"
 	}
-	return NewHandler(cimom.HandlerFunc(fakeManager), opts)
+	return guarded(cimom.HandlerFunc(fakeManager), opts)
+}
+
+// guarded is the handler of om behind the door, as the server mounts it,
+// with the object manager's authorization middleware.
+func guarded(om cimom.Handler, opts Options) http.Handler {
+	authorize := cimom.HandlerFunc(func(ctx context.Context, req *cimom.Request) (*cimom.Response, error) {
+		if err := auth.Authorize(ctx, auth.CIMOperation(req.Op.String(), req.Method)); err != nil {
+			return nil, cim.Errorf(cim.StatusAccessDenied, "%v", err)
+		}
+		return om.Handle(ctx, req)
+	})
+	door := auth.NewDoor(fakeAuth{}, nil)
+	return door.Guard(auth.Gate{Protocol: Protocol, Refuse: Refuse}, NewHandler(authorize, opts))
 }
 
 // replay sends a fixture's request to h and returns the recorded answer.

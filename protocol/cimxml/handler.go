@@ -16,11 +16,6 @@ import (
 
 // Options configure NewHandler. Zero fields take the defaults.
 type Options struct {
-	// Auth checks the HTTP Basic credentials of every request. With a nil
-	// Auth every request is refused with 401.
-	Auth auth.Authenticator
-	// Realm is the realm of the Basic challenge; default "redset".
-	Realm string
 	// Logger receives request problems; default: discarded.
 	Logger *slog.Logger
 	// Host is the HOST written in full instance paths; default the Host
@@ -40,14 +35,13 @@ type handler struct {
 }
 
 // NewHandler returns the HTTP handler of CIM-XML operation requests: POST
-// or M-POST with the DSP0200 headers, HTTP Basic authentication, one
-// authorization decision per operation (auth.Allow), then h. The caller
-// is attached to the context with cimom.WithPrincipal. Connections are
-// kept alive. It is safe for concurrent use when h is.
+// or M-POST with the DSP0200 headers, then h. It runs behind auth's door,
+// which has established the caller (auth.IdentityFrom) before the handler
+// reads anything; the caller is passed on to h with cimom.WithPrincipal,
+// and h's authorization middleware decides each operation (a refusal is
+// CIM_ERR_ACCESS_DENIED in the answer). Refuse writes the door's refusals.
+// Connections are kept alive. It is safe for concurrent use when h is.
 func NewHandler(h cimom.Handler, opts Options) http.Handler {
-	if opts.Realm == "" {
-		opts.Realm = "redset"
-	}
 	if opts.BufferBytes <= 0 {
 		opts.BufferBytes = defaultBufferBytes
 	}
@@ -58,16 +52,17 @@ func NewHandler(h cimom.Handler, opts Options) http.Handler {
 	return &handler{next: h, opts: opts, log: log}
 }
 
-// ServeHTTP checks the HTTP layer, authenticates, decodes, authorizes,
-// calls the object manager and writes the answer.
+// ServeHTTP checks the HTTP layer, decodes, calls the object manager and
+// writes the answer.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd, perr := readHeaders(r)
 	if perr != nil {
 		h.reject(w, hd, perr)
 		return
 	}
-	id, ok := h.authenticate(w, r)
+	id, ok := auth.IdentityFrom(r.Context())
 	if !ok {
+		refuse(w, auth.ErrUnauthorized)
 		return
 	}
 	call, err := Decode(r.Body, Limits{MaxBytes: math.MaxInt64})
@@ -104,55 +99,30 @@ func (h *handler) reject(w http.ResponseWriter, hd cimHeaders, pe *ProtocolError
 	w.WriteHeader(pe.Status)
 }
 
-// authenticate checks the Basic credentials; on failure it has answered
-// the request.
-func (h *handler) authenticate(w http.ResponseWriter, r *http.Request) (auth.Identity, bool) {
-	user, pass, ok := r.BasicAuth()
-	if !ok || h.opts.Auth == nil {
-		h.challenge(w)
-		return auth.Identity{}, false
-	}
-	id, err := h.opts.Auth.Authenticate(auth.WithClient(r.Context(), r.RemoteAddr, Protocol), user, pass)
-	retry, throttled := auth.Throttled(err)
-	switch {
-	case throttled:
-		w.Header().Set("Retry-After", retry)
-		w.Header().Set("Content-Length", "0")
-		w.WriteHeader(http.StatusTooManyRequests)
-		return auth.Identity{}, false
-	case errors.Is(err, auth.ErrUnauthorized):
-		h.log.Info("cimxml: authentication failed", "user", user, "remote", r.RemoteAddr)
-		h.challenge(w)
-		return auth.Identity{}, false
-	case err != nil:
-		h.log.Error("cimxml: authentication error", "user", user, "err", err)
-		w.Header().Set("Content-Length", "0")
-		w.WriteHeader(http.StatusInternalServerError)
-		return auth.Identity{}, false
-	}
-	return id, true
-}
-
-// challenge answers 401 with a Basic challenge.
-func (h *handler) challenge(w http.ResponseWriter) {
-	realm := strings.NewReplacer(`"`, "", `\`, "").Replace(h.opts.Realm)
-	w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
+// Refuse writes a refusal of the door (auth.Gate.Refuse) as CIM-XML
+// clients expect it: the status alone, with no body.
+func Refuse(w http.ResponseWriter, _ *http.Request, status int, _ error) {
 	w.Header().Set("Content-Length", "0")
-	w.WriteHeader(http.StatusUnauthorized)
+	w.WriteHeader(status)
 }
 
-// serve authorizes the decoded call and hands it to the object manager
-// with the caller (user, role, remote address, protocol "cimxml") in the
-// context. decodeErr is the CIM error the decoder found, if any.
+// refuse answers a request that reached the handler without a caller.
+func refuse(w http.ResponseWriter, err error) {
+	status := auth.StatusOf(err)
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", auth.Challenge)
+	}
+	Refuse(w, nil, status, err)
+}
+
+// serve hands the decoded call to the object manager with the caller
+// (user, role, remote address, protocol "cimxml") in the context.
+// decodeErr is the CIM error the decoder found, if any.
 func (h *handler) serve(ctx context.Context, id auth.Identity, remote string, call *Call, decodeErr error) (*cimom.Response, error) {
 	if decodeErr != nil {
 		return nil, decodeErr
 	}
 	req := call.Request
-	if action := actionFor(req); !auth.Allow(id.Role, action) {
-		h.log.Info("cimxml: access denied", "user", id.User, "role", id.Role, "operation", call.Method)
-		return nil, cim.Errorf(cim.StatusAccessDenied, "user %s may not %s", id.User, describeAction(action))
-	}
 	ctx = cimom.WithPrincipal(ctx, cimom.Principal{User: id.User, Role: string(id.Role), Address: remote, Protocol: Protocol})
 	resp, err := h.next.Handle(ctx, req)
 	if err != nil && !isCIMError(err) {
@@ -164,37 +134,6 @@ func (h *handler) serve(ctx context.Context, id auth.Identity, remote string, ca
 func isCIMError(err error) bool {
 	var ce *cim.Error
 	return errors.As(err, &ce)
-}
-
-// actionFor is the authorization each operation needs: reads need
-// ActionRead; Failover ActionFailover; ModifyInstance ActionLoadBalance
-// (only the load-balancing properties are writable); creating, deleting
-// and any other extrinsic method ActionConfigure.
-func actionFor(req *cimom.Request) auth.Action {
-	switch req.Op {
-	case cimom.InvokeMethod:
-		if strings.EqualFold(req.Method, "Failover") {
-			return auth.ActionFailover
-		}
-		return auth.ActionConfigure
-	case cimom.ModifyInstance:
-		return auth.ActionLoadBalance
-	case cimom.CreateInstance, cimom.DeleteInstance:
-		return auth.ActionConfigure
-	}
-	return auth.ActionRead
-}
-
-func describeAction(a auth.Action) string {
-	switch a {
-	case auth.ActionFailover:
-		return "fail over"
-	case auth.ActionLoadBalance:
-		return "change load balancing"
-	case auth.ActionConfigure:
-		return "change the configuration"
-	}
-	return "read"
 }
 
 // respond writes the CIM-XML answer (see the package comment for errors

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redset/redset/auth"
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
 )
@@ -43,15 +44,30 @@ var httpErrorCases = []struct {
 		r := enumerateQualifiers()
 		r.Header.Del("Authorization")
 		return r
-	}, 401, map[string]string{"WWW-Authenticate": `Basic realm="redset"`}},
-	{"wrong password", Options{Realm: `my "realm"`}, func(t *testing.T) *http.Request {
+	}, 401, map[string]string{"WWW-Authenticate": auth.Challenge}},
+	{"no credentials and no CIMOperation", Options{}, func(t *testing.T) *http.Request {
+		r := enumerateQualifiers()
+		r.Header.Del("Authorization")
+		r.Header.Del("CIMOperation")
+		return r
+	}, 401, map[string]string{"WWW-Authenticate": auth.Challenge}},
+	{"no credentials and a GET", Options{}, func(t *testing.T) *http.Request {
+		return httptest.NewRequest(http.MethodGet, "/cimom", nil)
+	}, 401, map[string]string{"WWW-Authenticate": auth.Challenge}},
+	{"wrong password", Options{}, func(t *testing.T) *http.Request {
 		r := enumerateQualifiers()
 		r.SetBasicAuth("user", "nope")
 		return r
-	}, 401, map[string]string{"WWW-Authenticate": `Basic realm="my realm"`}},
-	{"authenticator failing", Options{Auth: failingAuth{}}, eqRequest, 500, nil},
+	}, 401, map[string]string{"WWW-Authenticate": auth.Challenge}},
+	{"authenticator failing", Options{}, func(t *testing.T) *http.Request {
+		r := enumerateQualifiers()
+		r.SetBasicAuth("broken", "pass")
+		return r
+	}, 503, nil},
 	{"GET", Options{}, func(t *testing.T) *http.Request {
-		return httptest.NewRequest(http.MethodGet, "/cimom", nil)
+		r := httptest.NewRequest(http.MethodGet, "/cimom", nil)
+		r.SetBasicAuth("user", "pass")
+		return r
 	}, 405, map[string]string{"Allow": "POST, M-POST"}},
 	{"no CIMOperation", Options{}, func(t *testing.T) *http.Request {
 		r := enumerateQualifiers()
@@ -144,12 +160,13 @@ func TestHandlerHTTPErrors(t *testing.T) {
 	}
 }
 
-// TestHandlerNilAuth refuses everything when no authenticator is set.
-func TestHandlerNilAuth(t *testing.T) {
+// TestHandlerWithoutDoor refuses everything when no door established the
+// caller.
+func TestHandlerWithoutDoor(t *testing.T) {
 	rec := httptest.NewRecorder()
 	NewHandler(cimom.HandlerFunc(fakeManager), Options{}).ServeHTTP(rec, enumerateQualifiers())
-	if rec.Code != http.StatusUnauthorized {
-		t.Errorf("status = %d, want 401", rec.Code)
+	if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != auth.Challenge {
+		t.Errorf("status = %d, challenge %q; want 401 with %q", rec.Code, rec.Header().Get("WWW-Authenticate"), auth.Challenge)
 	}
 }
 
@@ -213,11 +230,11 @@ func TestHandlerAuthorization(t *testing.T) {
 func TestHandlerPassesPrincipal(t *testing.T) {
 	var got cimom.Principal
 	var gotReq *cimom.Request
-	h := NewHandler(cimom.HandlerFunc(func(ctx context.Context, req *cimom.Request) (*cimom.Response, error) {
+	h := guarded(cimom.HandlerFunc(func(ctx context.Context, req *cimom.Request) (*cimom.Response, error) {
 		got, _ = cimom.PrincipalFrom(ctx)
 		gotReq = req
 		return &cimom.Response{}, nil
-	}), Options{Auth: fakeAuth{}})
+	}), Options{})
 	req, _ := readFixture(t, "wbemcli--ModifyInstance--2.http")
 	req.SetBasicAuth("operator", "pass")
 	req.RemoteAddr = "192.0.2.1:40000"
@@ -236,9 +253,9 @@ func TestHandlerPassesPrincipal(t *testing.T) {
 // TestHandlerCIMErrors checks errors answered inside the message.
 func TestHandlerCIMErrors(t *testing.T) {
 	failing := func(err error) http.Handler {
-		return NewHandler(cimom.HandlerFunc(func(context.Context, *cimom.Request) (*cimom.Response, error) {
+		return guarded(cimom.HandlerFunc(func(context.Context, *cimom.Request) (*cimom.Response, error) {
 			return nil, err
-		}), Options{Auth: fakeAuth{}})
+		}), Options{})
 	}
 	tests := []struct {
 		name     string
@@ -251,9 +268,9 @@ func TestHandlerCIMErrors(t *testing.T) {
 		{"bad parameter", newTestHandler(Options{}), newPost(imethod("GetInstance", ""), "GetInstance", ns), "4", "missing parameter InstanceName"},
 		{"CIM error of the object manager", failing(cim.Errorf(cim.StatusNotFound, "no such set")), enumerateQualifiers(), "6", "no such set"},
 		{"other error of the object manager", failing(io.ErrUnexpectedEOF), enumerateQualifiers(), "1", "internal error"},
-		{"no result", NewHandler(cimom.HandlerFunc(func(context.Context, *cimom.Request) (*cimom.Response, error) {
+		{"no result", guarded(cimom.HandlerFunc(func(context.Context, *cimom.Request) (*cimom.Response, error) {
 			return &cimom.Response{}, nil
-		}), Options{Auth: fakeAuth{}}), newPost(imethod("GetClass", `<IPARAMVALUE NAME="ClassName"><CLASSNAME NAME="X"/></IPARAMVALUE>`), "GetClass", ns), "1", "internal error"},
+		}), Options{}), newPost(imethod("GetClass", `<IPARAMVALUE NAME="ClassName"><CLASSNAME NAME="X"/></IPARAMVALUE>`), "GetClass", ns), "1", "internal error"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

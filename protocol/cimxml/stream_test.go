@@ -33,9 +33,9 @@ func manySets(n int, err error) cimom.Objects {
 // enumServer serves EnumerateInstances from objs with a small buffer.
 func enumServer(t *testing.T, objs func() cimom.Objects, buffer int) *httptest.Server {
 	t.Helper()
-	h := NewHandler(cimom.HandlerFunc(func(context.Context, *cimom.Request) (*cimom.Response, error) {
+	h := guarded(cimom.HandlerFunc(func(context.Context, *cimom.Request) (*cimom.Response, error) {
 		return &cimom.Response{Objects: objs()}, nil
-	}), Options{Auth: fakeAuth{}, BufferBytes: buffer})
+	}), Options{BufferBytes: buffer})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv

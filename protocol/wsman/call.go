@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redset/redset/auth"
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
 )
@@ -61,25 +60,6 @@ type Call struct {
 	Ended       bool            // Pull or Release of an enumeration that already ended
 
 	pull cimom.Operation // the pull operation that continues this enumeration
-}
-
-// Permission returns what the caller must be allowed to do (auth.Allow):
-// reads for Identify, Get and the enumeration operations; Failover for the
-// Failover method; changing the load-balancing settings for Put; and
-// configuration for Create, Delete and any other method.
-func (c *Call) Permission() auth.Action {
-	switch c.Kind {
-	case KindPut:
-		return auth.ActionLoadBalance
-	case KindCreate, KindDelete:
-		return auth.ActionConfigure
-	case KindInvoke:
-		if strings.EqualFold(c.Request.Method, "Failover") {
-			return auth.ActionFailover
-		}
-		return auth.ActionConfigure
-	}
-	return auth.ActionRead
 }
 
 // Call turns the envelope into an operation. defaultNamespace is the

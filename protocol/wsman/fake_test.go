@@ -2,6 +2,7 @@ package wsman
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -242,9 +243,13 @@ func keyClass(name string, keys ...string) *cim.Class {
 }
 
 // fakeAuth knows three users, one per role; every password is "pass".
+// The user "broken" makes it fail.
 type fakeAuth struct{}
 
 func (fakeAuth) Authenticate(_ context.Context, user, password string) (auth.Identity, error) {
+	if user == "broken" {
+		return auth.Identity{}, errors.New("user store unavailable")
+	}
 	roles := map[string]auth.Role{"user": auth.Admin, "admin": auth.Admin, "operator": auth.Operator, "reader": auth.Reader}
 	role, ok := roles[user]
 	if !ok || password != "pass" {

@@ -20,7 +20,7 @@ func TestTimeoutAfterAbandonedOperation(t *testing.T) {
 			<-ctx.Done()
 			return nil, cim.Errorf(cim.StatusFailed, "operation abandoned: %v", ctx.Err())
 		})
-		h := NewHandler(om, Options{Auth: fakeAuth{}})
+		h := NewHandler(authorizing(om), Options{})
 		req := adminRequest(actionGet, uriRS, `<w:OperationTimeout>PT5S</w:OperationTimeout>`+selRS1, "")
 		f := parseFault(t, serve(h, req))
 		if got := f.Body.Fault.Code.Subcode.Value; got != "wsman:TimedOut" {
@@ -62,7 +62,7 @@ func TestInvokeWithoutSelectors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.method, func(t *testing.T) {
-			h := NewHandler(cimom.HandlerFunc(methodCIMOM), Options{Auth: fakeAuth{}})
+			h := NewHandler(authorizing(cimom.HandlerFunc(methodCIMOM)), Options{})
 			body := `<p:` + tt.method + `_INPUT xmlns:p="` + uriRS + `"/>`
 			rec := serve(h, adminRequest(uriRS+"/"+tt.method, uriRS, "", body))
 			if rec.Code != tt.status {

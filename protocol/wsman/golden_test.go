@@ -2,6 +2,7 @@ package wsman
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"flag"
 	"fmt"
@@ -12,27 +13,41 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+
+	"github.com/redset/redset/auth"
+	"github.com/redset/redset/cim"
+	"github.com/redset/redset/cimom"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden answers in testdata/golden")
 
 // newTestHandler returns a handler over fake with predictable MessageIDs.
 func newTestHandler(fake *fakeCIMOM, opts Options) *handler {
-	if opts.Auth == nil {
-		opts.Auth = fakeAuth{}
-	}
 	opts.ProductVersion = "1.2.3"
-	h := NewHandler(fake, opts).(*handler)
+	h := NewHandler(authorizing(fake), opts).(*handler)
 	var n atomic.Int64
 	h.newID = func() string { return fmt.Sprintf("uuid:00000000-0000-4000-8000-%012d", n.Add(1)) }
 	return h
 }
 
 // serve runs one request through h and returns the recorded answer.
+// h is put behind the door, as the server mounts it.
 func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, r)
+	door := auth.NewDoor(fakeAuth{}, nil)
+	door.Guard(auth.Gate{Protocol: Protocol, Anonymous: Anonymous, Refuse: Refuse}, h).ServeHTTP(rec, r)
 	return rec
+}
+
+// authorizing puts the object manager's authorization middleware, as the
+// server has it, in front of om.
+func authorizing(om cimom.Handler) cimom.Handler {
+	return cimom.HandlerFunc(func(ctx context.Context, req *cimom.Request) (*cimom.Response, error) {
+		if err := auth.Authorize(ctx, auth.CIMOperation(req.Op.String(), req.Method)); err != nil {
+			return nil, cim.Errorf(cim.StatusAccessDenied, "%v", err)
+		}
+		return om.Handle(ctx, req)
+	})
 }
 
 // checkWellFormed parses an answer with encoding/xml and checks its root is
@@ -110,7 +125,7 @@ func checkChallenge(t *testing.T, rec *httptest.ResponseRecorder) {
 	if rec.Code != http.StatusUnauthorized {
 		t.Fatalf("status %d, want 401", rec.Code)
 	}
-	if got, want := rec.Header().Get("WWW-Authenticate"), `Basic realm="redset"`; got != want {
+	if got, want := rec.Header().Get("WWW-Authenticate"), auth.Challenge; got != want {
 		t.Errorf("WWW-Authenticate %q, want %q", got, want)
 	}
 }

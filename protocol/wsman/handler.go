@@ -20,11 +20,6 @@ import (
 
 // Options configure the handler. Zero values take the documented defaults.
 type Options struct {
-	// Auth checks HTTP Basic credentials. Without it every request is
-	// refused with 401.
-	Auth auth.Authenticator
-	// Realm is the realm of the Basic challenge; default "redset".
-	Realm string
 	// MaxEnvelopeSize caps an answer in octets when the client sends no
 	// smaller w:MaxEnvelopeSize (DSP0226 clause 6.2, MS-WSMV 3.1.4.1.7).
 	// Default 512000, WinRM's 500 KB.
@@ -41,15 +36,11 @@ type Options struct {
 
 // Defaults.
 const (
-	defaultRealm           = "redset"
 	defaultMaxEnvelopeSize = 512000
 	defaultNamespace       = "root/hypervcluster/v2"
 )
 
 func (o Options) withDefaults() Options {
-	if o.Realm == "" {
-		o.Realm = defaultRealm
-	}
 	if o.MaxEnvelopeSize < 8192 {
 		o.MaxEnvelopeSize = defaultMaxEnvelopeSize
 	}
@@ -62,12 +53,15 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// NewHandler returns the POST /wsman handler: it authenticates with HTTP
-// Basic (a request without or with wrong credentials is answered 401 with a
-// WWW-Authenticate challenge, which openwsman waits for), decodes the
-// envelope, checks the caller's role with auth.Allow, serves the operation
-// through h, and writes the answer or a SOAP fault (HTTP 500). It is safe
-// for concurrent use.
+// NewHandler returns the POST /wsman handler. It runs behind auth's door,
+// which has established the caller (auth.IdentityFrom) or answered 401
+// with the challenge openwsman waits for; the door lets a request marked
+// "WSMANIDENTIFY: unauthenticated" in without credentials (see Anonymous).
+// The handler decodes the envelope, serves the operation through h (whose
+// authorization middleware decides it; Identify and the ends of finished
+// enumerations are authorized here) and writes the answer or a SOAP fault
+// (HTTP 500); a refusal is wsman:AccessDenied. It is safe for concurrent
+// use.
 func NewHandler(h cimom.Handler, opts Options) http.Handler {
 	return &handler{next: h, opts: opts.withDefaults(), newID: newMessageID}
 }
@@ -94,15 +88,25 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id, err := h.authenticate(r)
-	if err != nil {
-		h.unauthenticated(rw, r, body, err)
-		return
-	}
+	id, known := auth.IdentityFrom(r.Context())
 	ctx := cimom.WithPrincipal(r.Context(), cimom.Principal{User: id.User, Role: string(id.Role),
 		Address: r.RemoteAddr, Protocol: Protocol})
-	x := &exchange{h: h, ctx: ctx, role: id.Role, tls: r.TLS != nil}
+	x := &exchange{h: h, ctx: ctx, known: known, tls: r.TLS != nil}
 	x.serve(rw, body, r.Header.Get("Content-Type"))
+}
+
+// Anonymous tells the door (auth.Gate.Anonymous) which requests may come
+// without credentials: those with the MS-WSMV header "WSMANIDENTIFY:
+// unauthenticated", answered only when they are an Identify (without
+// version and profiles), else with 401.
+func Anonymous(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("WSMANIDENTIFY"), "unauthenticated")
+}
+
+// Refuse writes a refusal of the door (auth.Gate.Refuse) as WinRM does:
+// the status and a line of text, no SOAP fault.
+func Refuse(rw http.ResponseWriter, _ *http.Request, status int, err error) {
+	http.Error(rw, auth.RefusalText(status, err), status)
 }
 
 // soapMediaType accepts SOAP 1.2's application/soap+xml, and XML media
@@ -132,44 +136,6 @@ func (h *handler) readBody(rw http.ResponseWriter, r *http.Request) ([]byte, boo
 	return body, true
 }
 
-// authenticate checks the Basic credentials.
-func (h *handler) authenticate(r *http.Request) (auth.Identity, error) {
-	user, pass, ok := r.BasicAuth()
-	if !ok || h.opts.Auth == nil {
-		return auth.Identity{}, auth.ErrUnauthorized
-	}
-	return h.opts.Auth.Authenticate(auth.WithClient(r.Context(), r.RemoteAddr, Protocol), user, pass)
-}
-
-// unauthenticated answers a request that did not authenticate: 401 with
-// the Basic challenge, except an Identify sent with the MS-WSMV header
-// "WSMANIDENTIFY: unauthenticated" (answered without version and
-// profiles), except a throttled login (429 with Retry-After), and except
-// a failing authenticator (a fault).
-func (h *handler) unauthenticated(rw http.ResponseWriter, r *http.Request, body []byte, err error) {
-	if retry, ok := auth.Throttled(err); ok {
-		rw.Header().Set("Retry-After", retry)
-		http.Error(rw, "too many login attempts", http.StatusTooManyRequests)
-		return
-	}
-	if !errors.Is(err, auth.ErrUnauthorized) {
-		h.opts.Logger.Error("wsman: authentication failed", "err", err)
-		x := &exchange{h: h, ctx: r.Context()}
-		x.writeFault(rw, nil, &Fault{Kind: FaultInternalError})
-		return
-	}
-	if strings.EqualFold(r.Header.Get("WSMANIDENTIFY"), "unauthenticated") {
-		env, derr := DecodeEnvelope(bytes.NewReader(body), r.Header.Get("Content-Type"))
-		if derr == nil && env.isIdentify() {
-			x := &exchange{h: h, ctx: r.Context(), tls: r.TLS != nil}
-			x.send(rw, env, x.identify(env, false))
-			return
-		}
-	}
-	rw.Header().Set("WWW-Authenticate", `Basic realm="`+h.opts.Realm+`"`)
-	http.Error(rw, "authentication required", http.StatusUnauthorized)
-}
-
 // newMessageID returns "uuid:" and a random version 4 UUID.
 func newMessageID() string {
 	var b [16]byte
@@ -182,22 +148,27 @@ func newMessageID() string {
 
 // exchange is one request being served.
 type exchange struct {
-	h    *handler
-	ctx  context.Context
-	role auth.Role
-	tls  bool
+	h     *handler
+	ctx   context.Context
+	known bool // the door established the caller
+	tls   bool
 }
 
 // serve decodes, authorizes, runs and answers one request.
 func (x *exchange) serve(rw http.ResponseWriter, body []byte, contentType string) {
 	env, err := DecodeEnvelope(bytes.NewReader(body), contentType)
+	if !x.known && (err != nil || !env.isIdentify()) {
+		rw.Header().Set("WWW-Authenticate", auth.Challenge)
+		Refuse(rw, nil, http.StatusUnauthorized, auth.ErrUnauthorized)
+		return
+	}
 	if err != nil {
 		x.writeFault(rw, env, err)
 		return
 	}
 	call, err := env.Call(x.h.opts.DefaultNamespace)
-	if err == nil && !auth.Allow(x.role, call.Permission()) {
-		err = newFault(FaultAccessDenied, "", "the role %q may not %s", x.role, call.Kind)
+	if err == nil && call.Request == nil {
+		err = x.authorize(call)
 	}
 	if err != nil {
 		x.writeFault(rw, env, err)
@@ -209,6 +180,25 @@ func (x *exchange) serve(rw http.ResponseWriter, body []byte, contentType string
 		return
 	}
 	x.send(rw, env, out)
+}
+
+// authorize decides the calls that do not reach the object manager, whose
+// middleware decides the others: Identify, and Pull and Release of an
+// enumeration that already ended (as the pull or close they would be).
+func (x *exchange) authorize(c *Call) error {
+	op := auth.Operation("wsman Identify")
+	switch {
+	case c.Kind == KindIdentify && !x.known:
+		op = "wsman Identify unauthenticated"
+	case c.Kind == KindPull:
+		op = auth.CIMOperation(c.pull.String(), "")
+	case c.Kind == KindRelease:
+		op = auth.CIMOperation(cimom.CloseEnumeration.String(), "")
+	}
+	if err := auth.Authorize(x.ctx, op); err != nil {
+		return newFault(FaultAccessDenied, "", "%v", err)
+	}
+	return nil
 }
 
 // send writes a finished answer in the request's encoding.

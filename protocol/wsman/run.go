@@ -15,7 +15,7 @@ import (
 // is sent.
 func (x *exchange) run(env *Envelope, c *Call) (*bytes.Buffer, error) {
 	if c.Kind == KindIdentify {
-		return x.identify(env, true), nil
+		return x.identify(env, x.known), nil
 	}
 	ctx := x.ctx
 	if c.Timeout > 0 {
