@@ -14,18 +14,22 @@
 //
 // # Authentication and authorization
 //
-// Every route except the OpenAPI document needs HTTP Basic credentials,
-// checked by Options.Auth; missing or wrong credentials get 401 with a
-// WWW-Authenticate challenge, a login Options.Auth throttles
-// (auth.ThrottledError) 429 with Retry-After. Each route names the auth.Action it needs:
-// readers read (sets, members, history, events, maintenance, scheduled
-// failovers); operators also fail over (also as a dry run or scheduled),
-// return drained members to service, reset a flap guard, pause and resume
-// automatic failover, push health reports and change a set's
-// load-balancing algorithm; admins also create,
-// change and delete sets, members and roles. PATCH of a set needs only the
-// operator's ActionLoadBalance when it writes nothing but
-// loadBalanceAlgorithm and otherLoadBalanceAlgorithm, else ActionConfigure.
+// The handler runs behind auth's door, which checks the HTTP Basic
+// credentials of every request before the handler reads it (missing or
+// wrong ones get 401 and auth.Challenge) and decides the route by auth's
+// permission table: each route is the operation "api" and its pattern
+// ("api POST /api/v1/sets/{id}/failover"), which Operation names for the
+// door. Refuse writes the door's refusals as problems (401, 403, 429 with
+// Retry-After for a login the throttle refuses, 503).
+// The handler asks auth.Authorize again, so that it refuses everything
+// when mounted without the door. Readers read (sets, members, history,
+// events, maintenance, scheduled failovers); operators also fail over
+// (also as a dry run or scheduled), return drained members to service,
+// reset a flap guard, pause and resume automatic failover, push health
+// reports and change a set's load-balancing algorithm; admins also create,
+// change and delete sets, members and roles. A PATCH of a set that writes
+// more than loadBalanceAlgorithm and otherLoadBalanceAlgorithm is the
+// operation PatchBeyondLoadBalance, which needs an admin.
 // The OpenAPI document is public: it describes the API, not its state.
 //
 // # Errors

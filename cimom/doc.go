@@ -7,7 +7,8 @@
 // # Dispatch path
 //
 // A protocol decodes a request into a *Request and calls a Handler: the
-// middleware chain (authorization, audit, metrics; see Chain) and at its
+// middleware chain (the server puts authorization and metrics there; see
+// Chain) and at its
 // end a *Dispatcher. Dispatcher.Handle then:
 //
 //  1. resolves the namespace (CIM_ERR_INVALID_NAMESPACE);

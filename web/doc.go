@@ -23,12 +23,15 @@
 //
 // # Authentication
 //
-// The page needs the same HTTP Basic credentials as the API: Options.Auth
-// decides, and a refusal is 401 with a WWW-Authenticate challenge for the
-// realm "redset", so the browser asks once and then sends the credentials
-// with the script's same-origin requests to /api/v1. Without Options.Auth
-// every page request is refused. The static assets and the not-found page
-// hold no data and need no credentials.
+// The page needs the same HTTP Basic credentials as the API. The server
+// puts the dashboard behind auth's door, which checks them and answers a
+// refusal with 401 and the challenge for the realm "redset" (Refuse writes
+// the page), so the browser asks once and then sends the credentials with
+// the script's same-origin requests to /api/v1. Pattern names the route of
+// a request, from which the server names its operation in auth's
+// permission table. Options.Auth describes the caller the door
+// established; without it every page request is refused. The static
+// assets and the not-found page hold no data and need no credentials.
 //
 // Options.Auth also says what the caller's role may do (api.Caller). The
 // page shows the failover form and the return-to-service buttons only to

@@ -2,11 +2,14 @@
 // DSP0200, encoded with the DTD of DSP0201. It decodes a request message
 // into a cimom.Request, hands it to a cimom.Handler, and writes the
 // cimom.Response back as a response message. NewHandler serves
-// `POST /cimom` (and `M-POST`) with HTTP Basic authentication and the
-// per-operation authorization of the auth package. The request body is
-// capped by whoever serves the handler (the server does so for every
-// path, http.MaxBytesHandler would do); a body past the cap, reported as
-// an *http.MaxBytesError, is answered with HTTP 413.
+// `POST /cimom` (and `M-POST`) behind auth's door, which has checked the
+// HTTP Basic credentials before the handler reads anything; the object
+// manager's authorization middleware decides each operation, and a refusal
+// is CIM_ERR_ACCESS_DENIED. Refuse writes the door's refusals (the status
+// alone, no body).
+// The request body is capped by whoever serves the handler (the server
+// does so for every path, http.MaxBytesHandler would do); a body past the
+// cap, reported as an *http.MaxBytesError, is answered with HTTP 413.
 //
 // # Decoding
 //

@@ -31,7 +31,10 @@
 //   - Every request needs HTTP Basic credentials, Identify included, except
 //     an Identify sent with the MS-WSMV header "WSMANIDENTIFY:
 //     unauthenticated", answered without product version and security
-//     profiles.
+//     profiles. auth's door checks them before the handler reads the body
+//     (Anonymous lets the marked requests in; anything but an Identify
+//     among them is 401); the object manager's authorization middleware
+//     decides each operation, and a refusal is wsman:AccessDenied.
 //   - Answers are written in the request's encoding (UTF-8, or UTF-16 with a
 //     byte order mark), and never exceed the smaller of the client's
 //     MaxEnvelopeSize and Options.MaxEnvelopeSize: enumerations return fewer
