@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redset/redset/auth"
 )
@@ -122,5 +124,28 @@ func TestRBAC(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// throttling refuses every login for a while.
+type throttling struct{}
+
+func (throttling) Authenticate(context.Context, string, string) (auth.Identity, error) {
+	return auth.Identity{}, &auth.ThrottledError{RetryAfter: 2100 * time.Millisecond}
+}
+
+// A throttled login is 429 with Retry-After in whole seconds and a problem.
+func TestThrottledLogin(t *testing.T) {
+	env := newEnv(t)
+	h := guard(NewHandler(env.eng, Options{}), throttling{}, nil)
+	req := httptest.NewRequest("GET", "/api/v1/sets", nil)
+	req.SetBasicAuth("admin", testPassword)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "3" {
+		t.Fatalf("%d, Retry-After %q; want 429 and 3", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" || !strings.Contains(rec.Body.String(), ProblemTooManyRequests) {
+		t.Errorf("%s %s, want a too-many-requests problem", ct, rec.Body)
 	}
 }
