@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -185,12 +184,6 @@ func Authorize(ctx context.Context, op Operation) error {
 			"remote", address, "protocol", protocol)
 	}
 	return &DeniedError{User: id.User, Role: id.Role, Operation: op, Action: action}
-}
-
-// IsRefusal reports whether err is a refusal by the door or by Authorize.
-func IsRefusal(err error) bool {
-	var denied *DeniedError
-	return errors.Is(err, ErrUnauthorized) || errors.As(err, &denied)
 }
 
 type loggerKey struct{}

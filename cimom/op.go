@@ -81,8 +81,8 @@ func ParseOperation(name string) (Operation, bool) {
 	return OpInvalid, false
 }
 
-// IsWrite reports whether the operation may change state (used by
-// authorization: read-only users may not run it).
+// IsWrite reports whether the operation may change state (a follower
+// passes such requests on to the leader).
 func (o Operation) IsWrite() bool {
 	switch o {
 	case ModifyInstance, CreateInstance, DeleteInstance, InvokeMethod:

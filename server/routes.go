@@ -19,7 +19,8 @@ import (
 // follower, the writes of /cimom, /wsman and /api/v1 go to the leader
 // (see forwarder), which authenticates them with the credentials they
 // carry; the door is inside the forwarder so that it sees the client's
-// address on the leader.
+// address on the leader. (A follower reads a request's body to judge
+// whether it writes before its door has seen the credentials.)
 // A write a browser sends from a page of another origin is refused on
 // every path (refuseCrossOrigin).
 //
@@ -47,7 +48,7 @@ func (s *Server) routes(cim cimom.Handler) http.Handler {
 	if s.demo != nil {
 		mux.Handle("/api/v1/demo/", m.instrument("api", door.Guard(demoGate, s.demo.handler())))
 	}
-	mux.Handle("/metrics", door.Guard(s.metricsGate(), m.handler()))
+	mux.Handle("GET /metrics", door.Guard(s.metricsGate(), m.handler()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writePlain(w, http.StatusOK, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("/", m.instrument("web", door.Guard(webGate, s.dashboard())))
