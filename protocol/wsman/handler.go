@@ -96,11 +96,12 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 }
 
 // Anonymous tells the door (auth.Gate.Anonymous) which requests may come
-// without credentials: those with the MS-WSMV header "WSMANIDENTIFY:
+// without credentials: SOAP POSTs with the MS-WSMV header "WSMANIDENTIFY:
 // unauthenticated", answered only when they are an Identify (without
 // version and profiles), else with 401.
 func Anonymous(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("WSMANIDENTIFY"), "unauthenticated")
+	return r.Method == http.MethodPost && soapMediaType(r.Header.Get("Content-Type")) &&
+		strings.EqualFold(r.Header.Get("WSMANIDENTIFY"), "unauthenticated")
 }
 
 // Refuse writes a refusal of the door (auth.Gate.Refuse) as WinRM does:

@@ -157,3 +157,18 @@ func TestOperationTimeout(t *testing.T) {
 		}
 	})
 }
+
+// A request marked "WSMANIDENTIFY: unauthenticated" that is no SOAP POST
+// is refused before anything else is judged.
+func TestUnauthenticatedIdentifyNeedsASOAPPost(t *testing.T) {
+	get := httptest.NewRequest(http.MethodGet, "/wsman", nil)
+	text := soapRequest("", identifyBody)
+	text.Header.Set("Content-Type", "text/plain")
+	for _, r := range []*http.Request{get, text} {
+		r.Header.Set("WSMANIDENTIFY", "unauthenticated")
+		rec := serve(newTestHandler(newFake(1), Options{}), r)
+		if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != auth.Challenge {
+			t.Errorf("%s %s: %d, want 401 with the challenge", r.Method, r.Header.Get("Content-Type"), rec.Code)
+		}
+	}
+}
