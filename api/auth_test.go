@@ -145,7 +145,7 @@ func TestThrottledLogin(t *testing.T) {
 	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "3" {
 		t.Fatalf("%d, Retry-After %q; want 429 and 3", rec.Code, rec.Header().Get("Retry-After"))
 	}
-	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" || !strings.Contains(rec.Body.String(), ProblemTooManyRequests) {
+	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" || !strings.Contains(rec.Body.String(), ProblemThrottled) {
 		t.Errorf("%s %s, want a too-many-requests problem", ct, rec.Body)
 	}
 }

@@ -45,12 +45,25 @@ type testEnv struct {
 
 func newEnv(t testing.TB, opts ...func(*Options)) *testEnv {
 	t.Helper()
-	return newEnvWrapped(t, nil, opts...)
+	return newTestEnv(t, nil, nil, opts...)
 }
 
-// newEnvWrapped is newEnv with wrap, when not nil, put around the bolt
-// store.
+// newEnvWrapped is newEnv with wrap put around the bolt store.
 func newEnvWrapped(t testing.TB, wrap func(store.Store) store.Store, opts ...func(*Options)) *testEnv {
+	t.Helper()
+	return newTestEnv(t, wrap, nil, opts...)
+}
+
+// newEnvAuth is newEnv whose door checks credentials with users (nil:
+// Options.Users, else testUsers).
+func newEnvAuth(t testing.TB, users auth.Authenticator, opts ...func(*Options)) *testEnv {
+	t.Helper()
+	return newTestEnv(t, nil, users, opts...)
+}
+
+// newTestEnv starts the API on a bolt store (with wrap, when not nil, put
+// around it) behind a door that checks credentials with users.
+func newTestEnv(t testing.TB, wrap func(store.Store) store.Store, users auth.Authenticator, opts ...func(*Options)) *testEnv {
 	t.Helper()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "redset.db"), bolt.Options{NoSync: true})
 	if err != nil {
@@ -68,9 +81,12 @@ func newEnvWrapped(t testing.TB, wrap func(store.Store) store.Store, opts ...fun
 	for _, f := range opts {
 		f(&o)
 	}
-	var users auth.Authenticator = testUsers(t)
-	if o.Users != nil {
+	switch {
+	case users != nil:
+	case o.Users != nil:
 		users = o.Users
+	default:
+		users = testUsers(t)
 	}
 	srv := httptest.NewServer(http.MaxBytesHandler(guard(NewHandler(eng, o), users, o.Logger), testMaxBody)) // the cap the server puts in front
 	t.Cleanup(func() {

@@ -44,9 +44,8 @@ func getSets(t *testing.T, c *http.Client, base, user, password string) *http.Re
 func TestWrongPasswordsThrottled(t *testing.T) {
 	logs := newCapture()
 	log := slog.New(logs)
-	env := newEnv(t, func(o *Options) {
+	env := newEnvAuth(t, auth.NewThrottle(testUsers(t), auth.ThrottleOptions{Logger: log}), func(o *Options) {
 		o.Logger = log
-		o.Auth = auth.NewThrottle(testUsers(t), auth.ThrottleOptions{Logger: log})
 	})
 	attacker := clientAt(t, "127.0.0.1")
 	var statuses strings.Builder
