@@ -29,8 +29,6 @@ func enumerateQualifiers() *http.Request {
 	return newPost(imethod("EnumerateQualifiers", ""), "EnumerateQualifiers", ns)
 }
 
-// eqRequest is a valid EnumerateQualifiers request.
-func eqRequest(*testing.T) *http.Request { return enumerateQualifiers() }
 
 // httpErrorCases are requests answered without a CIM-XML message.
 var httpErrorCases = []struct {
