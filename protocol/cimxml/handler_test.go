@@ -29,7 +29,6 @@ func enumerateQualifiers() *http.Request {
 	return newPost(imethod("EnumerateQualifiers", ""), "EnumerateQualifiers", ns)
 }
 
-
 // httpErrorCases are requests answered without a CIM-XML message.
 var httpErrorCases = []struct {
 	name       string
