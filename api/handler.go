@@ -213,12 +213,6 @@ func actorOf(r *http.Request, id auth.Identity) engine.Actor {
 	return engine.Actor{User: id.User, Address: r.RemoteAddr, Protocol: protocol}
 }
 
-// identityOf returns the authenticated caller of r.
-func identityOf(r *http.Request) auth.Identity {
-	id, _ := auth.IdentityFrom(r.Context())
-	return id
-}
-
 // Refuse writes a refusal (of the door, auth.Gate.Refuse, or of
 // auth.Authorize) as a problem: 401, 403, 429 or 503. The door has set
 // WWW-Authenticate and Retry-After.

@@ -25,7 +25,7 @@ var auditedKinds = map[event.Kind]bool{
 // publish hands a record to the bus and, when it is a change, to the audit
 // stream.
 func (e *Engine) publish(r *event.Record) {
-	e.bus.Publish(*r)
+	e.pubs.publish(*r, e.bus.Publish)
 	if auditedKinds[r.Kind] {
 		e.audit.LogAttrs(context.Background(), slog.LevelInfo, "audit", recordAttrs(r)...)
 	}

@@ -110,6 +110,7 @@ func defaultInt(v *int, def int) {
 // memberState.mu, then a member's health.mu. Busy flags are try-locks and
 // never block.
 type Engine struct {
+	pubs   pubGate // the order of the records this engine publishes
 	opts   Options
 	st     store.Store
 	clock  Clock
@@ -313,11 +314,13 @@ func (e *Engine) commitVia(ctx context.Context, via func(context.Context, store.
 		}
 		txn.Ops = append(txn.Ops, op)
 	}
+	e.pubs.committing(recs)
 	rev, err := via(context.WithoutCancel(ctx), txn)
 	if errors.Is(err, store.ErrOutcomeUnknown) {
 		e.noteUnsettled(recs)
 	}
 	if err != nil {
+		e.pubs.abandon(recs, e.bus.Publish)
 		return 0, storeError(err)
 	}
 	for _, r := range recs {
