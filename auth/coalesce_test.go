@@ -80,3 +80,20 @@ func TestThrottleBurstOfOneCredential(t *testing.T) {
 		t.Error("the address that guessed 30 times is not refused")
 	}
 }
+
+// TestUnknownUsersCostTheSame: an unknown user's password is compared
+// against a hash of the same bcrypt cost as HashPassword's, so the answer
+// takes as long as for a real user.
+func TestUnknownUsersCostTheSame(t *testing.T) {
+	real, err := HashPassword("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := bcrypt.Cost([]byte(real))
+	if got, err := bcrypt.Cost(dummyHash()); err != nil || got != want {
+		t.Errorf("the unknown users' hash has cost %d (%v), real passwords %d", got, err, want)
+	}
+	if _, err := NewUsers().Authenticate(context.Background(), "nobody", "x"); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("unknown user: %v", err)
+	}
+}

@@ -53,10 +53,17 @@ type Users struct {
 	sources  map[string]string // user -> SourceBootstrap or SourceConfig; absent means SourceStored
 	verified map[string][]byte // user -> HMAC of the last verified password
 	key      []byte
-	dummy    []byte // a hash compared against for unknown users, so timing does not reveal them
 	gate     atomic.Pointer[gate]
 	checks   flights[bool] // identical checks under way at once share one comparison
 }
+
+// dummyHash is compared against for unknown users, at the cost real
+// passwords are hashed with, so that the time of an answer does not tell
+// whether the user exists. It is made once per process, on first use.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.DefaultCost)
+	return h
+})
 
 // NewUsers returns a table holding users.
 func NewUsers(users ...User) *Users {
@@ -64,7 +71,6 @@ func NewUsers(users ...User) *Users {
 	if _, err := rand.Read(u.key); err != nil {
 		panic("auth: no randomness: " + err.Error()) // crypto/rand never fails on Linux
 	}
-	u.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.MinCost)
 	for _, usr := range users {
 		u.users[usr.Name] = usr
 	}
@@ -112,7 +118,7 @@ func (u *Users) Authenticate(ctx context.Context, user, password string) (Identi
 	if ok && seen != nil && subtle.ConstantTimeCompare(seen, digest) == 1 {
 		return Identity{User: user, Role: usr.Role}, nil
 	}
-	hash := u.dummy
+	hash := dummyHash()
 	if ok {
 		hash = []byte(usr.PasswordHash)
 	}
