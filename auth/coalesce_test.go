@@ -10,10 +10,8 @@ import (
 )
 
 // TestBurstOfOneCredential: 200 clients starting at once with the same
-// correct password all log in through a gate of one worker and no queue
-// (they share one comparison), while 20 different wrong passwords at the
-// same time are each refused — as unauthorized or, beyond the gate,
-// throttled — and never let in.
+// correct password all log in through a gate of one worker and no queue:
+// they share one comparison (each on its own would find the gate full).
 func TestBurstOfOneCredential(t *testing.T) {
 	hash, err := bcrypt.GenerateFromPassword([]byte("right"), bcrypt.MinCost+4)
 	if err != nil {
@@ -22,24 +20,14 @@ func TestBurstOfOneCredential(t *testing.T) {
 	u := NewUsers(User{Name: "agent", PasswordHash: string(hash), Role: Reader})
 	u.LimitHashing(1, 0)
 	var wg sync.WaitGroup
-	rightErrs := make([]error, 200)
-	wrongErrs := make([]error, 20)
-	for i := range rightErrs {
-		wg.Go(func() { _, rightErrs[i] = u.Authenticate(context.Background(), "agent", "right") })
-	}
-	for i := range wrongErrs {
-		wg.Go(func() { _, wrongErrs[i] = u.Authenticate(context.Background(), "agent", "wrong-"+string(rune('a'+i))) })
+	errs := make([]error, 200)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = u.Authenticate(context.Background(), "agent", "right") })
 	}
 	wg.Wait()
-	for i, err := range rightErrs {
+	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("client %d with the right password: %v", i, err)
-		}
-	}
-	for i, err := range wrongErrs {
-		var te *ThrottledError
-		if !errors.Is(err, ErrUnauthorized) && !errors.As(err, &te) {
-			t.Errorf("wrong password %d: %v, want unauthorized or throttled", i, err)
 		}
 	}
 }
