@@ -1,13 +1,16 @@
 package redsettest_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,16 +31,7 @@ const e2eDir = "../web/e2e"
 // $REDSET_ARTIFACTS/browser when that is set, else to a temporary
 // directory that is removed after the test.
 func TestDashboardInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a browser; skipped with -short")
-	}
-	node := redsettest.RequireTool(t, "node", "apt-get install nodejs npm")
-	chromium := redsettest.RequireTool(t, "chromium", "apt-get install chromium")
-	dir, err := filepath.Abs(e2eDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ensureNodeModules(t, dir)
+	node, chromium, dir := needBrowser(t, "starts a browser")
 	srv := redsettest.Start(t, redsettest.Options{Demo: true})
 	shots := artifactDir(t)
 
@@ -64,16 +58,7 @@ const readerPassword = "reader-password"
 // and return to service sent from the page (checked here too, on the
 // server's side).
 func TestDashboardReaderInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a browser; skipped with -short")
-	}
-	node := redsettest.RequireTool(t, "node", "apt-get install nodejs npm")
-	chromium := redsettest.RequireTool(t, "chromium", "apt-get install chromium")
-	dir, err := filepath.Abs(e2eDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ensureNodeModules(t, dir)
+	node, chromium, dir := needBrowser(t, "starts a browser")
 	hash, err := auth.HashPassword(readerPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +104,24 @@ func checkReaderRefused(t *testing.T, url string) {
 	}
 }
 
+// needBrowser skips the test under -short (saying why) and when node or
+// chromium is missing, and returns them with the driver's directory, its
+// dependencies installed.
+func needBrowser(t *testing.T, why string) (node, chromium, dir string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(why + "; skipped with -short")
+	}
+	node = redsettest.RequireTool(t, "node", "apt-get install nodejs npm")
+	chromium = redsettest.RequireTool(t, "chromium", "apt-get install chromium")
+	dir, err := filepath.Abs(e2eDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ensureNodeModules(t, dir)
+	return node, chromium, dir
+}
+
 // ensureNodeModules installs the driver's locked dependencies when they
 // are missing (npm ci, which reads package-lock.json and nothing else).
 func ensureNodeModules(t *testing.T, dir string) {
@@ -162,15 +165,9 @@ func artifactDir(t *testing.T) string {
 // seconds later.
 func runDriver(t *testing.T, node, dir, script, url, chromium, shots string, env ...string) ([]byte, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script, url)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "REDSET_SCREENSHOTS="+shots, "CHROMIUM="+chromium)
-	cmd.Env = append(cmd.Env, env...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 15 * time.Second
-	return cmd.CombinedOutput()
+	d := startDriver(t, node, dir, script, url, chromium, shots, env...)
+	out := d.wait()
+	return []byte(out), d.err
 }
 
 var pngSignature = []byte("\x89PNG\r\n\x1a\n")
@@ -208,4 +205,75 @@ func checkPlannedFailover(t *testing.T, url string) {
 		}
 	}
 	t.Errorf("the history of redset:demo-web has no planned failover web-a -> web-b: %+v", events)
+}
+
+// driver is a browser driver script running in the background, whose
+// output the test reads line by line.
+type driver struct {
+	cmd   *exec.Cmd
+	lines chan string
+	out   strings.Builder
+	done  chan struct{}
+	err   error
+}
+
+// startDriver starts a driver script like runDriver, without waiting.
+func startDriver(t *testing.T, node, dir, script, url, chromium, shots string, env ...string) *driver {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	cmd := exec.CommandContext(ctx, node, script, url)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "REDSET_SCREENSHOTS="+shots, "CHROMIUM="+chromium)
+	cmd.Env = append(cmd.Env, env...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 15 * time.Second
+	r, w := io.Pipe()
+	cmd.Stdout, cmd.Stderr = w, w
+	d := &driver{cmd: cmd, lines: make(chan string, 1000), done: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("starting %s: %v", script, err)
+	}
+	go d.read(r)
+	go func() {
+		d.err = cmd.Wait()
+		_ = w.Close()
+		cancel()
+	}()
+	t.Cleanup(func() { d.wait() })
+	return d
+}
+
+// read keeps every line and hands each to waitFor.
+func (d *driver) read(r io.Reader) {
+	defer close(d.done)
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		d.out.WriteString(sc.Text() + "\n")
+		select {
+		case d.lines <- sc.Text():
+		default:
+		}
+	}
+	close(d.lines)
+}
+
+// waitFor reports whether the script printed the line before it ended.
+func (d *driver) waitFor(line string) bool {
+	for l := range d.lines {
+		if strings.TrimSpace(l) == line {
+			return true
+		}
+	}
+	return false
+}
+
+// wait waits for the script to end and returns its whole output.
+func (d *driver) wait() string {
+	go func() {
+		for range d.lines { // drain what waitFor did not read
+		}
+	}()
+	<-d.done
+	return d.out.String()
 }
