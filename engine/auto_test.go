@@ -53,6 +53,10 @@ func autoFixture(t *testing.T, policy Policy) *harness {
 	h.add("redset:web", "a", inService)
 	h.add("redset:web", "b", spare(SpareHot, FailoverBoth, 0))
 	h.add("redset:web", "c", spare(SpareCold, FailoverAutomatic, 1))
+	// Each add schedules a look at the set; let those finish, so that a
+	// later health report is not met by a job that was already queued
+	// (it could number its failover before the report's status change).
+	h.settle()
 	return h
 }
 
