@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -919,8 +920,10 @@ type ctCommit struct {
 type commitLog struct {
 	mu      sync.Mutex
 	history []ctCommit
-	others  []int64 // revisions of writes other than history records
-	last    int64   // the last revision seen
+	others  []int64        // revisions of writes other than history records
+	kinds   map[string]int // writes seen, by the key's first segment ("-" marks a delete)
+	nfo     int            // failover records in history
+	last    int64          // the last revision seen
 	st      *etcdstore.Store
 	err     error // why the watch ended early
 }
@@ -959,6 +962,7 @@ func (l *commitLog) add(ev store.Event) {
 	defer l.mu.Unlock()
 	rev := ev.KV.ModRevision
 	l.last = max(l.last, rev)
+	l.countKind(ev)
 	if ev.Delete || !strings.HasPrefix(ev.KV.Key, "history/") {
 		l.others = append(l.others, rev)
 		return
@@ -969,6 +973,27 @@ func (l *commitLog) add(ev store.Event) {
 	}
 	c.Rev, c.Key, c.Seen = rev, ev.KV.Key, time.Now()
 	l.history = append(l.history, c)
+	if c.isFailover() {
+		l.nfo++
+	}
+}
+
+func (l *commitLog) countKind(ev store.Event) {
+	kind, _, _ := strings.Cut(ev.KV.Key, "/")
+	if ev.Delete {
+		kind = "-" + kind
+	}
+	if l.kinds == nil {
+		l.kinds = map[string]int{}
+	}
+	l.kinds[kind]++
+}
+
+// writes returns how many writes of each kind the watch has seen.
+func (l *commitLog) writes() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return maps.Clone(l.kinds)
 }
 
 // revision is etcd's current revision (a linearizable read).
@@ -1019,12 +1044,22 @@ func (l *commitLog) by(rev int64) map[string]int {
 func (l *commitLog) failovers(rev int64) []ctCommit {
 	var out []ctCommit
 	for _, c := range l.after(rev) {
-		if c.Kind == "FailoverSucceeded" && c.Failover != nil {
+		if c.isFailover() {
 			out = append(out, c)
 		}
 	}
 	return out
 }
+
+// failoverCount is how many failover records the watch has seen, without
+// copying the log (a benchmark polls it).
+func (l *commitLog) failoverCount() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.nfo
+}
+
+func (c ctCommit) isFailover() bool { return c.Kind == "FailoverSucceeded" && c.Failover != nil }
 
 func (l *commitLog) summary() string {
 	var b strings.Builder

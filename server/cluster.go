@@ -36,7 +36,7 @@ func (s *Server) startCluster(ctx context.Context) error {
 		HealthQuorum: s.cfg.Cluster.HealthQuorum, Store: s.st, Engine: s.eng,
 		Logger: s.log.With("part", "cluster"),
 		WrapFenced: func(st store.Store) store.Store {
-			return timedStore{Store: st, seconds: s.commits, now: time.Now}
+			return timed(st, s.commits)
 		},
 		OnLead: s.applyAsLeader,
 	})

@@ -35,6 +35,33 @@ func (t timedStore) Commit(ctx context.Context, txn store.Txn) (int64, error) {
 	return rev, err
 }
 
+// timedBatcher is a timedStore over a store that can batch transactions
+// (etcd): the wrapper keeps the capability, so that the engine's group
+// commit of automatic failovers still reaches the store. A batch is timed
+// as one commit.
+type timedBatcher struct {
+	timedStore
+	b store.Batcher
+}
+
+// CommitBatch commits txns in few writes and records how long it took.
+func (t timedBatcher) CommitBatch(ctx context.Context, txns []store.Txn) []store.Result {
+	start := t.now()
+	res := t.b.CommitBatch(ctx, txns)
+	t.seconds.Observe(t.now().Sub(start).Seconds())
+	return res
+}
+
+// timed wraps st so that its commits are timed, keeping its ability to
+// batch.
+func timed(st store.Store, seconds prometheus.Observer) store.Store {
+	t := timedStore{Store: st, seconds: seconds, now: time.Now}
+	if b, ok := st.(store.Batcher); ok {
+		return timedBatcher{timedStore: t, b: b}
+	}
+	return t
+}
+
 // watchCluster adds the cluster's gauges, read at scrape time from info.
 func (m *metrics) watchCluster(info func() cluster.Info) {
 	m.reg.MustRegister(

@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +14,9 @@ import (
 
 	"github.com/redset/redset/engine"
 	"github.com/redset/redset/event"
+	"github.com/redset/redset/store"
+	"github.com/redset/redset/store/bolt"
+	etcdstore "github.com/redset/redset/store/etcd"
 	"github.com/redset/redset/store/etcd/etcdtest"
 )
 
@@ -148,5 +153,48 @@ func TestOnlyTheLeaderAppliesTheConfiguration(t *testing.T) {
 	})
 	if after := configRecords(second); after["two"] == 0 {
 		t.Errorf("configuration records by origin after the second took over: %v, want some of its own", after)
+	}
+}
+
+// countingObserver counts observations (a prometheus.Observer).
+type countingObserver struct{ n atomic.Int64 }
+
+func (o *countingObserver) Observe(float64) { o.n.Add(1) }
+
+// TestTimedStoreKeepsBatching: the commit timer the engine writes through
+// keeps the etcd store's batch commit (hiding it sent every automatic
+// failover of a mass failure in a transaction of its own), and times a
+// batch as one commit.
+func TestTimedStoreKeepsBatching(t *testing.T) {
+	cluster := etcdtest.Start(t, 1, etcdtest.Options{})
+	st, err := etcdstore.Open(t.Context(), etcdstore.Options{Endpoints: cluster.Endpoints(), Prefix: "/timed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var obs countingObserver
+	b, ok := timed(st, &obs).(store.Batcher)
+	if !ok {
+		t.Fatal("the timed etcd store is not a store.Batcher")
+	}
+	res := b.CommitBatch(t.Context(), []store.Txn{
+		{Ops: []store.Op{{Key: "a", Value: []byte("1")}}},
+		{Ops: []store.Op{{Key: "b", Value: []byte("2")}}},
+	})
+	for i, r := range res {
+		if r.Err != nil || r.Revision == 0 {
+			t.Errorf("transaction %d: revision %d, %v", i, r.Revision, r.Err)
+		}
+	}
+	if got := obs.n.Load(); got != 1 {
+		t.Errorf("a batch was timed %d times, want once", got)
+	}
+	plain, err := bolt.Open(filepath.Join(t.TempDir(), "redset.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if _, ok := timed(plain, &obs).(store.Batcher); ok {
+		t.Error("a store that cannot batch became a store.Batcher")
 	}
 }

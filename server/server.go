@@ -252,7 +252,7 @@ func (s *Server) openAudit(context.Context) error {
 func (s *Server) openEngine(ctx context.Context) error {
 	commits := newCommitSeconds()
 	eng, err := engine.New(ctx, engine.Options{
-		Store: timedStore{Store: s.st, seconds: commits, now: time.Now}, Logger: s.log.With("part", "engine"), Audit: s.audit, OrgID: s.cfg.OrgID, HistoryLimit: s.cfg.History,
+		Store: timed(s.st, commits), Logger: s.log.With("part", "engine"), Audit: s.audit, OrgID: s.cfg.OrgID, HistoryLimit: s.cfg.History,
 		DefaultRise: s.cfg.Health.Rise, DefaultFall: s.cfg.Health.Fall, PreFailover: s.hooks.preFailover,
 		ValidateProbe: probeValidator(s.cfg.Health), Standby: s.clustered(),
 	})
