@@ -127,8 +127,15 @@ func (d *Door) loginFailed(g Gate, r *http.Request, user string, err error) {
 
 // refuse answers a refusal with its status and headers, the body in the
 // gate's form.
+//
+// A refusal before the caller is known tells the request's body so, when
+// the body can be told (the server's body cap: see Unadmitted), so that
+// little of what an unknown client sends is read after the answer.
 func (d *Door) refuse(w http.ResponseWriter, r *http.Request, g Gate, err error) {
 	status := StatusOf(err)
+	if b, ok := r.Body.(Unadmitted); ok && status != http.StatusForbidden {
+		b.Unadmitted()
+	}
 	switch status {
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", Challenge)
@@ -137,6 +144,13 @@ func (d *Door) refuse(w http.ResponseWriter, r *http.Request, g Gate, err error)
 		w.Header().Set("Retry-After", retry)
 	}
 	g.Refuse(w, r, status, err)
+}
+
+// Unadmitted is a request body that is told when the door refused the
+// request before its caller was known (no, wrong or throttled
+// credentials): it then reads and drops less of itself after the answer.
+type Unadmitted interface {
+	Unadmitted()
 }
 
 // StatusOf is the HTTP status of a refusal: 401 for ErrUnauthorized, 403

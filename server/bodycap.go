@@ -12,17 +12,27 @@ import (
 // the CIM-XML and WS-Man handlers and the JSON API read through it and
 // translate its *http.MaxBytesError into their own 413 answer.
 //
-// A refused body is not left unread: after the handler has answered, the
-// rest of the body is read and dropped (at most drain bytes, within the
-// body timeout), so a client that writes its whole body before reading
+// A refused body is not left unread: after the handler has answered (the
+// answer is sent first, for a client that reads it before sending more),
+// the rest of the body is read and dropped (at most drain bytes, within
+// the body timeout), so a client that writes its whole body before reading
 // (python's http.client, for one) reads the 413 instead of a broken pipe.
 // The body must arrive within timeout; once it is read whole, the read
 // deadline is lifted so the answer may take longer.
+//
+// For a request the door refused before its caller was known, at most
+// unadmittedDrain bytes are read after the answer: an anonymous client
+// cannot make the server read a large body it will not act on.
 type bodyCap struct {
 	max     int64
 	drain   int64
 	timeout time.Duration
 }
+
+// unadmittedDrain is how much of a body is read and dropped after the door
+// refused its unknown caller (as much as Go's own server reads of a body
+// its handler left, to keep the connection).
+const unadmittedDrain = 256 << 10
 
 func (c bodyCap) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -57,6 +67,7 @@ type cappedBody struct {
 	read         bool // something was read from src
 	eof          bool
 	over         bool
+	unadmitted   bool // the door refused the caller
 }
 
 func (b *cappedBody) Read(p []byte) (int, error) {
@@ -91,6 +102,9 @@ func (b *cappedBody) ended() {
 
 func (b *cappedBody) Close() error { return b.src.Close() }
 
+// Unadmitted notes that the door refused the caller (auth.Unadmitted).
+func (b *cappedBody) Unadmitted() { b.unadmitted = true }
+
 // drain reads and drops what the handler left of the body, at most limit
 // bytes, so that the client, done writing, reads the answer. A client
 // that waits for "100 Continue" before sending a body that was refused
@@ -98,6 +112,10 @@ func (b *cappedBody) Close() error { return b.src.Close() }
 func (b *cappedBody) drain(limit int64) {
 	if b.eof || b.refuseUnread && b.expect && !b.read {
 		return
+	}
+	_ = b.rc.Flush() // the answer goes out now, not once the rest has arrived
+	if b.unadmitted {
+		limit = min(limit, unadmittedDrain)
 	}
 	n, err := io.Copy(io.Discard, io.LimitReader(b.src, limit))
 	if err == nil && n < limit {

@@ -132,18 +132,31 @@ func peerRoots(own *tls.Certificate, log *slog.Logger) *x509.CertPool {
 	return pool
 }
 
-// wrap puts the forwarder in front of one protocol's handler. writes
-// judges whether a request changes something; it may read the start of
-// the body (at most limit bytes) but leaves r.Body whole for the handler.
-// Reads are never held: only writes are read into memory and sent on.
-func (f *forwarder) wrap(protocol string, writes func(r *http.Request, limit int64) bool, next http.Handler) http.Handler {
+// admitting stands in front of one protocol's door: a request another
+// server of the cluster forwarded, with a signature that holds, gets its
+// client's address back (see admit), so that the door, the throttle and
+// the audit see the client, not the follower.
+func (f *forwarder) admitting(protocol string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if carriesForwarding(r.Header) {
-			next.ServeHTTP(w, f.admit(r, protocol))
-			return
+			r = f.admit(r, protocol)
 		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// forwarding stands behind one protocol's door, so that only a caller the
+// door let in makes a follower read a body: the writes that reach a
+// follower are sent to the leader with the caller's credentials, which
+// the leader's door checks again. writes judges whether a request changes
+// something; it may read the start of the body (at most limit bytes) but
+// leaves r.Body whole for the handler. Reads are never held: only writes
+// are read into memory and sent on. A request that was forwarded already
+// is never forwarded again.
+func (f *forwarder) forwarding(protocol string, writes func(r *http.Request, limit int64) bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		leader, known, follower := f.leader()
-		if !follower || len(f.secret) == 0 || !writes(r, f.maxBody) {
+		if !follower || len(f.secret) == 0 || wasForwarded(r) || !writes(r, f.maxBody) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -10,9 +10,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
+	"log/slog"
+	"maps"
 	"math/big"
 	"net"
 	"net/http"
@@ -756,5 +760,90 @@ func TestSeenSignatures(t *testing.T) {
 		if got := s.first(st.sig, t0.Add(st.at)); got != st.want {
 			t.Errorf("step %d: first(%q) at +%v = %v, want %v", i, st.sig, st.at, got, st.want)
 		}
+	}
+}
+
+// A follower's door judges a write before anything of it is read or
+// forwarded: without credentials, or with wrong ones, the answer is the
+// follower's own 401 on every protocol, the leader sees nothing, and a
+// body the client has not sent yet is not waited for.
+func TestFollowerRefusesBeforeForwarding(t *testing.T) {
+	_, follower, _, rec, _ := forwardPair(t)
+	addr := follower.Addrs()[0]
+	writes := []struct{ name, head string }{
+		{"API failover", "POST /api/v1/sets/Microsoft:RS-1/failover HTTP/1.1\r\nContent-Type: application/json\r\n"},
+		{"CIM-XML Failover", "POST /cimom HTTP/1.1\r\nContent-Type: application/xml\r\nCIMOperation: MethodCall\r\nCIMMethod: Failover\r\nCIMObject: root%2Fvirtualization%2Fv2\r\n"},
+		{"WS-Man Invoke", "POST /wsman HTTP/1.1\r\nContent-Type: application/soap+xml;charset=UTF-8\r\n"},
+	}
+	for _, w := range writes {
+		for _, creds := range []string{"", "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("user:wrong")) + "\r\n"} {
+			before, _, _ := rec.last()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The body is announced and never sent: a server that read it
+			// before judging the caller would wait for it.
+			fmt.Fprintf(conn, "%sHost: %s\r\n%sContent-Length: 100000\r\n\r\n<", w.head, addr, creds)
+			_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("%s (credentials %v): no answer while the body is unsent: %v", w.name, creds != "", err)
+			}
+			conn.Close() // the answer ends only once its body was drained (or the client left)
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("%s (credentials %v) = %d, want 401", w.name, creds != "", resp.StatusCode)
+			}
+			if n, _, _ := rec.last(); n != before {
+				t.Errorf("%s (credentials %v): the leader saw it", w.name, creds != "")
+			}
+		}
+	}
+}
+
+// bodyReads counts the bytes read from a body.
+type bodyReads struct {
+	r io.Reader
+	n int
+}
+
+func (b *bodyReads) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += n
+	return n, err
+}
+
+// A request whose forwarding signature does not hold is not believed and
+// its body is not read to check it; one whose signature holds has its
+// body checked against the signed sum.
+func TestForwardingSignatureCheckedBeforeTheBody(t *testing.T) {
+	f := &forwarder{secret: []byte("s"), name: "node-l", now: time.Now, maxBody: 1 << 20,
+		log: slog.New(slog.DiscardHandler), seen: newSeenSigs(time.Minute, 16), count: func(string, string) {}}
+	body := `{"from":"vm-a","to":"vm-b"}`
+	request := func(h http.Header, body string) (*http.Request, *bodyReads) {
+		reads := &bodyReads{r: strings.NewReader(body)}
+		r := httptest.NewRequest("POST", "/api/v1/sets/x/failover", io.NopCloser(reads))
+		r.RemoteAddr = "10.1.1.1:9"
+		maps.Copy(r.Header, h)
+		return r, reads
+	}
+	forged := http.Header{}
+	(&forwarder{secret: []byte("not s"), name: "node-f", now: time.Now}).sign(forged, "POST", "/api/v1/sets/x/failover", "10.2.2.2:1", []byte(body))
+	r, reads := request(forged, body)
+	if got := f.admit(r, "api"); got.RemoteAddr != "10.1.1.1:9" || wasForwarded(got) {
+		t.Errorf("a forged signature was believed: client %s", got.RemoteAddr)
+	}
+	if reads.n != 0 {
+		t.Errorf("%d bytes of a forged request's body were read", reads.n)
+	}
+	good := http.Header{}
+	(&forwarder{secret: []byte("s"), name: "node-f", now: time.Now}).sign(good, "POST", "/api/v1/sets/x/failover", "10.2.2.2:1", []byte(body))
+	r, _ = request(good.Clone(), `{"from":"vm-b","to":"vm-a"}`)
+	if got := f.admit(r, "api"); got.RemoteAddr != "10.1.1.1:9" {
+		t.Errorf("a body other than the signed one was believed: client %s", got.RemoteAddr)
+	}
+	r, _ = request(good, body)
+	if got := f.admit(r, "api"); got.RemoteAddr != "10.2.2.2:1" || !wasForwarded(got) {
+		t.Errorf("a valid signature was not believed: client %s", got.RemoteAddr)
 	}
 }

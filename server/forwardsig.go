@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -24,7 +25,8 @@ const (
 	hdrFwdBy    = "X-Redset-Forwarded-By"    // the server that forwarded it
 	hdrFwdAt    = "X-Redset-Forwarded-At"    // when, in Unix milliseconds
 	hdrFwdNonce = "X-Redset-Forwarded-Nonce" // random, new for every forwarded request
-	hdrFwdSig   = "X-Redset-Forwarded-Sig"   // hex HMAC-SHA256 of the above, the method, the path and the body
+	hdrFwdBody  = "X-Redset-Forwarded-Body"  // hex SHA-256 of the body
+	hdrFwdSig   = "X-Redset-Forwarded-Sig"   // hex HMAC-SHA256 of the above, the method and the path
 	hdrFwdPrefx = "X-Redset-Forwarded-"
 )
 
@@ -38,15 +40,19 @@ const forwardWindow = 30 * time.Second
 const maxSeenSigs = 1 << 16
 
 // sign adds the forwarding headers and their signature, which covers the
-// request's method, path with query and body.
+// request's method, path with query and, through its SHA-256, the body.
+// The sum travels in a header of its own, so that the receiver checks the
+// signature before it reads the body.
 func (f *forwarder) sign(h http.Header, method, uri, client string, body []byte) {
 	at := strconv.FormatInt(f.now().UnixMilli(), 10)
 	nonce := rand.Text()
+	sum := bodySum(body)
 	h.Set(hdrFwdFor, client)
 	h.Set(hdrFwdBy, f.name)
 	h.Set(hdrFwdAt, at)
 	h.Set(hdrFwdNonce, nonce)
-	h.Set(hdrFwdSig, f.mac(method, uri, client, f.name, at, nonce, bodySum(body)))
+	h.Set(hdrFwdBody, sum)
+	h.Set(hdrFwdSig, f.mac(method, uri, client, f.name, at, nonce, sum))
 }
 
 // bodySum is the hex SHA-256 of a body.
@@ -93,17 +99,29 @@ func (f *forwarder) admit(r *http.Request, protocol string) *http.Request {
 	if !ok {
 		return r
 	}
-	r2 := r.WithContext(r.Context())
+	r2 := r.WithContext(context.WithValue(r.Context(), forwardedKey{}, true))
 	r2.RemoteAddr = client
 	return r2
 }
 
+// forwardedKey marks in a request's context that another server of the
+// cluster forwarded it (and the signature held): it is never forwarded
+// again.
+type forwardedKey struct{}
+
+func wasForwarded(r *http.Request) bool {
+	v, _ := r.Context().Value(forwardedKey{}).(bool)
+	return v
+}
+
 // verify checks the signature, the time and the novelty of a forwarded
-// request and returns the client's address. It reads the body (at most
-// maxBody bytes) to check it, and puts it back.
+// request and returns the client's address. Only once the signature holds
+// does it read the body (at most maxBody bytes), to check its sum, and put
+// it back: a request with a forged signature makes the server read
+// nothing.
 func (f *forwarder) verify(r *http.Request) (string, bool) {
 	h := r.Header
-	client, by, at, nonce, sig := h.Get(hdrFwdFor), h.Get(hdrFwdBy), h.Get(hdrFwdAt), h.Get(hdrFwdNonce), h.Get(hdrFwdSig)
+	client, by, at, nonce, sum, sig := h.Get(hdrFwdFor), h.Get(hdrFwdBy), h.Get(hdrFwdAt), h.Get(hdrFwdNonce), h.Get(hdrFwdBody), h.Get(hdrFwdSig)
 	if len(f.secret) == 0 || sig == "" {
 		return "", false
 	}
@@ -116,14 +134,18 @@ func (f *forwarder) verify(r *http.Request) (string, bool) {
 		f.log.Warn("a forwarded request is too old or from the future; its client is not believed", "from", r.RemoteAddr, "by", by, "age", age)
 		return "", false
 	}
+	want := f.mac(r.Method, r.URL.RequestURI(), client, by, at, nonce, sum)
+	if !hmac.Equal([]byte(want), []byte(sig)) {
+		f.log.Warn("a forwarded request's signature is wrong; its client is not believed", "from", r.RemoteAddr, "by", by)
+		return "", false
+	}
 	body, ok := readBody(r, f.maxBody)
 	if !ok {
 		f.log.Warn("a forwarded request's body is too large to check; its client is not believed", "from", r.RemoteAddr, "by", by)
 		return "", false
 	}
-	want := f.mac(r.Method, r.URL.RequestURI(), client, by, at, nonce, bodySum(body))
-	if !hmac.Equal([]byte(want), []byte(sig)) {
-		f.log.Warn("a forwarded request's signature is wrong; its client is not believed", "from", r.RemoteAddr, "by", by)
+	if bodySum(body) != sum {
+		f.log.Warn("a forwarded request's body is not the one signed; its client is not believed", "from", r.RemoteAddr, "by", by)
 		return "", false
 	}
 	if !f.seen.first(sig, now) {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redset/redset/auth"
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
 )
@@ -264,4 +265,30 @@ func TestREADMELimitsExample(t *testing.T) {
 	if cfg.Limits != defaultLimits() {
 		t.Errorf("the README's limits are not the defaults:\n%+v\n%+v", cfg.Limits, defaultLimits())
 	}
+}
+
+// TestBodyCapUnknownCaller: after the door refused a caller it does not
+// know, little of the body is read (an anonymous client cannot make the
+// server read a large body), while a known caller's refused body is read
+// so that it gets its 413.
+func TestBodyCapUnknownCaller(t *testing.T) {
+	door := auth.NewDoor(nil, slog.New(slog.DiscardHandler))
+	srv := httptest.NewServer(bodyCap{max: 1 << 20, drain: 64 << 20, timeout: 10 * time.Second}.wrap(door.Guard(auth.Gate{Protocol: "test"}, http.HandlerFunc(echoLength))))
+	t.Cleanup(srv.Close)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	const size = 40 << 20
+	head := "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(size) + "\r\n\r\n"
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(conn, io.LimitReader(zeros{}, size))
+	if err == nil {
+		t.Fatalf("the server read all %d bytes of an unknown caller's body", n)
+	}
+	t.Logf("the client wrote %d of %d bytes before the server closed", n, size)
 }

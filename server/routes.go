@@ -16,11 +16,10 @@ import (
 // routes mounts every path on one handler; every listener serves them all.
 // Every protocol's path is behind the one door (auth.Door, see door.go):
 // it establishes the caller before the handler reads anything. On a
-// follower, the writes of /cimom, /wsman and /api/v1 go to the leader
-// (see forwarder), which authenticates them with the credentials they
-// carry; the door is inside the forwarder so that it sees the client's
-// address on the leader. (A follower reads a request's body to judge
-// whether it writes before its door has seen the credentials.)
+// follower, the writes of /cimom, /wsman and /api/v1 that its door let in
+// go to the leader (see forwarder), whose door checks the credentials they
+// carry again; a forwarded request's signature is checked in front of the
+// door, so that the leader's door sees the client's address.
 // A write a browser sends from a page of another origin is refused on
 // every path (refuseCrossOrigin).
 //
@@ -35,16 +34,19 @@ func (s *Server) routes(cim cimom.Handler) http.Handler {
 	mux := http.NewServeMux()
 	m, fw := s.metrics, newForwarder(s)
 	door := auth.NewDoor(s.authn, s.log.With("part", "auth"))
-	mux.Handle("/cimom", m.instrument("cimxml", fw.wrap(engine.ProtocolCIMXML, cimxmlWrites, door.Guard(cimxmlGate, cimxml.NewHandler(cim, cimxml.Options{
+	guarded := func(protocol string, g auth.Gate, writes func(*http.Request, int64) bool, h http.Handler) http.Handler {
+		return fw.admitting(protocol, door.Guard(g, fw.forwarding(protocol, writes, h)))
+	}
+	mux.Handle("/cimom", m.instrument("cimxml", guarded(engine.ProtocolCIMXML, cimxmlGate, cimxmlWrites, cimxml.NewHandler(cim, cimxml.Options{
 		Logger: s.log.With("part", "cimxml"),
-	})))))
-	mux.Handle("/wsman", m.instrument("wsman", fw.wrap(engine.ProtocolWSMan, wsmanWrites, door.Guard(wsmanGate, wsman.NewHandler(cim, wsman.Options{
+	}))))
+	mux.Handle("/wsman", m.instrument("wsman", guarded(engine.ProtocolWSMan, wsmanGate, wsmanWrites, wsman.NewHandler(cim, wsman.Options{
 		DefaultNamespace: schema.Namespace, ProductVersion: Version, Logger: s.log.With("part", "wsman"),
-	})))))
-	mux.Handle("/api/v1/", m.instrument("api", s.ops.apiMiddleware(fw.wrap(engine.ProtocolAPI, apiWrites, door.Guard(apiGate, api.NewHandler(s.eng, api.Options{
+	}))))
+	mux.Handle("/api/v1/", m.instrument("api", s.ops.apiMiddleware(guarded(engine.ProtocolAPI, apiGate, apiWrites, api.NewHandler(s.eng, api.Options{
 		Users: s.users, Logger: s.log.With("part", "api"), Version: Version, Reload: s.reloadFunc,
 		Cluster: s.apiCluster,
-	}))))))
+	})))))
 	if s.demo != nil {
 		mux.Handle("/api/v1/demo/", m.instrument("api", door.Guard(demoGate, s.demo.handler())))
 	}
