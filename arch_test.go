@@ -121,7 +121,7 @@ var allowedInternal = map[string][]string{
 	"mof":             {"cim"},
 	"wql":             {"cim"},
 	"cimom":           {"cim", "wql"},
-	"engine":          {"store", "event", "cim"},
+	"engine":          {"store", "event", "cim", "internal/pause"},
 	"health":          {"event", "internal/proc"},
 	"hook":            {"event", "internal/proc"},
 	"internal/proc":   {},
@@ -131,16 +131,17 @@ var allowedInternal = map[string][]string{
 	"web":             {"api"},
 	"auth":            {"store"},
 	"store/bolt":      {"store"},
-	"store/etcd":      {"store"},
+	"store/etcd":      {"store", "internal/pause"},
 	"store/storetest": {"store"},
-	"cluster":         {"engine", "store", "event"},
+	"cluster":         {"engine", "store", "event", "internal/pause"},
 	"cmd/redset-load": {},
 
 	"internal/xmltext": {},
+	"internal/pause":   {},
 }
 
 // stdOnly packages may import nothing outside the standard library.
-var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/redset-load", "internal/xmltext"}
+var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/redset-load", "internal/xmltext", "internal/pause"}
 
 // onlyImportedBy: an internal package (prefix when ending in "/") that only
 // the listed packages may import from non-test files.

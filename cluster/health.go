@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redset/redset/engine"
+	"github.com/redset/redset/internal/pause"
 	"github.com/redset/redset/store"
 )
 
@@ -52,7 +53,7 @@ func (n *Node) watchCluster() {
 				n.poke(n.decide)
 			}
 		}
-		sleep(n.ctx, 100*time.Millisecond)
+		pause.Sleep(n.ctx, 100*time.Millisecond)
 	}
 }
 

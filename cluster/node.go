@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/redset/redset/engine"
+	"github.com/redset/redset/internal/pause"
 	"github.com/redset/redset/store"
 )
 
@@ -379,7 +380,7 @@ func (n *Node) run(sess store.Session) {
 				break
 			}
 			n.log.Warn("cluster: cannot join; trying again", "err", err)
-			if !sleep(n.ctx, backoff) {
+			if !pause.Sleep(n.ctx, backoff) {
 				return
 			}
 			backoff = min(2*backoff, n.opts.LeaseTTL)
@@ -414,7 +415,7 @@ func (n *Node) campaignLoop(ctx context.Context, sess store.Session) {
 		if err != nil {
 			if ctx.Err() == nil {
 				n.log.Warn("cluster: campaign failed; trying again", "err", err)
-				sleep(ctx, 100*time.Millisecond)
+				pause.Sleep(ctx, 100*time.Millisecond)
 			}
 			continue
 		}
@@ -431,7 +432,7 @@ func (n *Node) lead(ctx context.Context, l store.Leadership) {
 	if err := n.eng.Lead(fenced); err != nil {
 		n.log.Warn("cluster: won the election but could not take over; giving it up", "err", err)
 		n.giveUp(l)
-		sleep(ctx, 100*time.Millisecond)
+		pause.Sleep(ctx, 100*time.Millisecond)
 		return
 	}
 	n.mu.Lock()
@@ -459,7 +460,7 @@ func (n *Node) lead(ctx context.Context, l store.Leadership) {
 	if reply != nil {
 		reply <- err
 		// Let another campaigner take over before campaigning again.
-		sleep(ctx, n.opts.LeaseTTL)
+		pause.Sleep(ctx, n.opts.LeaseTTL)
 	}
 }
 
@@ -665,16 +666,5 @@ func (n *Node) poke(ch chan struct{}) {
 	select {
 	case ch <- struct{}{}:
 	default:
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redset/redset/event"
+	"github.com/redset/redset/internal/pause"
 	"github.com/redset/redset/store"
 )
 
@@ -295,7 +296,7 @@ func (e *Engine) followLoop(ctx context.Context) {
 			if ctx.Err() == nil {
 				e.log.Warn("following: loading the state failed; trying again", "err", err)
 			}
-			if !sleepCtx(ctx, backoff) {
+			if !pause.Sleep(ctx, backoff) {
 				return
 			}
 			backoff = min(2*backoff, 2*time.Second)
@@ -310,17 +311,6 @@ func (e *Engine) followLoop(ctx context.Context) {
 		if ctx.Err() == nil {
 			e.log.Warn("following: the store watch ended; loading the state again", "err", w.Err())
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
 

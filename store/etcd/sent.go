@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 
+	"github.com/redset/redset/internal/pause"
 	"github.com/redset/redset/store"
 )
 
@@ -41,7 +42,7 @@ func (s *Store) callCommit(ctx context.Context, f func(context.Context) error) e
 		for {
 			sent.Store(false)
 			raw = f(ctx)
-			if !noLeader(raw) || !sleepCtx(ctx, noLeaderPause) {
+			if !noLeader(raw) || !pause.Sleep(ctx, noLeaderPause) {
 				return raw
 			}
 		}
@@ -55,17 +56,6 @@ func (s *Store) callCommit(ctx context.Context, f func(context.Context) error) e
 // noLeaderPause is how long a commit refused for want of a leader waits
 // before it is sent again.
 const noLeaderPause = 50 * time.Millisecond
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
 
 // sentKey marks a context whose request is watched.
 type sentKey struct{}
