@@ -151,8 +151,8 @@ func (f *forwarder) admitting(protocol string, next http.Handler) http.Handler {
 // the leader's door checks again. writes judges whether a request changes
 // something; it may read the start of the body (at most limit bytes) but
 // leaves r.Body whole for the handler. Reads are never held: only writes
-// are read into memory and sent on. A request that was forwarded already
-// is never forwarded again.
+// are read into memory and sent on. A request that arrived with forwarding
+// headers, believed or not, is never forwarded again.
 func (f *forwarder) forwarding(protocol string, writes func(r *http.Request, limit int64) bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		leader, known, follower := f.leader()

@@ -85,6 +85,9 @@ func (f *forwarder) mac(fields ...string) string {
 // first-seen signature the client's address becomes the request's remote
 // address (so that the audit names the client, not the follower);
 // otherwise the headers are stripped and the request is the sender's own.
+// Either way it is marked as arrived forwarded: it is never forwarded
+// again (servers whose secrets or views of the leader disagree would
+// otherwise pass it back and forth).
 func (f *forwarder) admit(r *http.Request, protocol string) *http.Request {
 	h := r.Header
 	client, ok := f.verify(r)
@@ -96,17 +99,15 @@ func (f *forwarder) admit(r *http.Request, protocol string) *http.Request {
 			delete(h, k)
 		}
 	}
-	if !ok {
-		return r
-	}
 	r2 := r.WithContext(context.WithValue(r.Context(), forwardedKey{}, true))
-	r2.RemoteAddr = client
+	if ok {
+		r2.RemoteAddr = client
+	}
 	return r2
 }
 
-// forwardedKey marks in a request's context that another server of the
-// cluster forwarded it (and the signature held): it is never forwarded
-// again.
+// forwardedKey marks in a request's context that it arrived with
+// forwarding headers: it is never forwarded again.
 type forwardedKey struct{}
 
 func wasForwarded(r *http.Request) bool {
