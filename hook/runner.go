@@ -24,7 +24,11 @@ const (
 
 // Defaults of Options.
 const (
-	DefaultQueueSize   = 64
+	// DefaultQueueSize lets a hook fall behind a mass failure of many
+	// sets (every set of a failed member failing over at once) without
+	// dropping any of its runs; a waiting event takes about 80 bytes.
+	DefaultQueueSize   = 16384
+	MaxQueue           = 1 << 20 // the largest Spec.Queue
 	DefaultBackoffBase = 500 * time.Millisecond
 	DefaultBackoffMax  = 30 * time.Second
 )
@@ -167,7 +171,11 @@ func (r *Runner) add(s Spec) {
 		r.pre = append(r.pre, &hook{spec: s})
 		return
 	}
-	r.post = append(r.post, &hook{spec: s, queue: make(chan notice, r.opts.QueueSize)})
+	size := r.opts.QueueSize
+	if s.Queue > 0 {
+		size = s.Queue
+	}
+	r.post = append(r.post, &hook{spec: s, queue: make(chan notice, size)})
 }
 
 // Wants reports whether some post-event hook runs on rec. It is cheap and

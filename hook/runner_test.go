@@ -113,7 +113,15 @@ func TestEventsGoOnlyToHooksThatWantThem(t *testing.T) {
 	}
 }
 
+// A hook's queue is Options.QueueSize, or its own Spec.Queue.
 func TestSlowHookDoesNotBlockIntake(t *testing.T) {
+	slow := Spec{Name: "slow", Timeout: time.Minute}
+	t.Run("runner's queue size", func(t *testing.T) { slowHook(t, slow, Options{QueueSize: 1}) })
+	slow.Queue = 1
+	t.Run("hook's own queue", func(t *testing.T) { slowHook(t, slow, Options{QueueSize: 1000}) })
+}
+
+func slowHook(t *testing.T, spec Spec, opts Options) {
 	entered, release := make(chan uint64, 10), make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		entered <- 0
@@ -124,7 +132,8 @@ func TestSlowHookDoesNotBlockIntake(t *testing.T) {
 	defer unblock()
 	bus := event.NewBus()
 	rec := newRecorder()
-	r, err := New([]Spec{{Name: "slow", Webhook: srv.URL, Timeout: time.Minute}}, Options{QueueSize: 1, Record: rec.record})
+	spec.Webhook, opts.Record = srv.URL, rec.record
+	r, err := New([]Spec{spec}, opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

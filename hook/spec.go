@@ -46,6 +46,7 @@ type Spec struct {
 	Webhook string
 	Timeout time.Duration
 	Retries int
+	Queue   int // events this post-event hook may have waiting; 0: Options.QueueSize
 }
 
 // SpecError names the field of a Spec that is wrong and why.
@@ -128,6 +129,10 @@ func (s Spec) checkLimits() (field, reason string) {
 		return "timeout", "must not be negative"
 	case s.Retries < 0 || s.Retries > MaxRetries:
 		return "retries", fmt.Sprintf("must be between 0 and %d", MaxRetries)
+	case s.Queue < 0 || s.Queue > MaxQueue:
+		return "queue", fmt.Sprintf("must be between 0 (the default) and %d", MaxQueue)
+	case s.Pre && s.Queue != 0:
+		return "queue", "pre-failover hooks run in the failover, without a queue"
 	}
 	return "", ""
 }

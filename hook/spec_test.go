@@ -31,6 +31,9 @@ func TestSpecValidate(t *testing.T) {
 		{"negative timeout", Spec{Name: "h", Exec: exec, Timeout: -time.Second}, &SpecError{"h", "timeout", "must not be negative"}},
 		{"too many retries", Spec{Name: "h", Exec: exec, Retries: MaxRetries + 1}, &SpecError{"h", "retries", "must be between 0 and 10"}},
 		{"negative retries", Spec{Name: "h", Exec: exec, Retries: -1}, &SpecError{"h", "retries", "must be between 0 and 10"}},
+		{"negative queue", Spec{Name: "h", Exec: exec, Queue: -1}, &SpecError{"h", "queue", "must be between 0 (the default) and 1048576"}},
+		{"huge queue", Spec{Name: "h", Exec: exec, Queue: MaxQueue + 1}, &SpecError{"h", "queue", "must be between 0 (the default) and 1048576"}},
+		{"pre with a queue", Spec{Name: "h", Exec: exec, Pre: true, Queue: 5}, &SpecError{"h", "queue", "pre-failover hooks run in the failover, without a queue"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -171,6 +171,7 @@ type Hook struct {
 	Webhook string   `yaml:"webhook"`
 	Timeout Dur      `yaml:"timeout"`
 	Retries int      `yaml:"retries"`
+	Queue   int      `yaml:"queue"` // events the hook may have waiting (default 16384)
 }
 
 // Dur is a time.Duration written as "1s", "250ms" in YAML.

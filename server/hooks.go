@@ -39,7 +39,7 @@ func hookSpecs(cfg []Hook) []hook.Spec {
 	specs := make([]hook.Spec, len(cfg))
 	for i, h := range cfg {
 		specs[i] = hook.Spec{Name: h.Name, On: h.On, Pre: h.Pre, Exec: h.Exec, Webhook: h.Webhook,
-			Timeout: h.Timeout.D(), Retries: h.Retries}
+			Timeout: h.Timeout.D(), Retries: h.Retries, Queue: h.Queue}
 	}
 	return specs
 }
@@ -73,7 +73,9 @@ func (h *hooks) start(eng *engine.Engine) error {
 	if err := h.cur.Load().Start(h.in); err != nil {
 		return err
 	}
-	h.feed = startFeed(eng.Bus(), feedOptions{name: "hooks", log: h.log, filter: h.wants, handle: h.forward})
+	// The feed may fall as far behind as a hook's queue: records it
+	// missed while lagging would be hook runs lost.
+	h.feed = startFeed(eng.Bus(), feedOptions{name: "hooks", log: h.log, filter: h.wants, handle: h.forward, buffer: hook.DefaultQueueSize})
 	return nil
 }
 
