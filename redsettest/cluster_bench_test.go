@@ -194,16 +194,8 @@ func BenchmarkClusterMassFailover(b *testing.B) {
 func serversCPU(c *ctCluster) time.Duration {
 	var total time.Duration
 	for _, s := range c.servers {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid()))
-		if err != nil {
-			continue
-		}
-		// The fields after the command name (which ends with ')'): utime and stime are the 12th and 13th.
-		f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-		for _, i := range []int{11, 12} {
-			if ticks, err := strconv.ParseInt(f[i], 10, 64); err == nil {
-				total += time.Duration(ticks) * time.Second / 100 // USER_HZ
-			}
+		if d, err := procCPU(s.pid()); err == nil {
+			total += d
 		}
 	}
 	return total

@@ -1,0 +1,535 @@
+//go:build linux
+
+package redsettest_test
+
+// BenchmarkFloor measures redset against the floor of issue 13: a bare
+// net/http server answering the same requests with the same bytes. Both
+// are child processes on loopback: `redset serve` (built from
+// ./cmd/redset, a bbolt store in a temporary directory, 1,000 sets of three
+// members declared in its configuration file) and this test binary started
+// again as the floor server (floor_server_test.go), which writes back the
+// answers redset gave to each request, recorded once at the start. The
+// same client drives both: floorClients goroutines, each with a kept-alive
+// connection, the same request bytes and Basic authentication header.
+// Server processor time (user and system, from /proc/PID/stat) is taken
+// around the measured operations, so the client's cost does not count.
+//
+//	go test ./redsettest -run '^$' -bench Floor -benchtime 3s
+//
+// Each operation reports redset-us/op and floor-us/op (server processor
+// time per operation) and ratio (redset over floor); the enumerations also
+// report the median time to the first answer's headers (first-byte-us).
+// ns/op is the wall time of both runs together. /proc counts in
+// hundredths of a second, so give it seconds of processor time.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redset/redset/redsettest"
+)
+
+const (
+	floorSets       = 1000
+	floorClients    = 4
+	floorStartLimit = 5 * time.Minute // the server's start, 1,000 sets declared
+	floorSet        = "redset:bench-0500"
+)
+
+// BenchmarkFloor runs every operation against redset, then against the
+// floor server, in one process tree.
+func BenchmarkFloor(b *testing.B) {
+	floorPrerequisites(b)
+	rs := startFloorRedset(b)
+	answers := map[string]floorAnswer{}
+	rec := &floorClient{base: rs.url, hc: floorHTTPClient(), record: answers}
+	for _, op := range floorOps() {
+		if err := op.run(&floorSession{c: rec}); err != nil {
+			b.Fatalf("%s on redset: %v\n%s", op.name, err, rs.logTail())
+		}
+	}
+	floorLogAnswers(b, answers)
+	fl := startFloorServer(b, answers)
+	redsetC := &floorClient{base: rs.url, hc: floorHTTPClient()}
+	floorC := &floorClient{base: fl.url, hc: floorHTTPClient()}
+	for _, op := range floorOps() {
+		b.Run(op.name, func(b *testing.B) {
+			b.ResetTimer()
+			r := floorMeasure(b, rs, redsetC, op)
+			f := floorMeasure(b, fl, floorC, op)
+			b.StopTimer()
+			floorReport(b, op, r, f)
+		})
+	}
+}
+
+// floorLogAnswers lists the recorded answers: key, status, size.
+func floorLogAnswers(b *testing.B, answers map[string]floorAnswer) {
+	var lines []string
+	for _, k := range slices.Sorted(maps.Keys(answers)) {
+		lines = append(lines, fmt.Sprintf("%s %d %d bytes", k, answers[k].Status, len(answers[k].Body)))
+	}
+	b.Logf("recorded answers: %s", strings.Join(lines, "; "))
+}
+
+// floorPrerequisites skips the benchmark when it cannot run here.
+func floorPrerequisites(b *testing.B) {
+	if _, err := exec.LookPath("go"); err != nil {
+		b.Skip("BenchmarkFloor builds ./cmd/redset and needs the go command in PATH")
+	}
+	if _, err := procCPU(os.Getpid()); err != nil {
+		b.Skipf("BenchmarkFloor reads processor time from /proc: %v", err)
+	}
+}
+
+// ---- the operations ----
+
+// floorOp is one measured operation: one or more requests.
+type floorOp struct {
+	name string
+	enum bool // an enumeration: report the time to its first byte
+	run  func(s *floorSession) error
+}
+
+func floorOps() []floorOp {
+	return []floorOp{
+		{name: "CIMXMLEnumerateInstances1000", enum: true, run: floorCIMEnumerate},
+		{name: "CIMXMLOpenEnumeratePull1000", enum: true, run: floorCIMOpenPull},
+		{name: "WSManEnumeratePull1000", enum: true, run: func(s *floorSession) error {
+			return floorWSManEnumerate(s, "wsman-enum", `<n:Enumerate/>`)
+		}},
+		{name: "WSManOptimizedEnumeratePull1000", enum: true, run: func(s *floorSession) error {
+			return floorWSManEnumerate(s, "wsman-opt", `<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>1000</w:MaxElements></n:Enumerate>`)
+		}},
+		{name: "CIMXMLGetInstance", run: floorCIMGet},
+		{name: "WSManGet", run: floorWSManGet},
+		{name: "CIMXMLInvokeFailoverRefused", run: floorCIMFailover},
+	}
+}
+
+var (
+	floorCIMEnumBody = []byte(enumerateInstancesBody(classSet))
+	floorCIMGetBody  = []byte(getInstanceBody(floorSet))
+	floorCIMOpenBody = []byte(intrinsicBody("OpenEnumerateInstances",
+		`<IPARAMVALUE NAME="ClassName"><CLASSNAME NAME="`+classSet+`"/></IPARAMVALUE>`))
+	// The spare-to-be has no probe, so its health is Unknown: the engine
+	// refuses the failover at its check 4 (code 4), having parsed the call
+	// and looked up the set and both members, and commits nothing.
+	floorCIMFailoverBody = []byte(failoverBody(floorSet, "bench-0500-0", "bench-0500-1"))
+	floorWSManGetBody    = []byte(wsmanMsg{Action: wsmanActGet, URI: wsmanSetURI,
+		Selectors: []string{"InstanceID", floorSet}}.String())
+
+	floorCIMInstance   = []byte(`<INSTANCE CLASSNAME="` + classSet + `"`)
+	floorCIMContextRE  = regexp.MustCompile(`NAME="EnumerationContext"[^>]*><VALUE>([^<]+)</VALUE>`)
+	floorCIMEndRE      = regexp.MustCompile(`NAME="EndOfSequence"[^>]*><VALUE>(?i:true)</VALUE>`)
+	floorWSManInstance = []byte("</p:InstanceID>")
+	floorRefused       = []byte(`<RETURNVALUE PARAMTYPE="uint32"><VALUE>4</VALUE></RETURNVALUE>`)
+)
+
+func floorCIMEnumerate(s *floorSession) error {
+	if err := s.post(floorCIMRequest("cim-enum", "EnumerateInstances", cimNamespace, floorCIMEnumBody)); err != nil {
+		return err
+	}
+	return floorCount(bytes.Count(s.buf.Bytes(), floorCIMInstance), floorSets)
+}
+
+func floorCIMGet(s *floorSession) error {
+	if err := s.post(floorCIMRequest("cim-get", "GetInstance", cimNamespace, floorCIMGetBody)); err != nil {
+		return err
+	}
+	return floorCount(bytes.Count(s.buf.Bytes(), floorCIMInstance), 1)
+}
+
+func floorCIMFailover(s *floorSession) error {
+	if err := s.post(floorCIMRequest("cim-failover", "Failover", failoverObject(floorSet), floorCIMFailoverBody)); err != nil {
+		return err
+	}
+	if !bytes.Contains(s.buf.Bytes(), floorRefused) {
+		return fmt.Errorf("the failover did not return 4: %.500s", s.buf.Bytes())
+	}
+	return nil
+}
+
+// floorCIMOpenPull opens an enumeration (no MaxObjectCount: no instances
+// in the answer) and pulls up to 1,000 at a time until EndOfSequence.
+func floorCIMOpenPull(s *floorSession) error {
+	if err := s.post(floorCIMRequest("cim-open", "OpenEnumerateInstances", cimNamespace, floorCIMOpenBody)); err != nil {
+		return err
+	}
+	n := bytes.Count(s.buf.Bytes(), floorCIMInstance)
+	for step := 1; !floorCIMEndRE.Match(s.buf.Bytes()); step++ {
+		m := floorCIMContextRE.FindSubmatch(s.buf.Bytes())
+		if m == nil || step > floorSets {
+			return fmt.Errorf("no enumeration context: %.500s", s.buf.Bytes())
+		}
+		body := intrinsicBody("PullInstancesWithPath", `<IPARAMVALUE NAME="EnumerationContext"><VALUE>`+string(m[1])+
+			`</VALUE></IPARAMVALUE><IPARAMVALUE NAME="MaxObjectCount"><VALUE>1000</VALUE></IPARAMVALUE>`)
+		if err := s.post(floorCIMRequest(fmt.Sprintf("cim-pull-%d", step), "PullInstancesWithPath", cimNamespace, []byte(body))); err != nil {
+			return err
+		}
+		n += bytes.Count(s.buf.Bytes(), floorCIMInstance)
+	}
+	return floorCount(n, floorSets)
+}
+
+func floorWSManGet(s *floorSession) error {
+	if err := s.post(floorWSManRequest("wsman-get", floorWSManGetBody)); err != nil {
+		return err
+	}
+	return floorCount(bytes.Count(s.buf.Bytes(), floorWSManInstance), 1)
+}
+
+// floorWSManEnumerate enumerates the sets: Enumerate with the given body,
+// then Pulls of up to 1,000 items until EndOfSequence.
+func floorWSManEnumerate(s *floorSession, key, enumerate string) error {
+	msg := wsmanMsg{Action: wsmanActEnumerate, URI: wsmanSetURI, Body: enumerate}.String()
+	if err := s.post(floorWSManRequest(key, []byte(msg))); err != nil {
+		return err
+	}
+	n := bytes.Count(s.buf.Bytes(), floorWSManInstance)
+	for step := 1; !bytes.Contains(s.buf.Bytes(), []byte("EndOfSequence")); step++ {
+		m := wsmanBenchContextRE.FindSubmatch(s.buf.Bytes())
+		if m == nil || step > floorSets {
+			return fmt.Errorf("no enumeration context: %.500s", s.buf.Bytes())
+		}
+		pull := wsmanMsg{Action: wsmanActPull, URI: wsmanSetURI, Body: `<n:Pull><n:EnumerationContext>` + string(m[1]) +
+			`</n:EnumerationContext><n:MaxElements>1000</n:MaxElements></n:Pull>`}
+		if err := s.post(floorWSManRequest(fmt.Sprintf("%s-pull-%d", key, step), []byte(pull.String()))); err != nil {
+			return err
+		}
+		n += bytes.Count(s.buf.Bytes(), floorWSManInstance)
+	}
+	return floorCount(n, floorSets)
+}
+
+func floorCount(got, want int) error {
+	if got != want {
+		return fmt.Errorf("%d instances in the answer, want %d", got, want)
+	}
+	return nil
+}
+
+// ---- the client ----
+
+// floorRequest is one HTTP request of an operation; key names its
+// recorded answer.
+type floorRequest struct {
+	key, path string
+	header    http.Header
+	body      []byte
+}
+
+var floorAuth = "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:"+redsettest.AdminPassword))
+
+func floorCIMRequest(key, method, object string, body []byte) floorRequest {
+	return floorRequest{key: key, path: "/cimom", body: body, header: http.Header{
+		"Content-Type": {`application/xml; charset="utf-8"`}, "Cimoperation": {"MethodCall"},
+		"Cimmethod": {method}, "Cimobject": {object}, "Authorization": {floorAuth}, floorAnswerHeader: {key}}}
+}
+
+func floorWSManRequest(key string, body []byte) floorRequest {
+	return floorRequest{key: key, path: "/wsman", body: body, header: http.Header{
+		"Content-Type": {"application/soap+xml;charset=UTF-8"}, "Authorization": {floorAuth}, floorAnswerHeader: {key}}}
+}
+
+// floorClient sends the requests of one server; while record is not nil,
+// it keeps every answer under its request's key.
+type floorClient struct {
+	base   string
+	hc     *http.Client
+	mu     sync.Mutex
+	record map[string]floorAnswer
+}
+
+func floorHTTPClient() *http.Client {
+	return &http.Client{Timeout: time.Minute, Transport: &http.Transport{
+		Proxy: nil, MaxIdleConnsPerHost: floorClients, DisableCompression: true}}
+}
+
+// floorSession is one client goroutine: its answer buffer, and the time
+// to the first answer's headers of its current operation.
+type floorSession struct {
+	c     *floorClient
+	buf   bytes.Buffer
+	first time.Duration
+	began bool
+	posts int // requests sent in the current operation
+}
+
+func (s *floorSession) begin() { s.began, s.first, s.posts = false, 0, 0 }
+
+// post sends r and reads the whole answer into s.buf; anything but 200 is
+// an error.
+func (s *floorSession) post(r floorRequest) error {
+	req, err := http.NewRequest(http.MethodPost, s.c.base+r.path, bytes.NewReader(r.body))
+	if err != nil {
+		return err
+	}
+	req.Header = r.header
+	s.posts++
+	start := time.Now()
+	resp, err := s.c.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if !s.began {
+		s.began, s.first = true, time.Since(start)
+	}
+	s.buf.Reset()
+	if _, err := io.Copy(&s.buf, resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: HTTP %d: %.300s", r.key, resp.StatusCode, s.buf.Bytes())
+	}
+	s.keep(r.key, resp)
+	return nil
+}
+
+func (s *floorSession) keep(key string, resp *http.Response) {
+	if s.c.record == nil {
+		return
+	}
+	h := resp.Header.Clone()
+	h.Del("Date")
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	s.c.record[key] = floorAnswer{Status: resp.StatusCode, Header: h, Body: slices.Clone(s.buf.Bytes())}
+}
+
+// ---- measuring ----
+
+// floorResult is one server's share of a benchmark.
+type floorResult struct {
+	cpu   time.Duration // the server's processor time over the b.N operations
+	first []time.Duration
+	posts int // requests of the last operation
+}
+
+// floorMeasure runs b.N operations on one server from floorClients
+// goroutines and takes the server's processor time around them.
+func floorMeasure(b *testing.B, srv *floorProcess, c *floorClient, op floorOp) floorResult {
+	var next atomic.Int64
+	firsts := make([][]time.Duration, floorClients)
+	posts := make([]int, floorClients)
+	errs := make([]error, floorClients)
+	cpu0 := srv.cpu(b)
+	var wg sync.WaitGroup
+	for g := range floorClients {
+		wg.Go(func() {
+			s := &floorSession{c: c}
+			for next.Add(1) <= int64(b.N) {
+				s.begin()
+				if errs[g] = op.run(s); errs[g] != nil {
+					return
+				}
+				firsts[g], posts[g] = append(firsts[g], s.first), s.posts
+			}
+		})
+	}
+	wg.Wait()
+	cpu := srv.cpu(b) - cpu0
+	if err := errors.Join(errs...); err != nil {
+		b.Fatalf("%s on %s: %v\n%s", op.name, srv.name, err, srv.logTail())
+	}
+	return floorResult{cpu: cpu, first: slices.Concat(firsts...), posts: slices.Max(posts)}
+}
+
+func floorReport(b *testing.B, op floorOp, r, f floorResult) {
+	perOp := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) / float64(b.N) }
+	b.ReportMetric(perOp(r.cpu), "redset-us/op")
+	b.ReportMetric(perOp(f.cpu), "floor-us/op")
+	if f.cpu > 0 {
+		b.ReportMetric(float64(r.cpu)/float64(f.cpu), "ratio")
+	}
+	if op.enum {
+		b.ReportMetric(float64(r.posts), "requests/op")
+		b.ReportMetric(floorMedian(r.first), "redset-first-byte-us")
+		b.ReportMetric(floorMedian(f.first), "floor-first-byte-us")
+	}
+}
+
+func floorMedian(ds []time.Duration) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	return float64(ds[len(ds)/2]) / float64(time.Microsecond)
+}
+
+// ---- the two child processes ----
+
+// floorProcess is a child server process, ended by its PID when the
+// benchmark ends.
+type floorProcess struct {
+	name, url, logPath string
+	cmd                *exec.Cmd
+}
+
+func (p *floorProcess) cpu(b *testing.B) time.Duration {
+	d, err := procCPU(p.cmd.Process.Pid)
+	if err != nil {
+		b.Fatalf("%s: %v", p.name, err)
+	}
+	return d
+}
+
+func (p *floorProcess) logTail() string {
+	data, _ := os.ReadFile(p.logPath)
+	return tail(string(data), 8<<10)
+}
+
+// start launches cmd with its output in the file logPath, to be killed by
+// PID when the benchmark ends.
+func (p *floorProcess) start(b *testing.B, cmd *exec.Cmd, stdout io.Writer) {
+	log, err := os.Create(p.logPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { log.Close() })
+	cmd.Stdout, cmd.Stderr = log, log
+	if stdout != nil {
+		cmd.Stdout = stdout
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("starting %s: %v", p.name, err)
+	}
+	p.cmd = cmd
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	b.Cleanup(func() {
+		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	})
+}
+
+// startFloorRedset starts `redset serve` with the 1,000 sets in its
+// configuration file and waits until it is ready.
+func startFloorRedset(b *testing.B) *floorProcess {
+	bin := clusterBinary(b)
+	dir := b.TempDir()
+	addr := ctFreePorts(b, 1)[0]
+	cfgPath := filepath.Join(dir, "redset.yaml")
+	if err := os.WriteFile(cfgPath, []byte(floorConfig(dir, addr)), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	p := &floorProcess{name: "redset", url: "http://" + addr, logPath: filepath.Join(dir, "redset.log")}
+	cmd := exec.Command(bin, "serve", "--config", cfgPath)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "TMPDIR=" + dir, "REDSET_ADMIN_PASSWORD=" + redsettest.AdminPassword}
+	p.start(b, cmd, nil)
+	hc := &http.Client{Timeout: ctRequestWithin}
+	waitUntil(b, floorStartLimit, "redset ready", func() (bool, string) {
+		resp, err := hc.Get(p.url + "/readyz")
+		if err != nil {
+			return false, err.Error()
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, resp.Status
+	})
+	return p
+}
+
+// floorConfig declares floorSets N+1 sets of three in-service members
+// without probes (their health stays Unknown), as the other benchmarks
+// create them.
+func floorConfig(dir, addr string) string {
+	var c strings.Builder
+	fmt.Fprintf(&c, "listen: [%q]\ndata: %s\nmembers:\n", addr, filepath.Join(dir, "data"))
+	for i := range floorSets {
+		for j := range 3 {
+			fmt.Fprintf(&c, "  - {name: bench-%04d-%d}\n", i, j)
+		}
+	}
+	c.WriteString("sets:\n")
+	for i := range floorSets {
+		fmt.Fprintf(&c, "  - {id: bench-%04d, elementName: bench set redset:bench-%04d, caption: bench, typeOfSet: [2], minNumberNeeded: 2, members: [", i, i)
+		for j := range 3 {
+			fmt.Fprintf(&c, "{name: bench-%04d-%d, role: inService}, ", i, j)
+		}
+		c.WriteString("]}\n")
+	}
+	return c.String()
+}
+
+// startFloorServer starts this test binary again as the floor server of
+// answers and waits for its address.
+func startFloorServer(b *testing.B, answers map[string]floorAnswer) *floorProcess {
+	dir := b.TempDir()
+	data, err := json.Marshal(answers)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(dir, "answers.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	p := &floorProcess{name: "floor", logPath: filepath.Join(dir, "floor.log")}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), floorAnswersEnv+"="+path)
+	out, w, err := os.Pipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.start(b, cmd, w)
+	w.Close()
+	addr := make(chan string, 1)
+	go func() {
+		defer out.Close()
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		addr <- strings.TrimSpace(strings.TrimPrefix(line, "listening "))
+	}()
+	select {
+	case a := <-addr:
+		if a == "" {
+			b.Fatalf("the floor server did not start:\n%s", p.logTail())
+		}
+		p.url = "http://" + a
+	case <-time.After(ctStartWithin):
+		b.Fatalf("the floor server gave no address within %v:\n%s", ctStartWithin, p.logTail())
+	}
+	return p
+}
+
+// procCPU is the processor time process pid has used so far (user and
+// system, all its threads, in hundredths of a second).
+func procCPU(pid int) (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The fields after the command name (which ends with ')'): utime and stime are the 12th and 13th.
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	var total time.Duration
+	for _, i := range []int{11, 12} {
+		ticks, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %v", pid, err)
+		}
+		total += time.Duration(ticks) * time.Second / 100 // USER_HZ
+	}
+	return total, nil
+}
