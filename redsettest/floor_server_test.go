@@ -6,7 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
+	"testing"
 )
 
 // The floor server of BenchmarkFloor: the test binary started again with
@@ -72,4 +75,36 @@ func floorHandler(answers map[string]floorAnswer) http.Handler {
 		w.WriteHeader(a.Status)
 		_, _ = w.Write(a.Body)
 	})
+}
+
+// TestFloorHandler: the floor server writes back the recorded answer named
+// by the request (status, headers, body), and 404 for a name it lacks.
+func TestFloorHandler(t *testing.T) {
+	h := floorHandler(map[string]floorAnswer{"get": {Status: http.StatusOK,
+		Header: http.Header{"Content-Type": {"application/xml"}, "Cimoperation": {"MethodResponse"}}, Body: []byte("<CIM/>")}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, tc := range []struct {
+		key, wantBody, wantType string
+		wantStatus              int
+	}{
+		{"get", "<CIM/>", "application/xml", http.StatusOK},
+		{"other", "no recorded answer\n", "text/plain; charset=utf-8", http.StatusNotFound},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader("<request/>"))
+		req.Header.Set(floorAnswerHeader, tc.key)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != tc.wantStatus || string(body) != tc.wantBody || resp.Header.Get("Content-Type") != tc.wantType {
+			t.Errorf("%s: HTTP %d %q %q, want %d %q %q", tc.key, resp.StatusCode, resp.Header.Get("Content-Type"), body,
+				tc.wantStatus, tc.wantType, tc.wantBody)
+		}
+	}
 }
