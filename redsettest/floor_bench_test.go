@@ -5,8 +5,8 @@ package redsettest_test
 // BenchmarkFloor measures redset against the floor of issue 13: a bare
 // net/http server answering the same requests with the same bytes. Both
 // are child processes on loopback: `redset serve` (built from
-// ./cmd/redset, a bbolt store in a temporary directory, 1,000 sets of three
-// members declared in its configuration file) and this test binary started
+// ./cmd/redset, a bbolt store in a temporary directory, 1,000 sets declared
+// in its configuration file, see floorConfig) and this test binary started
 // again as the floor server (floor_server_test.go), which writes back the
 // answers redset gave to each request, recorded once at the start. The
 // same client drives both: floorClients goroutines, each with a kept-alive
@@ -63,8 +63,11 @@ func BenchmarkFloor(b *testing.B) {
 	answers := map[string]floorAnswer{}
 	rec := &floorClient{base: rs.url, hc: floorHTTPClient(), record: answers}
 	for _, op := range floorOps() {
-		if err := op.run(&floorSession{c: rec}); err != nil {
-			b.Fatalf("%s on redset: %v\n%s", op.name, err, rs.logTail())
+		// Twice: the committed failover records both ways, and leaves the set as it was.
+		for range 2 {
+			if err := op.run(&floorSession{c: rec}); err != nil {
+				b.Fatalf("%s on redset: %v\n%s", op.name, err, rs.logTail())
+			}
 		}
 	}
 	floorLogAnswers(b, answers)
@@ -123,6 +126,7 @@ func floorOps() []floorOp {
 		{name: "CIMXMLGetInstance", run: floorCIMGet},
 		{name: "WSManGet", run: floorWSManGet},
 		{name: "CIMXMLInvokeFailoverRefused", run: floorCIMFailover},
+		{name: "CIMXMLInvokeFailoverCommitted", run: floorCIMFailoverCommitted},
 	}
 }
 
@@ -131,9 +135,10 @@ var (
 	floorCIMGetBody  = []byte(getInstanceBody(floorSet))
 	floorCIMOpenBody = []byte(intrinsicBody("OpenEnumerateInstances",
 		`<IPARAMVALUE NAME="ClassName"><CLASSNAME NAME="`+classSet+`"/></IPARAMVALUE>`))
-	// The spare-to-be has no probe, so its health is Unknown: the engine
-	// refuses the failover at its check 4 (code 4), having parsed the call
-	// and looked up the set and both members, and commits nothing.
+	// The member to fail over to has no probe, so its health is Unknown:
+	// the engine refuses the failover at its check 4 (code 4), having
+	// parsed the call and looked up the set and both members; no role
+	// changes, the refusal is logged and its event queued for the history.
 	floorCIMFailoverBody = []byte(failoverBody(floorSet, "bench-0500-0", "bench-0500-1"))
 	floorWSManGetBody    = []byte(wsmanMsg{Action: wsmanActGet, URI: wsmanSetURI,
 		Selectors: []string{"InstanceID", floorSet}}.String())
@@ -143,6 +148,7 @@ var (
 	floorCIMEndRE      = regexp.MustCompile(`NAME="EndOfSequence"[^>]*><VALUE>(?i:true)</VALUE>`)
 	floorWSManInstance = []byte("</p:InstanceID>")
 	floorRefused       = []byte(`<RETURNVALUE PARAMTYPE="uint32"><VALUE>4</VALUE></RETURNVALUE>`)
+	floorCommitted     = []byte(`<RETURNVALUE PARAMTYPE="uint32"><VALUE>0</VALUE></RETURNVALUE>`)
 )
 
 func floorCIMEnumerate(s *floorSession) error {
@@ -157,6 +163,28 @@ func floorCIMGet(s *floorSession) error {
 		return err
 	}
 	return floorCount(bytes.Count(s.buf.Bytes(), floorCIMInstance), 1)
+}
+
+// floorCIMFailoverCommitted fails over the client's own Sparing set
+// (redset:bench-000N for client N, so that no two clients wait for each
+// other) from its member in service to its spare, back and forth: each
+// call commits the role swap durably and returns 0.
+func floorCIMFailoverCommitted(s *floorSession) error {
+	turn := &s.c.turns[s.id]
+	from, to, key := "a", "b", "cim-commit-ab"
+	if *turn%2 == 1 {
+		from, to, key = "b", "a", "cim-commit-ba"
+	}
+	set := fmt.Sprintf("redset:bench-%04d", s.id)
+	body := failoverBody(set, fmt.Sprintf("bench-%04d-%s", s.id, from), fmt.Sprintf("bench-%04d-%s", s.id, to))
+	if err := s.post(floorCIMRequest(key, "Failover", failoverObject(set), []byte(body))); err != nil {
+		return err
+	}
+	if !bytes.Contains(s.buf.Bytes(), floorCommitted) {
+		return fmt.Errorf("the failover %s -> %s did not return 0: %.500s", from, to, s.buf.Bytes())
+	}
+	*turn++
+	return nil
 }
 
 func floorCIMFailover(s *floorSession) error {
@@ -252,12 +280,15 @@ func floorWSManRequest(key string, body []byte) floorRequest {
 }
 
 // floorClient sends the requests of one server; while record is not nil,
-// it keeps every answer under its request's key.
+// it keeps every answer under its request's key. turns counts each
+// client goroutine's committed failovers, so that the next one goes the
+// other way.
 type floorClient struct {
 	base   string
 	hc     *http.Client
 	mu     sync.Mutex
 	record map[string]floorAnswer
+	turns  [floorClients]int
 }
 
 func floorHTTPClient() *http.Client {
@@ -268,6 +299,7 @@ func floorHTTPClient() *http.Client {
 // floorSession is one client goroutine: its answer buffer, and the time
 // to the first answer's headers of its current operation.
 type floorSession struct {
+	id    int // the client goroutine, 0 to floorClients-1
 	c     *floorClient
 	buf   bytes.Buffer
 	first time.Duration
@@ -337,7 +369,7 @@ func floorMeasure(b *testing.B, srv *floorProcess, c *floorClient, op floorOp) f
 	var wg sync.WaitGroup
 	for g := range floorClients {
 		wg.Go(func() {
-			s := &floorSession{c: c}
+			s := &floorSession{id: g, c: c}
 			for next.Add(1) <= int64(b.N) {
 				s.begin()
 				if errs[g] = op.run(s); errs[g] != nil {
@@ -430,8 +462,9 @@ func startFloorRedset(b *testing.B) *floorProcess {
 	bin := clusterBinary(b)
 	dir := b.TempDir()
 	addr := ctFreePorts(b, 1)[0]
+	service := startService(b, "floor-service")
 	cfgPath := filepath.Join(dir, "redset.yaml")
-	if err := os.WriteFile(cfgPath, []byte(floorConfig(dir, addr)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(floorConfig(dir, addr, service.addr)), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	p := &floorProcess{name: "redset", url: "http://" + addr, logPath: filepath.Join(dir, "redset.log")}
@@ -450,20 +483,34 @@ func startFloorRedset(b *testing.B) *floorProcess {
 	return p
 }
 
-// floorConfig declares floorSets N+1 sets of three in-service members
-// without probes (their health stays Unknown), as the other benchmarks
-// create them.
-func floorConfig(dir, addr string) string {
+// floorConfig declares floorSets sets. The first floorClients, one for
+// each client goroutine's committed failovers, are Sparing sets of two
+// members (bench-NNNN-a in service, bench-NNNN-b spare) whose probes reach
+// the test's service, so that they are OK. The others are N+1 sets of
+// three in-service members without probes (their health stays Unknown),
+// as the other benchmarks create them.
+func floorConfig(dir, addr, service string) string {
 	var c strings.Builder
 	fmt.Fprintf(&c, "listen: [%q]\ndata: %s\nmembers:\n", addr, filepath.Join(dir, "data"))
 	for i := range floorSets {
+		if i < floorClients {
+			for _, m := range []string{"a", "b"} {
+				fmt.Fprintf(&c, "  - {name: bench-%04d-%s, probe: {type: tcp, address: %q, interval: 1s, timeout: 1s, rise: 1, fall: 3}}\n", i, m, service)
+			}
+			continue
+		}
 		for j := range 3 {
 			fmt.Fprintf(&c, "  - {name: bench-%04d-%d}\n", i, j)
 		}
 	}
 	c.WriteString("sets:\n")
 	for i := range floorSets {
-		fmt.Fprintf(&c, "  - {id: bench-%04d, elementName: bench set redset:bench-%04d, caption: bench, typeOfSet: [2], minNumberNeeded: 2, members: [", i, i)
+		fmt.Fprintf(&c, "  - {id: bench-%04d, elementName: bench set redset:bench-%04d, caption: bench, ", i, i)
+		if i < floorClients {
+			fmt.Fprintf(&c, "typeOfSet: [4], minNumberNeeded: 1, members: [{name: bench-%04d-a, role: inService}, {name: bench-%04d-b, role: spare}]}\n", i, i)
+			continue
+		}
+		fmt.Fprintf(&c, "typeOfSet: [2], minNumberNeeded: 2, members: [")
 		for j := range 3 {
 			fmt.Fprintf(&c, "{name: bench-%04d-%d, role: inService}, ", i, j)
 		}
