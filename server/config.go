@@ -31,12 +31,16 @@ type Config struct {
 	History int        `yaml:"history"` // events kept in the persisted history
 	Limits  Limits     `yaml:"limits"`
 	Metrics MetricsCfg `yaml:"metrics"` // who may read /metrics
-	Health  HealthCfg  `yaml:"health"`
-	Members []Member   `yaml:"members"`
-	Sets    []Set      `yaml:"sets"`
-	Hooks   []Hook     `yaml:"hooks"`
-	Demo    bool       `yaml:"demo"`    // start the demo members and sets (on an empty store)
-	Cluster ClusterCfg `yaml:"cluster"` // with an etcd store: how this server joins the others
+	// TrustedProxies are the reverse proxies (addresses or CIDR
+	// prefixes) whose X-Forwarded-For header names the client; empty:
+	// the header is ignored.
+	TrustedProxies []string   `yaml:"trustedProxies"`
+	Health         HealthCfg  `yaml:"health"`
+	Members        []Member   `yaml:"members"`
+	Sets           []Set      `yaml:"sets"`
+	Hooks          []Hook     `yaml:"hooks"`
+	Demo           bool       `yaml:"demo"`    // start the demo members and sets (on an empty store)
+	Cluster        ClusterCfg `yaml:"cluster"` // with an etcd store: how this server joins the others
 
 	// AdminPassword is the bootstrap administrator's password
 	// (REDSET_ADMIN_PASSWORD); not read from the file.

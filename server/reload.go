@@ -24,6 +24,8 @@ type ReloadReport struct {
 	TLS   bool // the TLS certificate changed
 	// Metrics: metrics.public changed.
 	Metrics bool
+	// Proxies: trustedProxies changed.
+	Proxies bool
 	// Restart names the fields that changed in the file but take effect
 	// only at the next start; the running server keeps their old values.
 	Restart []string
@@ -31,7 +33,7 @@ type ReloadReport struct {
 
 // Changed reports whether the reload applied anything.
 func (r ReloadReport) Changed() bool {
-	return len(r.Created)+len(r.Updated)+len(r.Added) > 0 || r.Users || r.Hooks || r.TLS || r.Metrics
+	return len(r.Created)+len(r.Updated)+len(r.Added) > 0 || r.Users || r.Hooks || r.TLS || r.Metrics || r.Proxies
 }
 
 // Summary names what the reload changed on one line.
@@ -43,7 +45,8 @@ func (r ReloadReport) Summary() string {
 	for _, p := range []struct {
 		on   bool
 		text string
-	}{{r.Users, "users replaced"}, {r.Hooks, "hooks replaced"}, {r.TLS, "TLS certificate replaced"}, {r.Metrics, "metrics access changed"}} {
+	}{{r.Users, "users replaced"}, {r.Hooks, "hooks replaced"}, {r.TLS, "TLS certificate replaced"}, {r.Metrics, "metrics access changed"},
+		{r.Proxies, "trusted proxies changed"}} {
 		if p.on {
 			parts = append(parts, p.text)
 		}
@@ -77,7 +80,8 @@ func (e *invalidConfig) Is(target error) bool { return target == api.ErrInvalidC
 
 // Reload re-reads the configuration, checks it whole (every rule, the TLS
 // files, and against the stored state) and only then applies the
-// differences: members and sets, users, hooks and the TLS certificate.
+// differences: members and sets, users, hooks, the TLS certificate,
+// metrics.public and the trusted proxies.
 // Fields that cannot change while running are reported in Restart. A
 // configuration that fails a check changes nothing; the error is then an
 // api.ErrInvalidConfig naming every problem. The outcome is logged, and a
@@ -114,6 +118,7 @@ type staged struct {
 	users   []auth.User      // nil: unchanged
 	runner  *hook.Runner     // nil: unchanged
 	cert    *tls.Certificate // nil: unchanged
+	proxies proxyList
 	restart []string
 }
 
@@ -123,7 +128,7 @@ func (s *Server) reload(ctx context.Context) (ReloadReport, error) {
 		return ReloadReport{}, err
 	}
 	rep := ReloadReport{Restart: st.restart, Users: st.users != nil, Hooks: st.runner != nil, TLS: st.cert != nil,
-		Metrics: st.cfg.Metrics != s.cfg.Metrics}
+		Metrics: st.cfg.Metrics != s.cfg.Metrics, Proxies: !slices.Equal(st.cfg.TrustedProxies, s.cfg.TrustedProxies)}
 	rep.ApplyReport, err = st.plan.apply(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("applying the configuration (the changes before this one were made): %w", err)
@@ -186,6 +191,9 @@ func (s *Server) stageParts(st *staged) error {
 			return fmt.Errorf("hooks: %w", err)
 		}
 	}
+	if st.proxies, err = parseProxies(st.cfg.TrustedProxies); err != nil {
+		return err
+	}
 	st.cert, err = s.stageCertificate(st.cfg)
 	return err
 }
@@ -220,6 +228,7 @@ func (s *Server) install(ctx context.Context, st *staged) error {
 		s.cert.cur.Store(st.cert)
 	}
 	s.metricsPublic.Store(st.cfg.Metrics.Public)
+	s.setProxies(st.proxies)
 	s.mu.Lock()
 	s.cfg = st.cfg
 	s.mu.Unlock()

@@ -21,7 +21,9 @@ import (
 // carry again; a forwarded request's signature is checked in front of the
 // door, so that the leader's door sees the client's address.
 // A write a browser sends from a page of another origin is refused on
-// every path (refuseCrossOrigin).
+// every path (refuseCrossOrigin). In front of all of this (see
+// buildHandlers), a request from a trusted proxy gets the client's address
+// its X-Forwarded-For names (forwardedClient), and then the one body cap.
 //
 //	/cimom     CIM-XML (POST, M-POST)
 //	/wsman     WS-Management

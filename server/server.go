@@ -99,7 +99,8 @@ type Server struct {
 	ready     atomic.Bool
 	closed    bool
 
-	metricsPublic atomic.Bool // metrics.public: /metrics answers without credentials
+	metricsPublic atomic.Bool               // metrics.public: /metrics answers without credentials
+	proxies       atomic.Pointer[proxyList] // trustedProxies; nil: none, X-Forwarded-For is ignored
 }
 
 // New checks cfg whole (defaults filled), binds its listeners, then opens
@@ -114,6 +115,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log}
 	s.metricsPublic.Store(cfg.Metrics.Public)
+	proxies, err := parseProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	s.setProxies(proxies)
 	if err := s.prepare(); err != nil {
 		s.release()
 		return nil, err
@@ -386,7 +392,8 @@ func (s *Server) buildHandlers(context.Context) error {
 	s.ops = newGate(s.cfg.Limits.MaxOperations)
 	cim := cimom.Chain(disp, authorizeCIM, s.metrics.cimMiddleware, s.ops.cimMiddleware)
 	lim := s.cfg.Limits
-	s.handler = bodyCap{max: lim.MaxBodyBytes, drain: lim.MaxDrainBytes, timeout: lim.BodyTimeout.D()}.wrap(s.routes(cim))
+	capped := bodyCap{max: lim.MaxBodyBytes, drain: lim.MaxDrainBytes, timeout: lim.BodyTimeout.D()}.wrap(s.routes(cim))
+	s.handler = s.forwardedClient(capped)
 	return nil
 }
 

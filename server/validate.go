@@ -92,6 +92,11 @@ func (c *Config) validateServer() error {
 	if strings.Contains(c.OrgID, ":") {
 		errs = append(errs, c.fieldErr("orgID", "%q must not contain a colon", c.OrgID))
 	}
+	for i, p := range c.TrustedProxies {
+		if _, err := parseProxy(p); err != nil {
+			errs = append(errs, c.fieldErr(fmt.Sprintf("trustedProxies[%d]", i), "%v", err))
+		}
+	}
 	return errors.Join(errs...)
 }
 
