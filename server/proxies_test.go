@@ -281,3 +281,33 @@ func plainClient(l proxyList, peer string, lines []string) (string, bool) {
 	}
 	return "", false
 }
+
+// A follower behind a trusted proxy forwards a write with the proxy's
+// client as the signed client; the leader's history names that client.
+// The signed client wins over an X-Forwarded-For the leader would trust.
+func TestForwardedClientThroughAFollower(t *testing.T) {
+	leader, follower, _, _, _ := forwardPair(t)
+	base := "http://" + follower.Addrs()[0]
+	failover := func(from, to, xff string) string {
+		t.Helper()
+		req, _ := http.NewRequest("POST", base+"/api/v1/sets/Microsoft:RS-1/failover",
+			strings.NewReader(`{"from":"`+from+`","to":"`+to+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", xff)
+		req.SetBasicAuth("user", "pass")
+		code, _, body, local := newClientConn().send(t, req)
+		if code != 200 {
+			t.Fatalf("failover through the follower: %d %s", code, body)
+		}
+		return local
+	}
+	follower.setProxies(mustProxies(t, "127.0.0.1"))
+	failover("vm-a", "vm-b", "198.51.100.7")
+	follower.setProxies(nil)
+	leader.setProxies(mustProxies(t, "127.0.0.1"))
+	local := failover("vm-b", "vm-a", "203.0.113.66")
+	want := []string{"api 198.51.100.7:0", "api " + local}
+	if got := failoverActors(t, leader); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("the leader's failovers name %q, want %q", got, want)
+	}
+}
