@@ -311,3 +311,16 @@ func TestForwardedClientThroughAFollower(t *testing.T) {
 		t.Errorf("the leader's failovers name %q, want %q", got, want)
 	}
 }
+
+// BenchmarkProxyClient measures the address choice for a request through
+// three trusted proxies.
+func BenchmarkProxyClient(b *testing.B) {
+	l := mustProxies(b, "10.0.0.0/8", "fd00::/8", "192.0.2.7")
+	xff := []string{"1.1.1.1, 203.0.113.9, 10.2.2.2", "192.0.2.7"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := l.client("10.1.2.3:4000", xff); !ok {
+			b.Fatal("no client")
+		}
+	}
+}
