@@ -123,17 +123,18 @@ type Engine struct {
 	sets    map[string]*setState
 	members map[string]*memberState
 
-	seq    atomic.Pointer[seqGen]
-	ss     *switchStore // e.st: shared reads, commits by the writer of the moment
-	mode   modeState
-	pause  pauseState // server-wide pause of automatic failover
-	sched  schedules  // pending scheduled failovers
-	hist   *history
-	group  *group // group commit of automatic failovers
-	pool   *pool
-	ctx    context.Context // ends at Close; automatic actions run under it
-	cancel context.CancelFunc
-	closed atomic.Bool
+	seq     atomic.Pointer[seqGen]
+	ss      *switchStore // e.st: shared reads, commits by the writer of the moment
+	mode    modeState
+	pause   pauseState // server-wide pause of automatic failover
+	sched   schedules  // pending scheduled failovers
+	hist    *history
+	decoded decodedRecords // the newest history records, decoded
+	group   *group         // group commit of automatic failovers
+	pool    *pool
+	ctx     context.Context // ends at Close; automatic actions run under it
+	cancel  context.CancelFunc
+	closed  atomic.Bool
 }
 
 // setState is one set in memory. mu guards every field.

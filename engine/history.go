@@ -333,26 +333,84 @@ func (e *Engine) queryNewest(ctx context.Context, f HistoryFilter) (_ []event.Re
 	e.hist.mu.Unlock()
 	out := make([]event.Record, 0, min(f.Limit, len(seqs)))
 	for i := len(seqs) - 1; i >= 0 && len(out) < f.Limit; i-- {
-		kv, err := e.st.Get(ctx, historyKey(seqs[i]))
-		if errors.Is(err, store.ErrNotFound) {
-			continue // trimmed meanwhile
-		}
+		r, found, err := e.readRecord(ctx, seqs[i])
 		if err != nil {
-			return nil, false, fmt.Errorf("engine: read history: %w", err)
+			return nil, false, err
 		}
-		var r event.Record
-		if err := json.Unmarshal(kv.Value, &r); err != nil {
-			return nil, false, fmt.Errorf("engine: bad history record %s: %w", kv.Key, err)
-		}
-		if f.Match(r) {
+		if found && f.Match(r) {
 			out = append(out, r)
 		}
+	}
+	if len(seqs) > 0 {
+		e.decoded.keepFrom(seqs[0])
 	}
 	if len(out) < f.Limit && !complete {
 		return nil, false, nil
 	}
 	slices.Reverse(out)
 	return out, true, nil
+}
+
+// readRecord reads the stored history record seq, decoded once and then
+// kept in e.decoded: a record never changes once stored. found is false
+// when it was trimmed meanwhile.
+func (e *Engine) readRecord(ctx context.Context, seq uint64) (event.Record, bool, error) {
+	if r, ok := e.decoded.get(seq); ok {
+		return r, true, nil
+	}
+	kv, err := e.st.Get(ctx, historyKey(seq))
+	if errors.Is(err, store.ErrNotFound) {
+		return event.Record{}, false, nil
+	}
+	if err != nil {
+		return event.Record{}, false, fmt.Errorf("engine: read history: %w", err)
+	}
+	var r event.Record
+	if err := json.Unmarshal(kv.Value, &r); err != nil {
+		return event.Record{}, false, fmt.Errorf("engine: bad history record %s: %w", kv.Key, err)
+	}
+	e.decoded.put(seq, r)
+	return r, true, nil
+}
+
+// decodedRecords keeps the newest history records as queryNewest decoded
+// them, so that reading the last page again and again (the dashboard, a
+// CLI's watch) does not decode every record each time. Records are values
+// shared read-only, as the event bus shares them.
+type decodedRecords struct {
+	mu   sync.Mutex
+	recs map[uint64]event.Record
+}
+
+func (d *decodedRecords) get(seq uint64) (event.Record, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, ok := d.recs[seq]
+	return r, ok
+}
+
+func (d *decodedRecords) put(seq uint64, r event.Record) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.recs == nil {
+		d.recs = make(map[uint64]event.Record)
+	}
+	d.recs[seq] = r
+}
+
+// keepFrom forgets the records older than seq (no longer among the newest
+// that queryNewest reads) once more than newestReadMax are kept.
+func (d *decodedRecords) keepFrom(seq uint64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.recs) <= newestReadMax {
+		return
+	}
+	for s := range d.recs {
+		if s < seq {
+			delete(d.recs, s)
+		}
+	}
 }
 
 // RecordHookDelivery publishes a hook delivery as an event and keeps it in

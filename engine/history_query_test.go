@@ -82,3 +82,62 @@ func BenchmarkQueryHistoryPage(b *testing.B) {
 		}
 	}
 }
+
+// TestQueryNewestKeepsUpWithTheHistory: the records a query decoded are
+// reused by the next, which still sees what was written and trimmed
+// between them; the records kept decoded stay bounded.
+func TestQueryNewestKeepsUpWithTheHistory(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.HistoryLimit = 600 })
+	ctx := context.Background()
+	write := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			h.e.RecordHookDelivery(fmt.Sprintf("redset:s%d", i%2), event.HookDelivered{Hook: fmt.Sprintf("h%d", i), Outcome: "ok"})
+		}
+		if err := h.e.hist.flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string, f HistoryFilter) {
+		t.Helper()
+		got, err := h.e.QueryHistory(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(fullRead(t, h, f), got); diff != "" {
+			t.Errorf("%s: QueryHistory(%+v) (-full read +got):\n%s", when, f, diff)
+		}
+	}
+	write(0, 500)
+	check("first read", HistoryFilter{Limit: 50})
+	check("second read", HistoryFilter{Limit: 50})
+	write(500, 900) // past the limit: the oldest are trimmed
+	check("after writes and trims", HistoryFilter{Limit: 50})
+	check("a set's page after writes and trims", HistoryFilter{SetID: "redset:s1", Limit: 300})
+	h.e.decoded.mu.Lock()
+	kept := len(h.e.decoded.recs)
+	h.e.decoded.mu.Unlock()
+	if kept > 2*newestReadMax {
+		t.Errorf("%d records kept decoded, want at most %d", kept, 2*newestReadMax)
+	}
+}
+
+// fullRead answers f by reading and filtering the whole stored history.
+func fullRead(t *testing.T, h *harness, f HistoryFilter) []event.Record {
+	t.Helper()
+	kvs, _, err := h.st.List(context.Background(), prefixHistory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []event.Record{}
+	for i := len(kvs) - 1; i >= 0 && len(out) < f.Limit; i-- {
+		var r event.Record
+		if err := json.Unmarshal(kvs[i].Value, &r); err != nil {
+			t.Fatal(err)
+		}
+		if f.Match(r) {
+			out = append(out, r)
+		}
+	}
+	slices.Reverse(out)
+	return out
+}
