@@ -39,16 +39,16 @@ func (s *Server) routes(cim cimom.Handler) http.Handler {
 	guarded := func(protocol string, g auth.Gate, writes func(*http.Request, int64) bool, h http.Handler) http.Handler {
 		return fw.admitting(protocol, door.Guard(g, fw.forwarding(protocol, writes, h)))
 	}
-	mux.Handle("/cimom", m.instrument("cimxml", guarded(engine.ProtocolCIMXML, cimxmlGate, cimxmlWrites, cimxml.NewHandler(cim, cimxml.Options{
+	mux.Handle("/cimom", m.instrument("cimxml", guarded(engine.ProtocolCIMXML, cimxmlGate, cimxmlWrites, s.turns.wrap(cimxmlFirst, cimxml.NewHandler(cim, cimxml.Options{
 		Logger: s.log.With("part", "cimxml"),
-	}))))
-	mux.Handle("/wsman", m.instrument("wsman", guarded(engine.ProtocolWSMan, wsmanGate, wsmanWrites, wsman.NewHandler(cim, wsman.Options{
+	})))))
+	mux.Handle("/wsman", m.instrument("wsman", guarded(engine.ProtocolWSMan, wsmanGate, wsmanWrites, s.turns.wrap(s.wsmanFirst, wsman.NewHandler(cim, wsman.Options{
 		DefaultNamespace: schema.Namespace, ProductVersion: Version, Logger: s.log.With("part", "wsman"),
-	}))))
-	mux.Handle("/api/v1/", m.instrument("api", s.ops.apiMiddleware(guarded(engine.ProtocolAPI, apiGate, apiWrites, api.NewHandler(s.eng, api.Options{
+	})))))
+	mux.Handle("/api/v1/", m.instrument("api", s.ops.apiMiddleware(guarded(engine.ProtocolAPI, apiGate, apiWrites, s.turns.wrap(apiFirst, api.NewHandler(s.eng, api.Options{
 		Users: s.users, Logger: s.log.With("part", "api"), Version: Version, Reload: s.reloadFunc,
 		Cluster: s.apiCluster,
-	})))))
+	}))))))
 	if s.demo != nil {
 		mux.Handle("/api/v1/demo/", m.instrument("api", door.Guard(demoGate, s.demo.handler())))
 	}

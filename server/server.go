@@ -68,6 +68,7 @@ type Server struct {
 	auditF  *os.File // the audit file, when configured
 	handler http.Handler
 	ops     *gate // CIM operations and API requests in progress
+	turns   *turns
 	cert    certificate
 	tls     *tls.Config
 	feeds   []*feed
@@ -390,6 +391,7 @@ func (s *Server) buildHandlers(context.Context) error {
 		return fmt.Errorf("registering providers: %w", err)
 	}
 	s.ops = newGate(s.cfg.Limits.MaxOperations)
+	s.turns = newTurns()
 	cim := cimom.Chain(disp, authorizeCIM, s.metrics.cimMiddleware, s.ops.cimMiddleware)
 	lim := s.cfg.Limits
 	capped := bodyCap{max: lim.MaxBodyBytes, drain: lim.MaxDrainBytes, timeout: lim.BodyTimeout.D()}.wrap(s.routes(cim))

@@ -1,0 +1,81 @@
+package server
+
+import (
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/redset/redset/api"
+)
+
+// turns puts the reads of CIM-XML, WS-Man and the JSON API in line so that
+// a change never queues for the CPU behind them: at most its capacity of
+// reads are worked on at once (decoded, answered and encoded), the others
+// wait for a turn in arrival order, and a change (a CIM write or method
+// such as Failover, a WS-Man action that writes, a JSON API write) and the
+// event stream never wait. Under a flood of reads a change then finds the
+// processors shared by a few requests rather than by every connection.
+//
+// A read waits at most wait for its turn and then goes on without one, so
+// turns only orders work and never refuses: the gate of operations in
+// progress (limits.maxOperations) still decides what is refused.
+type turns struct {
+	slots chan struct{}
+	wait  time.Duration
+}
+
+// readsPerCPU is how many reads are worked on at once per processor: a
+// read rarely waits for anything but the CPU, and a few more than the
+// processors keep them busy while one waits for the network.
+const readsPerCPU = 2
+
+func newTurns() *turns {
+	return &turns{slots: make(chan struct{}, readsPerCPU*runtime.GOMAXPROCS(0)), wait: gateWait}
+}
+
+// wrap gives next's reads a turn; requests for which first reports true
+// go on at once.
+func (t *turns) wrap(first func(*http.Request) bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if first(r) || !t.take(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		defer t.done()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// take waits for a turn; false when none came within the wait or the
+// request ended first.
+func (t *turns) take(r *http.Request) bool {
+	select {
+	case t.slots <- struct{}{}:
+		return true
+	default:
+	}
+	timer := time.NewTimer(t.wait)
+	defer timer.Stop()
+	select {
+	case t.slots <- struct{}{}:
+		return true
+	case <-timer.C:
+	case <-r.Context().Done():
+	}
+	return false
+}
+
+func (t *turns) done() { <-t.slots }
+
+// cimxmlFirst, wsmanFirst and apiFirst tell the requests that need no
+// turn: the changes (judged as the forwarder judges them) and the event
+// stream, which lasts.
+func cimxmlFirst(r *http.Request) bool { return cimxmlWrites(r, 0) }
+
+func (s *Server) wsmanFirst(r *http.Request) bool {
+	return wsmanWrites(r, s.cfg.Limits.MaxBodyBytes)
+}
+
+func apiFirst(r *http.Request) bool {
+	return r.URL.Path == api.Prefix+"/events" || apiWrites(r, 0)
+}

@@ -1,0 +1,98 @@
+package server
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTurns: while every turn is held, a change and the event stream go
+// on at once, another read waits for a turn and runs once one is free.
+func TestTurns(t *testing.T) {
+	tr := &turns{slots: make(chan struct{}, 1), wait: time.Hour}
+	holding, release := make(chan struct{}), make(chan struct{})
+	ran := make(chan string, 4)
+	h := tr.wrap(apiFirst, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("hold") != "" {
+			close(holding)
+			<-release
+		}
+		ran <- r.Method + " " + r.URL.Path
+	}))
+	serve := func(method, target string) chan struct{} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, target, nil))
+		}()
+		return done
+	}
+	first := serve("GET", "/api/v1/sets?hold=1")
+	<-holding
+	waiting := serve("GET", "/api/v1/history")
+	<-serve("POST", "/api/v1/sets/s/failover")
+	<-serve("GET", "/api/v1/events")
+	if got := []string{<-ran, <-ran}; got[0] != "POST /api/v1/sets/s/failover" || got[1] != "GET /api/v1/events" {
+		t.Errorf("while the turn was held: %q ran, want the failover, then the event stream", got)
+	}
+	select {
+	case r := <-ran:
+		t.Fatalf("%s ran while every turn was held", r)
+	default:
+	}
+	close(release)
+	<-first
+	<-waiting
+	if got := []string{<-ran, <-ran}; got[0] != "GET /api/v1/sets" || got[1] != "GET /api/v1/history" {
+		t.Errorf("after the turn was given back: %q ran, want the held read, then the waiting one", got)
+	}
+	if len(tr.slots) != 0 {
+		t.Errorf("%d turns still taken after every request ended", len(tr.slots))
+	}
+}
+
+// TestTurnsNeverRefuse: a read that finds no turn within the wait goes on
+// without one; turns only order work.
+func TestTurnsNeverRefuse(t *testing.T) {
+	tr := &turns{slots: make(chan struct{}, 1), wait: time.Millisecond}
+	tr.slots <- struct{}{} // every turn taken, for good
+	rec := httptest.NewRecorder()
+	tr.wrap(apiFirst, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	})).ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/sets", nil))
+	if rec.Code != http.StatusTeapot {
+		t.Errorf("a read without a turn was answered %d, want it served (418)", rec.Code)
+	}
+	if len(tr.slots) != 1 {
+		t.Errorf("a read without a turn gave back a turn it had not taken (%d taken)", len(tr.slots))
+	}
+}
+
+// TestTurnsFirst: the changes of every protocol, and the event stream, need
+// no turn; reads do.
+func TestTurnsFirst(t *testing.T) {
+	s := &Server{}
+	s.cfg.Limits.MaxBodyBytes = DefaultMaxBodyBytes
+	const base = "http://127.0.0.1"
+	cases := []struct {
+		name  string
+		req   *http.Request
+		first func(*http.Request) bool
+		want  bool
+	}{
+		{"CIM-XML Failover", fixtureRequest(t, "wbemcli--InvokeMethod-Failover--2.http", base), cimxmlFirst, true},
+		{"CIM-XML GetInstance", fixtureRequest(t, "wbemcli--GetInstance--1.http", base), cimxmlFirst, false},
+		{"WS-Man Invoke Failover", fixtureRequest(t, "wsman--Invoke-Failover--1.http", base), s.wsmanFirst, true},
+		{"WS-Man Enumerate", fixtureRequest(t, "wsman--Enumerate--1.http", base), s.wsmanFirst, false},
+		{"API failover", httptest.NewRequest("POST", "/api/v1/sets/s/failover", strings.NewReader("{}")), apiFirst, true},
+		{"API event stream", httptest.NewRequest("GET", "/api/v1/events", nil), apiFirst, true},
+		{"API sets", httptest.NewRequest("GET", "/api/v1/sets", nil), apiFirst, false},
+	}
+	for _, c := range cases {
+		if got := c.first(c.req); got != c.want {
+			t.Errorf("%s: needs no turn = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
