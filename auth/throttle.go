@@ -104,7 +104,10 @@ func fillDuration(v *time.Duration, def time.Duration) {
 //     time, so parallel requests cannot guess faster than one by one.
 //     Identical logins (user, password, address) under way at once are
 //     one check: a burst of clients with the same credentials is not
-//     mistaken for parallel guessing.
+//     mistaken for parallel guessing. A login whose password the next
+//     Authenticator already knows to be right (Users remembers the last
+//     one accepted) needs no check and joins none: it is answered at once
+//     unless a counter refuses.
 //
 // Nobody waits: refusals are answered at once with their Retry-After.
 // IPv6 addresses are counted by their /64 prefix (one host's share);
@@ -148,6 +151,9 @@ func (t *Throttle) Authenticate(ctx context.Context, user, password string) (Ide
 		return t.next.Authenticate(ctx, user, password)
 	}
 	addr, pair := throttleKeys(raw, user)
+	if id, ok := t.knownLogin(addr, pair, user, password); ok {
+		return id, nil
+	}
 	sum := sha256.Sum256([]byte(password)) // kept only while the check runs
 	key := pair.addr + "\x00" + pair.user + "\x00" + string(sum[:])
 	return t.logins.do(ctx, key, func(ctx context.Context) (Identity, error) {
@@ -158,6 +164,40 @@ func (t *Throttle) Authenticate(ctx context.Context, user, password string) (Ide
 		t.end(addr, pair, err, user, protocol)
 		return id, err
 	})
+}
+
+// verifier is an Authenticator that can tell at once, without comparing
+// a password hash, that a password is the one it last accepted for a user
+// (Users can).
+type verifier interface {
+	Verified(user, password string) (Identity, bool)
+}
+
+// knownLogin answers a login the next Authenticator knows to be right at
+// once, without joining the identical checks under way: it is begun and
+// ended as one success under the lock, as a check that took no time would
+// be. ok is false when the password is not known to be right or a counter
+// refuses now; the login then takes the usual way.
+func (t *Throttle) knownLogin(addr, pair throttleKey, user, password string) (Identity, bool) {
+	v, ok := t.next.(verifier)
+	if !ok {
+		return Identity{}, false
+	}
+	id, ok := v.Verified(user, password)
+	if !ok {
+		return Identity{}, false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.opts.Now()
+	a, p := t.counter(addr, now), t.counter(pair, now)
+	if max(t.refusal(a, t.opts.AddressFailures, now), t.refusal(p, t.opts.UserFailures, now)) > 0 {
+		return Identity{}, false
+	}
+	p.failures, p.until = 0, time.Time{}
+	t.dropIdle(a)
+	t.dropIdle(p)
+	return id, true
 }
 
 // throttleKeys returns the keys of the address and of the user at it.

@@ -289,3 +289,54 @@ func TestThrottled(t *testing.T) {
 		}
 	}
 }
+
+// fakeVerifier is a fakeAuth that also tells at once that "right" is
+// right, once known is set. Each check it begins is sent on started.
+type fakeVerifier struct {
+	fakeAuth
+	known   atomic.Bool
+	started chan struct{}
+}
+
+func (f *fakeVerifier) Authenticate(ctx context.Context, user, password string) (Identity, error) {
+	f.started <- struct{}{}
+	return f.fakeAuth.Authenticate(ctx, user, password)
+}
+
+func (f *fakeVerifier) Verified(user, password string) (Identity, bool) {
+	if !f.known.Load() || password != "right" {
+		return Identity{}, false
+	}
+	return Identity{User: user, Role: Admin}, true
+}
+
+// TestThrottleKnownLoginDoesNotWait: a login whose password the next
+// Authenticator knows to be right is answered at once, without waiting for
+// an identical check under way; while a counter refuses it is refused as
+// before.
+func TestThrottleKnownLoginDoesNotWait(t *testing.T) {
+	inner := &fakeVerifier{fakeAuth: fakeAuth{hold: make(chan struct{})}, started: make(chan struct{}, 10)}
+	th := NewThrottle(inner, ThrottleOptions{UserFailures: 2})
+	first := make(chan error, 1)
+	go func() { first <- login(th, "192.0.2.1:1000", "alice", "right") }()
+	<-inner.started
+	inner.known.Store(true)
+	ctx, cancel := context.WithTimeout(WithClient(context.Background(), "192.0.2.1:1001", "api"), 5*time.Second)
+	defer cancel()
+	if id, err := th.Authenticate(ctx, "alice", "right"); err != nil || id.User != "alice" {
+		t.Errorf("a known login while the same check was under way: %v %v, want alice at once", id, err)
+	}
+	if n := inner.calls.Load(); n != 1 {
+		t.Errorf("%d checks ran, want 1 (the known login needs none)", n)
+	}
+	close(inner.hold)
+	if err := <-first; err != nil {
+		t.Fatalf("the first login: %v", err)
+	}
+	for range 2 {
+		if err := login(th, "192.0.2.1:1002", "alice", "wrong"); !errors.Is(err, ErrUnauthorized) {
+			t.Fatalf("a wrong password: %v", err)
+		}
+	}
+	retryAfter(t, login(th, "192.0.2.1:1003", "alice", "right"))
+}
