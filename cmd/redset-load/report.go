@@ -89,7 +89,8 @@ func (r *report) writeServer(w io.Writer) {
 	row("end (idle)", r.end)
 	row("after the cleanup", r.after)
 	if rss, g, ok := r.growth(); ok {
-		fmt.Fprintf(w, "  growth under load (first to last sample): RSS %+.1f %%, goroutines %+.1f %%\n", rss, g)
+		fmt.Fprintf(w, "  growth under load, from the first sample (after a warm-up of %.0fs under load, -warmup) to the last: RSS %+.1f %%, goroutines %+.1f %%\n",
+			r.cfg.warmup.Seconds(), rss, g)
 	}
 }
 
