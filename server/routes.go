@@ -24,6 +24,8 @@ import (
 // every path (refuseCrossOrigin). In front of all of this (see
 // buildHandlers), a request from a trusted proxy gets the client's address
 // its X-Forwarded-For names (forwardedClient), and then the one body cap.
+// Behind the door, a read of /cimom, /wsman or /api/v1 waits for a turn
+// and a change does not (see turns).
 //
 //	/cimom     CIM-XML (POST, M-POST)
 //	/wsman     WS-Management
