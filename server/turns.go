@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"runtime"
 	"time"
@@ -16,9 +18,12 @@ import (
 // event stream never wait. Under a flood of reads a change then finds the
 // processors shared by a few requests rather than by every connection.
 //
-// A read waits at most wait for its turn and then goes on without one, so
-// turns only orders work and never refuses: the gate of operations in
-// progress (limits.maxOperations) still decides what is refused.
+// A read's body is read whole (within the body cap and limits.bodyTimeout)
+// before it asks for a turn, so that a client slow to send its body holds
+// no turn. A read waits at most wait for its turn and then goes on without
+// one, so turns only orders work and never refuses: the gate of
+// operations in progress (limits.maxOperations) still decides what is
+// refused.
 type turns struct {
 	slots chan struct{}
 	wait  time.Duration
@@ -37,7 +42,12 @@ func newTurns() *turns {
 // go on at once.
 func (t *turns) wrap(first func(*http.Request) bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if first(r) || !t.take(r) {
+		if first(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		readBodyFirst(r)
+		if !t.take(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -66,6 +76,26 @@ func (t *turns) take(r *http.Request) bool {
 }
 
 func (t *turns) done() { <-t.slots }
+
+// readBodyFirst reads r's body whole and puts it back; a read error (the
+// body cap's, say) comes back after the bytes read, for the handler to
+// answer as it would have.
+func readBodyFirst(r *http.Request) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	data, err := io.ReadAll(r.Body)
+	var rest io.Reader = bytes.NewReader(data)
+	if err != nil {
+		rest = io.MultiReader(rest, errReader{err})
+	}
+	r.Body = readCloser{rest, r.Body}
+}
+
+// errReader fails every Read with its error.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // cimxmlFirst, wsmanFirst and apiFirst tell the requests that need no
 // turn: the changes (judged as the forwarder judges them) and the event

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -94,5 +96,42 @@ func TestTurnsFirst(t *testing.T) {
 		if got := c.first(c.req); got != c.want {
 			t.Errorf("%s: needs no turn = %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// TestTurnsAfterTheBody: a read whose body is still arriving holds no turn;
+// its handler then reads the whole body, and a body's read error after
+// the bytes read.
+func TestTurnsAfterTheBody(t *testing.T) {
+	tr := &turns{slots: make(chan struct{}, 1), wait: time.Hour}
+	bodies := make(chan string, 2)
+	h := tr.wrap(apiFirst, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			b = append(b, " / "+err.Error()...)
+		}
+		bodies <- string(b)
+	}))
+	pr, pw := io.Pipe()
+	slow := make(chan struct{})
+	go func() {
+		defer close(slow)
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/v1/sets", pr))
+	}()
+	if _, err := pw.Write([]byte("half ")); err != nil { // the slow read has begun its body
+		t.Fatal(err)
+	}
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/v1/history", strings.NewReader("quick")))
+	if got := <-bodies; got != "quick" {
+		t.Fatalf("served first: %q, want the read whose body had arrived", got)
+	}
+	broken := errors.New("connection reset")
+	if _, err := pw.Write([]byte("body")); err != nil {
+		t.Fatal(err)
+	}
+	pw.CloseWithError(broken)
+	<-slow
+	if got, want := <-bodies, "half body / "+broken.Error(); got != want {
+		t.Errorf("the slow read's handler read %q, want %q", got, want)
 	}
 }
