@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -118,6 +119,9 @@ func (n *Node) decideAll(ctx context.Context) error {
 	}
 	for _, m := range members {
 		h, detail := decideHealth(n.opts.HealthQuorum, len(live), n.opts.Name, seen[m.Name])
+		if h == engine.HealthFailed || slices.Contains(slices.Collect(maps.Values(seen[m.Name])), engine.HealthFailed) {
+			n.log.Debug("cluster: deciding", "member", m.Name, "observations", fmt.Sprint(seen[m.Name]), "live", len(live), "decision", h.String())
+		}
 		err := n.eng.DecideHealth(m.Name, h, "cluster", detail)
 		switch {
 		case errors.Is(err, engine.ErrNotFound): // deleted meanwhile: the others still count

@@ -559,6 +559,7 @@ func (n *Node) publishLoop(ctx context.Context, sess store.Session) {
 // the others it last read, so that a report to the leader counts before
 // the call returns when the quorum allows (always on a cluster of one).
 func (n *Node) observed(member string, h engine.Health) {
+	n.log.Debug("cluster: this server's observation changed", "member", member, "health", h.String())
 	n.mu.Lock()
 	n.obs[member] = h
 	lead := n.isLeader
@@ -603,6 +604,7 @@ func (n *Node) publishObservations(ctx context.Context, sess store.Session) {
 		n.mu.Lock()
 		n.published[m] = h
 		n.mu.Unlock()
+		n.log.Debug("cluster: observation published", "member", m, "health", h.String())
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/redset/redset/event"
 	"github.com/redset/redset/store"
 )
 
@@ -29,7 +30,7 @@ func (e *Engine) PutMember(ctx context.Context, in Member) (_ MemberInfo, err er
 	}
 	h := &hold{exclusive: ms}
 	defer h.release()
-	rev, err := e.commitMember(ctx, ms, &m, created)
+	rev, rec, err := e.commitMember(ctx, ms, &m, created)
 	if err != nil {
 		if created {
 			e.unreserveMember(ms)
@@ -39,6 +40,9 @@ func (e *Engine) PutMember(ctx context.Context, in Member) (_ MemberInfo, err er
 	ms.mu.Lock()
 	ms.member, ms.rev, ms.pending = m, rev, false
 	ms.mu.Unlock()
+	// Published once the member is in place: a subscriber that looks it up
+	// on the record (the probe scheduler) finds it.
+	e.publish(rec)
 	return e.memberInfo(ms), nil
 }
 
@@ -80,10 +84,12 @@ func (e *Engine) unreserveMember(ms *memberState) {
 	}
 }
 
-func (e *Engine) commitMember(ctx context.Context, ms *memberState, m *Member, created bool) (int64, error) {
+// commitMember writes a member and its record; the caller publishes the
+// record once the member is in place.
+func (e *Engine) commitMember(ctx context.Context, ms *memberState, m *Member, created bool) (int64, *event.Record, error) {
 	data, err := json.Marshal(m)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	ms.mu.Lock()
 	rev := ms.rev
@@ -106,12 +112,11 @@ func (e *Engine) commitMember(ctx context.Context, ms *memberState, m *Member, c
 	}
 	if err != nil {
 		if created && isConflict(err) {
-			return 0, newError(KindExists, "member %q already exists", m.Name)
+			return 0, nil, newError(KindExists, "member %q already exists", m.Name)
 		}
-		return 0, err
+		return 0, nil, err
 	}
-	e.publish(rec)
-	return newRev, nil
+	return newRev, rec, nil
 }
 
 // DeleteMember removes a member that belongs to no set (else ErrInUse:

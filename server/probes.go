@@ -168,7 +168,9 @@ func (p *probes) sync(m engine.Member) {
 	if err := p.sched.Set(task); err != nil {
 		p.sched.Remove(m.Name)
 		p.log.Warn("member probe not scheduled", "member", m.Name, "err", err)
+		return
 	}
+	p.log.Debug("member probe scheduled", "member", m.Name, "type", m.Probe.Type)
 }
 
 // task is the health check of a member's probe; false when redset runs
