@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -119,7 +118,7 @@ func (n *Node) decideAll(ctx context.Context) error {
 	}
 	for _, m := range members {
 		h, detail := decideHealth(n.opts.HealthQuorum, len(live), n.opts.Name, seen[m.Name])
-		if h == engine.HealthFailed || slices.Contains(slices.Collect(maps.Values(seen[m.Name])), engine.HealthFailed) {
+		if h == engine.HealthFailed || anyFailed(seen[m.Name]) {
 			n.log.Debug("cluster: deciding", "member", m.Name, "observations", fmt.Sprint(seen[m.Name]), "live", len(live), "decision", h.String())
 		}
 		err := n.eng.DecideHealth(m.Name, h, "cluster", detail)
@@ -130,6 +129,16 @@ func (n *Node) decideAll(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// anyFailed reports whether some server sees the member failed.
+func anyFailed(obs map[string]engine.Health) bool {
+	for _, h := range obs {
+		if h == engine.HealthFailed {
+			return true
+		}
+	}
+	return false
 }
 
 // decideHealth is the health quorum rule. obs holds the observations of the
