@@ -91,19 +91,9 @@ func TestBodyCap(t *testing.T) {
 // the connection then serves another request.
 func TestBodyCapWriteFirstClient(t *testing.T) {
 	srv := capServer(t, 1<<20)
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	conn, n, err := postWhole(t, srv.Listener.Addr().String(), 40<<20)
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
-	const size = 40 << 20
-	head := "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: " + strconv.Itoa(size) + "\r\n\r\n"
-	if _, err := io.WriteString(conn, head); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(conn, io.LimitReader(zeros{}, size)); err != nil {
-		t.Fatalf("writing the body: %v (the server stopped reading)", err)
+		t.Fatalf("writing the body: %v after %d bytes (the server stopped reading)", err, n)
 	}
 	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); err != nil {
 		t.Fatal(err)
@@ -268,27 +258,36 @@ func TestREADMELimitsExample(t *testing.T) {
 }
 
 // TestBodyCapUnknownCaller: after the door refused a caller it does not
-// know, little of the body is read (an anonymous client cannot make the
-// server read a large body), while a known caller's refused body is read
-// so that it gets its 413.
+// know, little of the body is read: an anonymous client cannot make the
+// server read a large body (a known caller's refused body is drained:
+// TestBodyCapWriteFirstClient).
 func TestBodyCapUnknownCaller(t *testing.T) {
 	door := auth.NewDoor(nil, slog.New(slog.DiscardHandler))
 	srv := httptest.NewServer(bodyCap{max: 1 << 20, drain: 64 << 20, timeout: 10 * time.Second}.wrap(door.Guard(auth.Gate{Protocol: "test"}, http.HandlerFunc(echoLength))))
 	t.Cleanup(srv.Close)
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
 	const size = 40 << 20
-	head := "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(size) + "\r\n\r\n"
-	if _, err := io.WriteString(conn, head); err != nil {
-		t.Fatal(err)
-	}
-	n, err := io.Copy(conn, io.LimitReader(zeros{}, size))
+	_, n, err := postWhole(t, srv.Listener.Addr().String(), size)
 	if err == nil {
 		t.Fatalf("the server read all %d bytes of an unknown caller's body", n)
 	}
 	t.Logf("the client wrote %d of %d bytes before the server closed", n, size)
+}
+
+// postWhole sends a POST with a body of size zeros the way python's
+// http.client does (all of it before reading anything) and returns the
+// connection, how much of the body was written and why writing stopped.
+func postWhole(t *testing.T, addr string, size int64) (net.Conn, int64, error) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	head := "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: " + strconv.FormatInt(size, 10) + "\r\n\r\n"
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(conn, io.LimitReader(zeros{}, size))
+	return conn, n, err
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"runtime"
-	"time"
 
 	"github.com/redset/redset/api"
 )
@@ -24,9 +23,11 @@ import (
 // one, so turns only orders work and never refuses: the gate of
 // operations in progress (limits.maxOperations) still decides what is
 // refused.
+//
+// A turn is a place in a gate (see limits.go), the same mechanism as the
+// cap on operations in progress.
 type turns struct {
-	slots chan struct{}
-	wait  time.Duration
+	gate
 }
 
 // readsPerCPU is how many reads are worked on at once per processor: a
@@ -35,7 +36,7 @@ type turns struct {
 const readsPerCPU = 2
 
 func newTurns() *turns {
-	return &turns{slots: make(chan struct{}, readsPerCPU*runtime.GOMAXPROCS(0)), wait: gateWait}
+	return &turns{*newGate(readsPerCPU * runtime.GOMAXPROCS(0))}
 }
 
 // wrap gives next's reads a turn; requests for which first reports true
@@ -47,35 +48,14 @@ func (t *turns) wrap(first func(*http.Request) bool, next http.Handler) http.Han
 			return
 		}
 		readBodyFirst(r)
-		if !t.take(r) {
+		if !t.enter(r.Context()) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		defer t.done()
+		defer t.leave()
 		next.ServeHTTP(w, r)
 	})
 }
-
-// take waits for a turn; false when none came within the wait or the
-// request ended first.
-func (t *turns) take(r *http.Request) bool {
-	select {
-	case t.slots <- struct{}{}:
-		return true
-	default:
-	}
-	timer := time.NewTimer(t.wait)
-	defer timer.Stop()
-	select {
-	case t.slots <- struct{}{}:
-		return true
-	case <-timer.C:
-	case <-r.Context().Done():
-	}
-	return false
-}
-
-func (t *turns) done() { <-t.slots }
 
 // readBodyFirst reads r's body whole and puts it back; a read error (the
 // body cap's, say) comes back after the bytes read, for the handler to

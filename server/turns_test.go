@@ -13,7 +13,7 @@ import (
 // TestTurns: while every turn is held, a change and the event stream go
 // on at once, another read waits for a turn and runs once one is free.
 func TestTurns(t *testing.T) {
-	tr := &turns{slots: make(chan struct{}, 1), wait: time.Hour}
+	tr := &turns{gate{slots: make(chan struct{}, 1), wait: time.Hour}}
 	holding, release := make(chan struct{}), make(chan struct{})
 	ran := make(chan string, 4)
 	h := tr.wrap(apiFirst, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
@@ -58,7 +58,7 @@ func TestTurns(t *testing.T) {
 // TestTurnsNeverRefuse: a read that finds no turn within the wait goes on
 // without one; turns only order work.
 func TestTurnsNeverRefuse(t *testing.T) {
-	tr := &turns{slots: make(chan struct{}, 1), wait: time.Millisecond}
+	tr := &turns{gate{slots: make(chan struct{}, 1), wait: time.Millisecond}}
 	tr.slots <- struct{}{} // every turn taken, for good
 	rec := httptest.NewRecorder()
 	tr.wrap(apiFirst, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -103,7 +103,7 @@ func TestTurnsFirst(t *testing.T) {
 // its handler then reads the whole body, and a body's read error after
 // the bytes read.
 func TestTurnsAfterTheBody(t *testing.T) {
-	tr := &turns{slots: make(chan struct{}, 1), wait: time.Hour}
+	tr := &turns{gate{slots: make(chan struct{}, 1), wait: time.Hour}}
 	bodies := make(chan string, 2)
 	h := tr.wrap(apiFirst, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(r.Body)
