@@ -73,6 +73,8 @@ type Set struct {
 	LoadBalanceAlgorithm      uint16   `json:"LoadBalanceAlgorithm"`
 	OtherLoadBalanceAlgorithm string   `json:"OtherLoadBalanceAlgorithm,omitempty"`
 	Policy                    Policy   `json:"Policy"`
+	// Frontend is the set's traffic address, nil when it has none.
+	Frontend *Frontend `json:"frontend,omitempty"`
 }
 
 // Policy is how the engine acts on a set by itself. The zero Policy means:
@@ -108,6 +110,9 @@ type Member struct {
 	DisplayName string            `json:"displayName,omitempty"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	Probe       Probe             `json:"probe"`
+	// Address is host:port where frontends send the member's connections;
+	// "" means its probe's target (see TrafficAddress).
+	Address string `json:"address,omitempty"`
 }
 
 // RoleKind is a member's role in one set.

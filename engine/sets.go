@@ -28,6 +28,9 @@ func (e *Engine) CreateSet(ctx context.Context, in Set) (_ SetView, err error) {
 	if err := ValidateSet(&set); err != nil {
 		return SetView{}, err
 	}
+	if err := e.checkListenFree(&set); err != nil {
+		return SetView{}, err
+	}
 	s, err := e.reserveSet(set.InstanceID)
 	if err != nil {
 		return SetView{}, err
@@ -117,6 +120,9 @@ func (e *Engine) changeSet(ctx context.Context, id, action string, change func(*
 		return SetView{}, err
 	}
 	if err := checkChangedSet(&next, id, len(w.roles)); err != nil {
+		return SetView{}, err
+	}
+	if err := e.checkListenFree(&next); err != nil {
 		return SetView{}, err
 	}
 	w.set = &next
@@ -304,6 +310,7 @@ func cloneSet(s Set) Set {
 	if len(s.OtherTypeOfSet) == 0 {
 		s.OtherTypeOfSet = nil
 	}
+	s.Frontend = cloneFrontend(s.Frontend)
 	return s
 }
 

@@ -45,6 +45,7 @@ func printable(s string) bool {
 func ValidateSet(s *Set) error {
 	checks := []func(*Set) error{
 		checkSetID, checkSetText, checkTypeOfSet, checkNumbers, checkSetLB, checkPolicy,
+		func(s *Set) error { return validateFrontend(s.Frontend) },
 	}
 	for _, check := range checks {
 		if err := check(s); err != nil {
@@ -178,6 +179,11 @@ func ValidateMember(m *Member) error {
 	for k := range m.Labels {
 		if k == "" || !printable(k) {
 			return invalid("Labels", "keys must be non-empty printable text", k)
+		}
+	}
+	if m.Address != "" {
+		if err := checkHostPort("address", m.Address, false); err != nil {
+			return err
 		}
 	}
 	return validateProbe(&m.Probe)
