@@ -116,3 +116,26 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// With the audit stream in the main log (the default), a refused failover
+// is one line at info level: its audit entry.
+func TestRefusalLoggedOnce(t *testing.T) {
+	var out syncBuffer
+	h := newHarness(t, func(o *Options) { o.Logger = slog.New(slog.NewJSONHandler(&out, nil)) })
+	h.set(sparingSet("redset:web", 1))
+	h.member("a")
+	h.report("a", HealthOK)
+	h.add("redset:web", "a", inService)
+	if res := h.e.Failover(context.Background(), "redset:web", "a", "a"); res.Code == CodeCompleted {
+		t.Fatalf("a failover from a member to itself completed: %+v", res)
+	}
+	var refusals []map[string]any
+	for _, l := range out.lines(t) {
+		if l["code"] != nil {
+			refusals = append(refusals, l)
+		}
+	}
+	if len(refusals) != 1 || refusals[0]["msg"] != "audit" {
+		t.Errorf("lines about the refused failover: %v, want one audit line", refusals)
+	}
+}

@@ -57,15 +57,18 @@ func (e *Engine) failover(ctx context.Context, req FailoverRequest) FailoverResu
 const OutcomeUnknownReason = "the outcome is unknown: the store did not answer whether the failover was stored, " +
 	"and may still store it; read the set's roles back before failing over again"
 
-// logRefusal is the one log line of a failover that did not complete;
-// the edges that asked for it log nothing more.
+// logRefusal logs a failover that did not complete beyond its audit entry
+// (written when the refusal record is published, see publish): a warning
+// when the outcome is unknown, else a debug line, so that with the audit
+// stream in the main log a refusal is one line. The edges that asked for
+// the failover log nothing more.
 func (e *Engine) logRefusal(req FailoverRequest, res FailoverResult) {
 	attrs := []any{"set", req.SetID, "from", req.From, "to", req.To, "planned", req.Planned, "code", res.Code, "reason", res.Reason}
 	if errors.Is(res.Err, ErrOutcomeUnknown) {
 		e.log.Warn("failover outcome unknown", append(attrs, "err", res.Err)...)
 		return
 	}
-	e.log.Info("failover refused", attrs...)
+	e.log.Debug("failover refused", attrs...)
 }
 
 func (e *Engine) tryFailover(ctx context.Context, req FailoverRequest, start time.Time) FailoverResult {
