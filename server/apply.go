@@ -77,8 +77,37 @@ func (c *Config) plan(eng *engine.Engine, keep []string) (*plan, error) {
 		}
 		declared["set "+id] = true
 	}
+	if err := c.checkStoredFrontends(eng, declared); err != nil {
+		return nil, err
+	}
 	p.report.WouldDelete = undeclared(eng, declared, keep)
 	return p, nil
+}
+
+// checkStoredFrontends refuses a declared frontend whose listen address is
+// the frontend of a stored set the file does not declare (the engine would
+// refuse it once the changes before it were made).
+func (c *Config) checkStoredFrontends(eng *engine.Engine, declared map[string]bool) error {
+	stored, err := eng.ListSetSummaries()
+	if err != nil {
+		return err
+	}
+	holder := map[string]string{}
+	for _, s := range stored {
+		if s.Frontend != nil && !declared["set "+s.InstanceID] {
+			holder[s.Frontend.Listen] = s.InstanceID
+		}
+	}
+	for i, s := range c.Sets {
+		if s.Frontend == nil || isPortZero(s.Frontend.Listen) {
+			continue
+		}
+		if id, ok := holder[s.Frontend.Listen]; ok {
+			return c.fieldErr(fmt.Sprintf("sets[%d].frontend.listen", i),
+				"%s is the frontend of set %s, which the store holds and this file does not declare", s.Frontend.Listen, id)
+		}
+	}
+	return nil
 }
 
 // apply makes the planned writes, in order: members, then each set and
@@ -246,8 +275,22 @@ func (c *Config) engineSet(s Set) (engine.Set, error) {
 		MinNumberNeeded: s.MinNumberNeeded, MaxNumberSupported: s.MaxNumberSupported,
 		VendorIdentifyingInfo: s.VendorIdentifyingInfo,
 		LoadBalanceAlgorithm:  lb, OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm,
-		Policy: enginePolicy(s.Policy),
+		Policy: enginePolicy(s.Policy), Frontend: copyFrontend(s.Frontend),
 	}, nil
+}
+
+// copyFrontend copies a declared frontend, so that the engine's set shares
+// nothing with the configuration.
+func copyFrontend(f *Frontend) *Frontend {
+	if f == nil {
+		return nil
+	}
+	c := *f
+	if f.Drain != nil {
+		d := *f.Drain
+		c.Drain = &d
+	}
+	return &c
 }
 
 // pairedOther gives OtherTypeOfSet one (empty) entry per TypeOfSet entry
@@ -281,7 +324,7 @@ func engineMember(m Member, h HealthCfg) engine.Member {
 		p.Interval, p.Timeout = engine.Duration(interval), engine.Duration(timeout)
 	}
 	p.Rise, p.Fall = orInt(p.Rise, h.Rise), orInt(p.Fall, h.Fall)
-	return engine.Member{Name: m.Name, DisplayName: m.DisplayName, Labels: m.Labels, Probe: p}
+	return engine.Member{Name: m.Name, DisplayName: m.DisplayName, Labels: m.Labels, Probe: p, Address: m.Address}
 }
 
 // probeTiming is a probe's interval and timeout with the configuration's

@@ -116,6 +116,9 @@ type Member struct {
 	DisplayName string            `yaml:"displayName"`
 	Labels      map[string]string `yaml:"labels"`
 	Probe       Probe             `yaml:"probe"`
+	// Address is host:port where frontends send the member's connections;
+	// empty: its tcp probe's address or its http probe's host and port.
+	Address string `yaml:"address"`
 }
 
 // Probe says how to observe a member. It is the engine's Probe, the same
@@ -142,7 +145,16 @@ type Set struct {
 	OtherLoadBalanceAlgorithm string      `yaml:"otherLoadBalanceAlgorithm"`
 	Policy                    Policy      `yaml:"policy"`
 	Members                   []SetMember `yaml:"members"`
+	// Frontend is the set's traffic address; absent: none.
+	Frontend *Frontend `yaml:"frontend"`
 }
+
+// Frontend is a set's frontend, the engine's Frontend, the same shape the
+// JSON API reads and writes: listen (host:port), mode (tcp), drain (absent:
+// connections to a member that left service stay open; 0s: closed at once),
+// proxyProtocol (v2 or off), maxConnections, dialTimeout and
+// passiveFailures.
+type Frontend = engine.Frontend
 
 // Policy is how the set acts by itself.
 type Policy struct {

@@ -345,8 +345,8 @@ func TestUnknownFieldInOneLineMapping(t *testing.T) {
 		want       []string // fields, in the order of the errors
 	}{
 		{"the member's key, the probe's is known",
-			"members:\n  - {name: a}\n  - {name: b}\n  - {name: c, address: \"127.0.0.1:1\", probe: {type: tcp, address: \"127.0.0.1:2\"}}\n",
-			[]string{"members[2].address"}},
+			"members:\n  - {name: a}\n  - {name: b}\n  - {name: c, url: \"http://127.0.0.1:1/\", probe: {type: http, url: \"http://127.0.0.1:2/\"}}\n",
+			[]string{"members[2].url"}},
 		{"the probe's key, the member's is known",
 			"members:\n  - {name: c, probe: {type: tcp, name: x}}\n",
 			[]string{"members[0].probe.name"}},

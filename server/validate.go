@@ -72,6 +72,7 @@ func (c *Config) Validate() error {
 	for i := range c.Sets {
 		add(c.validateSet(i, members, ids))
 	}
+	add(c.validateFrontends())
 	for i := range c.Hooks {
 		add(c.validateHook(i))
 	}
@@ -188,6 +189,34 @@ func (c *Config) validateSet(i int, members, ids map[string]bool) error {
 		return c.fieldErr(f+".members", "%d members exceed maxNumberSupported (%d)", n, s.MaxNumberSupported)
 	}
 	return c.validateSetMembers(f, s.Members, members)
+}
+
+// validateFrontends checks that no two sets' frontends, and no frontend
+// and the server itself, listen on one address (port 0, "any free port",
+// may repeat).
+func (c *Config) validateFrontends() error {
+	var errs []error
+	taken := map[string]string{}
+	for i, addr := range c.Listen {
+		taken[addr] = fmt.Sprintf("listen[%d], the server's own", i)
+	}
+	for i, s := range c.Sets {
+		if s.Frontend == nil || isPortZero(s.Frontend.Listen) {
+			continue
+		}
+		f := fmt.Sprintf("sets[%d].frontend.listen", i)
+		if other, dup := taken[s.Frontend.Listen]; dup {
+			errs = append(errs, c.fieldErr(f, "%s is already the address of %s", s.Frontend.Listen, other))
+			continue
+		}
+		taken[s.Frontend.Listen] = fmt.Sprintf("sets[%d].frontend", i)
+	}
+	return errors.Join(errs...)
+}
+
+func isPortZero(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	return err == nil && port == "0"
 }
 
 func (c *Config) validateSetMembers(f string, list []SetMember, declared map[string]bool) error {
