@@ -68,6 +68,7 @@ func setFromView(v engine.SetView) Set {
 		Members: make([]SetMember, len(v.Members)), FlapGuardTripped: v.FlapGuardTripped, Revision: v.Revision,
 		FailoverTarget: v.FailoverTarget(),
 		Paused:         pauseFrom(v.Paused), ServerPaused: v.ServerPaused, AutomaticFailoverPaused: v.AutomaticPaused(),
+		Frontend: copyFrontend(s.Frontend),
 	}
 	for i, m := range v.Members {
 		out.Members[i] = setMemberFrom(m)
@@ -130,8 +131,32 @@ func specFromSet(s engine.Set) SetSpec {
 		TypeOfSet: slices.Clone(s.TypeOfSet), OtherTypeOfSet: slices.Clone(s.OtherTypeOfSet),
 		MinNumberNeeded: s.MinNumberNeeded, MaxNumberSupported: s.MaxNumberSupported,
 		VendorIdentifyingInfo: s.VendorIdentifyingInfo, LoadBalanceAlgorithm: &alg,
-		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm, Policy: &p,
+		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm, Policy: &p, Frontend: copyFrontend(s.Frontend),
 	}
+}
+
+// copyFrontend copies f, which shares nothing with the copy.
+func copyFrontend(f *Frontend) *Frontend {
+	if f == nil {
+		return nil
+	}
+	c := *f
+	if f.Drain != nil {
+		d := *f.Drain
+		c.Drain = &d
+	}
+	return &c
+}
+
+// withStatus adds what the set's frontend does, when traffic runs one.
+func withStatus(s Set, traffic Traffic) Set {
+	if traffic == nil {
+		return s
+	}
+	if st, ok := traffic.Status(s.InstanceID); ok {
+		s.FrontendStatus = &st
+	}
+	return s
 }
 
 // Spec returns the writable part of s, for a read-modify-write with
@@ -143,7 +168,7 @@ func (s Set) Spec() SetSpec {
 		TypeOfSet: slices.Clone(s.TypeOfSet), OtherTypeOfSet: slices.Clone(s.OtherTypeOfSet),
 		MinNumberNeeded: s.MinNumberNeeded, MaxNumberSupported: s.MaxNumberSupported,
 		VendorIdentifyingInfo: s.VendorIdentifyingInfo, LoadBalanceAlgorithm: &alg,
-		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm, Policy: &p,
+		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm, Policy: &p, Frontend: copyFrontend(s.Frontend),
 	}
 }
 
@@ -154,7 +179,7 @@ func (s SetSpec) toEngine() (engine.Set, error) {
 		TypeOfSet: slices.Clone(s.TypeOfSet), OtherTypeOfSet: slices.Clone(s.OtherTypeOfSet),
 		MinNumberNeeded: s.MinNumberNeeded, MaxNumberSupported: s.MaxNumberSupported,
 		VendorIdentifyingInfo: s.VendorIdentifyingInfo, LoadBalanceAlgorithm: engine.LBNone,
-		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm,
+		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm, Frontend: copyFrontend(s.Frontend),
 	}
 	if s.LoadBalanceAlgorithm != nil {
 		out.LoadBalanceAlgorithm = *s.LoadBalanceAlgorithm
@@ -195,14 +220,15 @@ func memberFrom(m engine.MemberInfo) Member {
 	}
 	return Member{
 		Name: m.Name, DisplayName: m.DisplayName, Labels: labels, Probe: m.Probe,
-		Health: healthFrom(m.Health), Sets: nonNil(m.Sets), Revision: m.Revision,
+		Address: m.Address, TrafficAddress: m.TrafficAddress(), Health: healthFrom(m.Health), Sets: nonNil(m.Sets), Revision: m.Revision,
 	}
 }
 
 // toEngine converts a spec; the engine validates the member, its probe
 // included.
 func (m MemberSpec) toEngine() engine.Member {
-	return engine.Member{Name: m.Name, DisplayName: m.DisplayName, Labels: maps.Clone(m.Labels), Probe: m.Probe}
+	return engine.Member{Name: m.Name, DisplayName: m.DisplayName, Labels: maps.Clone(m.Labels), Probe: m.Probe,
+		Address: m.Address}
 }
 
 func (r HealthReport) toEngine() (engine.Report, error) {
@@ -282,5 +308,6 @@ func RoleSpecOf(r engine.Role) RoleSpec {
 
 // MemberSpecOf is the spec that creates or replaces member m.
 func MemberSpecOf(m engine.Member) MemberSpec {
-	return MemberSpec{Name: m.Name, DisplayName: m.DisplayName, Labels: maps.Clone(m.Labels), Probe: m.Probe}
+	return MemberSpec{Name: m.Name, DisplayName: m.DisplayName, Labels: maps.Clone(m.Labels), Probe: m.Probe,
+		Address: m.Address}
 }

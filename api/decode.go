@@ -119,6 +119,7 @@ func needEnd(dec *json.Decoder) error {
 var readOnlyFields = map[string]bool{
 	"redundancyStatus": true, "redundancyStatusText": true, "members": true,
 	"flapGuardTripped": true, "revision": true, "health": true, "sets": true,
+	"frontendStatus": true, "trafficAddress": true,
 }
 
 // oldProbeFields are the probe fields of earlier versions of the API,

@@ -61,6 +61,16 @@
 // outcome is unknown (the store did not answer whether it was stored):
 // 504 outcome-unknown, without Retry-After, the reason as its detail.
 //
+// # Frontends
+//
+// A set's frontend (engine.Frontend) is written with the set: in the body
+// of a create or replace, or in a merge patch, where null removes it and
+// its fields merge. Members carry their traffic address (address) and, on
+// reads, the address frontends use (trafficAddress). When Options.Traffic
+// is given, every set shown (lists, reads and the answers of changes)
+// carries frontendStatus, what its frontend does on this server; without
+// it, or for a set without a running frontend, the field is absent.
+//
 // # Configuration reload
 //
 // POST /api/v1/config/reload (admin) calls Options.Reload, which the server

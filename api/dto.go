@@ -37,7 +37,28 @@ type Set struct {
 	ServerPaused            bool   `json:"serverPaused"`
 	AutomaticFailoverPaused bool   `json:"automaticFailoverPaused"`
 	Revision                int64  `json:"revision"`
+	// Frontend is the set's traffic address (absent when it has none);
+	// FrontendStatus is what that frontend does on the server answering
+	// (absent when the server runs no frontend for the set).
+	Frontend       *Frontend       `json:"frontend,omitempty"`
+	FrontendStatus *FrontendStatus `json:"frontendStatus,omitempty"`
 }
+
+// Frontend is a set's one stable traffic address, the engine's Frontend:
+// the server listens on Listen and hands each new connection to one of the
+// set's operational in-service members (see docs/semantics.md,
+// "Frontends"). Durations are Go duration strings; Drain absent leaves the
+// connections to a member that left service open, "0s" closes them at
+// once.
+type Frontend = engine.Frontend
+
+// FrontendStatus is what a set's frontend does on one server: where it
+// listens (or why it does not), its open and refused connections and each
+// member's share.
+type FrontendStatus = engine.FrontendStatus
+
+// MemberTraffic is one member's share of a frontend's connections.
+type MemberTraffic = engine.MemberTraffic
 
 // Pause is a pause of automatic failover: since when and by whom. While
 // paused, redset takes no automatic action (failover, failback, return of
@@ -71,6 +92,8 @@ type SetSpec struct {
 	LoadBalanceAlgorithm      *uint16  `json:"loadBalanceAlgorithm,omitempty"`
 	OtherLoadBalanceAlgorithm string   `json:"otherLoadBalanceAlgorithm,omitempty"`
 	Policy                    *Policy  `json:"policy,omitempty"`
+	// Frontend nil: the set has none.
+	Frontend *Frontend `json:"frontend,omitempty"`
 }
 
 // Policy is how redset acts on a set by itself.
@@ -130,9 +153,14 @@ type Member struct {
 	DisplayName string            `json:"displayName"`
 	Labels      map[string]string `json:"labels"`
 	Probe       Probe             `json:"probe"`
-	Health      Health            `json:"health"`
-	Sets        []string          `json:"sets"`
-	Revision    int64             `json:"revision"`
+	// Address is where frontends send the member's connections, as
+	// written ("" when not); TrafficAddress is the address they use: Address,
+	// else the probe's target ("" when neither is known).
+	Address        string   `json:"address"`
+	TrafficAddress string   `json:"trafficAddress"`
+	Health         Health   `json:"health"`
+	Sets           []string `json:"sets"`
+	Revision       int64    `json:"revision"`
 }
 
 // MemberSpec is what an administrator writes to create or replace a member.
@@ -141,6 +169,9 @@ type MemberSpec struct {
 	DisplayName string            `json:"displayName,omitempty"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	Probe       Probe             `json:"probe"`
+	// Address is host:port where frontends send the member's connections;
+	// empty: its tcp probe's address or its http probe's host and port.
+	Address string `json:"address,omitempty"`
 }
 
 // Probe is how a member's health is observed: the engine's Probe, the

@@ -34,6 +34,10 @@ type Options struct {
 	// a server on its own, unnamed.
 	Cluster func() ClusterInfo
 
+	// Traffic gives the status of each set's frontend, shown as the set's
+	// frontendStatus; nil leaves that field out.
+	Traffic Traffic
+
 	// EventBuffer is how many events an event-stream subscriber may fall
 	// behind before it is dropped; 0 means event.DefaultBuffer.
 	EventBuffer int

@@ -49,7 +49,7 @@ func TestHistory(t *testing.T) {
 		if diff := cmp.Diff(all, got); diff != "" {
 			t.Errorf("api.History vs GET /history (-http +direct):\n%s", diff)
 		}
-		sets, err := Sets(env.eng)
+		sets, err := Sets(env.eng, nil)
 		listed := mustSets(t)(env.reader.ListSets(bg))
 		if diff := cmp.Diff(listed, sets); err != nil || diff != "" {
 			t.Errorf("api.Sets vs GET /sets (err %v) (-http +direct):\n%s", err, diff)

@@ -25,7 +25,7 @@ func (h *handler) changePause(w http.ResponseWriter, r *http.Request, change fun
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, setFromView(v))
+	return writeJSON(w, http.StatusOK, h.set(v))
 }
 
 // maintenance: GET /api/v1/maintenance.

@@ -127,7 +127,7 @@ func (h *handler) putSetMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, setFromView(v))
+	return writeJSON(w, http.StatusOK, h.set(v))
 }
 
 // sameRole answers the set when name already has exactly role in it, and
@@ -172,7 +172,7 @@ func (h *handler) removeSetMember(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, setFromView(v))
+	return writeJSON(w, http.StatusOK, h.set(v))
 }
 
 // enableMember: POST /api/v1/sets/{id}/members/{name}/enable returns a
@@ -182,7 +182,7 @@ func (h *handler) enableMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, setFromView(v))
+	return writeJSON(w, http.StatusOK, h.set(v))
 }
 
 // drainMember: POST /api/v1/sets/{id}/members/{name}/drain takes an
@@ -192,5 +192,5 @@ func (h *handler) drainMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, setFromView(v))
+	return writeJSON(w, http.StatusOK, h.set(v))
 }

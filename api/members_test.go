@@ -25,7 +25,7 @@ func TestMemberLifecycle(t *testing.T) {
 	}
 	want := Member{
 		Name: "m1", DisplayName: "Member one", Labels: map[string]string{"zone": "a"}, Probe: spec.Probe,
-		Health: Health{State: "Unknown"}, Sets: []string{},
+		TrafficAddress: "127.0.0.1:80", Health: Health{State: "Unknown"}, Sets: []string{},
 	}
 	if diff := cmp.Diff(want, created, cmpopts.IgnoreFields(Member{}, "Revision")); diff != "" {
 		t.Errorf("created member (-want +got):\n%s", diff)

@@ -196,8 +196,9 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"ClusterPeer": reflect.TypeFor[ClusterPeer](), "ClusterServer": reflect.TypeFor[ClusterServer](),
 		"SetList": reflect.TypeFor[SetList](), "MemberList": reflect.TypeFor[MemberList](),
 		"EventList": reflect.TypeFor[EventList](), "Lagged": reflect.TypeFor[Lagged](), "Problem": reflect.TypeFor[Problem](),
-		"SetPatch": reflect.TypeFor[SetSpec](),
-		"User":     reflect.TypeFor[User](), "UserList": reflect.TypeFor[UserList](),
+		"SetPatch": reflect.TypeFor[SetSpec](), "Frontend": reflect.TypeFor[Frontend](),
+		"FrontendStatus": reflect.TypeFor[FrontendStatus](), "MemberTraffic": reflect.TypeFor[MemberTraffic](),
+		"User": reflect.TypeFor[User](), "UserList": reflect.TypeFor[UserList](),
 		"NewUser": reflect.TypeFor[NewUser](), "PasswordChange": reflect.TypeFor[PasswordChange](), "ConfigReload": reflect.TypeFor[ConfigReload](),
 	}
 	schemas := at(t, doc, "components", "schemas").(jsonObject)

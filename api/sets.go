@@ -14,7 +14,7 @@ func setURL(id string) string { return Prefix + "/sets/" + url.PathEscape(id) }
 
 // listSets: GET /api/v1/sets.
 func (h *handler) listSets(w http.ResponseWriter, _ *http.Request) error {
-	sets, err := Sets(h.eng)
+	sets, err := Sets(h.eng, h.opts.Traffic)
 	if err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ func (h *handler) getSet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, setFromView(v))
+	return writeJSON(w, http.StatusOK, h.set(v))
 }
 
 // createSet: POST /api/v1/sets, 201 with Location. An instanceID without
@@ -49,7 +49,7 @@ func (h *handler) createSet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", setURL(v.InstanceID))
-	return writeJSON(w, http.StatusCreated, setFromView(v))
+	return writeJSON(w, http.StatusCreated, h.set(v))
 }
 
 // replaceSet: PUT /api/v1/sets/{id} replaces every writable property and
@@ -76,7 +76,7 @@ func (h *handler) replaceSet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, setFromView(v))
+	return writeJSON(w, http.StatusOK, h.set(v))
 }
 
 // lbFields are the set fields an operator may write.
@@ -130,7 +130,7 @@ func (h *handler) patchAll(w http.ResponseWriter, r *http.Request, id string, pa
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, setFromView(v))
+	return writeJSON(w, http.StatusOK, h.set(v))
 }
 
 // patchLoadBalance writes the load-balancing fields through the engine's
@@ -142,7 +142,7 @@ func (h *handler) patchLoadBalance(w http.ResponseWriter, r *http.Request, id st
 		return err
 	}
 	if len(patch) == 0 {
-		return writeJSON(w, http.StatusOK, setFromView(cur))
+		return writeJSON(w, http.StatusOK, h.set(cur))
 	}
 	spec, err := applyPatch(specFromSet(cur.Set), patch)
 	if err != nil {
@@ -156,7 +156,7 @@ func (h *handler) patchLoadBalance(w http.ResponseWriter, r *http.Request, id st
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, setFromView(v))
+	return writeJSON(w, http.StatusOK, h.set(v))
 }
 
 // deleteSet: DELETE /api/v1/sets/{id}, 204.
@@ -179,5 +179,5 @@ func (h *handler) resetFlapGuard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, setFromView(v))
+	return writeJSON(w, http.StatusOK, h.set(v))
 }

@@ -39,6 +39,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/redset/redset/api"
 	"github.com/redset/redset/auth"
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
@@ -72,6 +73,9 @@ type Server struct {
 	cert    certificate
 	tls     *tls.Config
 	feeds   []*feed
+	// traffic gives each set's frontend status to the API and the
+	// dashboard; nil: none is shown.
+	traffic api.Traffic
 	// stopUsers ends the watch of the stored users (in a cluster).
 	stopUsers func()
 
