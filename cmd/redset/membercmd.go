@@ -40,6 +40,7 @@ func printMember(tw *tabwriter.Writer, m api.Member) {
 	h := m.Health
 	rows := [][2]string{
 		{"Name", m.Name}, {"DisplayName", m.DisplayName}, {"Probe", m.Probe.Type + " " + m.Probe.Target()},
+		{"TrafficAddress", trafficAddressWords(m)},
 		{"Health", h.State}, {"Source", h.Source}, {"Detail", h.Detail}, {"Sets", strings.Join(m.Sets, ", ")},
 	}
 	if !h.Since.IsZero() {
@@ -53,10 +54,23 @@ func printMember(tw *tabwriter.Writer, m api.Member) {
 	}
 }
 
+// trafficAddressWords says where frontends send the member's connections
+// and whether the member names that address or its probe does.
+func trafficAddressWords(m api.Member) string {
+	switch {
+	case m.TrafficAddress == "":
+		return ""
+	case m.Address == "":
+		return m.TrafficAddress + " (the probe's)"
+	}
+	return m.TrafficAddress
+}
+
 // memberFlags describe a member as flags, with the configuration file's
 // probe names.
 type memberFlags struct {
 	file, display, typ, address, url, command, expect, bodyMatch string
+	trafficAddress                                               string
 	labels                                                       []string
 	interval, timeout, ttl                                       time.Duration
 	rise, fall                                                   int
@@ -72,10 +86,13 @@ func newMemberAddCmd(cf *clientFlags) *cobra.Command {
 holding member entries with the field names of the configuration file's members:
 list. A probe is tcp (--address), http (--url, --expect, --body-match), exec
 (--command) or heartbeat (reports pushed with redset member report, --ttl).
-Interval and timeout left out take the server's defaults. --replace replaces a
-member of the same name (its roles and health stay).`,
+Interval and timeout left out take the server's defaults. --traffic-address is
+where frontends send the member's connections (left out: the tcp probe's address
+or the http probe's host and port). --replace replaces a member of the same name
+(its roles and health stay).`,
 		Example: `  redset member add web-c --type tcp --address 127.0.0.1:8080 --interval 2s --fall 3
   redset member add agent-1 --type heartbeat --ttl 30s
+  redset member add pg-a --type tcp --address 10.0.0.5:8008 --traffic-address 10.0.0.5:5432 --replace
   redset member add -f members.yaml`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: cobra.NoFileCompletions,
@@ -104,6 +121,7 @@ member of the same name (its roles and health stay).`,
 	fl.StringArrayVar(&f.labels, "label", nil, "a label KEY=VALUE (repeatable)")
 	fl.StringVar(&f.typ, "type", "", "probe: tcp, http, exec or heartbeat")
 	fl.StringVar(&f.address, "address", "", "tcp probe: host:port")
+	fl.StringVar(&f.trafficAddress, "traffic-address", "", "host:port where frontends send the member's connections (default: the probe's target)")
 	fl.StringVar(&f.url, "url", "", "http probe: the URL")
 	fl.StringVar(&f.expect, "expect", "", "http probe: the status range, e.g. 200-399")
 	fl.StringVar(&f.bodyMatch, "body-match", "", "http probe: text the body must contain")
@@ -175,6 +193,9 @@ func (f *memberFlags) entry(name string) ([]byte, error) {
 		}
 	}
 	m := map[string]any{"name": name, "probe": probe}
+	if f.trafficAddress != "" {
+		m["address"] = f.trafficAddress
+	}
 	if f.display != "" {
 		m["displayName"] = f.display
 	}

@@ -31,9 +31,12 @@ shares it, by its LocalID (demo-web).`
 
 func newSetGetCmd(cf *clientFlags) *cobra.Command {
 	return setCmd(cf, &cobra.Command{
-		Use:     "get ID",
-		Short:   "Show a set: every property, its policy, its flap guard and its members",
-		Long:    "Show a set: every property, its policy, its flap guard and its members.\n\n" + setArgHelp,
+		Use:   "get ID",
+		Short: "Show a set: every property, its policy, its flap guard, its frontend and its members",
+		Long: "Show a set: every property, its policy, its flap guard, its frontend and its members. Where the\n" +
+			"server runs the set's frontend, it also shows where the frontend listens (or why it does not),\n" +
+			"its open and refused connections and, per member, the open and total connections and failed\n" +
+			"dials.\n\n" + setArgHelp,
 		Example: "  redset set get redset:demo-web\n  redset set get demo-web -o json",
 	}, func(ctx context.Context, c *api.Client, cmd *cobra.Command, id string) error {
 		s, err := c.GetSet(ctx, id)
@@ -55,14 +58,24 @@ func printSet(tw *tabwriter.Writer, s api.Set) {
 		rows = append(rows, [2]string{"OtherLoadBalanceAlgorithm", s.OtherLoadBalanceAlgorithm})
 	}
 	rows = append(rows, [2]string{"Policy", policyWords(s.Policy)}, [2]string{"FlapGuard", flapGuardWords(s)},
-		[2]string{"AutomaticFailover", automaticWords(s)})
+		[2]string{"AutomaticFailover", automaticWords(s)}, [2]string{"Frontend", frontendWords(s.Frontend)})
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s:\t%s\n", r[0], r[1])
 	}
-	fmt.Fprintln(tw, "\nMEMBER\tROLE\tHEALTH\tSPARE STATUS\tFAILOVER\tPRIORITY")
+	printFrontendStatus(tw, s.FrontendStatus)
+	st := s.FrontendStatus
+	head := "\nMEMBER\tROLE\tHEALTH\tSPARE STATUS\tFAILOVER\tPRIORITY"
+	if st != nil {
+		head += "\tOPEN\tTOTAL\tDIAL ERRORS"
+	}
+	fmt.Fprintln(tw, head)
 	for _, m := range s.Members {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", m.Name, m.Role, m.Health.State,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d", m.Name, m.Role, m.Health.State,
 			codeWords(m.SpareStatus, spareNames), codeWords(m.FailoverSupported, failoverNames), m.Priority)
+		if st != nil {
+			fmt.Fprint(tw, trafficColumns(st, m.Name))
+		}
+		fmt.Fprintln(tw)
 	}
 }
 
@@ -124,6 +137,7 @@ already (redset member add).
 An ID without a colon is a LocalID: the server puts its OrgID before it.`,
 		Example: `  redset set create cache --type n+1 --min 2 --member db-1 --member db-2
   redset set create redset:web2 --type sparing --min 1 --member web-a:inService --member web-b:spare
+  redset set create pg --type sparing --min 1 --frontend-listen 127.0.0.1:15432 --frontend-drain 30s
   redset set create -f set.yaml
   printf 'id: cache2\ntypeOfSet: [2]\nminNumberNeeded: 1\n' | redset set create -f -`,
 		Args: cobra.MaximumNArgs(1),
@@ -178,11 +192,14 @@ func newSetEditCmd(cf *clientFlags) *cobra.Command {
 		Long: `edit changes the properties named by flags and leaves the others as they are,
 or applies a JSON merge patch (RFC 7396) written with the API's field names.
 Changing only the load-balancing algorithm needs an operator; anything else an
-admin.
+admin. The --frontend-* flags change the fields of the set's frontend they name
+(a set without one gets one: give --frontend-listen); --no-frontend removes it.
 
 ` + setArgHelp,
 		Example: `  redset set edit demo-web --caption "web tier" --max-failovers 5 --period 30m
   redset set edit demo-lb --lb least-io
+  redset set edit pg --frontend-drain 0s --frontend-proxy-protocol v2
+  redset set edit pg --no-frontend
   redset set edit demo-db --patch '{"description": "orders database", "policy": {"autoReturn": true}}'`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeArgs(cf, argSet),

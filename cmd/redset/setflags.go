@@ -25,6 +25,7 @@ type setFlags struct {
 	maxFailovers                              int
 	period                                    time.Duration
 	autoFailover, autoReturn, failback        bool
+	frontend                                  frontendFlags
 }
 
 func (f *setFlags) register(cmd *cobra.Command) {
@@ -44,6 +45,7 @@ func (f *setFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.autoFailover, "auto-failover", true, "fail over to a spare by itself (--auto-failover=false turns it off)")
 	fl.BoolVar(&f.autoReturn, "auto-return", false, "return drained members to service when healthy (N+1, Load Balanced)")
 	fl.BoolVar(&f.failback, "failback", false, "fail back to a preferred spare when it is OK (Sparing)")
+	f.frontend.register(cmd)
 }
 
 // patch is a JSON merge patch of the flags the user gave.
@@ -75,6 +77,9 @@ func (f *setFlags) patch(cmd *cobra.Command) (map[string]any, error) {
 	setIf(fl.Changed("failback"), policy, "failback", f.failback)
 	if len(policy) > 0 {
 		out["policy"] = policy
+	}
+	if err := f.frontend.patch(cmd, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -172,6 +177,7 @@ func specSet(s api.SetSpec) engine.Set {
 	if s.LoadBalanceAlgorithm != nil {
 		out.LoadBalanceAlgorithm = *s.LoadBalanceAlgorithm
 	}
+	out.Frontend = s.Frontend
 	if p := s.Policy; p != nil {
 		out.Policy = engine.Policy{DisableAutoFailover: p.DisableAutoFailover, MaxFailovers: p.MaxFailovers,
 			Period: time.Duration(p.PeriodSeconds * float64(time.Second)), AutoReturn: p.AutoReturn, Failback: p.Failback}
