@@ -43,7 +43,9 @@ type setView struct {
 	Operational int // operational members in service
 	LBText      string
 	FlapGuard   bool
-	Paused      string // why automatic failover is paused; empty when it is not
+	Paused      string        // why automatic failover is paused; empty when it is not
+	Frontend    *frontendView // the set's frontend; nil when it has none
+	Traffic     bool          // this server runs the frontend: the members show their connections
 	Members     []memberView
 	CanFailover bool         // the caller's role may fail over: show the form
 	From, To    []memberView // failover candidates
@@ -61,10 +63,22 @@ type memberView struct {
 	Health    string
 	Detail    string
 	Since     time.Time
-	CanReturn bool // drained, and the caller's role may return it to service
+	CanReturn bool   // drained, and the caller's role may return it to service
+	Conns     string // open frontend connections to the member, when the set's frontend runs
+	ConnsNote string // its total connections, failed dials and draining connections
 
 	priority    int
 	spareStatus uint16
+}
+
+// frontendView is a set's frontend on its card: where it listens, or why
+// it does not, and its connections.
+type frontendView struct {
+	Listen  string // as configured
+	Address string // where it listens; empty when it does not, or this server runs none
+	Down    bool   // this server runs the frontend, but it does not listen
+	Error   string // why it does not listen
+	Conns   string // its connections ("3 open, 1 refused"); empty when this server runs none
 }
 
 // statusCount is one entry of the summary line.
@@ -106,10 +120,14 @@ func setViewOf(s api.Set, can api.Abilities) setView {
 		LBText: lbText(s.LoadBalanceAlgorithm, s.OtherLoadBalanceAlgorithm), FlapGuard: s.FlapGuardTripped,
 		CanFailover: can.Failover,
 		Paused:      pausedText(s),
+		Frontend:    frontendOf(s), Traffic: s.FrontendStatus != nil,
 	}
 	for _, m := range s.Members {
 		mv := memberViewOf(s.InstanceID, m)
 		mv.CanReturn = can.Failover && m.Role == api.RoleDrained
+		if s.FrontendStatus != nil {
+			mv.Conns, mv.ConnsNote = memberConns(s.FrontendStatus, m.Name)
+		}
 		v.Members = append(v.Members, mv)
 		if m.Role == api.RoleInService && operational(m.Health.State) {
 			v.Operational++
@@ -305,4 +323,49 @@ func pausedText(s api.Set) string {
 		return "Automatic failover paused for every set (maintenance)."
 	}
 	return ""
+}
+
+// frontendOf describes a set's frontend; nil when it has none. Mirrored by
+// frontendView in app.js.
+func frontendOf(s api.Set) *frontendView {
+	st := s.FrontendStatus
+	if s.Frontend == nil && st == nil {
+		return nil
+	}
+	v := &frontendView{}
+	if s.Frontend != nil {
+		v.Listen = s.Frontend.Listen
+	}
+	if st == nil {
+		return v
+	}
+	if st.Listen != "" {
+		v.Listen = st.Listen
+	}
+	v.Address, v.Down, v.Error = st.Address, st.Address == "", st.Error
+	v.Conns = fmt.Sprintf("%d open", st.Open)
+	if st.Refused > 0 {
+		v.Conns += fmt.Sprintf(", %d refused", st.Refused)
+	}
+	return v
+}
+
+// memberConns gives a member's open frontend connections and a note of
+// its total, failed dials and draining connections. Mirrored by
+// memberConns in app.js.
+func memberConns(st *api.FrontendStatus, name string) (conns, note string) {
+	for _, m := range st.Members {
+		if m.Name != name {
+			continue
+		}
+		parts := []string{fmt.Sprintf("%d total", m.Total)}
+		if m.DialErrors > 0 {
+			parts = append(parts, plural(int(m.DialErrors), "failed dial", "failed dials"))
+		}
+		if m.Draining > 0 {
+			parts = append(parts, fmt.Sprintf("%d draining", m.Draining))
+		}
+		return strconv.FormatInt(m.Open, 10), strings.Join(parts, ", ")
+	}
+	return "0", ""
 }

@@ -2,8 +2,9 @@
 // sets, fails over redset:demo-web from web-a to web-b through the form and
 // its confirmation dialog, returns a drained member to service through its
 // button and the same dialog, sees the card and the timeline follow the
-// event stream, saves screenshots at desktop and phone sizes, and sees that
-// the form proposes no failed member as the target.
+// event stream, saves screenshots at desktop and phone sizes, sees that
+// the form proposes no failed member as the target, and sees a frontend
+// given to a set through the API appear on its card and go again.
 //
 // Usage: node dashboard.mjs [BASE_URL]; the environment is described in
 // common.mjs.
@@ -148,6 +149,22 @@ async function noHealthyTarget(page) {
   log('a failed spare is not proposed as the target; a healthy one is');
 }
 
+// frontend: a frontend given to redset:demo-db through the API appears on
+// its card (the change arrives through the event stream), and goes when
+// the frontend is removed.
+async function frontend(page) {
+  const id = 'redset:demo-db';
+  const fact = card(page, id).locator('.facts .frontend', { hasText: '127.0.0.1:0' });
+  const add = await api('PATCH', `/api/v1/sets/${encodeURIComponent(id)}`, user, password, { frontend: { listen: '127.0.0.1:0' } });
+  check(add.status === 200, `giving ${id} a frontend: HTTP ${add.status} ${JSON.stringify(add.body)}`);
+  await fact.waitFor({ timeout: wait });
+  log(`${id} shows its frontend: ${await fact.innerText()}`);
+  const remove = await api('PATCH', `/api/v1/sets/${encodeURIComponent(id)}`, user, password, { frontend: null });
+  check(remove.status === 200, `removing ${id}'s frontend: HTTP ${remove.status} ${JSON.stringify(remove.body)}`);
+  await card(page, id).locator('.facts .frontend').waitFor({ state: 'detached', timeout: wait });
+  log(`${id}'s frontend is gone from its card`);
+}
+
 run('dashboard', async (page) => {
   await seeTheSets(page);
   await planned(page);
@@ -156,4 +173,5 @@ run('dashboard', async (page) => {
   await live(page);
   await screenshots(page);
   await noHealthyTarget(page);
+  await frontend(page);
 });

@@ -4,7 +4,8 @@
 // event arrives, extends the timeline, and runs failovers through
 // POST /api/v1/sets/{id}/failover and returns drained members to service
 // through POST /api/v1/sets/{id}/members/{name}/enable, each after a
-// confirmation.
+// confirmation. While a set's frontend runs on the server, it reads the
+// sets again every few seconds, for the connection counts.
 //
 // The failover form and the return buttons are drawn only when the page
 // says the caller's role may fail over (data-can-failover on <body>); the
@@ -29,6 +30,7 @@
     fetching: false,
     again: false,
     results: new Map(), // set id -> {text, tone}: the last action's outcome shown on its card
+    traffic: false, // some set's frontend runs on this server (known after the first read of the sets)
   };
 
   // ---- Words (mirror view.go) ----
@@ -74,8 +76,37 @@
     return 's-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   }
 
-  function memberView(setId, m) {
+  const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+  // frontendView mirrors view.go's frontendOf: where the set's frontend
+  // listens, or why it does not, and its connections.
+  function frontendView(set) {
+    const st = set.frontendStatus;
+    if (!set.frontend && !st) return null;
+    const v = { listen: set.frontend ? set.frontend.listen : '', address: '', down: false, error: '', conns: '' };
+    if (!st) return v;
+    if (st.listen) v.listen = st.listen;
+    v.address = st.address || '';
+    v.down = !st.address;
+    v.error = st.error || '';
+    v.conns = `${st.open} open${st.refused ? `, ${st.refused} refused` : ''}`;
+    return v;
+  }
+
+  // memberConns mirrors view.go's: a member's open frontend connections
+  // and a note of its total, failed dials and draining connections.
+  function memberConns(st, name) {
+    const m = (st.members || []).find((x) => x.name === name);
+    if (!m) return { conns: '0', note: '' };
+    const parts = [`${m.total} total`];
+    if (m.dialErrors) parts.push(plural(m.dialErrors, 'failed dial', 'failed dials'));
+    if (m.draining) parts.push(`${m.draining} draining`);
+    return { conns: String(m.open), note: parts.join(', ') };
+  }
+
+  function memberView(setId, m, st) {
     const health = (m.health && m.health.state) || 'Unknown';
+    const traffic = st ? memberConns(st, m.name) : { conns: '', note: '' };
     return {
       setId, name: m.name, role: m.role, roleText: ROLE_WORDS[m.role] || m.role, health,
       detail: (m.health && m.health.detail) || '',
@@ -83,11 +114,12 @@
       spare: m.role === 'spare' ? spareText(m.spareStatus, m.failoverSupported) : '',
       canReturn: CAN_FAILOVER && m.role === 'drained',
       priority: m.priority || 0, spareStatus: m.spareStatus || 0,
+      conns: traffic.conns, connsNote: traffic.note,
     };
   }
 
   function setView(set) {
-    const members = (set.members || []).map((m) => memberView(set.instanceID, m));
+    const members = (set.members || []).map((m) => memberView(set.instanceID, m, set.frontendStatus));
     const shares = (set.typeOfSet || []).some((t) => t === 2 || t === 3);
     const from = members.filter((m) => m.role === 'inService');
     const to = members.filter((m) => m.role !== 'inService' || shares);
@@ -99,6 +131,7 @@
       operational: from.filter((m) => operational(m.health)).length,
       lbText: lbText(set.loadBalanceAlgorithm, set.otherLoadBalanceAlgorithm),
       flapGuard: !!set.flapGuardTripped, paused: pausedText(set), members, canFailover: CAN_FAILOVER, from, to,
+      frontend: frontendView(set), traffic: !!set.frontendStatus,
       hasTarget: others.length > 0, defaultTo: set.failoverTarget || '',
     };
   }
@@ -173,7 +206,8 @@
         m.canReturn && returnButton(m)),
       h('td', null,
         h('span', { class: `health health-${m.health}` }, h('span', { class: 'health-dot', 'aria-hidden': 'true' }), m.health),
-        m.since && h('span', { class: 'm-note' }, 'since ', timeEl(m.since, true))));
+        m.since && h('span', { class: 'm-note' }, 'since ', timeEl(m.since, true))),
+      m.conns && h('td', { class: 'm-conns' }, m.conns, m.connsNote && h('span', { class: 'm-note' }, m.connsNote)));
   }
 
   const returnButton = (m) => h('button', {
@@ -183,10 +217,11 @@
 
   function membersTable(v) {
     const rows = v.members.length ? v.members.map(memberRow)
-      : [h('tr', null, h('td', { colspan: '3', class: 'empty' }, 'No members.'))];
+      : [h('tr', null, h('td', { colspan: v.traffic ? '4' : '3', class: 'empty' }, 'No members.'))];
+    const heads = ['Member', 'Role', 'Health'].concat(v.traffic ? ['Connections'] : []);
     return h('table', { class: 'members' },
       h('caption', { class: 'visually-hidden' }, `Members of ${v.name}`),
-      h('thead', null, h('tr', null, ['Member', 'Role', 'Health'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('thead', null, h('tr', null, heads.map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', null, rows));
   }
 
@@ -210,6 +245,15 @@
         h('button', { type: 'submit', class: 'btn btn-primary' }, 'Continue…')));
   }
 
+  function frontendFacts(f) {
+    if (!f) return null;
+    return [
+      h('div', { class: 'frontend' }, h('dt', null, 'Frontend'), h('dd', null, f.listen, f.address && ` → ${f.address}`,
+        f.down && ' ', f.down && h('span', { class: 'fe-error' }, `not listening${f.error ? `: ${f.error}` : ''}`))),
+      f.conns && fact('Connections', f.conns),
+    ];
+  }
+
   function renderSet(set) {
     const v = setView(set);
     const card = h('article', { class: `set ${statusClass(v.status)}`, id: v.key, 'data-set-id': v.id, 'aria-labelledby': `${v.key}-name` },
@@ -219,7 +263,7 @@
           h('span', { class: 'status-dot', 'aria-hidden': 'true' }), h('span', { class: 'status-text' }, v.statusText))),
       v.caption && h('p', { class: 'caption' }, v.caption),
       h('dl', { class: 'facts' }, fact('Type', v.typeText), fact('Needs', `${v.needed} in service`),
-        fact('Operational', `${v.operational} in service`), v.lbText && fact('Balancing', v.lbText)),
+        fact('Operational', `${v.operational} in service`), v.lbText && fact('Balancing', v.lbText), frontendFacts(v.frontend)),
       v.flapGuard && h('p', { class: 'flap' }, 'Flap guard tripped: automatic failover is stopped for this set.'),
       v.paused && h('p', { class: 'paused' }, v.paused),
       membersTable(v),
@@ -304,6 +348,7 @@
       'No redundancy sets yet. Declare them in the configuration file or create them through the API.')]));
     for (const [card, ui] of focus) restoreFocus(card, ui);
     updateSummary(sets);
+    state.traffic = sets.some((s) => s.frontendStatus);
   }
 
   function flash(card) {
@@ -610,6 +655,16 @@
     strip.dataset.leader = c.leader ? 'known' : 'none';
   }
 
+  // ---- Frontends ----
+
+  // A frontend's connections change without an event: while some set's
+  // frontend runs on this server, the sets are read again now and then.
+  const TRAFFIC_POLL_MS = 5000;
+
+  function refreshTraffic() {
+    if (state.traffic && state.live && !document.hidden) refreshSets();
+  }
+
   // ---- Start ----
 
   document.addEventListener('submit', onSubmit);
@@ -619,4 +674,5 @@
   connect();
   refreshCluster();
   setInterval(refreshCluster, CLUSTER_POLL_MS);
+  setInterval(refreshTraffic, TRAFFIC_POLL_MS);
 })();
