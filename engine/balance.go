@@ -2,7 +2,9 @@ package engine
 
 import (
 	"hash/fnv"
+	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Balancer spreads new work over the operational in-service members of one
@@ -20,7 +22,9 @@ import (
 // Candidates are the members of the SetView passed in that are in service
 // and operational, in name order; ties go to the earlier one. Each Acquire
 // must be matched by one Release of its Lease, which keeps the outstanding
-// counts used by Least IO and Least Blocks. Safe for concurrent use.
+// counts used by Least IO and Least Blocks; AddBytes changes a lease's
+// outstanding bytes while it is held (a proxy counts the bytes it has read
+// and not yet written). Safe for concurrent use.
 type Balancer struct {
 	mu        sync.Mutex
 	effective uint16
@@ -29,15 +33,22 @@ type Balancer struct {
 }
 
 type memberLoad struct {
-	requests int64
-	bytes    int64
+	requests int64        // guarded by Balancer.mu
+	bytes    atomic.Int64 // also changed by AddBytes without the lock
 }
 
-// Lease is one unit of work given to Member.
+// Lease is one unit of work given to Member; Bytes is what it was acquired
+// with.
 type Lease struct {
 	Member string
 	Bytes  int64
-	done   *bool
+	st     *leaseState
+}
+
+type leaseState struct {
+	done  bool // guarded by Balancer.mu
+	load  *memberLoad
+	bytes atomic.Int64 // outstanding now
 }
 
 // NewBalancer returns a balancer with No Load Balancing in force.
@@ -49,7 +60,15 @@ func NewBalancer() *Balancer {
 // it as outstanding. It fails with ErrUnavailable when no member of v is in
 // service and operational.
 func (b *Balancer) Acquire(v SetView, client string, bytes int64) (Lease, error) {
-	cands := candidates(v)
+	return b.AcquireExcept(v, client, bytes, nil)
+}
+
+// AcquireExcept is Acquire among the candidates not named in skip (members
+// already tried for this work, whose connection failed, say). Address
+// Region then gives the client the member it would get if the skipped ones
+// were gone, so a retry moves it as a member's removal would.
+func (b *Balancer) AcquireExcept(v SetView, client string, bytes int64, skip []string) (Lease, error) {
+	cands := candidates(v, skip)
 	if len(cands) == 0 {
 		return Lease{}, newError(KindUnavailable, "no operational member in service in set %q", v.InstanceID)
 	}
@@ -61,22 +80,35 @@ func (b *Balancer) Acquire(v SetView, client string, bytes int64) (Lease, error)
 	name := b.pick(cands, client)
 	l := b.loadOf(name)
 	l.requests++
-	l.bytes += bytes
-	return Lease{Member: name, Bytes: bytes, done: new(bool)}, nil
+	l.bytes.Add(bytes)
+	st := &leaseState{load: l}
+	st.bytes.Store(bytes)
+	return Lease{Member: name, Bytes: bytes, st: st}, nil
+}
+
+// AddBytes changes the bytes a held lease has outstanding by n (negative:
+// fewer). It takes no lock; it must not be called once the lease is
+// released or while Release runs.
+func (b *Balancer) AddBytes(l Lease, n int64) {
+	if l.st == nil {
+		return
+	}
+	l.st.bytes.Add(n)
+	l.st.load.bytes.Add(n)
 }
 
 // Release ends a lease; releasing a lease twice has no effect.
 func (b *Balancer) Release(l Lease) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if l.done == nil || *l.done {
+	if l.st == nil || l.st.done {
 		return
 	}
-	*l.done = true
-	ml := b.loadOf(l.Member)
+	l.st.done = true
+	ml := l.st.load
 	ml.requests--
-	ml.bytes -= l.Bytes
-	if ml.requests == 0 && ml.bytes == 0 {
+	ml.bytes.Add(-l.st.bytes.Load())
+	if ml.requests == 0 && ml.bytes.Load() == 0 && b.load[l.Member] == ml {
 		delete(b.load, l.Member)
 	}
 }
@@ -86,15 +118,15 @@ func (b *Balancer) Outstanding(member string) (requests, bytes int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if l := b.load[member]; l != nil {
-		return l.requests, l.bytes
+		return l.requests, l.bytes.Load()
 	}
 	return 0, 0
 }
 
-func candidates(v SetView) []string {
+func candidates(v SetView, skip []string) []string {
 	var out []string
 	for _, m := range v.Members {
-		if m.Role.Kind == RoleInService && m.Health.State.Operational() {
+		if m.Role.Kind == RoleInService && m.Health.State.Operational() && !slices.Contains(skip, m.Name) {
 			out = append(out, m.Name)
 		}
 	}
@@ -118,9 +150,9 @@ func (b *Balancer) pick(cands []string, client string) string {
 		b.turn++
 		return name
 	case LBLeastIO:
-		return b.least(cands, func(l memberLoad) [2]int64 { return [2]int64{l.requests, 0} })
+		return b.least(cands, func(requests, _ int64) [2]int64 { return [2]int64{requests, 0} })
 	case LBLeastBlocks:
-		return b.least(cands, func(l memberLoad) [2]int64 { return [2]int64{l.bytes, l.requests} })
+		return b.least(cands, func(requests, bytes int64) [2]int64 { return [2]int64{bytes, requests} })
 	case LBAddressRegion:
 		return rendezvous(cands, client)
 	}
@@ -128,14 +160,14 @@ func (b *Balancer) pick(cands []string, client string) string {
 }
 
 // least returns the first candidate with the smallest key.
-func (b *Balancer) least(cands []string, key func(memberLoad) [2]int64) string {
+func (b *Balancer) least(cands []string, key func(requests, bytes int64) [2]int64) string {
 	best, bestKey := "", [2]int64{}
 	for _, name := range cands {
-		var l memberLoad
+		var requests, bytes int64
 		if p := b.load[name]; p != nil {
-			l = *p
+			requests, bytes = p.requests, p.bytes.Load()
 		}
-		k := key(l)
+		k := key(requests, bytes)
 		if best == "" || k[0] < bestKey[0] || (k[0] == bestKey[0] && k[1] < bestKey[1]) {
 			best, bestKey = name, k
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -134,5 +135,154 @@ func TestBalancerRelease(t *testing.T) {
 	}
 	if _, err := b.Acquire(v, "", 0); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Acquire with no candidate: %v, want ErrUnavailable", err)
+	}
+}
+
+// TestBalancerSkipsTriedMembers: a member whose connection failed is left
+// out of the next pick for the same work, by every algorithm.
+func TestBalancerSkipsTriedMembers(t *testing.T) {
+	tests := []struct {
+		alg  uint16
+		skip []string
+		want string
+	}{
+		{LBNone, []string{"m1"}, "m2"},
+		{LBNone, []string{"m1", "m2"}, "m4"},
+		{LBRoundRobin, []string{"m1"}, "m2"},
+		{LBLeastIO, []string{"m1", "m2"}, "m4"},
+		{LBLeastBlocks, []string{"m1"}, "m2"},
+	}
+	for _, tt := range tests {
+		b := NewBalancer()
+		l, err := b.AcquireExcept(lbView(tt.alg), "10.0.0.1", 0, tt.skip)
+		if err != nil || l.Member != tt.want {
+			t.Errorf("algorithm %d skipping %v: %q, %v; want %q", tt.alg, tt.skip, l.Member, err, tt.want)
+		}
+	}
+	b := NewBalancer()
+	if _, err := b.AcquireExcept(lbView(LBRoundRobin), "", 0, []string{"m1", "m2", "m4"}); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("every candidate skipped: %v, want ErrUnavailable", err)
+	}
+	// Address Region: skipping a client's member gives the member it would
+	// get if that one were gone.
+	v := lbView(LBAddressRegion)
+	for i := range 50 {
+		client := fmt.Sprintf("198.51.100.%d", i)
+		first, _ := b.Acquire(v, client, 0)
+		skipped, _ := b.AcquireExcept(v, client, 0, []string{first.Member})
+		gone := v
+		gone.Members = nil
+		for _, m := range v.Members {
+			if m.Name != first.Member {
+				gone.Members = append(gone.Members, m)
+			}
+		}
+		without, _ := b.Acquire(gone, client, 0)
+		if skipped.Member == first.Member || skipped.Member != without.Member {
+			t.Errorf("client %s: first %s, skipping it %s, without it %s", client, first.Member, skipped.Member, without.Member)
+		}
+	}
+}
+
+// TestBalancerLeastBlocksSlowAndFast scripts a proxy's counts: a slow
+// member keeps the bytes it was sent outstanding, a fast one takes them at
+// once, so new work goes to the fast one although both hold a connection.
+func TestBalancerLeastBlocksSlowAndFast(t *testing.T) {
+	b := NewBalancer()
+	v := lbView(LBLeastBlocks)
+	v.Members = v.Members[:2] // m1, m2
+	var got []string
+	acquire := func() Lease {
+		l, err := b.Acquire(v, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, l.Member)
+		return l
+	}
+	slow := acquire() // m1: a tie, name order
+	fast := acquire() // m2: fewer requests
+	b.AddBytes(slow, 64<<10)
+	b.AddBytes(fast, 64<<10)
+	b.AddBytes(fast, -64<<10) // the fast member took it
+	acquire()                 // m2: 0 bytes outstanding against 64 KiB
+	third := acquire()        // m2 again: still 0 bytes, though 2 requests
+	b.AddBytes(third, 128<<10)
+	acquire()                 // m1: 64 KiB against 128 KiB
+	b.AddBytes(slow, -64<<10) // the slow member caught up
+	acquire()                 // m1: both 0 bytes, m1 has 2 requests and m2 3
+	if diff := cmp.Diff([]string{"m1", "m2", "m2", "m2", "m1", "m1"}, got); diff != "" {
+		t.Errorf("picks (-want +got):\n%s", diff)
+	}
+	if r, by := b.Outstanding("m2"); r != 3 || by != 128<<10 {
+		t.Errorf("m2 outstanding %d, %d; want 3, %d", r, by, 128<<10)
+	}
+	b.Release(third) // releases what it had outstanding, whatever it was acquired with
+	if r, by := b.Outstanding("m2"); r != 2 || by != 0 {
+		t.Errorf("m2 after release %d, %d; want 2, 0", r, by)
+	}
+}
+
+// TestBalancerLeastIOSlowAndFast: a slow member keeps its connections open,
+// a fast one ends each at once, so the fast one takes the new ones.
+func TestBalancerLeastIOSlowAndFast(t *testing.T) {
+	b := NewBalancer()
+	v := lbView(LBLeastIO)
+	v.Members = v.Members[:2]
+	var got []string
+	for range 5 {
+		l, err := b.Acquire(v, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, l.Member)
+		if l.Member == "m2" { // fast: done before the next one comes
+			b.Release(l)
+		}
+	}
+	if diff := cmp.Diff([]string{"m1", "m2", "m2", "m2", "m2"}, got); diff != "" {
+		t.Errorf("picks (-want +got):\n%s", diff)
+	}
+}
+
+// TestBalancerAddressRegionLeaveAndReturn: while a member is out of service
+// only its own clients move, and when it returns exactly they come back.
+func TestBalancerAddressRegionLeaveAndReturn(t *testing.T) {
+	b := NewBalancer()
+	v := lbView(LBAddressRegion)
+	pick := func(v SetView, client string) string {
+		l, err := b.Acquire(v, client, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Member
+	}
+	before := map[string]string{}
+	for i := range 100 {
+		client := fmt.Sprintf("203.0.113.%d", i)
+		before[client] = pick(v, client)
+	}
+	left := v
+	left.Members = slices.Clone(v.Members)
+	left.Members[1].Role.Kind = RoleDrained // m2 leaves service
+	moved := 0
+	for client, m := range before {
+		now := pick(left, client)
+		switch {
+		case m == "m2" && now == "m2":
+			t.Errorf("client %s stays on m2, out of service", client)
+		case m == "m2":
+			moved++
+		case now != m:
+			t.Errorf("client %s of %s moved to %s when m2 left", client, m, now)
+		}
+	}
+	if moved == 0 {
+		t.Error("no client was on m2: the test proves nothing")
+	}
+	for client, m := range before {
+		if now := pick(v, client); now != m {
+			t.Errorf("client %s: %s before m2 left, %s after it returned", client, m, now)
+		}
 	}
 }
