@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redset/redset/event"
 )
 
 func TestFrontendValidation(t *testing.T) {
@@ -122,5 +123,26 @@ func TestMemberAddressValidation(t *testing.T) {
 	}
 	if _, err := h.e.PutMember(context.Background(), Member{Name: "m", Address: "[::1]:5432"}); err != nil {
 		t.Errorf("an IPv6 address: %v", err)
+	}
+}
+
+func TestFrontendRecordInHistoryAcrossRestart(t *testing.T) {
+	h := newHarness(t)
+	sub := h.e.Bus().Subscribe(8, nil)
+	defer sub.Close()
+	f := event.FrontendChanged{Listen: "127.0.0.1:15432", State: event.FrontendFailed, Error: "address already in use"}
+	h.e.RecordFrontend("redset:web", f)
+	got := <-sub.C()
+	if got.Kind != event.KindFrontend || got.Frontend == nil || *got.Frontend != f || got.SetID != "redset:web" || got.Validate() != nil {
+		t.Errorf("published %+v, want a FrontendChanged record of %+v for redset:web", got, f)
+	}
+	h.settle()
+	h.restart()
+	hist, err := h.e.History(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 1 || hist[0].Frontend == nil || *hist[0].Frontend != f {
+		t.Errorf("history after restart = %+v, want the frontend record", hist)
 	}
 }

@@ -424,3 +424,16 @@ func (e *Engine) RecordHookDelivery(setID string, d event.HookDelivered) {
 	r.Hook = &d
 	e.emit(r)
 }
+
+// RecordFrontend publishes a change of a set's frontend (listening, failed
+// to listen, stopped) as an event and keeps it in the history, written
+// asynchronously like RecordHookDelivery's records; it never blocks on the
+// store. A server that does not lead its cluster records nothing.
+func (e *Engine) RecordFrontend(setID string, f event.FrontendChanged) {
+	if e.checkWrite() != nil {
+		return
+	}
+	r := e.newRecord(context.Background(), event.KindFrontend, setID, "")
+	r.Frontend = &f
+	e.emit(r)
+}

@@ -116,6 +116,7 @@ func TestRecordValidate(t *testing.T) {
 	}{
 		{"status", statusRecord(1), true},
 		{"failover", Record{Kind: KindFailoverRefused, Failover: &Failover{Code: 4, Reason: "x"}}, true},
+		{"frontend", Record{Kind: KindFrontend, Frontend: &FrontendChanged{Listen: ":80", State: FrontendStopped}}, true},
 		{"unknown kind", Record{Kind: "Nope"}, false},
 		{"missing payload", Record{Kind: KindHealthChanged}, false},
 		{"wrong payload", Record{Kind: KindHealthChanged, Status: &StatusChanged{}}, false},

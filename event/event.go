@@ -5,7 +5,7 @@
 // Kind, the set and member it concerns, and exactly one payload whose type
 // matches the Kind (HealthChanged, StatusChanged, Failover, ConfigChanged,
 // FlapGuardTripped, MemberReturned, HookDelivered, MaintenanceChanged,
-// ScheduleChanged). Records are plain data with JSON tags so
+// ScheduleChanged, FrontendChanged). Records are plain data with JSON tags so
 // the same value is streamed, stored in the history and exported.
 //
 // The package uses the standard library only; health states are carried as
@@ -34,6 +34,7 @@ const (
 	KindHookDelivered     Kind = "HookDelivered"      // payload Hook
 	KindMaintenance       Kind = "MaintenanceChanged" // payload Maintenance
 	KindScheduleChanged   Kind = "ScheduleChanged"    // payload Schedule
+	KindFrontend          Kind = "FrontendChanged"    // payload Frontend
 )
 
 // Record is the common envelope of every event.
@@ -67,6 +68,27 @@ type Record struct {
 	Maintenance *MaintenanceChanged `json:"maintenance,omitempty"`
 	// Schedule: a failover scheduled or cancelled.
 	Schedule *ScheduleChanged `json:"schedule,omitempty"`
+	// Frontend: a set's frontend started listening, could not, or stopped.
+	Frontend *FrontendChanged `json:"frontend,omitempty"`
+}
+
+// Frontend states.
+const (
+	FrontendListening = "listening"
+	FrontendFailed    = "failed"
+	FrontendStopped   = "stopped"
+)
+
+// FrontendChanged reports that the frontend of the record's set changed
+// state on the server that recorded it: it listens at Address ("listening",
+// Listen being the configured address), it cannot listen and will try again
+// ("failed", with the Error), or it no longer listens ("stopped": the set or
+// its frontend was deleted).
+type FrontendChanged struct {
+	Listen  string `json:"listen"`
+	Address string `json:"address,omitempty"`
+	State   string `json:"state"`
+	Error   string `json:"error,omitempty"`
 }
 
 // ScheduleChanged reports that a failover of the record's set was
@@ -203,6 +225,7 @@ var payloadOf = map[Kind]string{
 	KindHookDelivered:     "hook",
 	KindMaintenance:       "maintenance",
 	KindScheduleChanged:   "schedule",
+	KindFrontend:          "frontend",
 }
 
 func (r Record) payloads() map[string]bool {
@@ -216,6 +239,7 @@ func (r Record) payloads() map[string]bool {
 		"hook":        r.Hook != nil,
 		"maintenance": r.Maintenance != nil,
 		"schedule":    r.Schedule != nil,
+		"frontend":    r.Frontend != nil,
 	}
 }
 
