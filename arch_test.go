@@ -134,6 +134,7 @@ var allowedInternal = map[string][]string{
 	"store/etcd":      {"store", "internal/pause"},
 	"store/storetest": {"store"},
 	"cluster":         {"engine", "store", "event", "internal/pause"},
+	"traffic":         {"engine", "event"},
 	"cmd/redset-load": {},
 
 	"internal/xmltext": {},
@@ -141,7 +142,7 @@ var allowedInternal = map[string][]string{
 }
 
 // stdOnly packages may import nothing outside the standard library.
-var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/redset-load", "internal/xmltext", "internal/pause"}
+var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/redset-load", "internal/xmltext", "internal/pause", "traffic"}
 
 // onlyImportedBy: an internal package (prefix when ending in "/") that only
 // the listed packages may import from non-test files.
@@ -153,6 +154,7 @@ var onlyImportedBy = map[string][]string{
 	"cluster":    {"server"},
 	"health":     {"server"},
 	"hook":       {"server"},
+	"traffic":    {"server"},
 	"protocol/":  {"server"},
 	"mof":        {"server", "cmd/redset"},
 	"schema":     {"server", "cmd/redset"},

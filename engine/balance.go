@@ -38,11 +38,12 @@ type memberLoad struct {
 }
 
 // Lease is one unit of work given to Member; Bytes is what it was acquired
-// with.
+// with and Algorithm the LoadBalanceAlgorithm that chose the member.
 type Lease struct {
-	Member string
-	Bytes  int64
-	st     *leaseState
+	Member    string
+	Bytes     int64
+	Algorithm uint16
+	st        *leaseState
 }
 
 type leaseState struct {
@@ -83,7 +84,7 @@ func (b *Balancer) AcquireExcept(v SetView, client string, bytes int64, skip []s
 	l.bytes.Add(bytes)
 	st := &leaseState{load: l}
 	st.bytes.Store(bytes)
-	return Lease{Member: name, Bytes: bytes, st: st}, nil
+	return Lease{Member: name, Bytes: bytes, Algorithm: b.effective, st: st}, nil
 }
 
 // AddBytes changes the bytes a held lease has outstanding by n (negative:
