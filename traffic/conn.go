@@ -272,11 +272,20 @@ func (f *frontend) copy(p *proxied, dst, src *net.TCPConn, count *atomic.Uint64,
 	_ = dst.CloseWrite()
 }
 
-// splicedCopy copies in chunks through io.CopyN, which lets the kernel
-// splice (*net.TCPConn reads from an *io.LimitedReader of a TCPConn).
+// splicedCopy waits until src has bytes, then moves that many through
+// io.CopyN, which lets the kernel splice them (*net.TCPConn reads from an
+// *io.LimitedReader of a TCPConn); counts are updated at least every
+// chunk. Waiting first means an idle connection holds no splice pipe.
 func splicedCopy(dst, src *net.TCPConn, count *atomic.Uint64) error {
 	for {
-		n, err := io.CopyN(dst, src, chunk)
+		avail, err := waitData(src)
+		if err != nil {
+			return err
+		}
+		if avail == 0 {
+			return nil // the end of src
+		}
+		n, err := io.CopyN(dst, src, min(avail, chunk))
 		count.Add(uint64(n))
 		if err == io.EOF {
 			return nil
@@ -287,14 +296,32 @@ func splicedCopy(dst, src *net.TCPConn, count *atomic.Uint64) error {
 	}
 }
 
-// countedCopy copies through a buffer, counting each chunk as in flight on
-// the lease from its read until its write.
+// countedCopy copies through a pooled buffer, taken only while src has
+// bytes, counting each chunk as in flight on the lease from its read until
+// its write.
 func (f *frontend) countedCopy(dst, src *net.TCPConn, count *atomic.Uint64, lease engine.Lease) error {
+	for {
+		avail, err := waitData(src)
+		if err != nil {
+			return err
+		}
+		if avail == 0 {
+			return nil
+		}
+		if err := f.copyQueued(dst, src, count, lease, avail); err != nil {
+			return err
+		}
+	}
+}
+
+// copyQueued moves the avail bytes src has queued, a buffer at a time.
+func (f *frontend) copyQueued(dst, src *net.TCPConn, count *atomic.Uint64, lease engine.Lease, avail int64) error {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
-	for {
-		n, rerr := src.Read(buf)
+	for avail > 0 {
+		n, rerr := src.Read(buf[:min(avail, int64(len(buf)))])
+		avail -= int64(n)
 		if n > 0 {
 			f.bal.AddBytes(lease, int64(n))
 			w, werr := dst.Write(buf[:n])
@@ -304,13 +331,11 @@ func (f *frontend) countedCopy(dst, src *net.TCPConn, count *atomic.Uint64, leas
 				return werr
 			}
 		}
-		if rerr == io.EOF {
-			return nil
-		}
 		if rerr != nil {
-			return rerr
+			return rerr // EOF cannot come before the queued bytes are read
 		}
 	}
+	return nil
 }
 
 // burst logs one line when a run of refusals starts and one, with their
