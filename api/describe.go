@@ -42,7 +42,21 @@ func Describe(e *Event) {
 
 var describers = []func(e *Event) (label, text, tone string, ok bool){
 	describeHealth, describeStatus, describeFailover, describeConfig, describeFlap,
-	describeReturned, describeHook, describeMaintenance, describeSchedule,
+	describeReturned, describeHook, describeMaintenance, describeSchedule, describeFrontend,
+}
+
+func describeFrontend(e *Event) (string, string, string, bool) {
+	f := e.Frontend
+	if f == nil {
+		return "", "", "", false
+	}
+	switch f.State {
+	case event.FrontendListening:
+		return "Frontend", "listening on " + f.Address, ToneOK, true
+	case event.FrontendFailed:
+		return "Frontend", withDetail("cannot listen on "+f.Listen, f.Error), ToneBad, true
+	}
+	return "Frontend", "stopped listening on " + f.Listen, ToneInfo, true
 }
 
 func describeHealth(e *Event) (string, string, string, bool) {

@@ -78,6 +78,7 @@ func TestEveryKindInWords(t *testing.T) {
 		event.KindHookDelivered:     {Hook: &event.HookDelivered{Hook: "h", Event: "failover", Outcome: "ok"}},
 		event.KindMaintenance:       {Maintenance: &event.MaintenanceChanged{Paused: true}},
 		event.KindScheduleChanged:   {SetID: "s", Schedule: &event.ScheduleChanged{ID: 1, Action: "scheduled", From: "a", To: "b"}},
+		event.KindFrontend:          {SetID: "s", Frontend: &event.FrontendChanged{Listen: ":80", State: event.FrontendFailed, Error: "in use"}},
 	}
 	for _, kind := range event.Kinds() {
 		r, ok := records[kind]

@@ -249,7 +249,7 @@ type FailoverResult struct {
 // StatusChanged (status), FailoverSucceeded and FailoverRefused (failover),
 // ConfigChanged (config), FlapGuardTripped (flap), MemberReturned
 // (returned), HookDelivered (hook), MaintenanceChanged (maintenance),
-// ScheduleChanged (schedule).
+// ScheduleChanged (schedule), FrontendChanged (frontend).
 // Actor says who caused it.
 type Event struct {
 	Seq      uint64          `json:"seq"`
@@ -269,6 +269,8 @@ type Event struct {
 	Maintenance *MaintenanceChange `json:"maintenance,omitempty"`
 	// Schedule is the payload of ScheduleChanged.
 	Schedule *ScheduleChange `json:"schedule,omitempty"`
+	// Frontend is the payload of FrontendChanged.
+	Frontend *FrontendChange `json:"frontend,omitempty"`
 
 	// Label, Text and Tone put the event into words for people: a short
 	// label ("Failover"), one sentence, and how good the news is (ok, warn,
@@ -287,6 +289,16 @@ type ScheduleChange struct {
 	From   string    `json:"from"`
 	To     string    `json:"to"`
 	At     time.Time `json:"at"`
+}
+
+// FrontendChange is the payload of FrontendChanged: the event's set's
+// frontend listens at Address (state "listening"), cannot listen and will
+// try again ("failed", with the error), or stopped ("stopped").
+type FrontendChange struct {
+	Listen  string `json:"listen"`
+	Address string `json:"address,omitempty"`
+	State   string `json:"state"`
+	Error   string `json:"error,omitempty"`
 }
 
 // MaintenanceChange is the payload of MaintenanceChanged: automatic

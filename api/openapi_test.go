@@ -191,6 +191,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"FlapGuard": reflect.TypeFor[FlapGuard](), "MemberReturned": reflect.TypeFor[MemberReturned](),
 		"HookDelivery": reflect.TypeFor[HookDelivery](), "Actor": reflect.TypeFor[Actor](), "Pause": reflect.TypeFor[Pause](), "Maintenance": reflect.TypeFor[Maintenance](),
 		"MaintenanceChange": reflect.TypeFor[MaintenanceChange](), "ScheduleChange": reflect.TypeFor[ScheduleChange](),
+		"FrontendChange":  reflect.TypeFor[FrontendChange](),
 		"ScheduleRequest": reflect.TypeFor[ScheduleRequest](), "ScheduledFailover": reflect.TypeFor[ScheduledFailover](),
 		"ScheduledList": reflect.TypeFor[ScheduledList](), "ClusterInfo": reflect.TypeFor[ClusterInfo](),
 		"ClusterPeer": reflect.TypeFor[ClusterPeer](), "ClusterServer": reflect.TypeFor[ClusterServer](),
