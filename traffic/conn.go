@@ -3,7 +3,6 @@ package traffic
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -197,7 +196,7 @@ func (f *frontend) dial(addr string, timeout time.Duration) (*net.TCPConn, error
 	if addr == "" {
 		return nil, errors.New("the member has no traffic address (no address, and no TCP or HTTP probe)")
 	}
-	d := net.Dialer{Timeout: timeout}
+	d := net.Dialer{Timeout: timeout, KeepAlive: -1} // no TCP keep-alive, as haproxy by default
 	c, err := d.DialContext(f.ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
@@ -259,83 +258,23 @@ func (f *frontend) unregister(p *proxied) {
 // copy moves src's bytes to dst until src ends, then ends dst's writing;
 // on an error it closes both sides.
 func (f *frontend) copy(p *proxied, dst, src *net.TCPConn, count *atomic.Uint64, lease engine.Lease, counted bool) {
-	var err error
-	if counted {
-		err = f.countedCopy(dst, src, count, lease)
-	} else {
-		err = splicedCopy(dst, src, count)
-	}
-	if err != nil {
+	if err := f.pump(dst, src, count, lease, counted); err != nil {
 		p.abort()
 		return
 	}
 	_ = dst.CloseWrite()
 }
 
-// splicedCopy waits until src has bytes, then moves that many through
-// io.CopyN, which lets the kernel splice them (*net.TCPConn reads from an
-// *io.LimitedReader of a TCPConn); counts are updated at least every
-// chunk. Waiting first means an idle connection holds no splice pipe.
-func splicedCopy(dst, src *net.TCPConn, count *atomic.Uint64) error {
-	for {
-		avail, err := waitData(src)
-		if err != nil {
-			return err
-		}
-		if avail == 0 {
-			return nil // the end of src
-		}
-		n, err := io.CopyN(dst, src, min(avail, chunk))
-		count.Add(uint64(n))
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+// written counts a chunk of n bytes copied: in flight on the lease from its
+// read until write returns (counted), then in count.
+func (f *frontend) written(dst *net.TCPConn, b []byte, count *atomic.Uint64, lease engine.Lease, counted bool) error {
+	if counted {
+		f.bal.AddBytes(lease, int64(len(b)))
+		defer f.bal.AddBytes(lease, -int64(len(b)))
 	}
-}
-
-// countedCopy copies through a pooled buffer, taken only while src has
-// bytes, counting each chunk as in flight on the lease from its read until
-// its write.
-func (f *frontend) countedCopy(dst, src *net.TCPConn, count *atomic.Uint64, lease engine.Lease) error {
-	for {
-		avail, err := waitData(src)
-		if err != nil {
-			return err
-		}
-		if avail == 0 {
-			return nil
-		}
-		if err := f.copyQueued(dst, src, count, lease, avail); err != nil {
-			return err
-		}
-	}
-}
-
-// copyQueued moves the avail bytes src has queued, a buffer at a time.
-func (f *frontend) copyQueued(dst, src *net.TCPConn, count *atomic.Uint64, lease engine.Lease, avail int64) error {
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := *bp
-	for avail > 0 {
-		n, rerr := src.Read(buf[:min(avail, int64(len(buf)))])
-		avail -= int64(n)
-		if n > 0 {
-			f.bal.AddBytes(lease, int64(n))
-			w, werr := dst.Write(buf[:n])
-			f.bal.AddBytes(lease, -int64(n))
-			count.Add(uint64(w))
-			if werr != nil {
-				return werr
-			}
-		}
-		if rerr != nil {
-			return rerr // EOF cannot come before the queued bytes are read
-		}
-	}
-	return nil
+	w, err := dst.Write(b)
+	count.Add(uint64(w))
+	return err
 }
 
 // burst logs one line when a run of refusals starts and one, with their

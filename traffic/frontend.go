@@ -125,7 +125,8 @@ func (f *frontend) closeListener() {
 // held.
 func (f *frontend) bind() *event.FrontendChanged {
 	listen := f.cfg.Listen
-	ln, err := net.Listen("tcp", listen)
+	lc := net.ListenConfig{KeepAlive: -1} // accepted connections without TCP keep-alive, as haproxy by default
+	ln, err := lc.Listen(f.ctx, "tcp", listen)
 	if err != nil {
 		f.err = err.Error()
 		f.scheduleRetry()

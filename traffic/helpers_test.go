@@ -22,8 +22,15 @@ import (
 // TestMain runs the test binary as a backend when a test starts it again
 // with TRAFFIC_BACKEND set (see startChildBackend).
 func TestMain(m *testing.M) {
-	if name := os.Getenv("TRAFFIC_BACKEND"); name != "" {
-		runChildBackend(name)
+	switch {
+	case os.Getenv("TRAFFIC_BACKEND") != "":
+		runChildBackend(os.Getenv("TRAFFIC_BACKEND"))
+		return
+	case os.Getenv("TRAFFIC_SOURCE") != "":
+		runChildSource()
+		return
+	case os.Getenv("TRAFFIC_FRONTEND") != "":
+		runChildFrontend(os.Getenv("TRAFFIC_FRONTEND"))
 		return
 	}
 	os.Exit(m.Run())

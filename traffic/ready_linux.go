@@ -3,49 +3,112 @@
 package traffic
 
 import (
+	"io"
 	"net"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
+
+	"github.com/redset/redset/engine"
 )
 
 // fionread is the ioctl that reads how many bytes a socket has queued.
 const fionread = 0x541B
 
-// waitData waits until c has bytes to read (their number) or its end
-// (0): a connection holds no buffer and no splice pipe while it is idle.
-func waitData(c *net.TCPConn) (int64, error) {
-	rc, err := c.SyscallConn()
+// pump copies src to dst until src ends. It waits for src's bytes without
+// a buffer, reads what arrived into a pooled buffer taken only then, and
+// writes it; when a read fills the buffer (a stream) and more is queued, it
+// lets the kernel splice the queued bytes, at most a chunk at a time,
+// through io.CopyN (*net.TCPConn reads from an *io.LimitedReader of a
+// TCPConn), unless the connection counts its bytes in flight. So an idle
+// connection holds no buffer and no splice pipe, a small exchange costs one
+// read and one write, and a stream is spliced.
+func (f *frontend) pump(dst, src *net.TCPConn, count *atomic.Uint64, lease engine.Lease, counted bool) error {
+	rc, err := src.SyscallConn()
 	if err != nil {
-		return 0, err
+		return err
 	}
-	var n int64
+	for {
+		bp, n, err := readSome(rc)
+		if err != nil || n == 0 {
+			return err // nil at the end of src
+		}
+		err = f.written(dst, (*bp)[:n], count, lease, counted)
+		full := n == len(*bp)
+		bufPool.Put(bp)
+		if err != nil {
+			return err
+		}
+		if full && !counted {
+			if err := spliceQueued(rc, dst, src, count); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// readSome waits until the connection has bytes or ends and reads what it
+// has; n is 0 at its end.
+func readSome(rc syscall.RawConn) (*[]byte, int, error) {
+	var bp *[]byte
+	var n int
 	var opErr error
-	err = rc.Read(func(fd uintptr) bool {
-		var avail int32
-		if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, fionread, uintptr(unsafe.Pointer(&avail))); e != 0 {
-			opErr = e
-			return true
+	err := rc.Read(func(fd uintptr) bool {
+		if bp == nil {
+			bp = bufPool.Get().(*[]byte)
 		}
-		if avail > 0 {
-			n = int64(avail)
-			return true
+		for {
+			n, opErr = syscall.Read(int(fd), *bp)
+			if opErr != syscall.EINTR {
+				break
+			}
 		}
-		var b [1]byte
-		got, _, e := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		switch {
-		case e == syscall.EAGAIN:
-			return false // nothing yet: wait for the poller
-		case e == syscall.EINTR:
+		if opErr == syscall.EAGAIN {
+			bufPool.Put(bp) // nothing yet: wait without the buffer
+			bp = nil
 			return false
-		case e != nil:
-			opErr = e
-		case got > 0: // arrived between the two calls
-			n = int64(got)
 		}
 		return true
 	})
-	if err != nil {
-		return 0, err
+	if err == nil {
+		err = opErr
 	}
-	return n, opErr
+	if err != nil || n <= 0 {
+		if bp != nil {
+			bufPool.Put(bp)
+		}
+		return nil, 0, err
+	}
+	return bp, n, nil
+}
+
+// spliceQueued splices what src has queued, while that is at least a
+// buffer's worth.
+func spliceQueued(rc syscall.RawConn, dst, src *net.TCPConn, count *atomic.Uint64) error {
+	for {
+		avail, err := queued(rc)
+		if err != nil || avail < bufSize {
+			return err
+		}
+		n, err := io.CopyN(dst, src, min(avail, chunk))
+		count.Add(uint64(n))
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// queued is how many bytes the connection has ready to read.
+func queued(rc syscall.RawConn) (int64, error) {
+	var avail int32
+	var opErr error
+	err := rc.Control(func(fd uintptr) {
+		if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, fionread, uintptr(unsafe.Pointer(&avail))); e != 0 {
+			opErr = e
+		}
+	})
+	if err == nil {
+		err = opErr
+	}
+	return int64(avail), err
 }

@@ -2,8 +2,44 @@
 
 package traffic
 
-import "net"
+import (
+	"io"
+	"net"
+	"sync/atomic"
 
-// waitData, where the bytes queued cannot be read, lets each copy wait in
-// its own read: a chunk at a time.
-func waitData(*net.TCPConn) (int64, error) { return chunk, nil }
+	"github.com/redset/redset/engine"
+)
+
+// pump copies src to dst until src ends: through io.CopyN, a chunk at a
+// time (spliced where the system can), or, when the connection counts its
+// bytes in flight, through a pooled buffer.
+func (f *frontend) pump(dst, src *net.TCPConn, count *atomic.Uint64, lease engine.Lease, counted bool) error {
+	if !counted {
+		for {
+			n, err := io.CopyN(dst, src, chunk)
+			count.Add(uint64(n))
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	for {
+		n, rerr := src.Read(*bp)
+		if n > 0 {
+			if err := f.written(dst, (*bp)[:n], count, lease, true); err != nil {
+				return err
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
