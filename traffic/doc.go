@@ -36,14 +36,22 @@
 //
 // # Data path
 //
-// Bytes go between the two *net.TCPConn with io.CopyN in chunks of 1 MiB,
-// which lets the kernel splice them and updates the byte counts at least
-// every MiB; a connection chosen by Least Blocks copies through a 32 KiB
-// buffer instead, counting each chunk in flight. A side that ends its
-// writing (EOF) has the other side's writing ended too (CloseWrite), so a
-// client that shuts down writing still gets the whole answer. With
-// ProxyProtocol "v2" the member first gets a PROXY protocol v2 header
-// naming the client and the address it reached. Beyond MaxConnections open
-// at once a new connection is closed at once and counted as refused, with
-// one log line when refusing starts and one when it ends.
+// Each connection has two goroutines, one per direction. A direction waits
+// until its side has bytes without holding a buffer, reads what arrived
+// into a pooled 32 KiB buffer and writes it on; when a read fills the
+// buffer (a stream) and more is queued, the queued bytes go through
+// io.CopyN between the two *net.TCPConn, which lets the kernel splice them,
+// 1 MiB at most between two updates of the byte counts (on Linux; elsewhere
+// io.CopyN throughout). So an idle connection holds three descriptors and
+// no buffer or splice pipe, a small exchange costs one read and one write,
+// and a stream is spliced. A connection chosen by Least Blocks is never
+// spliced: each chunk counts as in flight from its read until its write.
+// A side that ends its writing (EOF) has the other side's writing ended
+// too (CloseWrite), so a client that shuts down writing still gets the
+// whole answer; an error on either side closes both. With ProxyProtocol
+// "v2" the member first gets a PROXY protocol v2 header naming the client
+// and the address it reached. Beyond MaxConnections open at once a new
+// connection is closed at once and counted as refused, with one log line
+// when refusing starts and one when it ends. Connections have no TCP
+// keep-alive (haproxy's default too).
 package traffic
