@@ -95,7 +95,7 @@ func (f *frontend) apply(cfg engine.Frontend, v engine.SetView, addrs map[string
 	var rec *event.FrontendChanged
 	if rebind || (f.ln == nil && f.retry == nil) {
 		f.closeListener()
-		f.backoff = 0
+		f.backoff, f.failed = 0, false
 		rec = f.bind()
 	}
 	f.mu.Unlock()

@@ -298,16 +298,28 @@ type client struct {
 // connect opens a connection to a frontend and reads which member answers.
 func connect(t testing.TB, addr string) *client {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatalf("dial %s: %v", addr, err)
+	cl := connectWithin(t, addr, 10*time.Second)
+	if cl == nil {
+		t.FailNow()
 	}
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	return cl
+}
+
+// connectWithin is connect with a deadline d for the dial and each read.
+func connectWithin(t testing.TB, addr string, d time.Duration) *client {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, d)
+	if err != nil {
+		t.Errorf("dial %s: %v", addr, err)
+		return nil
+	}
+	_ = c.SetDeadline(time.Now().Add(d))
 	cl := &client{c: c.(*net.TCPConn), r: bufio.NewReader(c)}
 	line, err := cl.r.ReadString('\n')
 	if err != nil {
 		c.Close()
-		t.Fatalf("no member answered through %s: %v", addr, err)
+		t.Errorf("no member answered through %s: %v", addr, err)
+		return nil
 	}
 	cl.name = strings.TrimSuffix(line, "\n")
 	return cl
