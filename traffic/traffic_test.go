@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -473,4 +475,79 @@ func TestCloseEndsEverything(t *testing.T) {
 			t.Error("Start after Close succeeded")
 		}
 	}
+}
+
+func TestMemberAddressChangeAndRemoval(t *testing.T) {
+	h := newHarness(t)
+	h.member("a", startBackend(t, "a", echoMode).addr())
+	addr := h.set("redset:lb", engine.TypeLoadBalanced, engine.Frontend{Drain: drainOf(0)}, []string{"a"})
+	old := connect(t, addr)
+	moved := startBackend(t, "a-moved", echoMode)
+	if _, err := h.eng.PutMember(h.ctx, engine.Member{Name: "a", Address: moved.addr(), Probe: engine.Probe{Rise: 1, Fall: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the new address", func() bool { return memberTraffic(h.status("redset:lb"), "a").Address == moved.addr() })
+	if c := connect(t, addr); c.name != "a-moved" {
+		t.Errorf("after the address changed: %s", c.name)
+	}
+	if err := old.roundTrip("old address, still open"); err != nil {
+		t.Errorf("the connection to the old address: %v", err)
+	}
+	// Removed from the set: its connections go, with a drain of 0, at once.
+	if _, err := h.eng.RemoveFromSet(h.ctx, "redset:lb", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.closedByPeer(); err != nil {
+		t.Errorf("a connection of a member removed from the set: %v", err)
+	}
+	poll(t, "the member gone from the status", func() bool { return len(h.status("redset:lb").Members) == 0 })
+}
+
+func TestStatusesAndRefusalLog(t *testing.T) {
+	var logs lockedBuffer
+	h := newHarnessWith(t, slog.New(slog.NewTextHandler(&logs, nil)))
+	h.member("a", startBackend(t, "a", echoMode).addr())
+	addr := h.set("redset:lb", engine.TypeLoadBalanced, engine.Frontend{MaxConnections: 1}, []string{"a"})
+	h.set("redset:other", engine.TypeLoadBalanced, engine.Frontend{}, []string{"a"})
+	held := connect(t, addr)
+	for range 5 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, _ = c.Read(make([]byte, 1))
+		c.Close()
+	}
+	held.c.Close()
+	poll(t, "the held connection to end", func() bool { return h.status("redset:lb").Open == 0 })
+	connect(t, addr)
+	all := h.m.Statuses()
+	if len(all) != 2 || all["redset:lb"].Refused != 5 || all["redset:other"].Address == "" {
+		t.Errorf("statuses %+v; want two, redset:lb with 5 refused", all)
+	}
+	text := logs.String()
+	if n := strings.Count(text, "refusing new connections"); n != 1 {
+		t.Errorf("%d lines about refusing, want 1:\n%s", n, text)
+	}
+	if !strings.Contains(text, "accepting connections again") || !strings.Contains(text, "refused=5") {
+		t.Errorf("no line saying refusing ended after 5:\n%s", text)
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
