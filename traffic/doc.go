@@ -42,8 +42,8 @@
 // buffer (a stream) and more is queued, the queued bytes go through
 // io.CopyN between the two *net.TCPConn, which lets the kernel splice them,
 // 1 MiB at most between two updates of the byte counts (on Linux; elsewhere
-// io.CopyN throughout). So an idle connection holds three descriptors and
-// no buffer or splice pipe, a small exchange costs one read and one write,
+// io.CopyN throughout). So an idle connection holds two descriptors and no
+// buffer or splice pipe, a small exchange costs one read and one write,
 // and a stream is spliced. A connection chosen by Least Blocks is never
 // spliced: each chunk counts as in flight from its read until its write.
 // A side that ends its writing (EOF) has the other side's writing ended
