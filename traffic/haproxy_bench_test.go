@@ -346,7 +346,7 @@ func compare(b *testing.B, haAddr string, haPID int, rsAddr string, rsPID int, d
 	ha := &target{name: "haproxy", addr: haAddr, pid: haPID}
 	rs := &target{name: "redset", addr: rsAddr, pid: rsPID}
 	dt := &target{name: "direct", addr: direct}
-	const rounds = 4
+	const rounds = 10
 	per := max(b.N/rounds, workers)
 	if size > 1<<20 {
 		per = max(b.N/rounds/100, workers) // a long stream is a hundred operations' worth
