@@ -16,8 +16,8 @@ import (
 // counts.
 const chunk = 1 << 20
 
-// bufSize is the buffer of a counted (Least Blocks) copy: the most one
-// direction of a connection holds in flight.
+// bufSize is the pooled buffer a direction of a connection reads into
+// (taken only while it has bytes): the most it holds in flight.
 const bufSize = 32 << 10
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
@@ -48,9 +48,12 @@ func (f *frontend) serve(ln net.Listener) {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			// Out of descriptors, say: wait a little, as net/http does.
+			// Out of descriptors, say: wait a little, as net/http does,
+			// with one log line per run of errors.
+			if delay == 0 {
+				f.m.log.Warn("frontend cannot accept connections; it keeps trying", "set", f.setID, "err", err)
+			}
 			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-			f.m.log.Warn("frontend cannot accept a connection", "set", f.setID, "err", err, "retry", delay)
 			t := time.NewTimer(delay)
 			select {
 			case <-t.C:
