@@ -16,7 +16,8 @@ package redsettest_test
 //     fresh demo server whose members are all healthy, with REDSET_SERVER,
 //     REDSET_USER=admin and REDSET_PASSWORD=secret set (the password the
 //     README's first command gives). The README's addresses 127.0.0.1:5988
-//     and 127.0.0.1:5985 are rewritten to the server's ports.
+//     and 127.0.0.1:5985 are rewritten to the server's ports, and the demo
+//     frontends' 127.0.0.1:15080 and 127.0.0.1:15081 to theirs.
 //   - A trailing comment may carry markers, each applying to its line:
 //     `exits N` — the command must exit with status N (any other status,
 //     0 included, fails); `prints "TEXT"` — its standard output must hold
@@ -234,6 +235,7 @@ func buildRedset(t *testing.T) string {
 // demoProcess is a `redset serve --demo` process.
 type demoProcess struct {
 	base, cimPort, wsPort string
+	webPort, lbPort       string // the demo frontends'
 	log                   *lockedLog
 }
 
@@ -284,9 +286,14 @@ func startDemoProcess(t *testing.T, bin string) *demoProcess {
 }
 
 func tryDemoProcess(t *testing.T, bin string) (*demoProcess, error) {
-	p := &demoProcess{cimPort: freePort(t), wsPort: freePort(t), log: &lockedLog{}}
+	p := &demoProcess{cimPort: freePort(t), wsPort: freePort(t), webPort: freePort(t), lbPort: freePort(t), log: &lockedLog{}}
 	p.base = "http://127.0.0.1:" + p.cimPort
-	cmd := exec.Command(bin, "serve", "--demo", "--data", t.TempDir(),
+	config := filepath.Join(t.TempDir(), "redset.yaml")
+	frontends := fmt.Sprintf("demoFrontends: {web: \"127.0.0.1:%s\", lb: \"127.0.0.1:%s\"}\n", p.webPort, p.lbPort)
+	if err := os.WriteFile(config, []byte(frontends), 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "serve", "--demo", "--data", t.TempDir(), "--config", config,
 		"--listen", "127.0.0.1:"+p.cimPort, "--listen", "127.0.0.1:"+p.wsPort)
 	cmd.Env = append(withoutRedsetEnv(os.Environ()), "REDSET_ADMIN_PASSWORD="+readmePassword)
 	cmd.Stdout, cmd.Stderr = p.log, p.log
@@ -380,7 +387,8 @@ func withoutRedsetEnv(env []string) []string {
 
 // rewriteAddrs points the README's addresses at the test server.
 func (p *demoProcess) rewriteAddrs(text string) string {
-	return strings.NewReplacer("127.0.0.1:5988", "127.0.0.1:"+p.cimPort, "127.0.0.1:5985", "127.0.0.1:"+p.wsPort).Replace(text)
+	return strings.NewReplacer("127.0.0.1:5988", "127.0.0.1:"+p.cimPort, "127.0.0.1:5985", "127.0.0.1:"+p.wsPort,
+		"127.0.0.1:15080", "127.0.0.1:"+p.webPort, "127.0.0.1:15081", "127.0.0.1:"+p.lbPort).Replace(text)
 }
 
 // runBlock runs one block against its own fresh demo server and returns

@@ -61,6 +61,10 @@ func testConfig(t testing.TB, opts Options) server.Config {
 	cfg.Listen = []string{"127.0.0.1:0"}
 	cfg.AdminPassword = AdminPassword
 	cfg.Demo = opts.Demo
+	if cfg.DemoFrontends == (server.DemoFrontends{}) {
+		// Tests run side by side: each demo's frontends take free ports.
+		cfg.DemoFrontends = server.DemoFrontends{Web: "127.0.0.1:0", LB: "127.0.0.1:0"}
+	}
 	if opts.Edit != nil {
 		opts.Edit(&cfg)
 	}

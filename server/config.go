@@ -34,13 +34,15 @@ type Config struct {
 	// TrustedProxies are the reverse proxies (addresses or CIDR
 	// prefixes) whose X-Forwarded-For header names the client; empty:
 	// the header is ignored.
-	TrustedProxies []string   `yaml:"trustedProxies"`
-	Health         HealthCfg  `yaml:"health"`
-	Members        []Member   `yaml:"members"`
-	Sets           []Set      `yaml:"sets"`
-	Hooks          []Hook     `yaml:"hooks"`
-	Demo           bool       `yaml:"demo"`    // start the demo members and sets (on an empty store)
-	Cluster        ClusterCfg `yaml:"cluster"` // with an etcd store: how this server joins the others
+	TrustedProxies []string  `yaml:"trustedProxies"`
+	Health         HealthCfg `yaml:"health"`
+	Members        []Member  `yaml:"members"`
+	Sets           []Set     `yaml:"sets"`
+	Hooks          []Hook    `yaml:"hooks"`
+	Demo           bool      `yaml:"demo"` // start the demo members and sets (on an empty store)
+	// DemoFrontends are where the demo's frontends listen.
+	DemoFrontends DemoFrontends `yaml:"demoFrontends"`
+	Cluster       ClusterCfg    `yaml:"cluster"` // with an etcd store: how this server joins the others
 
 	// AdminPassword is the bootstrap administrator's password
 	// (REDSET_ADMIN_PASSWORD); not read from the file.
@@ -48,6 +50,13 @@ type Config struct {
 
 	lines lineIndex // where each field was written, for error messages
 	file  string
+}
+
+// DemoFrontends are the listen addresses of the frontends of demo-web and
+// demo-lb; defaults DefaultDemoWeb and DefaultDemoLB.
+type DemoFrontends struct {
+	Web string `yaml:"web"`
+	LB  string `yaml:"lb"`
 }
 
 // TLSConfig names PEM files.

@@ -227,7 +227,8 @@ func TestDefault(t *testing.T) {
 			Health: HealthCfg{Interval: Dur(DefaultProbeInterval), Timeout: Dur(DefaultProbeTimeout)},
 			Auth: AuthCfg{Throttle: ThrottleCfg{UserFailures: 5, AddressFailures: 20, Delay: Dur(time.Second),
 				MaxDelay: Dur(5 * time.Minute), Forget: Dur(15 * time.Minute), MaxTracked: 10000}, Bcrypt: BcryptCfg{Queue: 32}},
-			Cluster: ClusterCfg{Name: hostname(t), LeaseTTL: Dur(3 * time.Second), HealthQuorum: "majority"},
+			Cluster:       ClusterCfg{Name: hostname(t), LeaseTTL: Dur(3 * time.Second), HealthQuorum: "majority"},
+			DemoFrontends: DemoFrontends{Web: DefaultDemoWeb, LB: DefaultDemoLB},
 		}
 		if diff := cmp.Diff(want, got, cmp.AllowUnexported(Config{})); diff != "" {
 			t.Errorf("Default of the zero Config (-want +got):\n%s", diff)
@@ -241,7 +242,8 @@ func TestDefault(t *testing.T) {
 			History: 5, Limits: func() Limits { l := defaultLimits(); l.MaxBodyBytes = 9; return l }(), Health: HealthCfg{Interval: Dur(time.Minute), Timeout: Dur(time.Second)},
 			Cluster: ClusterCfg{Name: "n", LeaseTTL: Dur(time.Minute), HealthQuorum: "any"},
 			Auth: AuthCfg{Throttle: ThrottleCfg{UserFailures: 1, AddressFailures: 2, Delay: Dur(time.Millisecond),
-				MaxDelay: Dur(time.Second), Forget: Dur(time.Hour), MaxTracked: 3}, Bcrypt: BcryptCfg{Workers: 1, Queue: 1}}}
+				MaxDelay: Dur(time.Second), Forget: Dur(time.Hour), MaxTracked: 3}, Bcrypt: BcryptCfg{Workers: 1, Queue: 1}},
+			DemoFrontends: DemoFrontends{Web: "127.0.0.1:1", LB: "[::1]:2"}}
 		want := cfg
 		cfg.Default()
 		if diff := cmp.Diff(want, cfg, cmp.AllowUnexported(Config{})); diff != "" {

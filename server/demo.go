@@ -37,15 +37,19 @@ type demoSet struct {
 	lb          uint16
 	members     []string
 	spares      []string
+	frontend    func(DemoFrontends) string // where its frontend listens; nil: none
+	drain       time.Duration
 }
 
 var demoSets = []demoSet{
 	{id: "demo-web", caption: "Web front ends: one active, one hot spare", typ: engine.TypeSparing, min: 1,
-		lb: engine.LBNone, members: []string{"web-a"}, spares: []string{"web-b"}},
+		lb: engine.LBNone, members: []string{"web-a"}, spares: []string{"web-b"},
+		frontend: func(f DemoFrontends) string { return f.Web }, drain: 5 * time.Second},
 	{id: "demo-db", caption: "Database replicas, N+1", typ: engine.TypeNPlus1, min: 2,
 		lb: engine.LBNone, members: []string{"db-1", "db-2", "db-3"}},
 	{id: "demo-lb", caption: "Load-balanced API servers", typ: engine.TypeLoadBalanced, min: 2,
-		lb: engine.LBRoundRobin, members: []string{"lb-1", "lb-2", "lb-3", "lb-4"}},
+		lb: engine.LBRoundRobin, members: []string{"lb-1", "lb-2", "lb-3", "lb-4"},
+		frontend: func(f DemoFrontends) string { return f.LB }, drain: 5 * time.Second},
 }
 
 // demoService is one member's small service: HTTP for web and lb members,
@@ -58,15 +62,16 @@ type demoService struct {
 }
 
 type demo struct {
-	eng *engine.Engine
-	log *slog.Logger
+	eng       *engine.Engine
+	log       *slog.Logger
+	frontends DemoFrontends
 
 	mu       sync.Mutex
 	services map[string]*demoService
 }
 
-func startDemo(ctx context.Context, eng *engine.Engine, log *slog.Logger) (*demo, error) {
-	d := &demo{eng: eng, log: log, services: map[string]*demoService{}}
+func startDemo(ctx context.Context, eng *engine.Engine, log *slog.Logger, frontends DemoFrontends) (*demo, error) {
+	d := &demo{eng: eng, log: log, frontends: frontends, services: map[string]*demoService{}}
 	for _, name := range demoMemberNames() {
 		if err := d.startService(name); err != nil {
 			d.close()
@@ -109,7 +114,8 @@ func demoKind(name string) string {
 }
 
 // declare points the members' probes at the services and, on an empty
-// store, creates the demo sets.
+// store, creates the demo sets; on a store that has them, it points their
+// frontends at the addresses configured now.
 func (d *demo) declare(ctx context.Context) error {
 	for _, name := range demoMemberNames() {
 		if _, err := d.eng.PutMember(ctx, d.member(name)); err != nil {
@@ -117,8 +123,11 @@ func (d *demo) declare(ctx context.Context) error {
 		}
 	}
 	sets, err := d.eng.ListSets()
-	if err != nil || len(sets) > 0 {
+	if err != nil {
 		return err
+	}
+	if len(sets) > 0 {
+		return d.repointFrontends(ctx)
 	}
 	for _, s := range demoSets {
 		if err := d.createSet(ctx, s); err != nil {
@@ -143,7 +152,7 @@ func (d *demo) createSet(ctx context.Context, s demoSet) error {
 		InstanceID: "redset:" + s.id, Caption: s.caption, ElementName: s.id,
 		Description: "Part of the demo: its members are small services redset runs on loopback.",
 		TypeOfSet:   []uint16{s.typ}, OtherTypeOfSet: []string{""}, MinNumberNeeded: s.min, LoadBalanceAlgorithm: s.lb,
-		VendorIdentifyingInfo: "redset demo",
+		VendorIdentifyingInfo: "redset demo", Frontend: d.frontendOf(s),
 	}
 	if _, err := d.eng.CreateSet(ctx, set); err != nil {
 		return err
@@ -158,6 +167,35 @@ func (d *demo) createSet(ctx context.Context, s demoSet) error {
 	for _, m := range s.spares {
 		if _, err := d.eng.AddToSet(ctx, set.InstanceID, m, spare); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// frontendOf is a demo set's frontend, nil for a set without one.
+func (d *demo) frontendOf(s demoSet) *engine.Frontend {
+	if s.frontend == nil {
+		return nil
+	}
+	drain := engine.Duration(s.drain)
+	return &engine.Frontend{Listen: s.frontend(d.frontends), Mode: engine.FrontendTCP, Drain: &drain}
+}
+
+// repointFrontends moves the frontends of the demo's sets to the addresses
+// configured now; a set the operator removed or gave no frontend is left
+// as it is.
+func (d *demo) repointFrontends(ctx context.Context) error {
+	for _, s := range demoSets {
+		want := d.frontendOf(s)
+		v, err := d.eng.GetSet("redset:" + s.id)
+		if want == nil || err != nil || v.Frontend == nil || v.Frontend.Listen == want.Listen {
+			continue
+		}
+		if _, err := d.eng.UpdateSet(ctx, v.InstanceID, func(set *engine.Set) error {
+			set.Frontend.Listen = want.Listen
+			return nil
+		}); err != nil {
+			return fmt.Errorf("demo set %s: frontend: %w", s.id, err)
 		}
 	}
 	return nil

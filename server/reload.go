@@ -264,6 +264,7 @@ func (c *Config) keepRestartFields(running Config) []string {
 	keep("limits", c.Limits == running.Limits, func() { c.Limits = running.Limits })
 	keep("auth", c.Auth == running.Auth, func() { c.Auth = running.Auth })
 	keep("demo", c.Demo == running.Demo, func() { c.Demo = running.Demo })
+	keep("demoFrontends", c.DemoFrontends == running.DemoFrontends, func() { c.DemoFrontends = running.DemoFrontends })
 	keep("cluster", c.Cluster == running.Cluster, func() { c.Cluster = running.Cluster })
 	keep("health.workers", c.Health.Workers == running.Health.Workers, func() { c.Health.Workers = running.Health.Workers })
 	keep("tls", (c.TLS.Cert == "") == (running.TLS.Cert == ""), func() { c.TLS = running.TLS })

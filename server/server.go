@@ -39,7 +39,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/redset/redset/api"
 	"github.com/redset/redset/auth"
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
@@ -51,6 +50,7 @@ import (
 	"github.com/redset/redset/store"
 	"github.com/redset/redset/store/bolt"
 	"github.com/redset/redset/store/etcd"
+	"github.com/redset/redset/traffic"
 )
 
 // Server is one running redset.
@@ -63,6 +63,7 @@ type Server struct {
 	authn   auth.Authenticator // users behind the login throttle: what every protocol asks
 	metrics *metrics
 	probes  *probes
+	traffic *traffic.Manager // the frontends; set by Start (under mu)
 	hooks   *hooks
 	demo    *demo
 	audit   *slog.Logger
@@ -73,9 +74,6 @@ type Server struct {
 	cert    certificate
 	tls     *tls.Config
 	feeds   []*feed
-	// traffic gives each set's frontend status to the API and the
-	// dashboard; nil: none is shown.
-	traffic api.Traffic
 	// stopUsers ends the watch of the stored users (in a cluster).
 	stopUsers func()
 
@@ -271,7 +269,7 @@ func (s *Server) openEngine(ctx context.Context) error {
 		return fmt.Errorf("starting the engine: %w", err)
 	}
 	s.eng, s.commits = eng, commits
-	s.metrics = newMetrics(eng, commits)
+	s.metrics = newMetrics(eng, commits, &frontendCollector{statuses: s.frontendStatuses})
 	s.feeds = append(s.feeds, s.metrics.follow(eng.Bus(), s.log.With("part", "metrics")), followEvents(eng.Bus(), s.log, s.cfg.Audit.File == ""))
 	return nil
 }
@@ -313,7 +311,7 @@ func (s *Server) applyConfig(ctx context.Context) error {
 	}
 	var keep []string
 	if s.cfg.Demo {
-		d, err := startDemo(ctx, s.eng, s.log.With("part", "demo"))
+		d, err := startDemo(ctx, s.eng, s.log.With("part", "demo"), s.cfg.DemoFrontends)
 		if err != nil {
 			return err
 		}
@@ -443,6 +441,9 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.probes.start(ctx); err != nil {
 		return err
 	}
+	if err := s.startTraffic(ctx); err != nil {
+		return err
+	}
 	s.ready.Store(true)
 	for _, ln := range s.listeners {
 		go s.serve(limitConns(ln, lim.MaxConnsPerAddress, s.log.With("part", "listen")))
@@ -500,6 +501,9 @@ func (s *Server) Close() error {
 
 func (s *Server) release() error {
 	closeAll(s.listeners) // those never served are still open
+	if t := s.trafficManager(); t != nil {
+		_ = t.Close()
+	}
 	if s.probes != nil {
 		s.probes.close()
 	}

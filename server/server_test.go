@@ -50,6 +50,7 @@ func newServer(t testing.TB, text string, edit func(*Config)) *Server {
 		t.Fatal(err)
 	}
 	cfg.Data, cfg.Listen, cfg.AdminPassword = t.TempDir(), []string{"127.0.0.1:0"}, testPassword
+	cfg.DemoFrontends = DemoFrontends{Web: "127.0.0.1:0", LB: "127.0.0.1:0"}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -562,8 +563,10 @@ func TestDemoActions(t *testing.T) {
 
 func TestDemoSetsAndRestart(t *testing.T) {
 	dir := t.TempDir()
+	fronts := DemoFrontends{} // the defaults at first
 	open := func() *Server {
-		s, err := New(context.Background(), Config{Data: dir, AdminPassword: "x", Demo: true, Listen: []string{"127.0.0.1:0"}}, nil)
+		s, err := New(context.Background(), Config{Data: dir, AdminPassword: "x", Demo: true, Listen: []string{"127.0.0.1:0"},
+			DemoFrontends: fronts}, nil)
 		if err != nil {
 			t.Fatalf("New: %v", err)
 		}
@@ -602,11 +605,15 @@ func TestDemoSetsAndRestart(t *testing.T) {
 	if sp := web.Members[1].Role.Spare; sp.SpareStatus != engine.SpareHot || sp.FailoverSupported != engine.FailoverBoth {
 		t.Errorf("web-b spare settings = %+v, want hot standby, failover both", sp)
 	}
+	wantListen := map[string]string{"redset:demo-web": DefaultDemoWeb, "redset:demo-lb": DefaultDemoLB, "redset:demo-db": ""}
+	checkDemoFrontends(t, first, wantListen)
 	oldTarget := mustTarget(t, first, "web-a")
 	first.Close()
 
+	fronts = DemoFrontends{Web: "127.0.0.1:25080", LB: "127.0.0.1:25081"}
 	second := open()
 	defer second.Close()
+	checkDemoFrontends(t, second, map[string]string{"redset:demo-web": fronts.Web, "redset:demo-lb": fronts.LB, "redset:demo-db": ""})
 	if n, _ := second.Engine().ListSets(); len(n) != 3 {
 		t.Errorf("after a restart there are %d sets, want the same 3", len(n))
 	}
@@ -616,6 +623,23 @@ func TestDemoSetsAndRestart(t *testing.T) {
 	code, _ := call(t, httpClient, http.MethodGet, mustTarget(t, second, "web-a"), "", "", nil)
 	if code != http.StatusOK {
 		t.Errorf("after a restart web-a's probe target answers %d, want the new service", code)
+	}
+}
+
+// checkDemoFrontends compares where the demo sets' frontends listen ("":
+// no frontend) with want.
+func checkDemoFrontends(t *testing.T, s *Server, want map[string]string) {
+	t.Helper()
+	got := map[string]string{}
+	sets, _ := s.Engine().ListSets()
+	for _, v := range sets {
+		got[v.InstanceID] = ""
+		if v.Frontend != nil {
+			got[v.InstanceID] = v.Frontend.Listen
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("demo frontends (-want +got):\n%s", diff)
 	}
 }
 

@@ -20,6 +20,8 @@ const (
 	DefaultHistory       = 10000
 	DefaultProbeInterval = 2 * time.Second
 	DefaultProbeTimeout  = time.Second
+	DefaultDemoWeb       = "127.0.0.1:15080"
+	DefaultDemoLB        = "127.0.0.1:15081"
 )
 
 // Default fills every field left zero with its default.
@@ -31,6 +33,8 @@ func (c *Config) Default() {
 	setDefault(&c.OrgID, DefaultOrgID)
 	setDefault(&c.Log.Format, "text")
 	setDefault(&c.Log.Level, "info")
+	setDefault(&c.DemoFrontends.Web, DefaultDemoWeb)
+	setDefault(&c.DemoFrontends.LB, DefaultDemoLB)
 	if c.History <= 0 {
 		c.History = DefaultHistory
 	}

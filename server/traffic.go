@@ -1,0 +1,50 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/redset/redset/engine"
+	"github.com/redset/redset/traffic"
+)
+
+// startTraffic opens the frontends of every set that has one and exports
+// their traffic to /metrics and the JSON API. Every server runs them, the
+// followers of a cluster too: a frontend needs only the set's view, and
+// each server's is current.
+func (s *Server) startTraffic(ctx context.Context) error {
+	t := traffic.New(s.eng, traffic.Options{Log: s.log.With("part", "traffic")})
+	s.mu.Lock()
+	s.traffic = t
+	s.mu.Unlock()
+	if err := t.Start(ctx); err != nil {
+		return fmt.Errorf("frontends: %w", err)
+	}
+	return nil
+}
+
+// frontendStatuses is what /metrics shows of the frontends; none before
+// Start.
+func (s *Server) frontendStatuses() map[string]engine.FrontendStatus {
+	if t := s.trafficManager(); t != nil {
+		return t.Statuses()
+	}
+	return nil
+}
+
+// frontendSource gives the JSON API and the dashboard what each set's
+// frontend does.
+type frontendSource struct{ s *Server }
+
+func (f frontendSource) Status(setID string) (engine.FrontendStatus, bool) {
+	if t := f.s.trafficManager(); t != nil {
+		return t.Status(setID)
+	}
+	return engine.FrontendStatus{}, false
+}
+
+func (s *Server) trafficManager() *traffic.Manager {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.traffic
+}
