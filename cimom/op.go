@@ -148,6 +148,11 @@ type Object struct {
 	Path     cim.ObjectPath // namespace, class and keys; for classes only the class name
 	Instance *cim.Instance  // nil for name-only results
 	Class    *cim.Class     // set for class results
+
+	// Encodings, when set, keeps the object's wire encodings for reuse by
+	// later requests (see Encodings); encoders use it only when
+	// Encodings.For(&object) holds.
+	Encodings *Encodings
 }
 
 // Objects is a lazily produced sequence of result objects. A non-nil error

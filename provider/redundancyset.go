@@ -50,12 +50,14 @@ var setFields = [setFieldCount]field{
 // Sets are created and deleted through redset's own API, so the provider
 // has no CreateInstance or DeleteInstance.
 type redundancySet struct {
-	dom *domain
-	eng *engine.Engine
+	dom   *domain
+	eng   *engine.Engine
+	cache setCache // the objects of the last enumerations
 }
 
 // EnumerateInstances yields every set, in InstanceID order. Instances are
-// built as the consumer pulls them.
+// built as the consumer pulls them, and kept for the next enumeration
+// while the set shows the same values (see setCache).
 func (p *redundancySet) EnumerateInstances(ctx context.Context, ns string, class *cim.Class) cimom.Objects {
 	return func(yield func(cimom.Object, error) bool) {
 		if !p.dom.set.serves(class) {
@@ -66,11 +68,28 @@ func (p *redundancySet) EnumerateInstances(ctx context.Context, ns string, class
 			yield(cimom.Object{}, engineError(err))
 			return
 		}
-		a := newAlloc(len(sets))
+		done := 0
 		yieldEach(ctx, sets, yield, func(s *engine.SetSummary) bool {
-			return yield(p.object(a, ns, &s.Set, s.RedundancyStatus), nil)
+			done++
+			return yield(p.kept(ns, &s.Set, s.RedundancyStatus), nil)
 		})
+		if done == len(sets) {
+			p.cache.keepOnly(sets)
+		}
 	}
+}
+
+// kept returns the set's object from the cache, built and kept there
+// first when the set changed since (or was never enumerated). Each object
+// carries its cimom.Encodings, which the protocols fill.
+func (p *redundancySet) kept(ns string, v *engine.Set, status uint16) cimom.Object {
+	if o, ok := p.cache.get(ns, v, status); ok {
+		return o
+	}
+	o := p.object(newAlloc(1), ns, v, status)
+	o.Encodings = cimom.NewEncodings(o.Instance, o.Path)
+	p.cache.put(ns, v, status, o)
+	return o
 }
 
 // GetInstance returns the set path names.

@@ -2,6 +2,7 @@ package cimxml
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
@@ -42,10 +43,11 @@ func (e *encoder) objects(op cimom.Operation, seq cimom.Objects) error {
 		return fmt.Errorf("%s: no result encoding", op)
 	}
 	var cur cimom.Object // one variable for all objects: taking its address does not allocate each time
+	key := e.encodingKey(op)
 	for o, err := range seq {
 		if err == nil {
 			cur = o
-			err = write(e, &cur)
+			err = e.kept(write, &cur, key)
 		}
 		if err != nil {
 			return err
@@ -56,6 +58,33 @@ func (e *encoder) objects(op cimom.Operation, seq cimom.Objects) error {
 		}
 	}
 	return nil
+}
+
+// kept writes o with write, or the bytes written for it before when o
+// carries its encodings (see cimom.Encodings), and keeps what it wrote
+// there for the next answer.
+func (e *encoder) kept(write objectWriter, o *cimom.Object, key string) error {
+	if !o.Encodings.For(o) {
+		return write(e, o)
+	}
+	if b, ok := o.Encodings.Get(key); ok {
+		e.w.buf = append(e.w.buf, b...)
+		return nil
+	}
+	start := len(e.w.buf)
+	if err := write(e, o); err != nil {
+		return err
+	}
+	o.Encodings.Put(key, e.w.buf[start:])
+	return nil
+}
+
+// encodingKey names everything but the object that an object's bytes
+// depend on in this answer: the protocol, the operation (which gives the
+// element) and the encoder's defaults and options.
+func (e *encoder) encodingKey(op cimom.Operation) string {
+	return "cimxml " + strconv.Itoa(int(op)) + " " + strconv.FormatBool(e.qualifiers) + " " +
+		strconv.FormatBool(e.classOrigin) + " " + e.host + "\x00" + e.ns
 }
 
 // objectPathOf returns o's path with its class name filled in from the

@@ -3,6 +3,7 @@ package wsman
 import (
 	"bytes"
 	"context"
+	"strconv"
 
 	"github.com/redset/redset/cimom"
 )
@@ -31,6 +32,7 @@ type filler struct {
 	largest int
 	ctxID   string
 	ended   bool
+	key     string // of the items' encodings, once needed
 }
 
 func (x *exchange) newFiller(env *Envelope, c *Call) *filler {
@@ -74,11 +76,39 @@ func (f *filler) take(resp *cimom.Response) error {
 			return err
 		}
 		before := f.items.Len()
-		f.w.item(o, f.mode)
+		f.keptItem(&o, before)
 		f.count++
 		f.largest = max(f.largest, f.items.Len()-before)
 	}
 	return nil
+}
+
+// keptItem writes an item, or the bytes written for it before when o
+// carries its encodings (see cimom.Encodings), and keeps what it wrote
+// there for the next answer. Items are written whole into their own
+// buffer, so each one's bytes stand alone.
+func (f *filler) keptItem(o *cimom.Object, before int) {
+	if !o.Encodings.For(o) {
+		f.w.item(*o, f.mode)
+		return
+	}
+	if f.key == "" {
+		f.key = f.encodingKey()
+	}
+	if b, ok := o.Encodings.Get(f.key); ok {
+		f.items.Write(b)
+		return
+	}
+	f.w.item(*o, f.mode)
+	o.Encodings.Put(f.key, f.items.Bytes()[before:])
+}
+
+// encodingKey names everything but the object that an item's bytes
+// depend on: the protocol, the mode, and how the request names classes.
+func (f *filler) encodingKey() string {
+	r := f.w.res
+	return "wsman " + strconv.Itoa(int(f.mode)) + " " + strconv.Itoa(int(r.Style)) + " " +
+		r.Namespace + "\x00" + r.ClassName + "\x00" + f.w.envClass
 }
 
 // fill keeps pulling until want items are written, the enumeration ends,

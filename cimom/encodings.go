@@ -1,0 +1,89 @@
+package cimom
+
+import (
+	"sync"
+
+	"github.com/redset/redset/cim"
+)
+
+// maxEncodings is how many encodings an Encodings keeps; past it, the
+// oldest is dropped. A few cover every protocol and option in use.
+const maxEncodings = 4
+
+// Encodings keeps the wire encodings of one result object, so that an
+// object a provider serves unchanged to many requests is encoded once per
+// protocol and options instead of once per request. A provider that keeps
+// an object between requests gives it a new Encodings
+// (NewEncodings(instance, path)) whenever it builds the object anew, that
+// is whenever anything the instance or path shows changed; the object and
+// its Encodings are never changed afterwards.
+//
+// An encoder looks an encoding up by a key naming everything else its
+// bytes depend on (the protocol, the element written, the options and
+// defaults of the request), and stores the bytes it wrote under that key.
+// An Encodings belongs to the instance and path it was made for: For
+// reports whether it still describes an object, so that an object whose
+// instance a filter replaced (a property list, a query) is encoded afresh.
+type Encodings struct {
+	inst *cim.Instance
+	path cim.ObjectPath
+
+	mu  sync.Mutex
+	enc []encoding
+}
+
+type encoding struct {
+	key string
+	b   []byte
+}
+
+// NewEncodings returns an empty Encodings for the object made of inst
+// and path.
+func NewEncodings(inst *cim.Instance, path cim.ObjectPath) *Encodings {
+	return &Encodings{inst: inst, path: path}
+}
+
+// For reports whether e may serve o: o carries e, and the instance and
+// path e was made for.
+func (e *Encodings) For(o *Object) bool {
+	if e == nil || o.Encodings != e || o.Instance != e.inst {
+		return false
+	}
+	p, q := o.Path, e.path
+	return p.Host == q.Host && p.Namespace == q.Namespace && p.ClassName == q.ClassName && sameKeys(p.Keys, q.Keys)
+}
+
+// sameKeys reports whether a and b are the same slice.
+func sameKeys(a, b []cim.KeyBinding) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// Get returns the encoding stored under key. The bytes must not be
+// changed.
+func (e *Encodings) Get(key string) ([]byte, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, x := range e.enc {
+		if x.key == key {
+			return x.b, true
+		}
+	}
+	return nil, false
+}
+
+// Put stores a copy of b under key, replacing what key held.
+func (e *Encodings) Put(key string, b []byte) {
+	c := append([]byte(nil), b...)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range e.enc {
+		if e.enc[i].key == key {
+			e.enc[i].b = c
+			return
+		}
+	}
+	if len(e.enc) == maxEncodings {
+		e.enc = append(e.enc[:0], e.enc[1:]...)
+	}
+	e.enc = append(e.enc, encoding{key, c})
+}

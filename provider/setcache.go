@@ -1,0 +1,80 @@
+package provider
+
+import (
+	"slices"
+	"sync"
+
+	"github.com/redset/redset/cimom"
+	"github.com/redset/redset/engine"
+)
+
+// setCache keeps the last object built for each set, with the values it
+// was built from, so that an enumeration of sets that did not change
+// reuses their objects and, through the objects' cimom.Encodings, the
+// bytes the protocols wrote for them. An object is reused only when every
+// value the instance shows (the set's properties and its RedundancyStatus)
+// and the namespace of its path are what they were, so a change is
+// visible in the next answer, whatever caused it. Safe for concurrent use.
+type setCache struct {
+	mu sync.Mutex
+	m  map[string]*setEntry
+}
+
+// setEntry is a set's object and what it was built from.
+type setEntry struct {
+	set    engine.Set // only the shown fields are compared
+	status uint16
+	ns     string
+	obj    cimom.Object
+}
+
+// get returns the object kept for v, if it still shows v.
+func (c *setCache) get(ns string, v *engine.Set, status uint16) (cimom.Object, bool) {
+	c.mu.Lock()
+	e := c.m[v.InstanceID]
+	c.mu.Unlock()
+	if e == nil || e.ns != ns || e.status != status || !sameShown(&e.set, v) {
+		return cimom.Object{}, false
+	}
+	return e.obj, true
+}
+
+// put keeps obj as the object of v.
+func (c *setCache) put(ns string, v *engine.Set, status uint16, obj cimom.Object) {
+	e := &setEntry{set: *v, status: status, ns: ns, obj: obj}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]*setEntry{}
+	}
+	c.m[v.InstanceID] = e
+	c.mu.Unlock()
+}
+
+// keepOnly drops the entries of sets that are gone, given every set that
+// exists.
+func (c *setCache) keepOnly(sets []engine.SetSummary) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) <= len(sets) {
+		return
+	}
+	live := make(map[string]bool, len(sets))
+	for i := range sets {
+		live[sets[i].InstanceID] = true
+	}
+	for id := range c.m {
+		if !live[id] {
+			delete(c.m, id)
+		}
+	}
+}
+
+// sameShown reports whether a and b agree on every field an instance of
+// Msvm_RedundancySet shows (see redundancySet.object).
+func sameShown(a, b *engine.Set) bool {
+	return a.InstanceID == b.InstanceID && a.Caption == b.Caption && a.Description == b.Description &&
+		a.ElementName == b.ElementName && slices.Equal(a.TypeOfSet, b.TypeOfSet) &&
+		slices.Equal(a.OtherTypeOfSet, b.OtherTypeOfSet) && a.MinNumberNeeded == b.MinNumberNeeded &&
+		a.MaxNumberSupported == b.MaxNumberSupported && a.VendorIdentifyingInfo == b.VendorIdentifyingInfo &&
+		a.LoadBalanceAlgorithm == b.LoadBalanceAlgorithm && a.OtherLoadBalanceAlgorithm == b.OtherLoadBalanceAlgorithm
+}

@@ -1,0 +1,159 @@
+package provider
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/redset/redset/cim"
+	"github.com/redset/redset/cimom"
+	"github.com/redset/redset/engine"
+)
+
+// enumeratedSets enumerates Msvm_RedundancySet and returns the objects by
+// InstanceID.
+func (s *stack) enumeratedSets() map[string]cimom.Object {
+	s.t.Helper()
+	out := map[string]cimom.Object{}
+	for _, o := range s.enumerate(testNS, "Msvm_RedundancySet") {
+		out[o.Path.Keys[0].Value.Str()] = o
+	}
+	return out
+}
+
+// TestEnumerationKeepsUnchangedSets checks that an enumeration reuses the
+// objects of sets that did not change, with their encodings, and that
+// every kind of change is in the very next enumeration: a property, the
+// load balancing written by a client, a RedundancyStatus that health
+// changed, a role change, a deleted set.
+func TestEnumerationKeepsUnchangedSets(t *testing.T) {
+	s := newFixture(t)
+	ctx := context.Background()
+	first := s.enumeratedSets()
+	for id, o := range first {
+		if !o.Encodings.For(&o) {
+			t.Errorf("%s: the enumerated object carries no encodings of its own", id)
+		}
+	}
+	second := s.enumeratedSets()
+	for id, o := range second {
+		if o.Instance != first[id].Instance || o.Encodings != first[id].Encodings {
+			t.Errorf("%s: built again though unchanged", id)
+		}
+	}
+
+	if _, err := s.eng.UpdateSet(ctx, "redset:web", func(v *engine.Set) error { v.Caption = "the web tier"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.eng.SetLoadBalance(ctx, "redset:lb", engine.LBLeastIO, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.report("db-1", engine.HealthFailed)
+	if err := s.eng.DeleteSet(ctx, "redset:other"); err != nil {
+		t.Fatal(err)
+	}
+	third := s.enumeratedSets()
+	checks := []struct {
+		id, prop string
+		want     cim.Value
+	}{
+		{"redset:web", "Caption", cim.NewString("the web tier")},
+		{"redset:lb", "LoadBalanceAlgorithm", cim.MustUint16(engine.LBLeastIO)},
+		{"redset:db", "RedundancyStatus", cim.MustUint16(s.getSet("redset:db").RedundancyStatus)},
+	}
+	for _, c := range checks {
+		o, ok := third[c.id]
+		if !ok {
+			t.Fatalf("%s missing from the enumeration", c.id)
+		}
+		if got := propOf(t, o.Instance, c.prop); !got.Equal(c.want) {
+			t.Errorf("%s %s = %s, want %s", c.id, c.prop, got.MOF(), c.want.MOF())
+		}
+		if o.Instance == second[c.id].Instance || o.Encodings == second[c.id].Encodings {
+			t.Errorf("%s: the old object was served after the change", c.id)
+		}
+	}
+	if got := propOf(t, third["redset:db"].Instance, "RedundancyStatus"); got.Equal(propOf(t, second["redset:db"].Instance, "RedundancyStatus")) {
+		t.Fatalf("db-1's failure did not change redset:db's RedundancyStatus (%s): the test checks nothing", got.MOF())
+	}
+	if _, ok := third["redset:other"]; ok {
+		t.Error("the deleted set is still enumerated")
+	}
+}
+
+// TestEnumerationForgetsDeletedSets checks that the cache drops a set that
+// is gone once an enumeration has listed every set.
+func TestEnumerationForgetsDeletedSets(t *testing.T) {
+	s := newFixture(t)
+	p, class := s.setProvider()
+	count := func() int {
+		n := 0
+		for _, err := range p.EnumerateInstances(context.Background(), testNS, class) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		return n
+	}
+	if n := count(); n != 4 {
+		t.Fatalf("%d sets enumerated, want the fixture's 4", n)
+	}
+	if err := s.eng.DeleteSet(context.Background(), "redset:other"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 3 {
+		t.Fatalf("%d sets enumerated after a deletion, want 3", n)
+	}
+	p.cache.mu.Lock()
+	_, kept := p.cache.m["redset:other"]
+	size := len(p.cache.m)
+	p.cache.mu.Unlock()
+	if kept || size != 3 {
+		t.Errorf("the cache keeps %d sets (the deleted one: %t), want the 3 left", size, kept)
+	}
+}
+
+// TestSameShownCoversTheInstance changes each field of a set in turn: a
+// change sameShown does not see must leave the instance as it was, or an
+// enumeration would serve a stale object.
+func TestSameShownCoversTheInstance(t *testing.T) {
+	s := newFixture(t)
+	p, _ := s.setProvider()
+	base := s.getSet("redset:other").Set
+	build := func(v *engine.Set) *cim.Instance { return p.object(newAlloc(1), testNS, v, 2).Instance }
+	want := build(&base)
+	typ := reflect.TypeOf(base)
+	for i := range typ.NumField() {
+		changed := base
+		changed.TypeOfSet = append([]uint16(nil), base.TypeOfSet...)
+		changed.OtherTypeOfSet = append([]string(nil), base.OtherTypeOfSet...)
+		if !perturb(reflect.ValueOf(&changed).Elem().Field(i)) {
+			t.Fatalf("field %s: the test cannot change a %s", typ.Field(i).Name, typ.Field(i).Type)
+		}
+		if sameShown(&base, &changed) && !reflect.DeepEqual(build(&changed), want) {
+			t.Errorf("field %s changes the instance, but sameShown does not compare it", typ.Field(i).Name)
+		}
+	}
+}
+
+// perturb changes a field's value; false when it cannot.
+func perturb(f reflect.Value) bool {
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(f.String() + "x")
+	case reflect.Uint16, reflect.Uint32:
+		f.SetUint(f.Uint() + 1)
+	case reflect.Slice:
+		f.Set(reflect.Append(f, reflect.Zero(f.Type().Elem())))
+	case reflect.Struct:
+		return perturb(f.Field(0))
+	case reflect.Bool:
+		f.SetBool(!f.Bool())
+	case reflect.Pointer:
+		f.Set(reflect.New(f.Type().Elem()))
+	default:
+		return false
+	}
+	return true
+}
