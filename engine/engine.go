@@ -122,6 +122,7 @@ type Engine struct {
 	mu      sync.RWMutex
 	sets    map[string]*setState
 	members map[string]*memberState
+	order   atomic.Pointer[[]*setState] // the sets in InstanceID order, as sortedSets last saw them
 
 	seq     atomic.Pointer[seqGen]
 	ss      *switchStore // e.st: shared reads, commits by the writer of the moment

@@ -342,14 +342,34 @@ func (e *Engine) ListSetSummaries() ([]SetSummary, error) {
 	return out, nil
 }
 
-// sortedSets returns the sets in InstanceID order.
+// sortedSets returns the sets in InstanceID order. The order is kept for
+// the next call (e.order), which sorts again only when the sets are no
+// longer exactly the ones kept; callers must not change the slice.
 func (e *Engine) sortedSets() []*setState {
 	e.mu.RLock()
+	if kept := e.order.Load(); kept != nil && sameSets(*kept, e.sets) {
+		e.mu.RUnlock()
+		return *kept
+	}
 	all := make([]*setState, 0, len(e.sets))
 	for _, s := range e.sets {
 		all = append(all, s)
 	}
 	e.mu.RUnlock()
 	slices.SortFunc(all, func(a, b *setState) int { return strings.Compare(a.id, b.id) })
+	e.order.Store(&all)
 	return all
+}
+
+// sameSets reports whether order holds exactly the sets of m.
+func sameSets(order []*setState, m map[string]*setState) bool {
+	if len(order) != len(m) {
+		return false
+	}
+	for _, s := range order {
+		if m[s.id] != s {
+			return false
+		}
+	}
+	return true
 }

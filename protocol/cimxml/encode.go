@@ -9,8 +9,8 @@ import (
 
 // Flush sizes of the writer.
 const (
-	defaultBufferBytes = 1 << 20  // answers up to this size are sent whole
-	streamChunk        = 32 << 10 // flush size once an answer streams
+	defaultBufferBytes = 1 << 20   // answers up to this size are sent whole
+	streamChunk        = 256 << 10 // flush size once an answer streams: few writes, bounded memory
 )
 
 // xmlWriter appends XML tokens to a buffer and flushes the buffer to out
