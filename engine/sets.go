@@ -342,6 +342,27 @@ func (e *Engine) ListSetSummaries() ([]SetSummary, error) {
 	return out, nil
 }
 
+// EachSetSummary calls f with every set's summary, in InstanceID order,
+// while that set cannot change. It is ListSetSummaries without the
+// copies, for callers that keep little of each set: f must return
+// quickly, must not call the engine, and must not keep the summary or
+// its slices (it copies what it keeps).
+func (e *Engine) EachSetSummary(f func(*SetSummary)) error {
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	var sum SetSummary
+	for _, s := range e.sortedSets() {
+		s.mu.Lock()
+		if !s.pending && !s.gone {
+			sum.Set, sum.RedundancyStatus, sum.Revision = s.set, s.status, s.rev
+			f(&sum)
+		}
+		s.mu.Unlock()
+	}
+	return nil
+}
+
 // sortedSets returns the sets in InstanceID order. The order is kept for
 // the next call (e.order), which sorts again only when the sets are no
 // longer exactly the ones kept; callers must not change the slice.

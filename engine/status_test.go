@@ -1,6 +1,9 @@
 package engine
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 func ms(role RoleKind, h Health) MemberState { return MemberState{Role: role, Health: h} }
 
@@ -137,6 +140,15 @@ func TestSetSummariesMatchViews(t *testing.T) {
 		sums, err := h.e.ListSetSummaries()
 		if err != nil || len(sums) != 1 {
 			t.Fatalf("ListSetSummaries = %v, %v; want one set", sums, err)
+		}
+		var each []SetSummary
+		if err := h.e.EachSetSummary(func(s *SetSummary) {
+			each = append(each, SetSummary{Set: cloneSet(s.Set), RedundancyStatus: s.RedundancyStatus, Revision: s.Revision})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(each, sums) {
+			t.Errorf("b %v: EachSetSummary gives %+v, ListSetSummaries %+v", state, each, sums)
 		}
 		view := h.view("redset:s")
 		if sums[0].RedundancyStatus != view.RedundancyStatus || sums[0].Revision != view.Revision {

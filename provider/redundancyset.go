@@ -55,28 +55,36 @@ type redundancySet struct {
 	cache setCache // the objects of the last enumerations
 }
 
-// EnumerateInstances yields every set, in InstanceID order. Instances are
-// built as the consumer pulls them, and kept for the next enumeration
-// while the set shows the same values (see setCache).
+// EnumerateInstances yields every set, in InstanceID order. The objects
+// are kept for the next enumeration while their set shows the same values
+// (see setCache), so that most enumerations build none.
 func (p *redundancySet) EnumerateInstances(ctx context.Context, ns string, class *cim.Class) cimom.Objects {
 	return func(yield func(cimom.Object, error) bool) {
 		if !p.dom.set.serves(class) {
 			return
 		}
-		sets, err := p.eng.ListSetSummaries()
+		objs, err := p.objects(ns)
 		if err != nil {
 			yield(cimom.Object{}, engineError(err))
 			return
 		}
-		done := 0
-		yieldEach(ctx, sets, yield, func(s *engine.SetSummary) bool {
-			done++
-			return yield(p.kept(ns, &s.Set, s.RedundancyStatus), nil)
-		})
-		if done == len(sets) {
-			p.cache.keepOnly(sets)
-		}
+		yieldEach(ctx, objs, yield, func(o *cimom.Object) bool { return yield(*o, nil) })
 	}
+}
+
+// objects returns the object of every set, in InstanceID order, from the
+// cache where the set did not change, and drops the sets that are gone
+// from the cache.
+func (p *redundancySet) objects(ns string) ([]cimom.Object, error) {
+	var objs []cimom.Object
+	err := p.eng.EachSetSummary(func(s *engine.SetSummary) {
+		objs = append(objs, p.kept(ns, &s.Set, s.RedundancyStatus))
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.cache.keepOnly(objs)
+	return objs, nil
 }
 
 // kept returns the set's object from the cache, built and kept there
@@ -88,7 +96,7 @@ func (p *redundancySet) kept(ns string, v *engine.Set, status uint16) cimom.Obje
 	}
 	o := p.object(newAlloc(1), ns, v, status)
 	o.Encodings = cimom.NewEncodings(o.Instance, o.Path)
-	p.cache.put(ns, v, status, o)
+	p.cache.put(ns, shownCopy(v), status, o)
 	return o
 }
 

@@ -39,9 +39,9 @@ func (c *setCache) get(ns string, v *engine.Set, status uint16) (cimom.Object, b
 	return e.obj, true
 }
 
-// put keeps obj as the object of v.
-func (c *setCache) put(ns string, v *engine.Set, status uint16, obj cimom.Object) {
-	e := &setEntry{set: *v, status: status, ns: ns, obj: obj}
+// put keeps obj as the object of v, which it keeps.
+func (c *setCache) put(ns string, v engine.Set, status uint16, obj cimom.Object) {
+	e := &setEntry{set: v, status: status, ns: ns, obj: obj}
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = map[string]*setEntry{}
@@ -50,23 +50,33 @@ func (c *setCache) put(ns string, v *engine.Set, status uint16, obj cimom.Object
 	c.mu.Unlock()
 }
 
-// keepOnly drops the entries of sets that are gone, given every set that
-// exists.
-func (c *setCache) keepOnly(sets []engine.SetSummary) {
+// keepOnly drops the entries of sets that are gone, given the objects of
+// every set that exists.
+func (c *setCache) keepOnly(objs []cimom.Object) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.m) <= len(sets) {
+	if len(c.m) <= len(objs) {
 		return
 	}
-	live := make(map[string]bool, len(sets))
-	for i := range sets {
-		live[sets[i].InstanceID] = true
+	live := make(map[*cimom.Encodings]bool, len(objs))
+	for i := range objs {
+		live[objs[i].Encodings] = true
 	}
-	for id := range c.m {
-		if !live[id] {
+	for id, e := range c.m {
+		if !live[e.obj.Encodings] {
 			delete(c.m, id)
 		}
 	}
+}
+
+// shownCopy copies the fields of v that sameShown compares, sharing
+// nothing with v.
+func shownCopy(v *engine.Set) engine.Set {
+	return engine.Set{InstanceID: v.InstanceID, Caption: v.Caption, Description: v.Description,
+		ElementName: v.ElementName, TypeOfSet: slices.Clone(v.TypeOfSet), OtherTypeOfSet: slices.Clone(v.OtherTypeOfSet),
+		MinNumberNeeded: v.MinNumberNeeded, MaxNumberSupported: v.MaxNumberSupported,
+		VendorIdentifyingInfo: v.VendorIdentifyingInfo, LoadBalanceAlgorithm: v.LoadBalanceAlgorithm,
+		OtherLoadBalanceAlgorithm: v.OtherLoadBalanceAlgorithm}
 }
 
 // sameShown reports whether a and b agree on every field an instance of

@@ -123,6 +123,9 @@ func TestSameShownCoversTheInstance(t *testing.T) {
 	base := s.getSet("redset:other").Set
 	build := func(v *engine.Set) *cim.Instance { return p.object(newAlloc(1), testNS, v, 2).Instance }
 	want := build(&base)
+	if c := shownCopy(&base); !sameShown(&base, &c) || !reflect.DeepEqual(build(&c), want) {
+		t.Fatal("shownCopy leaves out a field the instance shows")
+	}
 	typ := reflect.TypeOf(base)
 	for i := range typ.NumField() {
 		changed := base
