@@ -1,11 +1,13 @@
 package cimxml
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
@@ -52,8 +54,34 @@ type Call struct {
 // the error levels). On a *cim.Error the returned Call has MessageID,
 // Method and Intrinsic set and a nil Request, so that an ERROR response
 // can be written. On a *ProtocolError the Call may be nil or partial.
+//
+// Small bodies are read whole and decoded by the scanner (scan.go) when
+// it can; encoding/xml decodes the others, streamed.
 func Decode(r io.Reader, lim Limits) (*Call, error) {
-	t := newTokens(r, lim.withDefaults())
+	lim = lim.withDefaults()
+	bp := scanBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 2*maxScanned {
+			scanBuffers.Put(bp)
+		}
+	}()
+	body, rest := readSmall(r, (*bp)[:0], int(min(maxScanned, lim.MaxBytes)))
+	*bp = body[:0]
+	if rest == nil {
+		if c, ok := decodeScanned(body, lim); ok {
+			return c, nil
+		}
+		return decodeXML(bytes.NewReader(body), lim)
+	}
+	return decodeXML(io.MultiReader(bytes.NewReader(body), rest), lim)
+}
+
+// scanBuffers recycles the buffers small bodies are read into.
+var scanBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// decodeXML decodes a message with encoding/xml.
+func decodeXML(r io.Reader, lim Limits) (*Call, error) {
+	t := newTokens(r, lim)
 	c := &Call{}
 	if err := t.document(c); err != nil {
 		c.Request = nil
@@ -99,7 +127,7 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 // tokens reads the start and end elements of a message, enforcing the
 // limits. Element names are compared without XML namespace.
 type tokens struct {
-	d        *xml.Decoder
+	src      interface{ Token() (xml.Token, error) } // an *xml.Decoder or a *scanner
 	lim      Limits
 	depth    int
 	elements int
@@ -108,7 +136,7 @@ type tokens struct {
 func newTokens(r io.Reader, lim Limits) *tokens {
 	d := xml.NewDecoder(&cappedReader{r: r, n: lim.MaxBytes})
 	d.Strict = true
-	return &tokens{d: d, lim: lim}
+	return &tokens{src: d, lim: lim}
 }
 
 // readErr classifies an error of the XML decoder.
@@ -127,9 +155,12 @@ func readErr(err error) error {
 // directives are skipped. At the end of input it returns io.EOF itself.
 func (t *tokens) raw() (xml.Token, error) {
 	for {
-		tok, err := t.d.Token()
+		tok, err := t.src.Token()
 		if err == io.EOF {
 			return nil, io.EOF
+		}
+		if err == errGiveUp {
+			return nil, err
 		}
 		if err != nil {
 			return nil, readErr(err)
