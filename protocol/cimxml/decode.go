@@ -127,7 +127,7 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 // tokens reads the start and end elements of a message, enforcing the
 // limits. Element names are compared without XML namespace.
 type tokens struct {
-	src      interface{ Token() (xml.Token, error) } // an *xml.Decoder or a *scanner
+	src      tokenSource // encoding/xml (xmlSource) or the scanner
 	lim      Limits
 	depth    int
 	elements int
@@ -136,7 +136,50 @@ type tokens struct {
 func newTokens(r io.Reader, lim Limits) *tokens {
 	d := xml.NewDecoder(&cappedReader{r: r, n: lim.MaxBytes})
 	d.Strict = true
-	return &tokens{src: d, lim: lim}
+	return &tokens{src: xmlSource{d}, lim: lim}
+}
+
+// token is what the message readers see of one token: a start element,
+// the end of an element, or character data.
+type token struct {
+	kind  tokenKind
+	start xml.StartElement // of a start element
+	text  []byte           // of character data, valid until the next token
+}
+
+type tokenKind uint8
+
+const (
+	startToken tokenKind = iota + 1
+	endToken
+	textToken
+)
+
+// tokenSource reads tokens: start and end elements and character data,
+// io.EOF at the end of the input.
+type tokenSource interface {
+	token() (token, error)
+}
+
+// xmlSource reads tokens with encoding/xml, skipping comments, processing
+// instructions and directives.
+type xmlSource struct{ d *xml.Decoder }
+
+func (x xmlSource) token() (token, error) {
+	for {
+		tok, err := x.d.Token()
+		if err != nil {
+			return token{}, err
+		}
+		switch v := tok.(type) {
+		case xml.StartElement:
+			return token{kind: startToken, start: v}, nil
+		case xml.EndElement:
+			return token{kind: endToken}, nil
+		case xml.CharData:
+			return token{kind: textToken, text: v}, nil
+		}
+	}
 }
 
 // readErr classifies an error of the XML decoder.
@@ -150,31 +193,21 @@ func readErr(err error) error {
 	return protocolErrorf(http.StatusBadRequest, CIMErrorRequestNotWellFormed, "%v", err)
 }
 
-// raw returns the next token that matters: a start element, an end
-// element or character data. Comments, processing instructions and
-// directives are skipped. At the end of input it returns io.EOF itself.
-func (t *tokens) raw() (xml.Token, error) {
-	for {
-		tok, err := t.src.Token()
-		if err == io.EOF {
-			return nil, io.EOF
-		}
-		if err == errGiveUp {
-			return nil, err
-		}
-		if err != nil {
-			return nil, readErr(err)
-		}
-		switch v := tok.(type) {
-		case xml.StartElement:
-			return v, t.enter()
-		case xml.EndElement:
-			t.depth--
-			return v, nil
-		case xml.CharData:
-			return v, nil
-		}
+// raw returns the next token: a start element, an end element or
+// character data. At the end of input it returns io.EOF itself.
+func (t *tokens) raw() (token, error) {
+	tok, err := t.src.token()
+	switch {
+	case err == io.EOF, err == errGiveUp:
+		return tok, err
+	case err != nil:
+		return tok, readErr(err)
+	case tok.kind == startToken:
+		return tok, t.enter()
+	case tok.kind == endToken:
+		t.depth--
 	}
+	return tok, nil
 }
 
 // enter counts a new element against the limits.
@@ -192,18 +225,18 @@ func (t *tokens) enter() error {
 
 // next returns the next start or end element; text between elements must
 // be white space.
-func (t *tokens) next() (xml.Token, error) {
+func (t *tokens) next() (token, error) {
 	for {
 		tok, err := t.raw()
 		if err == io.EOF {
-			return nil, readErr(io.EOF)
+			return tok, readErr(io.EOF)
 		}
 		if err != nil {
-			return nil, err
+			return tok, err
 		}
-		if cd, ok := tok.(xml.CharData); ok {
-			if !isSpace(cd) {
-				return nil, invalidParam("unexpected text %q", clip(string(cd)))
+		if tok.kind == textToken {
+			if !isSpace(tok.text) {
+				return tok, invalidParam("unexpected text %q", clip(string(tok.text)))
 			}
 			continue
 		}
@@ -218,8 +251,7 @@ func (t *tokens) child() (se xml.StartElement, ok bool, err error) {
 	if err != nil {
 		return se, false, err
 	}
-	se, ok = tok.(xml.StartElement)
-	return se, ok, nil
+	return tok.start, tok.kind == startToken, nil
 }
 
 // need returns the next child element, which must be one of names.
@@ -269,11 +301,11 @@ func (t *tokens) text(parent string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		switch v := tok.(type) {
-		case xml.CharData:
-			b.Write(v)
-		case xml.StartElement:
-			return "", unexpected(parent, v)
+		switch tok.kind {
+		case textToken:
+			b.Write(tok.text)
+		case startToken:
+			return "", unexpected(parent, tok.start)
 		default:
 			return b.String(), nil
 		}
@@ -290,10 +322,10 @@ func (t *tokens) skip() error {
 		if err != nil {
 			return err
 		}
-		switch tok.(type) {
-		case xml.StartElement:
+		switch tok.kind {
+		case startToken:
 			level++
-		case xml.EndElement:
+		case endToken:
 			level--
 		}
 	}

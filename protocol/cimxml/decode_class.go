@@ -44,8 +44,8 @@ func (t *tokens) root(name string) (xml.StartElement, error) {
 	if err != nil {
 		return xml.StartElement{}, err
 	}
-	se, ok := tok.(xml.StartElement)
-	if !ok || se.Name.Local != name {
+	se := tok.start
+	if tok.kind != startToken || se.Name.Local != name {
 		return se, invalidParam("the root element must be %s", name)
 	}
 	return se, nil

@@ -26,8 +26,8 @@ func (t *tokens) document(c *Call) error {
 	if err != nil {
 		return envelope(err)
 	}
-	se, ok := tok.(xml.StartElement)
-	if !ok || se.Name.Local != "CIM" {
+	se := tok.start
+	if tok.kind != startToken || se.Name.Local != "CIM" {
 		return notValid("the root element must be CIM")
 	}
 	if err := t.cim(se, c); err != nil {
@@ -46,7 +46,7 @@ func (t *tokens) trailing() error {
 		if err != nil {
 			return err
 		}
-		if cd, ok := tok.(xml.CharData); !ok || !isSpace(cd) {
+		if tok.kind != textToken || !isSpace(tok.text) {
 			return protocolErrorf(http.StatusBadRequest, CIMErrorRequestNotWellFormed, "content after the CIM element")
 		}
 	}

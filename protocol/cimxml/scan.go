@@ -38,34 +38,34 @@ type scanner struct {
 	text    []byte   // character data with references replaced
 }
 
-// Token returns the next token, io.EOF at the end of the document, or
+// token returns the next token, io.EOF at the end of the document, or
 // errGiveUp.
-func (s *scanner) Token() (xml.Token, error) {
+func (s *scanner) token() (token, error) {
 	if s.gaveUp {
-		return nil, errGiveUp
+		return token{}, errGiveUp
 	}
-	tok, err := s.token()
+	tok, err := s.scan()
 	if err == errGiveUp {
 		s.gaveUp = true
 	}
 	return tok, err
 }
 
-func (s *scanner) token() (xml.Token, error) {
+func (s *scanner) scan() (token, error) {
 	if s.closing {
 		s.closing = false
 		return s.end()
 	}
 	if s.i == 0 && hasPrefix(s.b, "<?") {
 		if !s.declaration() {
-			return nil, errGiveUp
+			return token{}, errGiveUp
 		}
 	}
 	if s.i >= len(s.b) {
 		if len(s.open) > 0 {
-			return nil, errGiveUp
+			return token{}, errGiveUp
 		}
-		return nil, io.EOF
+		return token{}, io.EOF
 	}
 	if s.b[s.i] != '<' {
 		return s.charData()
@@ -77,10 +77,9 @@ func (s *scanner) token() (xml.Token, error) {
 }
 
 // end pops the innermost open element as its end token.
-func (s *scanner) end() (xml.Token, error) {
-	name := s.open[len(s.open)-1]
+func (s *scanner) end() (token, error) {
 	s.open = s.open[:len(s.open)-1]
-	return xml.EndElement{Name: xml.Name{Local: name}}, nil
+	return token{kind: endToken}, nil
 }
 
 // declaration reads <?xml version="1.0" encoding="utf-8" standalone="..."?>
@@ -124,35 +123,35 @@ func declValue(name, v string) bool {
 }
 
 // startTag reads <name attr="value" ...> or <name .../>.
-func (s *scanner) startTag() (xml.Token, error) {
+func (s *scanner) startTag() (token, error) {
 	s.i++
 	name, ok := s.name()
 	if !ok {
-		return nil, errGiveUp
+		return token{}, errGiveUp
 	}
 	var attrs []xml.Attr
 	for {
 		sp := s.spaces()
 		if s.i >= len(s.b) {
-			return nil, errGiveUp
+			return token{}, errGiveUp
 		}
 		switch s.b[s.i] {
 		case '>':
 			s.i++
 			s.open = append(s.open, name)
-			return xml.StartElement{Name: xml.Name{Local: name}, Attr: attrs}, nil
+			return token{kind: startToken, start: xml.StartElement{Name: xml.Name{Local: name}, Attr: attrs}}, nil
 		case '/':
 			if s.i+1 >= len(s.b) || s.b[s.i+1] != '>' {
-				return nil, errGiveUp
+				return token{}, errGiveUp
 			}
 			s.i += 2
 			s.open = append(s.open, name)
 			s.closing = true
-			return xml.StartElement{Name: xml.Name{Local: name}, Attr: attrs}, nil
+			return token{kind: startToken, start: xml.StartElement{Name: xml.Name{Local: name}, Attr: attrs}}, nil
 		}
 		a, ok := s.attr(sp > 0, attrs)
 		if !ok {
-			return nil, errGiveUp
+			return token{}, errGiveUp
 		}
 		attrs = append(attrs, a)
 	}
@@ -210,31 +209,31 @@ func (s *scanner) attrValue() (string, bool) {
 }
 
 // endTag reads </name>, which must close the innermost open element.
-func (s *scanner) endTag() (xml.Token, error) {
+func (s *scanner) endTag() (token, error) {
 	s.i += 2
 	name, ok := s.name()
 	if !ok || len(s.open) == 0 || s.open[len(s.open)-1] != name {
-		return nil, errGiveUp
+		return token{}, errGiveUp
 	}
 	s.spaces()
 	if s.i >= len(s.b) || s.b[s.i] != '>' {
-		return nil, errGiveUp
+		return token{}, errGiveUp
 	}
 	s.i++
 	return s.end()
 }
 
 // charData reads the text up to the next tag.
-func (s *scanner) charData() (xml.Token, error) {
+func (s *scanner) charData() (token, error) {
 	start := s.i
 	for s.i < len(s.b) && s.b[s.i] != '<' {
 		s.i++
 	}
 	text, ok := s.unescape(s.b[start:s.i])
 	if !ok {
-		return nil, errGiveUp
+		return token{}, errGiveUp
 	}
-	return xml.CharData(text), nil
+	return token{kind: textToken, text: text}, nil
 }
 
 // unescape checks text and replaces its references; the result is raw
