@@ -126,7 +126,7 @@ var allowedInternal = map[string][]string{
 	"hook":            {"event", "internal/proc"},
 	"internal/proc":   {},
 	"provider":        {"cim", "cimom", "engine", "event"},
-	"protocol/":       {"cim", "cimom", "auth", "internal/xmltext"},
+	"protocol/":       {"cim", "cimom", "auth", "internal/xmltext", "internal/xmlscan"},
 	"api":             {"engine", "event", "auth"},
 	"web":             {"api"},
 	"auth":            {"store"},
@@ -138,11 +138,12 @@ var allowedInternal = map[string][]string{
 	"cmd/redset-load": {},
 
 	"internal/xmltext": {},
+	"internal/xmlscan": {},
 	"internal/pause":   {},
 }
 
 // stdOnly packages may import nothing outside the standard library.
-var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/redset-load", "internal/xmltext", "internal/pause", "traffic"}
+var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/redset-load", "internal/xmltext", "internal/xmlscan", "internal/pause", "traffic"}
 
 // onlyImportedBy: an internal package (prefix when ending in "/") that only
 // the listed packages may import from non-test files.
