@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/redset/redset/internal/xmlscan"
 )
 
 // element is one node of the small tree a request is read into. WS-Man
@@ -28,10 +30,58 @@ const (
 
 var errNoRoot = errors.New("no root element")
 
+// maxScanned is the largest document xmlscan reads; larger ones go to
+// encoding/xml directly.
+const maxScanned = 64 << 10
+
 // parseTree reads one XML document (already UTF-8) into a tree. DTDs are
 // refused, as SOAP 1.2 forbids them. Errors are plain errors; the caller
-// turns them into a fault.
+// turns them into a fault. Small plain documents are read with xmlscan;
+// those it gives up on, and every document that fails, with encoding/xml,
+// so that every error comes from encoding/xml
+// (FuzzScannedTreeMatchesDecoder checks that both read alike).
 func parseTree(data []byte) (*element, error) {
+	if len(data) <= maxScanned {
+		if root, ok := scanTree(data); ok {
+			return root, nil
+		}
+	}
+	return decodeTree(data)
+}
+
+// scanTree reads a document with xmlscan; false when the scanner gave up
+// or the document is not a tree.
+func scanTree(data []byte) (*element, bool) {
+	s := xmlscan.New(data, passThrough)
+	b := treeBuilder{}
+	for {
+		tok, err := s.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, false
+		}
+		switch tok.Kind {
+		case xmlscan.Start:
+			err = b.start(xml.StartElement{Name: tok.Name, Attr: tok.Attr})
+		case xmlscan.End:
+			b.stack = b.stack[:len(b.stack)-1]
+		case xmlscan.Text:
+			err = b.chars(tok.Text)
+		}
+		if err != nil {
+			return nil, false
+		}
+	}
+	if b.root == nil || len(b.stack) > 0 {
+		return nil, false
+	}
+	return b.root, true
+}
+
+// decodeTree reads a document with encoding/xml.
+func decodeTree(data []byte) (*element, error) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.CharsetReader = charsetPassThrough
 	b := treeBuilder{}
@@ -57,11 +107,19 @@ func parseTree(data []byte) (*element, error) {
 // the body was converted to UTF-8 before parsing, so the bytes are passed
 // on unchanged. Other encodings are refused.
 func charsetPassThrough(label string, in io.Reader) (io.Reader, error) {
-	switch strings.ToLower(label) {
-	case "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii", "utf8":
+	if passThrough(label) {
 		return in, nil
 	}
 	return nil, fmt.Errorf("unsupported encoding %q", label)
+}
+
+// passThrough reports whether charsetPassThrough accepts label.
+func passThrough(label string) bool {
+	switch strings.ToLower(label) {
+	case "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii", "utf8":
+		return true
+	}
+	return false
 }
 
 type treeBuilder struct {
@@ -90,6 +148,9 @@ func (b *treeBuilder) start(t xml.StartElement) error {
 		return errors.New("document too deeply nested or too large")
 	}
 	el := &element{name: t.Name, attrs: t.Attr}
+	if len(el.attrs) == 0 {
+		el.attrs = nil // alike whichever reader gave them
+	}
 	if len(b.stack) == 0 {
 		if b.root != nil {
 			return errors.New("more than one root element")
