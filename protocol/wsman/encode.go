@@ -5,6 +5,7 @@ import (
 
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
+	"github.com/redset/redset/internal/xmltext"
 )
 
 // writer writes one answer with the fixed prefixes (see envelopePrefixes):
@@ -37,11 +38,11 @@ func newWriter(w textWriter, res Resource) *writer {
 // response action, a new MessageID and RelatesTo naming the request), and
 // opens the Body. enc names the declaration's encoding.
 func (w *writer) envelopeStart(enc Encoding, h header) {
-	w.w.WriteString(`<?xml version="1.0" encoding="` + enc.String() + `"?>`)
+	w.w.WriteString(`<?xml version="1.0" encoding="`)
+	w.w.WriteString(enc.String())
+	w.w.WriteString(`"?>`)
 	w.start("s", "Envelope")
-	for _, p := range envelopePrefixes {
-		w.attr("xmlns:"+p.prefix, p.uri)
-	}
+	w.w.WriteString(envelopeDeclarations)
 	if w.envClass != "" {
 		w.attr("xmlns:"+pfxClass, w.envClass)
 	}
@@ -58,6 +59,18 @@ func (w *writer) envelopeStart(enc Encoding, h header) {
 	w.end()
 	w.start("s", "Body")
 }
+
+// envelopeDeclarations declares every fixed prefix on the Envelope,
+// written once.
+var envelopeDeclarations = func() string {
+	var b []byte
+	for _, p := range envelopePrefixes {
+		b = append(b, " xmlns:"+p.prefix+`="`...)
+		b = xmltext.Append(b, p.uri, true, "?")
+		b = append(b, '"')
+	}
+	return string(b)
+}()
 
 // header is what the SOAP header of an answer says.
 type header struct {
