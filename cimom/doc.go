@@ -52,6 +52,12 @@
 // association forms), PullInstancesWithPath (PullInstancePaths) and
 // CloseEnumeration.
 //
+// A provider that yields the same unchanged object to many enumerations
+// may give it an Encodings: the protocols keep the bytes they wrote for it
+// there and copy them into later answers. A filter that replaces the
+// instance (a property list, a query) leaves the Encodings behind, since
+// Encodings.For no longer holds.
+//
 // # Concurrency
 //
 // A Dispatcher serves requests concurrently and providers may be

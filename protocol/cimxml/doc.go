@@ -13,8 +13,12 @@
 //
 // # Decoding
 //
-// Decode reads the request with encoding/xml tokens, one element at a time,
-// following the DTD: CIM, MESSAGE, SIMPLEREQ, then IMETHODCALL (intrinsic
+// Decode reads the request token by token, one element at a time,
+// following the DTD. A body of up to 64 KiB is read whole and its tokens
+// come from internal/xmlscan, which reads the plain XML clients send
+// without encoding/xml; a body it gives up on, a larger body (streamed)
+// and every body whose decoding fails are read with encoding/xml, so every
+// error comes from it. The elements: CIM, MESSAGE, SIMPLEREQ, then IMETHODCALL (intrinsic
 // operations with a LOCALNAMESPACEPATH and IPARAMVALUEs) or METHODCALL
 // (extrinsic methods on a LOCALINSTANCEPATH or LOCALCLASSPATH with
 // PARAMVALUEs). The body size, the element nesting and the number of
@@ -62,7 +66,10 @@
 // # Encoding
 //
 // The encoder writes tokens directly into a byte buffer that is flushed to
-// the output; no reflection and no struct marshalling. It never writes a
+// the output; no reflection and no struct marshalling. An enumerated object
+// that carries its cimom.Encodings (the provider kept it because it did
+// not change) is written once per operation and request options, and its
+// bytes are copied into later answers. It never writes a
 // self-closing tag: sblim wbemcli's hand-written parser cannot read
 // several of them (IMETHODRESPONSE, IRETURNVALUE, INSTANCE, PROPERTY,
 // VALUE, QUALIFIER, PARAMETER), so every element is written with open and
@@ -75,7 +82,7 @@
 // Options.BufferBytes (1 MiB by default); until then nothing has been sent,
 // and an error from the result iterator replaces the whole answer with an
 // ERROR element. Past that size the response is committed and streamed
-// with chunked transfer encoding. An error after that point cannot change
+// with chunked transfer encoding, in writes of 256 KiB. An error after that point cannot change
 // the status any more: when the client announced `TE: trailers` the
 // document is closed normally and the CIMStatusCode and
 // CIMStatusDescription trailers carry the error (as SFCB does); otherwise

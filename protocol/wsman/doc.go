@@ -6,7 +6,12 @@
 // # Requests
 //
 // DecodeEnvelope reads a request by namespace URI, whatever prefixes the
-// client used (or none), in UTF-8 or UTF-16. Envelope.Call maps it to a
+// client used (or none), in UTF-8 or UTF-16, into a small tree: with
+// internal/xmlscan for plain envelopes of up to 64 KiB, with encoding/xml
+// for the others and whenever the scanner gives up or the document fails
+// (every error comes from encoding/xml). Enumeration items of objects that
+// carry their cimom.Encodings are written once per mode and resource URI
+// style and copied into later answers. Envelope.Call maps it to a
 // cimom.Request:
 //
 //	Identify                    answered locally (no Action header)
