@@ -1,7 +1,9 @@
 package cimom
 
 import (
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/redset/redset/cim"
 )
@@ -9,6 +11,14 @@ import (
 // maxEncodings is how many encodings an Encodings keeps; past it, the
 // oldest is dropped. A few cover every protocol and option in use.
 const maxEncodings = 4
+
+// maxKeptBytes bounds the bytes every Encodings keeps together: past it,
+// Put keeps nothing more (objects are then encoded for each answer) until
+// Encodings that are no longer used are collected.
+var maxKeptBytes int64 = 64 << 20
+
+// keptBytes is what every live Encodings keeps.
+var keptBytes atomic.Int64
 
 // Encodings keeps the wire encodings of one result object, so that an
 // object a provider serves unchanged to many requests is encoded once per
@@ -27,6 +37,7 @@ const maxEncodings = 4
 type Encodings struct {
 	inst *cim.Instance
 	path cim.ObjectPath
+	size *atomic.Int64 // bytes kept, counted in keptBytes until e is collected
 
 	mu  sync.Mutex
 	enc []encoding
@@ -40,7 +51,9 @@ type encoding struct {
 // NewEncodings returns an empty Encodings for the object made of inst
 // and path.
 func NewEncodings(inst *cim.Instance, path cim.ObjectPath) *Encodings {
-	return &Encodings{inst: inst, path: path}
+	e := &Encodings{inst: inst, path: path, size: new(atomic.Int64)}
+	runtime.AddCleanup(e, func(size *atomic.Int64) { keptBytes.Add(-size.Load()) }, e.size)
+	return e
 }
 
 // For reports whether e may serve o: o carries e, and the instance and
@@ -63,27 +76,40 @@ func sameKeys(a, b []cim.KeyBinding) bool {
 func (e *Encodings) Get(key string) ([]byte, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, x := range e.enc {
-		if x.key == key {
-			return x.b, true
-		}
+	if i := e.find(key); i >= 0 {
+		return e.enc[i].b, true
 	}
 	return nil, false
 }
 
-// Put stores a copy of b under key, replacing what key held.
+// Put stores a copy of b under key, replacing what key held; it keeps
+// nothing when every Encodings together keeps maxKeptBytes already.
 func (e *Encodings) Put(key string, b []byte) {
+	if keptBytes.Load()+int64(len(b)) > maxKeptBytes {
+		return
+	}
 	c := append([]byte(nil), b...)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for i := range e.enc {
-		if e.enc[i].key == key {
-			e.enc[i].b = c
-			return
-		}
-	}
-	if len(e.enc) == maxEncodings {
+	dropped := 0
+	if i := e.find(key); i >= 0 {
+		dropped = len(e.enc[i].b)
+		e.enc = append(e.enc[:i], e.enc[i+1:]...)
+	} else if len(e.enc) == maxEncodings {
+		dropped = len(e.enc[0].b)
 		e.enc = append(e.enc[:0], e.enc[1:]...)
 	}
 	e.enc = append(e.enc, encoding{key, c})
+	e.size.Add(int64(len(c) - dropped))
+	keptBytes.Add(int64(len(c) - dropped))
+}
+
+// find returns the index of key's encoding, or -1; e.mu held.
+func (e *Encodings) find(key string) int {
+	for i := range e.enc {
+		if e.enc[i].key == key {
+			return i
+		}
+	}
+	return -1
 }

@@ -1,0 +1,73 @@
+package cimom
+
+import (
+	"bytes"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redset/redset/cim"
+)
+
+// TestEncodingsKeep checks Get and Put: the latest bytes under a key, a
+// copy of them, at most maxEncodings keys (the oldest dropped).
+func TestEncodingsKeep(t *testing.T) {
+	inst := &cim.Instance{ClassName: "C"}
+	e := NewEncodings(inst, cim.ObjectPath{ClassName: "C"})
+	if !e.For(&Object{Instance: inst, Path: cim.ObjectPath{ClassName: "C"}, Encodings: e}) {
+		t.Fatal("For refuses the object the encodings were made for")
+	}
+	if e.For(&Object{Instance: &cim.Instance{ClassName: "C"}, Path: cim.ObjectPath{ClassName: "C"}, Encodings: e}) {
+		t.Fatal("For accepts an object whose instance was replaced")
+	}
+	b := []byte("one")
+	e.Put("k", b)
+	b[0] = 'X'
+	e.Put("k", []byte("two"))
+	if got, ok := e.Get("k"); !ok || string(got) != "two" {
+		t.Fatalf("Get(k) = %q, %t; want the latest, two", got, ok)
+	}
+	for i := range maxEncodings {
+		e.Put("k"+strconv.Itoa(i), []byte{byte(i)})
+	}
+	if _, ok := e.Get("k"); ok {
+		t.Error("the oldest key was not dropped")
+	}
+	if got, ok := e.Get("k0"); !ok || !bytes.Equal(got, []byte{0}) {
+		t.Errorf("Get(k0) = %v, %t", got, ok)
+	}
+}
+
+// TestEncodingsBudget checks that past maxKeptBytes nothing more is kept,
+// and that the bytes of collected Encodings count no more.
+func TestEncodingsBudget(t *testing.T) {
+	old := maxKeptBytes
+	t.Cleanup(func() { maxKeptBytes = old })
+	maxKeptBytes = keptBytes.Load() + 100
+	func() {
+		e := NewEncodings(nil, cim.ObjectPath{})
+		e.Put("a", make([]byte, 80))
+		e.Put("b", make([]byte, 80))
+		if _, ok := e.Get("b"); ok {
+			t.Fatal("an encoding past the budget was kept")
+		}
+		if _, ok := e.Get("a"); !ok {
+			t.Fatal("an encoding within the budget was not kept")
+		}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for keptBytes.Load()+100 > maxKeptBytes {
+		if time.Now().After(deadline) {
+			t.Fatal("the bytes of a collected Encodings still count")
+		}
+		runtime.GC()
+		runtime.Gosched()
+	}
+	f := NewEncodings(nil, cim.ObjectPath{})
+	f.Put("b", make([]byte, 80))
+	if _, ok := f.Get("b"); !ok {
+		t.Error("nothing is kept after the budget was freed")
+	}
+	runtime.KeepAlive(f)
+}
