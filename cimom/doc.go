@@ -56,7 +56,8 @@
 // may give it an Encodings: the protocols keep the bytes they wrote for it
 // there and copy them into later answers. A filter that replaces the
 // instance (a property list, a query) leaves the Encodings behind, since
-// Encodings.For no longer holds.
+// Encodings.For no longer holds. Every Encodings together keeps at most
+// 64 MiB; past that, objects are encoded for each answer.
 //
 // # Concurrency
 //
