@@ -6,9 +6,16 @@ package cimom
 // objects read before it have been delivered.
 func (en *enumeration) take(n int) ([]Object, bool, error) {
 	out := make([]Object, 0, min(n, 64))
-	for len(out) < n && en.fill() {
+	for len(out) < n && len(en.buf) > 0 {
 		out = append(out, en.buf[0])
 		en.buf = en.buf[1:]
+	}
+	for len(out) < n {
+		obj, ok := en.read()
+		if !ok {
+			break
+		}
+		out = append(out, obj) // straight from the sequence, not through buf
 	}
 	if len(out) == 0 && en.err != nil {
 		return nil, true, en.err
@@ -27,8 +34,18 @@ func (en *enumeration) fill() bool {
 // the sequence, or at an error (kept for the next pull), it sets done and
 // returns false.
 func (en *enumeration) readOne() bool {
+	obj, ok := en.read()
+	if ok {
+		en.buf = append(en.buf, obj)
+	}
+	return ok
+}
+
+// read reads the next object of the sequence. At the end of the sequence,
+// or at an error (kept for the next pull), it sets done and returns false.
+func (en *enumeration) read() (Object, bool) {
 	if en.done {
-		return false
+		return Object{}, false
 	}
 	obj, err, ok := en.next()
 	switch {
@@ -36,10 +53,8 @@ func (en *enumeration) readOne() bool {
 		en.done = true
 	case err != nil:
 		en.err, en.done = err, true
-	default:
-		en.buf = append(en.buf, obj)
 	}
-	return !en.done
+	return obj, !en.done
 }
 
 // count reads ahead up to maxCountBuffer objects and returns how many

@@ -75,28 +75,35 @@ func (p *redundancySet) EnumerateInstances(ctx context.Context, ns string, class
 // objects returns the object of every set, in InstanceID order, from the
 // cache where the set did not change, and drops the sets that are gone
 // from the cache.
+// The cache is read under its read lock for the whole listing, so that
+// enumerations run side by side; the objects built for sets that changed
+// are kept afterwards.
 func (p *redundancySet) objects(ns string) ([]cimom.Object, error) {
-	var objs []cimom.Object
+	var built []*setEntry
+	p.cache.mu.RLock()
+	seen := len(p.cache.m)
+	objs := make([]cimom.Object, 0, seen)
 	err := p.eng.EachSetSummary(func(s *engine.SetSummary) {
-		objs = append(objs, p.kept(ns, &s.Set, s.RedundancyStatus))
+		o, ok := p.cache.get(ns, &s.Set, s.RedundancyStatus)
+		if !ok {
+			o = p.build(ns, &s.Set, s.RedundancyStatus)
+			built = append(built, &setEntry{set: shownCopy(&s.Set), status: s.RedundancyStatus, ns: ns, obj: o})
+		}
+		objs = append(objs, o)
 	})
+	p.cache.mu.RUnlock()
 	if err != nil {
 		return nil, err
 	}
-	p.cache.keepOnly(objs)
+	p.cache.put(built, objs, seen)
 	return objs, nil
 }
 
-// kept returns the set's object from the cache, built and kept there
-// first when the set changed since (or was never enumerated). Each object
-// carries its cimom.Encodings, which the protocols fill.
-func (p *redundancySet) kept(ns string, v *engine.Set, status uint16) cimom.Object {
-	if o, ok := p.cache.get(ns, v, status); ok {
-		return o
-	}
+// build builds a set's object for the cache, with its cimom.Encodings,
+// which the protocols fill.
+func (p *redundancySet) build(ns string, v *engine.Set, status uint16) cimom.Object {
 	o := p.object(newAlloc(1), ns, v, status)
 	o.Encodings = cimom.NewEncodings(o.Instance, o.Path)
-	p.cache.put(ns, shownCopy(v), status, o)
 	return o
 }
 

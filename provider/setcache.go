@@ -16,7 +16,7 @@ import (
 // and the namespace of its path are what they were, so a change is
 // visible in the next answer, whatever caused it. Safe for concurrent use.
 type setCache struct {
-	mu sync.Mutex
+	mu sync.RWMutex
 	m  map[string]*setEntry
 }
 
@@ -28,33 +28,31 @@ type setEntry struct {
 	obj    cimom.Object
 }
 
-// get returns the object kept for v, if it still shows v.
+// get returns the object kept for v, if it still shows v; c.mu held,
+// for reading at least.
 func (c *setCache) get(ns string, v *engine.Set, status uint16) (cimom.Object, bool) {
-	c.mu.Lock()
 	e := c.m[v.InstanceID]
-	c.mu.Unlock()
 	if e == nil || e.ns != ns || e.status != status || !sameShown(&e.set, v) {
 		return cimom.Object{}, false
 	}
 	return e.obj, true
 }
 
-// put keeps obj as the object of v, which it keeps.
-func (c *setCache) put(ns string, v engine.Set, status uint16, obj cimom.Object) {
-	e := &setEntry{set: v, status: status, ns: ns, obj: obj}
+// put keeps the entries built by an enumeration (see objects) and drops
+// the sets that are gone, given the objects of every set that exists and
+// the number of entries the enumeration saw.
+func (c *setCache) put(built []*setEntry, objs []cimom.Object, seen int) {
+	if len(built) == 0 && seen <= len(objs) {
+		return
+	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.m == nil {
 		c.m = map[string]*setEntry{}
 	}
-	c.m[v.InstanceID] = e
-	c.mu.Unlock()
-}
-
-// keepOnly drops the entries of sets that are gone, given the objects of
-// every set that exists.
-func (c *setCache) keepOnly(objs []cimom.Object) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	for _, e := range built {
+		c.m[e.set.InstanceID] = e
+	}
 	if len(c.m) <= len(objs) {
 		return
 	}
