@@ -160,3 +160,58 @@ func perturb(f reflect.Value) bool {
 	}
 	return true
 }
+
+// TestEnumerationsWhileSetsChange runs enumerations side by side while a
+// set changes (run it with -race): each one sees every set, and the last
+// shows the last change.
+func TestEnumerationsWhileSetsChange(t *testing.T) {
+	s := newFixture(t)
+	ctx := context.Background()
+	done := make(chan struct{})
+	errs := make(chan string, 4)
+	for range 2 {
+		go func() {
+			defer func() { errs <- "" }()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				resp, err := s.handle(&cimom.Request{Op: cimom.EnumerateInstances, Namespace: testNS, ClassName: "Msvm_RedundancySet", DeepInheritance: true})
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				n := 0
+				for _, err := range resp.Objects {
+					if err != nil {
+						errs <- err.Error()
+						return
+					}
+					n++
+				}
+				if n != 4 {
+					errs <- "an enumeration missed sets"
+					return
+				}
+			}
+		}()
+	}
+	for i := range 50 {
+		caption := "caption " + string(rune('a'+i%26))
+		if _, err := s.eng.UpdateSet(ctx, "redset:web", func(v *engine.Set) error { v.Caption = caption; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for range 2 {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+	want := s.getSet("redset:web").Caption
+	if got := propOf(t, s.enumeratedSets()["redset:web"].Instance, "Caption"); got.Str() != want {
+		t.Errorf("Caption = %q after the changes, want %q", got.Str(), want)
+	}
+}
