@@ -1,6 +1,7 @@
 package wsman
 
 import (
+	"bytes"
 	"strconv"
 
 	"github.com/redset/redset/cim"
@@ -25,7 +26,7 @@ type writer struct {
 	uri      string // ClassURI of uriKey (namespace, class), kept for the next instance
 }
 
-func newWriter(w textWriter, res Resource) *writer {
+func newWriter(w *bytes.Buffer, res Resource) *writer {
 	wr := &writer{xmlWriter: newXMLWriter(w), res: res}
 	if res.ClassName != "" {
 		wr.envClass = res.ClassURI(res.Namespace, res.ClassName)

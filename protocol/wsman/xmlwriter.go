@@ -1,25 +1,17 @@
 package wsman
 
 import (
+	"bytes"
+
 	"github.com/redset/redset/internal/xmltext"
 )
-
-// textWriter is what the XML writer writes to: a *bufio.Writer or a
-// *bytes.Buffer. Write errors are sticky in both; the caller checks once at
-// the end.
-type textWriter interface {
-	Write(p []byte) (int, error)
-	WriteString(s string) (int, error)
-	WriteByte(c byte) error
-	AvailableBuffer() []byte
-}
 
 // xmlWriter writes XML token by token with the fixed prefixes of this
 // package. Names are written as prefix and local name; the caller declares the
 // prefixes with attributes. A start tag stays open until content or the end
 // tag follows, so elements without content are written self-closed.
 type xmlWriter struct {
-	w     textWriter
+	w     *bytes.Buffer // a buffer: its methods are called directly, and never fail
 	stack []qname
 	open  bool // the last start tag still takes attributes
 }
@@ -27,7 +19,7 @@ type xmlWriter struct {
 // qname is a prefixed element name.
 type qname struct{ prefix, local string }
 
-func newXMLWriter(w textWriter) *xmlWriter {
+func newXMLWriter(w *bytes.Buffer) *xmlWriter {
 	return &xmlWriter{w: w, stack: make([]qname, 0, 16)}
 }
 
