@@ -68,7 +68,7 @@ func setFromView(v engine.SetView) Set {
 		Members: make([]SetMember, len(v.Members)), FlapGuardTripped: v.FlapGuardTripped, Revision: v.Revision,
 		FailoverTarget: v.FailoverTarget(),
 		Paused:         pauseFrom(v.Paused), ServerPaused: v.ServerPaused, AutomaticFailoverPaused: v.AutomaticPaused(),
-		Frontend: copyFrontend(s.Frontend),
+		Frontend: s.Frontend.Clone(),
 	}
 	for i, m := range v.Members {
 		out.Members[i] = setMemberFrom(m)
@@ -131,21 +131,8 @@ func specFromSet(s engine.Set) SetSpec {
 		TypeOfSet: slices.Clone(s.TypeOfSet), OtherTypeOfSet: slices.Clone(s.OtherTypeOfSet),
 		MinNumberNeeded: s.MinNumberNeeded, MaxNumberSupported: s.MaxNumberSupported,
 		VendorIdentifyingInfo: s.VendorIdentifyingInfo, LoadBalanceAlgorithm: &alg,
-		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm, Policy: &p, Frontend: copyFrontend(s.Frontend),
+		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm, Policy: &p, Frontend: s.Frontend.Clone(),
 	}
-}
-
-// copyFrontend copies f, which shares nothing with the copy.
-func copyFrontend(f *Frontend) *Frontend {
-	if f == nil {
-		return nil
-	}
-	c := *f
-	if f.Drain != nil {
-		d := *f.Drain
-		c.Drain = &d
-	}
-	return &c
 }
 
 // withStatus adds what the set's frontend does, when traffic runs one.
@@ -168,7 +155,7 @@ func (s Set) Spec() SetSpec {
 		TypeOfSet: slices.Clone(s.TypeOfSet), OtherTypeOfSet: slices.Clone(s.OtherTypeOfSet),
 		MinNumberNeeded: s.MinNumberNeeded, MaxNumberSupported: s.MaxNumberSupported,
 		VendorIdentifyingInfo: s.VendorIdentifyingInfo, LoadBalanceAlgorithm: &alg,
-		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm, Policy: &p, Frontend: copyFrontend(s.Frontend),
+		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm, Policy: &p, Frontend: s.Frontend.Clone(),
 	}
 }
 
@@ -179,7 +166,7 @@ func (s SetSpec) toEngine() (engine.Set, error) {
 		TypeOfSet: slices.Clone(s.TypeOfSet), OtherTypeOfSet: slices.Clone(s.OtherTypeOfSet),
 		MinNumberNeeded: s.MinNumberNeeded, MaxNumberSupported: s.MaxNumberSupported,
 		VendorIdentifyingInfo: s.VendorIdentifyingInfo, LoadBalanceAlgorithm: engine.LBNone,
-		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm, Frontend: copyFrontend(s.Frontend),
+		OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm, Frontend: s.Frontend.Clone(),
 	}
 	if s.LoadBalanceAlgorithm != nil {
 		out.LoadBalanceAlgorithm = *s.LoadBalanceAlgorithm

@@ -61,7 +61,8 @@ func (f Frontend) Timeout() time.Duration {
 	return f.DialTimeout.D()
 }
 
-func cloneFrontend(f *Frontend) *Frontend {
+// Clone returns a copy of f that shares nothing with it; nil for nil.
+func (f *Frontend) Clone() *Frontend {
 	if f == nil {
 		return nil
 	}

@@ -50,7 +50,7 @@ func TestFrontendStoredAndCopied(t *testing.T) {
 	drain := Duration(30 * time.Second)
 	s := sparingSet("redset:web", 1)
 	s.Frontend = &Frontend{Listen: "127.0.0.1:15432", Mode: FrontendTCP, Drain: &drain, ProxyProtocol: ProxyProtocolV2}
-	want := *cloneFrontend(s.Frontend)
+	want := *s.Frontend.Clone()
 	h.set(s)
 	*s.Frontend.Drain = 0 // the caller's copy is not the engine's
 	h.restart()

@@ -310,7 +310,7 @@ func cloneSet(s Set) Set {
 	if len(s.OtherTypeOfSet) == 0 {
 		s.OtherTypeOfSet = nil
 	}
-	s.Frontend = cloneFrontend(s.Frontend)
+	s.Frontend = s.Frontend.Clone()
 	return s
 }
 

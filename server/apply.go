@@ -275,22 +275,8 @@ func (c *Config) engineSet(s Set) (engine.Set, error) {
 		MinNumberNeeded: s.MinNumberNeeded, MaxNumberSupported: s.MaxNumberSupported,
 		VendorIdentifyingInfo: s.VendorIdentifyingInfo,
 		LoadBalanceAlgorithm:  lb, OtherLoadBalanceAlgorithm: s.OtherLoadBalanceAlgorithm,
-		Policy: enginePolicy(s.Policy), Frontend: copyFrontend(s.Frontend),
+		Policy: enginePolicy(s.Policy), Frontend: s.Frontend.Clone(),
 	}, nil
-}
-
-// copyFrontend copies a declared frontend, so that the engine's set shares
-// nothing with the configuration.
-func copyFrontend(f *Frontend) *Frontend {
-	if f == nil {
-		return nil
-	}
-	c := *f
-	if f.Drain != nil {
-		d := *f.Drain
-		c.Drain = &d
-	}
-	return &c
 }
 
 // pairedOther gives OtherTypeOfSet one (empty) entry per TypeOfSet entry
