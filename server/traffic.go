@@ -32,16 +32,19 @@ func (s *Server) frontendStatuses() map[string]engine.FrontendStatus {
 	return nil
 }
 
-// frontendSource gives the JSON API and the dashboard what each set's
-// frontend does.
-type frontendSource struct{ s *Server }
-
-func (f frontendSource) Status(setID string) (engine.FrontendStatus, bool) {
-	if t := f.s.trafficManager(); t != nil {
+// frontendStatus is what a set's frontend does, for the JSON API and the
+// dashboard; none before Start.
+func (s *Server) frontendStatus(setID string) (engine.FrontendStatus, bool) {
+	if t := s.trafficManager(); t != nil {
 		return t.Status(setID)
 	}
 	return engine.FrontendStatus{}, false
 }
+
+// statusFunc makes a function the API's source of frontend status.
+type statusFunc func(setID string) (engine.FrontendStatus, bool)
+
+func (f statusFunc) Status(setID string) (engine.FrontendStatus, bool) { return f(setID) }
 
 func (s *Server) trafficManager() *traffic.Manager {
 	s.mu.Lock()

@@ -32,7 +32,7 @@ func callerOf(r *http.Request) (api.Caller, bool) {
 type dashboardSource struct{ s *Server }
 
 func (d dashboardSource) Sets(context.Context) ([]api.Set, error) {
-	return api.Sets(d.s.eng, frontendSource{d.s})
+	return api.Sets(d.s.eng, statusFunc(d.s.frontendStatus))
 }
 
 func (d dashboardSource) History(ctx context.Context, limit int) ([]api.Event, error) {
