@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"hash/fnv"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -69,16 +68,23 @@ func (b *Balancer) Acquire(v SetView, client string, bytes int64) (Lease, error)
 // Region then gives the client the member it would get if the skipped ones
 // were gone, so a retry moves it as a member's removal would.
 func (b *Balancer) AcquireExcept(v SetView, client string, bytes int64, skip []string) (Lease, error) {
-	cands := candidates(v, skip)
-	if len(cands) == 0 {
-		return Lease{}, newError(KindUnavailable, "no operational member in service in set %q", v.InstanceID)
+	c := Candidates{SetID: v.InstanceID, Names: candidates(v, skip), Revision: v.Revision,
+		Algorithm: v.LoadBalanceAlgorithm}
+	return b.AcquireAmong(c, client, bytes)
+}
+
+// AcquireAmong is Acquire over candidates already read (Engine.Candidates),
+// less any the caller has left out. It keeps no reference to c.Names.
+func (b *Balancer) AcquireAmong(c Candidates, client string, bytes int64) (Lease, error) {
+	if len(c.Names) == 0 {
+		return Lease{}, newError(KindUnavailable, "no operational member in service in set %q", c.SetID)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if alg := v.LoadBalanceAlgorithm; alg >= LBNone && alg <= LBAddressRegion {
+	if alg := c.Algorithm; alg >= LBNone && alg <= LBAddressRegion {
 		b.effective = alg
 	}
-	name := b.pick(cands, client)
+	name := b.pick(c.Names, client)
 	l := b.loadOf(name)
 	l.requests++
 	l.bytes.Add(bytes)
@@ -180,13 +186,24 @@ func (b *Balancer) least(cands []string, key func(requests, bytes int64) [2]int6
 func rendezvous(cands []string, client string) string {
 	best, bestScore := "", uint64(0)
 	for _, name := range cands {
-		h := fnv.New64a()
-		h.Write([]byte(client))
-		h.Write([]byte{0})
-		h.Write([]byte(name))
-		if s := h.Sum64(); best == "" || s > bestScore {
+		if s := regionHash(client, name); best == "" || s > bestScore {
 			best, bestScore = name, s
 		}
 	}
 	return best
+}
+
+// regionHash is 64-bit FNV-1a of client, a zero byte and name, computed
+// without allocating.
+func regionHash(client, name string) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for i := range len(client) {
+		h = (h ^ uint64(client[i])) * prime
+	}
+	h *= prime // the zero byte
+	for i := range len(name) {
+		h = (h ^ uint64(name[i])) * prime
+	}
+	return h
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"testing"
 
@@ -284,5 +285,49 @@ func TestBalancerAddressRegionLeaveAndReturn(t *testing.T) {
 		if now := pick(v, client); now != m {
 			t.Errorf("client %s: %s before m2 left, %s after it returned", client, m, now)
 		}
+	}
+}
+
+func TestRegionHashIsFNV1a(t *testing.T) {
+	for _, tc := range [][2]string{{"", ""}, {"127.0.0.1", "a"}, {"::1", "member-with-a-longer-name"}} {
+		h := fnv.New64a()
+		h.Write([]byte(tc[0]))
+		h.Write([]byte{0})
+		h.Write([]byte(tc[1]))
+		if got, want := regionHash(tc[0], tc[1]), h.Sum64(); got != want {
+			t.Errorf("regionHash(%q, %q) = %x, want %x", tc[0], tc[1], got, want)
+		}
+	}
+}
+
+func TestCandidatesAgreeWithGetSet(t *testing.T) {
+	h := autoFixture(t, Policy{})
+	check := func(want ...string) {
+		t.Helper()
+		c, err := h.e.Candidates("redset:web", make([]string, 0, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := h.e.GetSet("redset:web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, c.Names); diff != "" {
+			t.Errorf("names (-want +got):\n%s", diff)
+		}
+		if !slices.Equal(c.Names, candidates(v, nil)) || c.Revision != v.Revision ||
+			c.Algorithm != v.LoadBalanceAlgorithm || c.SetID != v.InstanceID {
+			t.Errorf("Candidates %+v disagree with GetSet's view (revision %d, algorithm %d)", c, v.Revision, v.LoadBalanceAlgorithm)
+		}
+	}
+	check("a")
+	h.report("a", HealthFailed)
+	h.settle()
+	check("c")
+	h.report("c", HealthFailed)
+	h.settle()
+	check("b")
+	if _, err := h.e.Candidates("redset:none", nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Candidates of a missing set: %v, want not found", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -128,7 +129,7 @@ func asTCP(a net.Addr) *net.TCPAddr {
 // connect picks a member for c from the set as it is now and dials it,
 // leaving out each member whose dial fails.
 func (f *frontend) connect(c *net.TCPConn, s *settings) (*net.TCPConn, engine.Lease, *member, error) {
-	v, err := f.m.eng.GetSet(f.setID)
+	cands, err := f.m.eng.Candidates(f.setID, nil)
 	if err != nil {
 		return nil, engine.Lease{}, nil, err
 	}
@@ -138,18 +139,20 @@ func (f *frontend) connect(c *net.TCPConn, s *settings) (*net.TCPConn, engine.Le
 	}
 	var tried []string
 	for rereads := 0; ; {
-		lease, err := f.bal.AcquireExcept(v, client, 0, tried)
+		lease, err := f.bal.AcquireAmong(cands, client, 0)
 		if err != nil {
 			return nil, engine.Lease{}, nil, err
 		}
-		m, addr, fresh := f.memberFor(lease.Member, v.Revision)
+		m, addr, fresh := f.memberFor(lease.Member, cands.Revision)
 		if !fresh && rereads < maxRereads {
-			// The frontend has seen a newer set than this view: read again.
+			// The frontend has seen a newer set than these candidates:
+			// read them again.
 			f.bal.Release(lease)
 			rereads++
-			if v, err = f.m.eng.GetSet(f.setID); err != nil {
+			if cands, err = f.m.eng.Candidates(f.setID, cands.Names); err != nil {
 				return nil, engine.Lease{}, nil, err
 			}
+			cands.Names = without(cands.Names, tried)
 			continue
 		}
 		up, err := f.dial(addr, s.timeout)
@@ -161,7 +164,16 @@ func (f *frontend) connect(c *net.TCPConn, s *settings) (*net.TCPConn, engine.Le
 		m.dialErrors.Add(1)
 		f.passive(m, s, err)
 		tried = append(tried, lease.Member)
+		cands.Names = without(cands.Names, tried)
 	}
+}
+
+// without removes the names in drop from names, in place.
+func without(names, drop []string) []string {
+	if len(drop) == 0 {
+		return names
+	}
+	return slices.DeleteFunc(names, func(n string) bool { return slices.Contains(drop, n) })
 }
 
 // maxRereads bounds how often one connection reads the set again.

@@ -14,6 +14,7 @@ import (
 // Engine is what the frontends need of the engine; *engine.Engine has it.
 type Engine interface {
 	GetSet(id string) (engine.SetView, error)
+	Candidates(id string, buf []string) (engine.Candidates, error)
 	ListSets() ([]engine.SetView, error)
 	GetMember(name string) (engine.MemberInfo, error)
 	ReportHealth(name string, r engine.Report) error
