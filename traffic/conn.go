@@ -81,13 +81,48 @@ func (f *frontend) accepted(c *net.TCPConn) {
 		return
 	}
 	f.atLimit.end("frontend below its connection limit: accepting connections again")
-	f.m.wg.Add(1)
-	go f.proxy(c, s)
+	f.run(func() { f.proxy(c, s) })
+}
+
+// workerIdle is how long a worker waits for another task before it ends.
+const workerIdle = time.Second
+
+// run runs task on an idle worker, or on a new one when none is idle.
+func (f *frontend) run(task func()) {
+	select {
+	case f.tasks <- task:
+	default:
+		f.m.wg.Add(1)
+		go f.work(task)
+	}
+}
+
+// work runs task, then each task handed to it while it waits, until none
+// comes for workerIdle or the frontend stops. A connection (or its second
+// direction) that an idle worker takes costs no new goroutine, nor the
+// growing of a new goroutine's small stack to what the dial needs.
+func (f *frontend) work(task func()) {
+	defer f.m.wg.Done()
+	var idle *time.Timer
+	for {
+		task()
+		if idle == nil {
+			idle = time.NewTimer(workerIdle)
+		} else {
+			idle.Reset(workerIdle)
+		}
+		select {
+		case task = <-f.tasks:
+		case <-idle.C:
+			return
+		case <-f.ctx.Done():
+			return
+		}
+	}
 }
 
 // proxy connects c to a member and copies until both sides are done.
 func (f *frontend) proxy(c *net.TCPConn, s *settings) {
-	defer f.m.wg.Done()
 	defer f.open.Add(-1)
 	up, lease, m, err := f.connect(c, s)
 	if err != nil {
@@ -112,10 +147,10 @@ func (f *frontend) proxy(c *net.TCPConn, s *settings) {
 	}
 	counted := lease.Algorithm == engine.LBLeastBlocks
 	done := make(chan struct{})
-	go func() {
+	f.run(func() {
 		defer close(done)
 		f.copy(p, c, up, &m.bytesOut, lease, counted)
-	}()
+	})
 	f.copy(p, up, c, &m.bytesIn, lease, counted)
 	<-done
 	p.abort()

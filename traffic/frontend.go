@@ -23,8 +23,9 @@ type frontend struct {
 	settings atomic.Pointer[settings]
 	open     atomic.Int64 // client connections accepted and not yet ended
 	refused  atomic.Uint64
-	atLimit  burst // refusing at MaxConnections
-	noMember burst // refusing for want of a member
+	atLimit  burst       // refusing at MaxConnections
+	noMember burst       // refusing for want of a member
+	tasks    chan func() // handed to idle workers (see run)
 
 	mu       sync.Mutex
 	cfg      engine.Frontend
@@ -72,7 +73,7 @@ type member struct {
 func newFrontend(m *Manager, setID string) *frontend {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &frontend{m: m, setID: setID, bal: engine.NewBalancer(), ctx: ctx, cancel: cancel,
-		members: map[string]*member{}}
+		members: map[string]*member{}, tasks: make(chan func())}
 	f.atLimit = burst{log: m.log, set: setID}
 	f.noMember = burst{log: m.log, set: setID}
 	return f

@@ -28,8 +28,10 @@ func (f *frontend) pump(dst, src *net.TCPConn, count *atomic.Uint64, lease engin
 	if err != nil {
 		return err
 	}
+	r := &reader{rc: rc}
+	r.try = r.readNow
 	for {
-		bp, n, err := readSome(rc)
+		bp, n, err := r.readSome()
 		if err != nil || n == 0 {
 			return err // nil at the end of src
 		}
@@ -47,32 +49,26 @@ func (f *frontend) pump(dst, src *net.TCPConn, count *atomic.Uint64, lease engin
 	}
 }
 
+// reader reads one side of a connection; its fields carry readNow's
+// results out of rc.Read, so that a read allocates nothing.
+type reader struct {
+	rc  syscall.RawConn
+	try func(fd uintptr) bool // r.readNow, bound once
+	bp  *[]byte
+	n   int
+	err error
+}
+
 // readSome waits until the connection has bytes or ends and reads what it
 // has; n is 0 at its end.
-func readSome(rc syscall.RawConn) (*[]byte, int, error) {
-	var bp *[]byte
-	var n int
-	var opErr error
-	err := rc.Read(func(fd uintptr) bool {
-		if bp == nil {
-			bp = bufPool.Get().(*[]byte)
-		}
-		for {
-			n, opErr = syscall.Read(int(fd), *bp)
-			if opErr != syscall.EINTR {
-				break
-			}
-		}
-		if opErr == syscall.EAGAIN {
-			bufPool.Put(bp) // nothing yet: wait without the buffer
-			bp = nil
-			return false
-		}
-		return true
-	})
+func (r *reader) readSome() (*[]byte, int, error) {
+	r.bp, r.n, r.err = nil, 0, nil
+	err := r.rc.Read(r.try)
 	if err == nil {
-		err = opErr
+		err = r.err
 	}
+	bp, n := r.bp, r.n
+	r.bp = nil
 	if err != nil || n <= 0 {
 		if bp != nil {
 			bufPool.Put(bp)
@@ -80,6 +76,26 @@ func readSome(rc syscall.RawConn) (*[]byte, int, error) {
 		return nil, 0, err
 	}
 	return bp, n, nil
+}
+
+// readNow reads what fd has into a pooled buffer; false, with no buffer
+// held, when it has nothing yet.
+func (r *reader) readNow(fd uintptr) bool {
+	if r.bp == nil {
+		r.bp = bufPool.Get().(*[]byte)
+	}
+	for {
+		r.n, r.err = syscall.Read(int(fd), *r.bp)
+		if r.err != syscall.EINTR {
+			break
+		}
+	}
+	if r.err == syscall.EAGAIN {
+		bufPool.Put(r.bp) // nothing yet: wait without the buffer
+		r.bp = nil
+		return false
+	}
+	return true
 }
 
 // spliceQueued splices what src has queued, while that is at least a
