@@ -5,10 +5,12 @@
 //
 // # Choice
 //
-// At each new connection the frontend reads the set's current view from
-// the engine and asks its engine.Balancer (the one place the algorithms
-// live) for an operational in-service member, giving it the client's IP
-// address (not its port) for Address Region. A connection's lease is held
+// At each new connection the frontend reads the set's current candidates
+// from the engine (engine.Candidates: its operational in-service members,
+// its revision and its algorithm, much cheaper than the whole view) and
+// asks its engine.Balancer (the one place the algorithms live) for one of
+// them, giving it the client's IP address (not its port) for Address
+// Region. A connection's lease is held
 // while it is open, so Least IO counts open connections; Least Blocks
 // counts the bytes the frontend has read from one side and not yet written
 // to the other. A member whose dial fails is left out and the next choice
@@ -36,9 +38,12 @@
 //
 // # Data path
 //
-// Each connection has two goroutines, one per direction. A direction waits
-// until its side has bytes without holding a buffer, reads what arrived
-// into a pooled 32 KiB buffer and writes it on; when a read fills the
+// Each connection has two goroutines, one per direction, taken from the
+// frontend's workers: a goroutine that has run its task waits up to a
+// second for the next one before it ends, so a busy frontend neither
+// starts goroutines nor grows their stacks per connection. A direction
+// waits until its side has bytes without holding a buffer, reads what
+// arrived into a pooled 32 KiB buffer and writes it on; when a read fills the
 // buffer (a stream) and more is queued, the queued bytes go through
 // io.CopyN between the two *net.TCPConn, which lets the kernel splice them,
 // 1 MiB at most between two updates of the byte counts (on Linux; elsewhere
