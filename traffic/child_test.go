@@ -44,12 +44,19 @@ func runChildBackend(name string) {
 // its address and process id; the child ends with the test.
 func startChildBackend(t testing.TB, name string) (string, int) {
 	t.Helper()
+	return child(t, "TRAFFIC_BACKEND="+name)
+}
+
+// child starts this test binary again with env and returns the address it
+// prints and its process id; it ends with the test or benchmark.
+func child(t testing.TB, env ...string) (string, int) {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), "TRAFFIC_BACKEND="+name)
+	cmd.Env = append(os.Environ(), env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +75,7 @@ func startChildBackend(t testing.TB, name string) (string, int) {
 	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
-		t.Fatalf("backend child: %v", err)
+		t.Fatalf("child %v: %v", env, err)
 	}
 	return strings.TrimSpace(line), cmd.Process.Pid
 }

@@ -139,39 +139,6 @@ func serveSource(c net.Conn, zeros []byte) {
 	}
 }
 
-// child starts this test binary again with env and returns the address it
-// prints and its process id; it ends with the benchmark.
-func child(b *testing.B, env ...string) (string, int) {
-	b.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), env...)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		_ = stdin.Close()
-		_ = cmd.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		b.Fatalf("child %v: %v", env, err)
-	}
-	return strings.TrimSpace(line), cmd.Process.Pid
-}
-
 // startHAProxy runs haproxy over the backends and returns its address and
 // process id.
 func startHAProxy(b *testing.B, backends []string) (string, int) {
