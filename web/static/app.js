@@ -17,7 +17,10 @@
 
 (() => {
   const body = document.body;
-  const API = body.dataset.api || '/api/v1';
+  // The API's address from the page's origin alone: a page opened as
+  // http://user:password@host/ has credentials in its own URL, and a fetch
+  // of a URL with credentials is refused; the browser sends the cached ones.
+  const API = new URL(body.dataset.api || '/api/v1', location.origin).href.replace(/\/$/, '');
   const CAN_FAILOVER = body.dataset.canFailover === 'true';
   const KINDS = (body.dataset.kinds || '').split(' ').filter(Boolean); // every event kind, from the server
   const MAX_EVENTS = 200;
