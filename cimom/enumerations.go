@@ -82,11 +82,13 @@ type enumeration struct {
 	busy     bool // a request is using it
 	closing  bool // end it when the current request finishes
 
-	next func() (Object, error, bool)
-	stop func()
-	buf  []Object // objects read ahead
-	err  error    // an error read ahead, returned by the next pull
-	done bool     // the sequence has ended
+	next  func() (error, bool) // resumes the sequence (see chunks)
+	stop  func()
+	chunk []Object // where the sequence appends, while it runs
+	want  int      // how long chunk may grow before the sequence pauses
+	buf   []Object // objects read ahead
+	err   error    // an error read ahead, returned by the next pull
+	done  bool     // the sequence has ended
 }
 
 // NewEnumerations returns an empty set of contexts with room for limit of
@@ -121,8 +123,9 @@ func (e *Enumerations) Open(objs Objects, o OpenOptions) (string, error) {
 	var id string
 	if err == nil {
 		id = newID()
-		next, stop := iter.Pull2(objs)
-		e.open[id] = &enumeration{OpenOptions: o, deadline: e.clock.Now().Add(o.Timeout), next: next, stop: stop}
+		en := &enumeration{OpenOptions: o, deadline: e.clock.Now().Add(o.Timeout)}
+		en.next, en.stop = iter.Pull(en.chunks(objs))
+		e.open[id] = en
 	}
 	e.mu.Unlock()
 	finish(ended)

@@ -149,3 +149,42 @@ func TestEnumerationsPerOwner(t *testing.T) {
 		t.Errorf("after closing one: %v", err)
 	}
 }
+
+// TestEnumerationsReadOneAhead: a pull reads the objects it returns and
+// one more (the read-ahead that tells the end), never further, and each
+// pull returns the sequence's objects in order, none lost or repeated.
+func TestEnumerationsReadOneAhead(t *testing.T) {
+	var produced atomic.Int32
+	seq := func(yield func(Object, error) bool) {
+		for i := range 10 {
+			produced.Add(1)
+			in := cim.Instance{ClassName: "Test_Log", Properties: []cim.PropertyValue{{Name: "Id", Value: cim.MustUint32(uint32(i))}}}
+			if !yield(Object{Instance: &in}, nil) {
+				return
+			}
+		}
+	}
+	b := Binding{Namespace: testNS, Kind: KindInstancesWithPath}
+	e := NewEnumerations(&fakeClock{now: time.Unix(0, 0)}, 4, nil)
+	id, err := e.Open(seq, OpenOptions{Binding: b, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := uint32(0)
+	for _, step := range []struct {
+		n, produced int
+		end         bool
+	}{{0, 1, false}, {3, 4, false}, {1, 5, false}, {5, 10, false}, {1, 10, true}} {
+		objs, end, err := e.Pull(id, step.n, b)
+		if err != nil || len(objs) != step.n || end != step.end || int(produced.Load()) != step.produced {
+			t.Fatalf("Pull(%d) = %d objects, end %v, %v, %d produced; want %d, %v, nil, %d",
+				step.n, len(objs), end, err, produced.Load(), step.n, step.end, step.produced)
+		}
+		for _, o := range objs {
+			if v := uint32(o.Instance.Properties[0].Value.Uint()); v != next {
+				t.Fatalf("Pull(%d): object %d, want %d", step.n, v, next)
+			}
+			next++
+		}
+	}
+}
