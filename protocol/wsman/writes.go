@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"io"
 	"strings"
+
+	"github.com/redset/redset/internal/xmlscan"
 )
 
 // RequestAction reads the wsa:Action of a request body (UTF-8 or UTF-16,
@@ -45,7 +47,7 @@ func WritesAction(action string) bool {
 // A UTF-16 body is read whole and judged by RequestAction. A body whose
 // Header ends, or whose Body starts, without a wsa:Action gives "".
 func ReadAction(r io.Reader, contentType string) (string, error) {
-	br := bufio.NewReaderSize(r, 512)
+	br := bufio.NewReaderSize(r, peekAction)
 	head, _ := br.Peek(3)
 	enc, rest, err := detectEncoding(head, contentType)
 	if err != nil {
@@ -61,7 +63,59 @@ func ReadAction(r io.Reader, contentType string) (string, error) {
 	if _, err := br.Discard(len(head) - len(rest)); err != nil { // the byte order mark
 		return "", err
 	}
+	if data, _ := br.Peek(peekAction); len(data) > 0 {
+		if action, ok := scanAction(data); ok {
+			return action, nil
+		}
+	}
 	return streamAction(br)
+}
+
+// peekAction is how much of a UTF-8 body ReadAction hands to scanAction:
+// enough for the Header of every request clients send.
+const peekAction = 4096
+
+// scanAction is streamAction on the start of a body, read with xmlscan:
+// ok is false when the scanner gives up or data ends before the answer,
+// and then streamAction (encoding/xml) decides. Only whole tags decide:
+// the scanner gives up on a tag cut short, and the text of the action
+// counts once its end tag is read.
+func scanAction(data []byte) (action string, ok bool) {
+	s := xmlscan.New(data, passThrough)
+	depth, inHeader, inAction := 0, false, false
+	var text []byte
+	for {
+		tok, err := s.Next()
+		if err != nil {
+			return "", false
+		}
+		switch tok.Kind {
+		case xmlscan.Start:
+			depth++
+			switch {
+			case depth == 1 && tok.Name != (xml.Name{Space: nsSOAP, Local: "Envelope"}):
+				return "", false // streamAction writes the fault
+			case depth == 2 && tok.Name == xml.Name{Space: nsSOAP, Local: "Body"}:
+				return "", true
+			case depth == 2:
+				inHeader = tok.Name == xml.Name{Space: nsSOAP, Local: "Header"}
+			case depth == 3 && inHeader && tok.Name == xml.Name{Space: nsWSA, Local: "Action"}:
+				inAction = true
+			}
+		case xmlscan.End:
+			switch {
+			case inAction && depth == 3:
+				return strings.TrimSpace(string(text)), true
+			case depth == 2 && inHeader:
+				return "", true
+			}
+			depth--
+		case xmlscan.Text:
+			if inAction && depth == 3 {
+				text = append(text, tok.Text...)
+			}
+		}
+	}
 }
 
 // streamAction reads tokens until the envelope's Header yields its

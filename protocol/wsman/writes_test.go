@@ -122,3 +122,52 @@ func TestReadActionRefusesNonSOAP(t *testing.T) {
 		t.Errorf("ReadAction of broken UTF-16 = %q, nil; want an error", a)
 	}
 }
+
+// FuzzScanActionMatchesStream: whenever scanAction decides from the start
+// of a UTF-8 body (cut anywhere), streamAction (encoding/xml) reads the
+// whole body to the same action, without an error.
+func FuzzScanActionMatchesStream(f *testing.F) {
+	for _, file := range fixtureFiles(f) {
+		body, _ := fixtureBody(f, file)
+		f.Add(body, uint16(len(body)))
+		f.Add(body, uint16(len(body)/3))
+	}
+	f.Fuzz(func(t *testing.T, body []byte, cut uint16) {
+		head := body[:min(int(cut), len(body))]
+		action, ok := scanAction(head)
+		if !ok {
+			return
+		}
+		want, err := streamAction(bytes.NewReader(body))
+		if err != nil || want != action {
+			t.Fatalf("scanAction(%d of %d bytes) = %q; streamAction = %q, %v", len(head), len(body), action, want, err)
+		}
+	})
+}
+
+// scanAction decides every recorded request in UTF-8 (so that ReadAction
+// rarely needs encoding/xml), and no start of one cut inside its Header.
+func TestScanActionDecidesRecordedRequests(t *testing.T) {
+	decided := 0
+	for _, file := range fixtureFiles(t) {
+		body, ct := fixtureBody(t, file)
+		want, err := RequestAction(body, ct)
+		if err != nil || strings.Contains(strings.ToLower(ct), "utf-16") || bytes.HasPrefix(body, []byte("\xef\xbb\xbf")) {
+			continue
+		}
+		if got, ok := scanAction(body); ok {
+			decided++
+			if got != want {
+				t.Errorf("%s: scanAction = %q, want %q", filepath.Base(file), got, want)
+			}
+		}
+		if i := bytes.Index(body, []byte("Action")); i > 0 && want != "" {
+			if got, ok := scanAction(body[:i]); ok {
+				t.Errorf("%s: scanAction decided %q from the body cut before its action", filepath.Base(file), got)
+			}
+		}
+	}
+	if decided == 0 {
+		t.Error("scanAction decided no recorded request")
+	}
+}
