@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/redset/redset/internal/xmlscan"
 )
@@ -47,7 +48,9 @@ func WritesAction(action string) bool {
 // A UTF-16 body is read whole and judged by RequestAction. A body whose
 // Header ends, or whose Body starts, without a wsa:Action gives "".
 func ReadAction(r io.Reader, contentType string) (string, error) {
-	br := bufio.NewReaderSize(r, peekAction)
+	br := actionReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() { br.Reset(nil); actionReaders.Put(br) }()
 	head, _ := br.Peek(3)
 	enc, rest, err := detectEncoding(head, contentType)
 	if err != nil {
@@ -74,6 +77,9 @@ func ReadAction(r io.Reader, contentType string) (string, error) {
 // peekAction is how much of a UTF-8 body ReadAction hands to scanAction:
 // enough for the Header of every request clients send.
 const peekAction = 4096
+
+// actionReaders are ReadAction's buffers, used again.
+var actionReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, peekAction) }}
 
 // scanAction is streamAction on the start of a body, read with xmlscan:
 // ok is false when the scanner gives up or data ends before the answer,
