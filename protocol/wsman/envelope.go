@@ -69,6 +69,11 @@ func DecodeEnvelope(r io.Reader, contentType string) (*Envelope, error) {
 	if err != nil {
 		return nil, newFault(FaultSchemaValidationError, "", "reading the request: %v", err)
 	}
+	return decodeBody(data, contentType)
+}
+
+// decodeBody is DecodeEnvelope on a body already read.
+func decodeBody(data []byte, contentType string) (*Envelope, error) {
 	root, enc, err := parseBody(data, contentType)
 	if err != nil {
 		return nil, err

@@ -124,7 +124,7 @@ func soapMediaType(ct string) bool {
 // is past the cap of whoever serves the handler (an *http.MaxBytesError:
 // the server caps every path, http.MaxBytesHandler would do).
 func (h *handler) readBody(rw http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(r.Body)
+	body, err := readAll(r.Body, r.ContentLength)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -136,6 +136,31 @@ func (h *handler) readBody(rw http.ResponseWriter, r *http.Request) ([]byte, boo
 	}
 	return body, true
 }
+
+// readAll is io.ReadAll with room made for the size the request gives
+// (within maxPresized), so that a body is read into one allocation.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > maxPresized {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, 0, size+1) // +1: room for the read that sees the end
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
+		case len(buf) == cap(buf): // more than the request said
+			rest, err := io.ReadAll(r)
+			return append(buf, rest...), err
+		}
+	}
+}
+
+// maxPresized bounds the room readAll makes before reading.
+const maxPresized = 1 << 20
 
 // newMessageID returns "uuid:" and a random version 4 UUID.
 func newMessageID() string {
@@ -157,7 +182,7 @@ type exchange struct {
 
 // serve decodes, authorizes, runs and answers one request.
 func (x *exchange) serve(rw http.ResponseWriter, body []byte, contentType string) {
-	env, err := DecodeEnvelope(bytes.NewReader(body), contentType)
+	env, err := decodeBody(body, contentType)
 	if !x.known && (err != nil || !env.isIdentify()) {
 		rw.Header().Set("WWW-Authenticate", auth.Challenge)
 		Refuse(rw, nil, http.StatusUnauthorized, auth.ErrUnauthorized)
