@@ -160,7 +160,7 @@ func readAll(r io.Reader, size int64) ([]byte, error) {
 }
 
 // maxPresized bounds the room readAll makes before reading.
-const maxPresized = 1 << 20
+const maxPresized = 64 << 10
 
 // newMessageID returns "uuid:" and a random version 4 UUID.
 func newMessageID() string {

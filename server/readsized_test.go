@@ -1,0 +1,28 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// readSized reads the whole body whatever size the request announced, and
+// passes on a read error after what it read.
+func TestReadSized(t *testing.T) {
+	const body = "<CIM>the whole body</CIM>"
+	for _, size := range []int64{-1, 0, 1, 10, int64(len(body)) - 1, int64(len(body)), int64(len(body)) + 5, maxPresized + 1} {
+		got, err := readSized(iotest.HalfReader(strings.NewReader(body)), size)
+		if err != nil || string(got) != body {
+			t.Errorf("size %d: readSized = %q, %v; want the body", size, got, err)
+		}
+	}
+	broken := errors.New("connection reset")
+	for _, size := range []int64{4, int64(len(body)) + 5} {
+		got, err := readSized(io.MultiReader(strings.NewReader(body), iotest.ErrReader(broken)), size)
+		if !errors.Is(err, broken) || string(got) != body {
+			t.Errorf("size %d: readSized of a broken body = %q, %v; want the body and %v", size, got, err, broken)
+		}
+	}
+}
