@@ -149,3 +149,23 @@ func TestTLSConfigMissingFiles(t *testing.T) {
 		t.Error("TLSConfig with missing files succeeded")
 	}
 }
+
+// Once a password has been verified, Users knows it at once, again and
+// again (the digest is the same each time), and knows no other.
+func TestVerifiedAfterALogin(t *testing.T) {
+	u := NewUsers(cheapUser(t, "ops", "right", Operator))
+	if _, ok := u.Verified("ops", "right"); ok {
+		t.Fatal("Verified before any login")
+	}
+	if _, err := u.Authenticate(context.Background(), "ops", "right"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if id, ok := u.Verified("ops", "right"); !ok || id.Role != Operator {
+			t.Fatalf("Verified(ops, right) = %v, %v after the login; want Operator, true", id, ok)
+		}
+		if _, ok := u.Verified("ops", "wrong"); ok {
+			t.Fatal("Verified(ops, wrong) = true")
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
+	"hash"
+	"io"
 	"sync"
 	"sync/atomic"
 
@@ -55,6 +57,7 @@ type Users struct {
 	key      []byte
 	gate     atomic.Pointer[gate]
 	checks   flights[bool] // identical checks under way at once share one comparison
+	macs     sync.Pool     // of hash.Hash: HMAC-SHA256 under key, used again by digest
 }
 
 // dummyHash is compared against for unknown users, at the cost real
@@ -169,7 +172,14 @@ func (u *Users) remember(usr User, digest []byte) {
 }
 
 func (u *Users) digest(password string) []byte {
-	m := hmac.New(sha256.New, u.key)
-	m.Write([]byte(password))
-	return m.Sum(nil)
+	m, ok := u.macs.Get().(hash.Hash)
+	if ok {
+		m.Reset()
+	} else {
+		m = hmac.New(sha256.New, u.key)
+	}
+	_, _ = io.WriteString(m, password)
+	sum := m.Sum(nil)
+	u.macs.Put(m)
+	return sum
 }
