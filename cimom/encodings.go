@@ -39,8 +39,8 @@ type Encodings struct {
 	path cim.ObjectPath
 	size *atomic.Int64 // bytes kept, counted in keptBytes until e is collected
 
-	mu  sync.Mutex
-	enc []encoding
+	mu  sync.Mutex                 // serializes Put
+	enc atomic.Pointer[[]encoding] // never changed once stored: Get reads without a lock
 }
 
 type encoding struct {
@@ -74,10 +74,12 @@ func sameKeys(a, b []cim.KeyBinding) bool {
 // Get returns the encoding stored under key. The bytes must not be
 // changed.
 func (e *Encodings) Get(key string) ([]byte, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if i := e.find(key); i >= 0 {
-		return e.enc[i].b, true
+	if enc := e.enc.Load(); enc != nil {
+		for i := range *enc {
+			if (*enc)[i].key == key {
+				return (*enc)[i].b, true
+			}
+		}
 	}
 	return nil, false
 }
@@ -91,25 +93,34 @@ func (e *Encodings) Put(key string, b []byte) {
 	c := append([]byte(nil), b...)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	dropped := 0
-	if i := e.find(key); i >= 0 {
-		dropped = len(e.enc[i].b)
-		e.enc = append(e.enc[:i], e.enc[i+1:]...)
-	} else if len(e.enc) == maxEncodings {
-		dropped = len(e.enc[0].b)
-		e.enc = append(e.enc[:0], e.enc[1:]...)
+	var old []encoding
+	if p := e.enc.Load(); p != nil {
+		old = *p
 	}
-	e.enc = append(e.enc, encoding{key, c})
+	next := make([]encoding, 0, min(len(old)+1, maxEncodings))
+	dropped := 0
+	for i, x := range old {
+		switch {
+		case x.key == key:
+			dropped += len(x.b)
+		case len(old) == maxEncodings && i == 0 && !hasKey(old, key):
+			dropped += len(x.b) // the oldest makes room
+		default:
+			next = append(next, x)
+		}
+	}
+	next = append(next, encoding{key, c})
+	e.enc.Store(&next)
 	e.size.Add(int64(len(c) - dropped))
 	keptBytes.Add(int64(len(c) - dropped))
 }
 
-// find returns the index of key's encoding, or -1; e.mu held.
-func (e *Encodings) find(key string) int {
-	for i := range e.enc {
-		if e.enc[i].key == key {
-			return i
+// hasKey reports whether enc holds an encoding under key.
+func hasKey(enc []encoding, key string) bool {
+	for i := range enc {
+		if enc[i].key == key {
+			return true
 		}
 	}
-	return -1
+	return false
 }

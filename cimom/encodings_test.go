@@ -71,3 +71,29 @@ func TestEncodingsBudget(t *testing.T) {
 	}
 	runtime.KeepAlive(f)
 }
+
+// TestEncodingsConcurrent: Get runs without a lock beside Put, and always
+// sees one of the bytes stored under a key, whole (run with -race).
+func TestEncodingsConcurrent(t *testing.T) {
+	e := NewEncodings(nil, cim.ObjectPath{})
+	e.Put("k", []byte("aaaa"))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 2000 {
+			e.Put("k", bytes.Repeat([]byte{'a' + byte(i%2)}, 4))
+			e.Put("other"+strconv.Itoa(i%8), []byte{1})
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		got, ok := e.Get("k")
+		if !ok || (string(got) != "aaaa" && string(got) != "bbbb") {
+			t.Fatalf("Get(k) = %q, %t while Put runs", got, ok)
+		}
+	}
+}
