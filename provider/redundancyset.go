@@ -77,25 +77,27 @@ func (p *redundancySet) EnumerateInstances(ctx context.Context, ns string, class
 // from the cache.
 // The cache is read under its read lock for the whole listing, so that
 // enumerations run side by side; the objects built for sets that changed
-// are kept afterwards.
+// are kept afterwards. While no set changed, the listing is the last one's
+// (see listing): the slice is shared, and must not be changed.
 func (p *redundancySet) objects(ns string) ([]cimom.Object, error) {
-	var built []*setEntry
-	p.cache.mu.RLock()
-	seen := len(p.cache.m)
-	objs := make([]cimom.Object, 0, seen)
+	c := &p.cache
+	c.mu.RLock()
+	l := listing{last: c.last, lastObjs: c.lastObjs}
+	seen := len(c.m)
 	err := p.eng.EachSetSummary(func(s *engine.SetSummary) {
-		o, ok := p.cache.get(ns, &s.Set, s.RedundancyStatus)
-		if !ok {
-			o = p.build(ns, &s.Set, s.RedundancyStatus)
-			built = append(built, &setEntry{set: shownCopy(&s.Set), status: s.RedundancyStatus, ns: ns, obj: o})
+		e := c.entry(l.n, ns, &s.Set, s.RedundancyStatus)
+		if e == nil {
+			e = &setEntry{set: shownCopy(&s.Set), status: s.RedundancyStatus, ns: ns, obj: p.build(ns, &s.Set, s.RedundancyStatus)}
+			l.built = append(l.built, e)
 		}
-		objs = append(objs, o)
+		l.add(e)
 	})
-	p.cache.mu.RUnlock()
+	c.mu.RUnlock()
 	if err != nil {
 		return nil, err
 	}
-	p.cache.put(built, objs, seen)
+	c.put(&l, seen)
+	_, objs := l.result()
 	return objs, nil
 }
 

@@ -16,8 +16,10 @@ import (
 // and the namespace of its path are what they were, so a change is
 // visible in the next answer, whatever caused it. Safe for concurrent use.
 type setCache struct {
-	mu sync.RWMutex
-	m  map[string]*setEntry
+	mu       sync.RWMutex
+	m        map[string]*setEntry
+	last     []*setEntry    // the last listing's entries, in order; never changed once kept
+	lastObjs []cimom.Object // their objects; never changed once kept
 }
 
 // setEntry is a set's object and what it was built from.
@@ -28,21 +30,31 @@ type setEntry struct {
 	obj    cimom.Object
 }
 
-// get returns the object kept for v, if it still shows v; c.mu held,
-// for reading at least.
-func (c *setCache) get(ns string, v *engine.Set, status uint16) (cimom.Object, bool) {
-	e := c.m[v.InstanceID]
-	if e == nil || e.ns != ns || e.status != status || !sameShown(&e.set, v) {
-		return cimom.Object{}, false
+// entry returns the entry kept for v, the set at place i of a listing,
+// if it still shows v: the entry at the same place in the last listing
+// when it does, else the one kept under v's InstanceID. c.mu held, for
+// reading at least.
+func (c *setCache) entry(i int, ns string, v *engine.Set, status uint16) *setEntry {
+	if i < len(c.last) && c.last[i].shows(ns, v, status) {
+		return c.last[i]
 	}
-	return e.obj, true
+	if e := c.m[v.InstanceID]; e != nil && e.shows(ns, v, status) {
+		return e
+	}
+	return nil
 }
 
-// put keeps the entries built by an enumeration (see objects) and drops
-// the sets that are gone, given the objects of every set that exists and
-// the number of entries the enumeration saw.
-func (c *setCache) put(built []*setEntry, objs []cimom.Object, seen int) {
-	if len(built) == 0 && seen <= len(objs) {
+// shows reports whether e's object shows v with status, in namespace ns.
+func (e *setEntry) shows(ns string, v *engine.Set, status uint16) bool {
+	return e.ns == ns && e.status == status && sameShown(&e.set, v)
+}
+
+// put keeps what a listing built and the listing itself for the next one,
+// and drops the sets that are gone, given the number of entries the
+// listing saw.
+func (c *setCache) put(l *listing, seen int) {
+	entries, objs := l.result()
+	if len(l.built) == 0 && seen <= len(objs) && !l.changed() {
 		return
 	}
 	c.mu.Lock()
@@ -50,9 +62,10 @@ func (c *setCache) put(built []*setEntry, objs []cimom.Object, seen int) {
 	if c.m == nil {
 		c.m = map[string]*setEntry{}
 	}
-	for _, e := range built {
+	for _, e := range l.built {
 		c.m[e.set.InstanceID] = e
 	}
+	c.last, c.lastObjs = entries, objs
 	if len(c.m) <= len(objs) {
 		return
 	}
@@ -65,6 +78,46 @@ func (c *setCache) put(built []*setEntry, objs []cimom.Object, seen int) {
 			delete(c.m, id)
 		}
 	}
+}
+
+// listing is one walk over every set, in order. While each entry is the
+// one at the same place in the last listing, it allocates nothing, and
+// its result is the last listing's.
+type listing struct {
+	last     []*setEntry
+	lastObjs []cimom.Object
+	n        int            // entries so far
+	entries  []*setEntry    // nil while they are last[:n]
+	objs     []cimom.Object // their objects, likewise
+	built    []*setEntry    // entries made by this listing
+}
+
+// add appends the next set's entry.
+func (l *listing) add(e *setEntry) {
+	if l.entries == nil && l.n < len(l.last) && l.last[l.n] == e {
+		l.n++
+		return
+	}
+	if l.entries == nil {
+		size := max(len(l.last), l.n+1)
+		l.entries = append(make([]*setEntry, 0, size), l.last[:l.n]...)
+		l.objs = append(make([]cimom.Object, 0, size), l.lastObjs[:l.n]...)
+	}
+	l.entries = append(l.entries, e)
+	l.objs = append(l.objs, e.obj)
+	l.n++
+}
+
+// changed reports whether the listing differs from the last one.
+func (l *listing) changed() bool { return l.entries != nil || l.n != len(l.last) }
+
+// result returns the entries and their objects, in order; neither is
+// changed afterwards.
+func (l *listing) result() ([]*setEntry, []cimom.Object) {
+	if l.entries == nil {
+		return l.last[:l.n:l.n], l.lastObjs[:l.n:l.n]
+	}
+	return l.entries, l.objs
 }
 
 // shownCopy copies the fields of v that sameShown compares, sharing

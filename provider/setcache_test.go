@@ -215,3 +215,43 @@ func TestEnumerationsWhileSetsChange(t *testing.T) {
 		t.Errorf("Caption = %q after the changes, want %q", got.Str(), want)
 	}
 }
+
+// TestListing checks the walk of objects: the last listing's result
+// itself while nothing differs, and the right entries, in order, when a
+// set in the middle changed, one is gone from the end, or one was added.
+func TestListing(t *testing.T) {
+	entry := func(id string) *setEntry {
+		return &setEntry{obj: cimom.Object{Path: cim.ObjectPath{ClassName: id}}}
+	}
+	a, b, c, d := entry("a"), entry("b"), entry("c"), entry("d")
+	last := []*setEntry{a, b, c}
+	lastObjs := []cimom.Object{a.obj, b.obj, c.obj}
+	for _, tc := range []struct {
+		name    string
+		add     []*setEntry
+		changed bool
+	}{
+		{"the same", []*setEntry{a, b, c}, false},
+		{"one changed in the middle", []*setEntry{a, d, c}, true},
+		{"one gone from the end", []*setEntry{a, b}, true},
+		{"one added", []*setEntry{a, b, c, d}, true},
+		{"none", nil, true},
+	} {
+		l := listing{last: last, lastObjs: lastObjs}
+		for _, e := range tc.add {
+			l.add(e)
+		}
+		entries, objs := l.result()
+		if l.changed() != tc.changed || len(entries) != len(tc.add) || len(objs) != len(tc.add) {
+			t.Fatalf("%s: changed %v, %d entries, %d objects; want %v, %d", tc.name, l.changed(), len(entries), len(objs), tc.changed, len(tc.add))
+		}
+		for i, e := range tc.add {
+			if entries[i] != e || objs[i].Path.ClassName != e.obj.Path.ClassName {
+				t.Errorf("%s: place %d holds %s, want %s", tc.name, i, objs[i].Path.ClassName, e.obj.Path.ClassName)
+			}
+		}
+		if !tc.changed && &objs[0] != &lastObjs[0] {
+			t.Errorf("%s: a new slice for an unchanged listing", tc.name)
+		}
+	}
+}
