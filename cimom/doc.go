@@ -47,7 +47,9 @@
 // iterator in an enumeration context (see Enumerations) named by an
 // opaque random ID, bound to its namespace and to the kind of results,
 // and expiring after its OperationTimeout of inactivity (by the injected
-// Clock). WS-Management's Enumerate, Pull and Release map onto
+// Clock). A pull resumes the context's iterator once for all the objects
+// it asks for (and the one read ahead that tells the end), not once per
+// object. WS-Management's Enumerate, Pull and Release map onto
 // OpenEnumerateInstances (or OpenEnumerateInstancePaths, or the
 // association forms), PullInstancesWithPath (PullInstancePaths) and
 // CloseEnumeration.
