@@ -49,11 +49,20 @@ import (
 )
 
 const (
-	floorSets       = 1000
 	floorClients    = 4
-	floorStartLimit = 5 * time.Minute // the server's start, 1,000 sets declared
+	floorStartLimit = 5 * time.Minute // the server's start, every set declared
 	floorSet        = "redset:bench-0500"
 )
+
+// floorSets is how many sets the server has: 1,000, or REDSET_FLOOR_SETS
+// (at least 1,000) to see how enumerations grow.
+var floorSets = func() int {
+	n, err := strconv.Atoi(os.Getenv("REDSET_FLOOR_SETS"))
+	if err != nil || n < 1000 {
+		return 1000
+	}
+	return n
+}()
 
 // BenchmarkFloor runs every operation against redset, then against the
 // floor server, in one process tree.
@@ -115,12 +124,12 @@ type floorOp struct {
 
 func floorOps() []floorOp {
 	return []floorOp{
-		{name: "CIMXMLEnumerateInstances1000", enum: true, run: floorCIMEnumerate},
-		{name: "CIMXMLOpenEnumeratePull1000", enum: true, run: floorCIMOpenPull},
-		{name: "WSManEnumeratePull1000", enum: true, run: func(s *floorSession) error {
+		{name: fmt.Sprintf("CIMXMLEnumerateInstances%d", floorSets), enum: true, run: floorCIMEnumerate},
+		{name: fmt.Sprintf("CIMXMLOpenEnumeratePull%d", floorSets), enum: true, run: floorCIMOpenPull},
+		{name: fmt.Sprintf("WSManEnumeratePull%d", floorSets), enum: true, run: func(s *floorSession) error {
 			return floorWSManEnumerate(s, "wsman-enum", `<n:Enumerate/>`)
 		}},
-		{name: "WSManOptimizedEnumeratePull1000", enum: true, run: func(s *floorSession) error {
+		{name: fmt.Sprintf("WSManOptimizedEnumeratePull%d", floorSets), enum: true, run: func(s *floorSession) error {
 			return floorWSManEnumerate(s, "wsman-opt", `<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>1000</w:MaxElements></n:Enumerate>`)
 		}},
 		{name: "CIMXMLGetInstance", run: floorCIMGet},
