@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -173,8 +174,12 @@ func (f *frontend) connect(c *net.TCPConn, s *settings) (*net.TCPConn, engine.Le
 		client = a.IP.String()
 	}
 	var tried []string
+	var lastDial error
 	for rereads := 0; ; {
 		lease, err := f.bal.AcquireAmong(cands, client, 0)
+		if err != nil && len(tried) > 0 {
+			err = fmt.Errorf("the dial of every member in service failed (%s); the last: %w", strings.Join(tried, ", "), lastDial)
+		}
 		if err != nil {
 			return nil, engine.Lease{}, nil, err
 		}
@@ -198,7 +203,7 @@ func (f *frontend) connect(c *net.TCPConn, s *settings) (*net.TCPConn, engine.Le
 		f.bal.Release(lease)
 		m.dialErrors.Add(1)
 		f.passive(m, s, err)
-		tried = append(tried, lease.Member)
+		tried, lastDial = append(tried, lease.Member), err
 		cands.Names = without(cands.Names, tried)
 	}
 }

@@ -171,6 +171,32 @@ func TestNoMemberRefuses(t *testing.T) {
 	poll(t, "the refusal counted", func() bool { return h.status("redset:lb").Refused == 1 })
 }
 
+// When every member in service refuses its dial, the log line of the
+// refusal names them and the last dial's error, not a want of members.
+func TestEveryDialFailedIsLogged(t *testing.T) {
+	var logs lockedBuffer
+	h := newHarnessWith(t, slog.New(slog.NewTextHandler(&logs, nil)))
+	dead := startBackend(t, "dead", echoMode)
+	deadAddr := dead.addr()
+	dead.close() // a closed port: dials are refused
+	h.member("a", deadAddr)
+	addr := h.set("redset:lb", engine.TypeLoadBalanced, engine.Frontend{}, []string{"a"})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
+		t.Errorf("read %d, %v; want the connection closed", n, err)
+	}
+	poll(t, "the refusal counted", func() bool { return h.status("redset:lb").Refused == 1 })
+	text := logs.String()
+	if !strings.Contains(text, "the dial of every member in service failed (a)") || !strings.Contains(text, "connection refused") {
+		t.Errorf("the refusal's log line does not name the member and its dial error:\n%s", text)
+	}
+}
+
 func TestHalfCloseGetsTheWholeAnswer(t *testing.T) {
 	for _, alg := range []uint16{engine.LBRoundRobin, engine.LBLeastBlocks} {
 		t.Run(map[uint16]string{engine.LBRoundRobin: "spliced", engine.LBLeastBlocks: "counted"}[alg], func(t *testing.T) {
