@@ -126,7 +126,7 @@ var allowedInternal = map[string][]string{
 	"hook":            {"event", "internal/proc"},
 	"internal/proc":   {},
 	"provider":        {"cim", "cimom", "engine", "event"},
-	"protocol/":       {"cim", "cimom", "auth", "internal/xmltext", "internal/xmlscan"},
+	"protocol/":       {"cim", "cimom", "auth", "internal/xmltext", "internal/xmlscan", "internal/body"},
 	"api":             {"engine", "event", "auth"},
 	"web":             {"api"},
 	"auth":            {"store"},
@@ -140,10 +140,11 @@ var allowedInternal = map[string][]string{
 	"internal/xmltext": {},
 	"internal/xmlscan": {},
 	"internal/pause":   {},
+	"internal/body":    {},
 }
 
 // stdOnly packages may import nothing outside the standard library.
-var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/redset-load", "internal/xmltext", "internal/xmlscan", "internal/pause", "traffic"}
+var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/redset-load", "internal/xmltext", "internal/xmlscan", "internal/pause", "internal/body", "traffic"}
 
 // onlyImportedBy: an internal package (prefix when ending in "/") that only
 // the listed packages may import from non-test files.

@@ -7,6 +7,7 @@ import (
 	"runtime"
 
 	"github.com/redset/redset/api"
+	"github.com/redset/redset/internal/body"
 )
 
 // turns puts the reads of CIM-XML, WS-Man and the JSON API in line so that
@@ -64,39 +65,13 @@ func readBodyFirst(r *http.Request) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return
 	}
-	data, err := readSized(r.Body, r.ContentLength)
+	data, err := body.ReadAll(r.Body, r.ContentLength)
 	var rest io.Reader = bytes.NewReader(data)
 	if err != nil {
 		rest = io.MultiReader(rest, errReader{err})
 	}
 	r.Body = readCloser{rest, r.Body}
 }
-
-// readSized is io.ReadAll with room made for the size a request
-// announces (within maxPresized), so that a body is read into one
-// allocation.
-func readSized(r io.Reader, size int64) ([]byte, error) {
-	if size <= 0 || size > maxPresized {
-		return io.ReadAll(r)
-	}
-	buf := make([]byte, 0, size+1) // +1: room for the read that sees the end
-	for {
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		switch {
-		case err == io.EOF:
-			return buf, nil
-		case err != nil:
-			return buf, err
-		case len(buf) == cap(buf): // more than the request said
-			rest, err := io.ReadAll(r)
-			return append(buf, rest...), err
-		}
-	}
-}
-
-// maxPresized bounds the room readSized makes before reading.
-const maxPresized = 64 << 10
 
 // errReader fails every Read with its error.
 type errReader struct{ err error }

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/redset/redset/auth"
 	"github.com/redset/redset/cimom"
+	"github.com/redset/redset/internal/body"
 )
 
 // Options configure the handler. Zero values take the documented defaults.
@@ -124,7 +124,7 @@ func soapMediaType(ct string) bool {
 // is past the cap of whoever serves the handler (an *http.MaxBytesError:
 // the server caps every path, http.MaxBytesHandler would do).
 func (h *handler) readBody(rw http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := readAll(r.Body, r.ContentLength)
+	data, err := body.ReadAll(r.Body, r.ContentLength)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -134,33 +134,8 @@ func (h *handler) readBody(rw http.ResponseWriter, r *http.Request) ([]byte, boo
 		http.Error(rw, "cannot read the request", http.StatusBadRequest)
 		return nil, false
 	}
-	return body, true
+	return data, true
 }
-
-// readAll is io.ReadAll with room made for the size the request gives
-// (within maxPresized), so that a body is read into one allocation.
-func readAll(r io.Reader, size int64) ([]byte, error) {
-	if size <= 0 || size > maxPresized {
-		return io.ReadAll(r)
-	}
-	buf := make([]byte, 0, size+1) // +1: room for the read that sees the end
-	for {
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		switch {
-		case err == io.EOF:
-			return buf, nil
-		case err != nil:
-			return buf, err
-		case len(buf) == cap(buf): // more than the request said
-			rest, err := io.ReadAll(r)
-			return append(buf, rest...), err
-		}
-	}
-}
-
-// maxPresized bounds the room readAll makes before reading.
-const maxPresized = 64 << 10
 
 // newMessageID returns "uuid:" and a random version 4 UUID.
 func newMessageID() string {
