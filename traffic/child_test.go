@@ -15,16 +15,7 @@ import (
 // process of its own: it prints its address, then serves until its
 // standard input ends.
 func runChildBackend(name string) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	fmt.Println(ln.Addr().String())
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		os.Exit(0)
-	}()
+	ln := childListen()
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -38,6 +29,22 @@ func runChildBackend(name string) {
 			_, _ = io.Copy(c, c)
 		}()
 	}
+}
+
+// childListen is the listener of a child backend: it prints the address
+// for its parent and ends the process when its standard input ends.
+func childListen() net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	fmt.Println(ln.Addr().String())
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
+	}()
+	return ln
 }
 
 // startChildBackend starts an echo backend in a child process and returns

@@ -100,16 +100,7 @@ func runChildFrontend(dir string) {
 
 // runChildSource is a backend that answers a request "N\n" with N bytes.
 func runChildSource() {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	fmt.Println(ln.Addr().String())
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		os.Exit(0)
-	}()
+	ln := childListen()
 	zeros := make([]byte, 256<<10)
 	for {
 		c, err := ln.Accept()

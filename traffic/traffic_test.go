@@ -154,11 +154,10 @@ func TestDeadMemberSkippedAndReportedFailed(t *testing.T) {
 	}
 }
 
-func TestNoMemberRefuses(t *testing.T) {
-	h := newHarness(t)
-	h.member("a", startBackend(t, "a", echoMode).addr())
-	addr := h.set("redset:lb", engine.TypeLoadBalanced, engine.Frontend{}, []string{"a"})
-	h.health("a", engine.HealthFailed)
+// wantRefused connects to the frontend at addr, expects the connection
+// closed without a byte, and waits until set's frontend counts one refusal.
+func wantRefused(t *testing.T, h *harness, addr, set string) {
+	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +167,15 @@ func TestNoMemberRefuses(t *testing.T) {
 	if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
 		t.Errorf("read %d, %v; want the connection closed", n, err)
 	}
-	poll(t, "the refusal counted", func() bool { return h.status("redset:lb").Refused == 1 })
+	poll(t, "the refusal counted", func() bool { return h.status(set).Refused == 1 })
+}
+
+func TestNoMemberRefuses(t *testing.T) {
+	h := newHarness(t)
+	h.member("a", startBackend(t, "a", echoMode).addr())
+	addr := h.set("redset:lb", engine.TypeLoadBalanced, engine.Frontend{}, []string{"a"})
+	h.health("a", engine.HealthFailed)
+	wantRefused(t, h, addr, "redset:lb")
 }
 
 // When every member in service refuses its dial, the log line of the
@@ -181,16 +188,7 @@ func TestEveryDialFailedIsLogged(t *testing.T) {
 	dead.close() // a closed port: dials are refused
 	h.member("a", deadAddr)
 	addr := h.set("redset:lb", engine.TypeLoadBalanced, engine.Frontend{}, []string{"a"})
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
-		t.Errorf("read %d, %v; want the connection closed", n, err)
-	}
-	poll(t, "the refusal counted", func() bool { return h.status("redset:lb").Refused == 1 })
+	wantRefused(t, h, addr, "redset:lb")
 	text := logs.String()
 	if !strings.Contains(text, "the dial of every member in service failed (a)") || !strings.Contains(text, "connection refused") {
 		t.Errorf("the refusal's log line does not name the member and its dial error:\n%s", text)
