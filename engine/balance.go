@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -18,8 +17,8 @@ import (
 //	                     stays a candidate
 //	0, 1, 7              keep the algorithm in force before (initially 2)
 //
-// Candidates are the members of the SetView passed in that are in service
-// and operational, in name order; ties go to the earlier one. Each Acquire
+// The candidates are a set's members that are in service and operational,
+// in name order (Candidates); ties go to the earlier one. Each Acquire
 // must be matched by one Release of its Lease, which keeps the outstanding
 // counts used by Least IO and Least Blocks; AddBytes changes a lease's
 // outstanding bytes while it is held (a proxy counts the bytes it has read
@@ -56,26 +55,13 @@ func NewBalancer() *Balancer {
 	return &Balancer{effective: LBNone, load: make(map[string]*memberLoad)}
 }
 
-// Acquire picks a member of v for a request of bytes from client and counts
-// it as outstanding. It fails with ErrUnavailable when no member of v is in
-// service and operational.
-func (b *Balancer) Acquire(v SetView, client string, bytes int64) (Lease, error) {
-	return b.AcquireExcept(v, client, bytes, nil)
-}
-
-// AcquireExcept is Acquire among the candidates not named in skip (members
-// already tried for this work, whose connection failed, say). Address
-// Region then gives the client the member it would get if the skipped ones
-// were gone, so a retry moves it as a member's removal would.
-func (b *Balancer) AcquireExcept(v SetView, client string, bytes int64, skip []string) (Lease, error) {
-	c := Candidates{SetID: v.InstanceID, Names: candidates(v, skip), Revision: v.Revision,
-		Algorithm: v.LoadBalanceAlgorithm}
-	return b.AcquireAmong(c, client, bytes)
-}
-
-// AcquireAmong is Acquire over candidates already read (Engine.Candidates),
-// less any the caller has left out. It keeps no reference to c.Names.
-func (b *Balancer) AcquireAmong(c Candidates, client string, bytes int64) (Lease, error) {
+// Acquire picks a member among c's names (a set's candidates, see
+// Engine.Candidates, less any the caller leaves out, such as members
+// already tried for this work) for a request of bytes from client, and
+// counts it as outstanding. Address Region gives the client the member it
+// would get if the left-out ones were gone. It fails with ErrUnavailable
+// when c names no member. It keeps no reference to c.Names.
+func (b *Balancer) Acquire(c Candidates, client string, bytes int64) (Lease, error) {
 	if len(c.Names) == 0 {
 		return Lease{}, newError(KindUnavailable, "no operational member in service in set %q", c.SetID)
 	}
@@ -128,16 +114,6 @@ func (b *Balancer) Outstanding(member string) (requests, bytes int64) {
 		return l.requests, l.bytes.Load()
 	}
 	return 0, 0
-}
-
-func candidates(v SetView, skip []string) []string {
-	var out []string
-	for _, m := range v.Members {
-		if m.Role.Kind == RoleInService && m.Health.State.Operational() && !slices.Contains(skip, m.Name) {
-			out = append(out, m.Name)
-		}
-	}
-	return out
 }
 
 func (b *Balancer) loadOf(name string) *memberLoad {

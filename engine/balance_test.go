@@ -28,7 +28,7 @@ func acquireN(t *testing.T, b *Balancer, v SetView, n int, client func(int) stri
 	t.Helper()
 	var got []string
 	for i := range n {
-		l, err := b.Acquire(v, client(i), bytes(i))
+		l, err := b.Acquire(among(v), client(i), bytes(i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,9 +53,9 @@ func TestBalancerAlgorithms(t *testing.T) {
 		{"least IO", LBLeastIO, oneByte, []string{"m1", "m2", "m4", "m1", "m2"}, nil},
 		{"least blocks", LBLeastBlocks, func(i int) int64 { return []int64{100, 10, 10, 10}[i] }, []string{"m1", "m2", "m4", "m2"}, nil},
 		{"least IO sees held leases", LBLeastIO, oneByte, []string{"m4", "m2", "m4"}, func(b *Balancer) {
-			b.Acquire(lbView(LBNone), "", 0)       // m1
-			b.Acquire(lbView(LBRoundRobin), "", 0) // round robin turn 0: m1
-			b.Acquire(lbView(LBLeastIO), "", 0)    // m2
+			b.Acquire(among(lbView(LBNone)), "", 0)       // m1
+			b.Acquire(among(lbView(LBRoundRobin)), "", 0) // round robin turn 0: m1
+			b.Acquire(among(lbView(LBLeastIO)), "", 0)    // m2
 		}},
 	}
 	for _, tt := range tests {
@@ -79,12 +79,12 @@ func TestBalancerAddressRegionIsStable(t *testing.T) {
 	spread := map[string]int{}
 	for i := range 200 {
 		client := fmt.Sprintf("192.0.2.%d", i)
-		l, _ := b.Acquire(v, client, 0)
+		l, _ := b.Acquire(among(v), client, 0)
 		first[client] = l.Member
 		spread[l.Member]++
 	}
 	for client, member := range first {
-		if l, _ := b.Acquire(v, client, 0); l.Member != member {
+		if l, _ := b.Acquire(among(v), client, 0); l.Member != member {
 			t.Errorf("client %s moved from %s to %s", client, member, l.Member)
 		}
 	}
@@ -94,7 +94,7 @@ func TestBalancerAddressRegionIsStable(t *testing.T) {
 	// Losing m4 moves only m4's clients.
 	v.Members[3].Health.State = HealthFailed
 	for client, member := range first {
-		l, _ := b.Acquire(v, client, 0)
+		l, _ := b.Acquire(among(v), client, 0)
 		if member != "m4" && l.Member != member {
 			t.Errorf("client %s of %s moved to %s when m4 failed", client, member, l.Member)
 		}
@@ -121,7 +121,7 @@ func TestBalancerKeepsPreviousForOtherAlgorithms(t *testing.T) {
 
 func TestBalancerRelease(t *testing.T) {
 	b := NewBalancer()
-	l, _ := b.Acquire(lbView(LBLeastBlocks), "", 500)
+	l, _ := b.Acquire(among(lbView(LBLeastBlocks)), "", 500)
 	if r, by := b.Outstanding(l.Member); r != 1 || by != 500 {
 		t.Errorf("Outstanding = %d, %d; want 1, 500", r, by)
 	}
@@ -134,7 +134,7 @@ func TestBalancerRelease(t *testing.T) {
 	for i := range v.Members {
 		v.Members[i].Health.State = HealthFailed
 	}
-	if _, err := b.Acquire(v, "", 0); !errors.Is(err, ErrUnavailable) {
+	if _, err := b.Acquire(among(v), "", 0); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Acquire with no candidate: %v, want ErrUnavailable", err)
 	}
 }
@@ -155,13 +155,13 @@ func TestBalancerSkipsTriedMembers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		b := NewBalancer()
-		l, err := b.AcquireExcept(lbView(tt.alg), "10.0.0.1", 0, tt.skip)
+		l, err := b.Acquire(among(lbView(tt.alg), tt.skip...), "10.0.0.1", 0)
 		if err != nil || l.Member != tt.want {
 			t.Errorf("algorithm %d skipping %v: %q, %v; want %q", tt.alg, tt.skip, l.Member, err, tt.want)
 		}
 	}
 	b := NewBalancer()
-	if _, err := b.AcquireExcept(lbView(LBRoundRobin), "", 0, []string{"m1", "m2", "m4"}); !errors.Is(err, ErrUnavailable) {
+	if _, err := b.Acquire(among(lbView(LBRoundRobin), "m1", "m2", "m4"), "", 0); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("every candidate skipped: %v, want ErrUnavailable", err)
 	}
 	// Address Region: skipping a client's member gives the member it would
@@ -169,8 +169,8 @@ func TestBalancerSkipsTriedMembers(t *testing.T) {
 	v := lbView(LBAddressRegion)
 	for i := range 50 {
 		client := fmt.Sprintf("198.51.100.%d", i)
-		first, _ := b.Acquire(v, client, 0)
-		skipped, _ := b.AcquireExcept(v, client, 0, []string{first.Member})
+		first, _ := b.Acquire(among(v), client, 0)
+		skipped, _ := b.Acquire(among(v, first.Member), client, 0)
 		gone := v
 		gone.Members = nil
 		for _, m := range v.Members {
@@ -178,7 +178,7 @@ func TestBalancerSkipsTriedMembers(t *testing.T) {
 				gone.Members = append(gone.Members, m)
 			}
 		}
-		without, _ := b.Acquire(gone, client, 0)
+		without, _ := b.Acquire(among(gone), client, 0)
 		if skipped.Member == first.Member || skipped.Member != without.Member {
 			t.Errorf("client %s: first %s, skipping it %s, without it %s", client, first.Member, skipped.Member, without.Member)
 		}
@@ -194,7 +194,7 @@ func TestBalancerLeastBlocksSlowAndFast(t *testing.T) {
 	v.Members = v.Members[:2] // m1, m2
 	var got []string
 	acquire := func() Lease {
-		l, err := b.Acquire(v, "", 0)
+		l, err := b.Acquire(among(v), "", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +232,7 @@ func TestBalancerLeastIOSlowAndFast(t *testing.T) {
 	v.Members = v.Members[:2]
 	var got []string
 	for range 5 {
-		l, err := b.Acquire(v, "", 0)
+		l, err := b.Acquire(among(v), "", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,7 +252,7 @@ func TestBalancerAddressRegionLeaveAndReturn(t *testing.T) {
 	b := NewBalancer()
 	v := lbView(LBAddressRegion)
 	pick := func(v SetView, client string) string {
-		l, err := b.Acquire(v, client, 0)
+		l, err := b.Acquire(among(v), client, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,7 +315,7 @@ func TestCandidatesAgreeWithGetSet(t *testing.T) {
 		if diff := cmp.Diff(want, c.Names); diff != "" {
 			t.Errorf("names (-want +got):\n%s", diff)
 		}
-		if !slices.Equal(c.Names, candidates(v, nil)) || c.Revision != v.Revision ||
+		if !slices.Equal(c.Names, among(v).Names) || c.Revision != v.Revision ||
 			c.Algorithm != v.LoadBalanceAlgorithm || c.SetID != v.InstanceID {
 			t.Errorf("Candidates %+v disagree with GetSet's view (revision %d, algorithm %d)", c, v.Revision, v.LoadBalanceAlgorithm)
 		}
@@ -330,4 +330,16 @@ func TestCandidatesAgreeWithGetSet(t *testing.T) {
 	if _, err := h.e.Candidates("redset:none", nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Candidates of a missing set: %v, want not found", err)
 	}
+}
+
+// among is the candidates of the view v, less skip, as Engine.Candidates
+// reads them from a set.
+func among(v SetView, skip ...string) Candidates {
+	c := Candidates{SetID: v.InstanceID, Revision: v.Revision, Algorithm: v.LoadBalanceAlgorithm}
+	for _, m := range v.Members {
+		if m.Role.Kind == RoleInService && m.Health.State.Operational() && !slices.Contains(skip, m.Name) {
+			c.Names = append(c.Names, m.Name)
+		}
+	}
+	return c
 }

@@ -176,7 +176,7 @@ func (f *frontend) connect(c *net.TCPConn, s *settings) (*net.TCPConn, engine.Le
 	var tried []string
 	var lastDial error
 	for rereads := 0; ; {
-		lease, err := f.bal.AcquireAmong(cands, client, 0)
+		lease, err := f.bal.Acquire(cands, client, 0)
 		if err != nil && len(tried) > 0 {
 			err = fmt.Errorf("the dial of every member in service failed (%s); the last: %w", strings.Join(tried, ", "), lastDial)
 		}
