@@ -136,3 +136,53 @@ func TestResubscribesAfterLagging(t *testing.T) {
 		t.Errorf("answered by %s", c.name)
 	}
 }
+
+// countingEngine counts the sets the manager reads one by one.
+type countingEngine struct {
+	*engine.Engine
+	mu    sync.Mutex
+	reads map[string]int
+}
+
+func (c *countingEngine) GetSet(id string) (engine.SetView, error) {
+	c.mu.Lock()
+	c.reads[id]++
+	c.mu.Unlock()
+	return c.Engine.GetSet(id)
+}
+
+func (c *countingEngine) readsOf(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reads[id]
+}
+
+// The records of a set without a frontend (its status changing, say) are
+// not worth reading the set for; only a change of its definition is.
+func TestSetsWithoutFrontendAreNotRead(t *testing.T) {
+	h := newHarness(t)
+	ce := &countingEngine{Engine: h.eng, reads: map[string]int{}}
+	m := New(ce, Options{})
+	if err := m.Start(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	h.member("a", startBackend(t, "a", echoMode).addr())
+	plain := engine.Set{InstanceID: "redset:plain", TypeOfSet: []uint16{engine.TypeLoadBalanced}, OtherTypeOfSet: []string{""}}
+	if _, err := h.eng.CreateSet(h.ctx, plain); err != nil { // one record
+		t.Fatal(err)
+	}
+	h.add("redset:plain", "a", engine.Role{Kind: engine.RoleInService}) // one record
+	for range 3 {
+		h.health("a", engine.HealthFailed) // each a status change of redset:plain
+		h.health("a", engine.HealthOK)
+	}
+	h.set("redset:lb", engine.TypeLoadBalanced, engine.Frontend{}, []string{"a"})
+	poll(t, "the second manager's frontend of redset:lb", func() bool {
+		st, ok := m.Status("redset:lb")
+		return ok && st.Address != ""
+	})
+	if n := ce.readsOf("redset:plain"); n != 2 {
+		t.Errorf("redset:plain was read %d times, want 2 (its creation and its member's addition)", n)
+	}
+}

@@ -138,12 +138,24 @@ func (m *Manager) resubscribe(old *event.Subscription) *event.Subscription {
 
 func (m *Manager) handle(r event.Record) {
 	if r.SetID != "" {
-		m.reconcile(r.SetID)
+		// Only a change of its definition can give a set a frontend: the
+		// other records of a set without one (failovers, status, a mass
+		// failure's thousands of them) need no reading.
+		if r.Kind == event.KindConfigChanged || m.has(r.SetID) {
+			m.reconcile(r.SetID)
+		}
 		return
 	}
 	for _, id := range m.setsWith(r.Member) {
 		m.reconcile(id)
 	}
+}
+
+// has reports whether the set has a frontend here.
+func (m *Manager) has(setID string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.fronts[setID] != nil
 }
 
 // setsWith lists the frontends' sets that have (or had) the member.
