@@ -23,6 +23,10 @@ func (s *Server) startTraffic(ctx context.Context) error {
 	return nil
 }
 
+// Frontends is what each set's frontend does on this server, by set
+// InstanceID; none before Start.
+func (s *Server) Frontends() map[string]engine.FrontendStatus { return s.frontendStatuses() }
+
 // frontendStatuses is what /metrics shows of the frontends; none before
 // Start.
 func (s *Server) frontendStatuses() map[string]engine.FrontendStatus {

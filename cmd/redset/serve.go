@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
+	"github.com/redset/redset/api"
 	"github.com/redset/redset/server"
 	"github.com/spf13/cobra"
 )
@@ -203,7 +206,7 @@ func announce(w io.Writer, log *slog.Logger, format string, srv *server.Server) 
 		announcePassword(w, log, format, srv.GeneratedPassword)
 		return
 	}
-	printWelcome(w, srv.Addrs(), urls, srv.GeneratedPassword)
+	printWelcome(w, srv.Addrs(), urls, srv.GeneratedPassword, srv.Frontends())
 }
 
 // listenerURLs is the base URL of each listener. A listener on every
@@ -239,8 +242,9 @@ var welcomePaths = [][3]string{
 }
 
 // printWelcome tells a newcomer where everything is and how to log in:
-// every path on every listener, one column per listener.
-func printWelcome(w io.Writer, addrs, urls []string, generated string) {
+// every path on every listener, one column per listener, and the sets'
+// frontends.
+func printWelcome(w io.Writer, addrs, urls []string, generated string, fronts map[string]api.FrontendStatus) {
 	fmt.Fprintf(w, "redset %s is serving on %s (every listener serves every path)\n\n", version, strings.Join(addrs, " and "))
 	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
 	for _, row := range welcomePaths {
@@ -254,6 +258,7 @@ func printWelcome(w io.Writer, addrs, urls []string, generated string) {
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+	printFrontends(w, fronts)
 	fmt.Fprintln(w)
 	password := "..."
 	if printGenerated(w, generated) {
@@ -262,6 +267,26 @@ func printWelcome(w io.Writer, addrs, urls []string, generated string) {
 		fmt.Fprintf(w, "  user admin, password from REDSET_ADMIN_PASSWORD (or the one printed on first start)\n\n")
 	}
 	fmt.Fprintf(w, "  try:  export REDSET_SERVER=%s REDSET_PASSWORD=%s\n        redset sets\n", urls[0], password)
+}
+
+// printFrontends lists the sets' frontends: where each listens, or why it
+// cannot. Nothing when no set has one.
+func printFrontends(w io.Writer, fronts map[string]api.FrontendStatus) {
+	if len(fronts) == 0 {
+		return
+	}
+	ids := slices.Sorted(maps.Keys(fronts))
+	fmt.Fprintf(w, "\n  frontends (each hands its connections to its set's members in service):\n")
+	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
+	for _, id := range ids {
+		st := fronts[id]
+		where := st.Address
+		if where == "" {
+			where = st.Listen + " NOT LISTENING: " + dash(st.Error)
+		}
+		fmt.Fprintf(tw, "    %s\t%s\n", id, where)
+	}
+	tw.Flush()
 }
 
 // announcePassword shows a password generated on this start, on w or

@@ -219,3 +219,22 @@ func TestServeSecretsSurviveReload(t *testing.T) {
 		}
 	}
 }
+
+// The banner lists the sets' frontends and where each listens; without
+// frontends it has no such row.
+func TestCLIServeWelcomeListsFrontends(t *testing.T) {
+	t.Setenv("REDSET_ADMIN_PASSWORD", "pw")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "redset.yaml")
+	writeText(t, cfg, "demoFrontends: {web: \"127.0.0.1:0\", lb: \"127.0.0.1:0\"}\n")
+	out, _ := serveCLI(t, "--demo", "--config", cfg, "--data", dir, "--listen", "127.0.0.1:0")
+	for _, set := range []string{"redset:demo-lb", "redset:demo-web"} {
+		if !regexp.MustCompile(`(?m)^    ` + regexp.QuoteMeta(set) + `\s+127\.0\.0\.1:[1-9]\d*$`).MatchString(out.String()) {
+			t.Errorf("the banner does not say where %s's frontend listens:\n%s", set, out.String())
+		}
+	}
+	plain, _ := serveCLI(t, "--data", t.TempDir(), "--listen", "127.0.0.1:0")
+	if strings.Contains(plain.String(), "frontends") {
+		t.Errorf("a server without frontends lists them:\n%s", plain.String())
+	}
+}
