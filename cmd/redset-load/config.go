@@ -61,7 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.maxP99Failover, "max-p99-failover", 0, "fail when the p99 of a Failover (CIM-XML or WS-Man) is above this (0: not checked)")
 	fs.Float64Var(&cfg.maxGrowth, "max-growth", 0, "fail when the server's RSS or goroutines grew more than this many percent under load (0: not checked)")
 	fs.DurationVar(&cfg.warmup, "warmup", 0, "time under load before the first server sample the growth is measured from (default: a tenth of -duration)")
-	fs.DurationVar(&cfg.sampleInterval, "sample", 0, "interval of server samples during the run (default: a tenth of -duration, at least 1s)")
+	fs.DurationVar(&cfg.sampleInterval, "sample", 0, "interval of server samples during the run (default: a thirtieth of -duration, at least 1s)")
 	fs.IntVar(&cfg.historyLimit, "history-limit", 50, "limit of the history read (api.history)")
 	fs.IntVar(&cfg.pullMaxElements, "pull-max", 20, "MaxElements of each WS-Man Pull")
 	if err := fs.Parse(args); err != nil {
@@ -112,7 +112,7 @@ func (c *config) complete() error {
 		c.warmup = c.duration / 10
 	}
 	if c.sampleInterval <= 0 {
-		c.sampleInterval = max(time.Second, c.duration/10)
+		c.sampleInterval = max(time.Second, c.duration/30)
 	}
 	return nil
 }

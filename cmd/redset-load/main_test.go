@@ -232,3 +232,33 @@ func TestRemoveRetriesBusy(t *testing.T) {
 		t.Errorf("remove of a forbidden set: %v; want the 403", err)
 	}
 }
+
+// TestGrowthFollowsTheTrend checks that growth compares the medians of the
+// first and last thirds of the samples: a single busy sample at either end
+// does not count as growth, and a steady rise does.
+func TestGrowthFollowsTheTrend(t *testing.T) {
+	flat := func(rss ...float64) []sample {
+		out := make([]sample, len(rss))
+		for i, v := range rss {
+			out[i] = sample{rss: v, goroutines: 100}
+		}
+		return out
+	}
+	cases := []struct {
+		name    string
+		samples []sample
+		want    float64
+	}{
+		{"flat with a busy last sample", flat(100, 100, 100, 100, 100, 100, 100, 100, 100, 150), 0},
+		{"flat with a quiet first sample", flat(50, 100, 100, 100, 100, 100, 100, 100, 100, 100), 0},
+		{"a steady rise", flat(100, 100, 100, 110, 110, 110, 120, 120, 120), 20},
+		{"two samples", flat(100, 130), 30},
+	}
+	for _, c := range cases {
+		r := report{samples: c.samples}
+		rss, g, ok := r.growth()
+		if !ok || rss != c.want || g != 0 {
+			t.Errorf("%s: growth = %v %%, goroutines %v %%, %v; want %v %%, 0 %%", c.name, rss, g, ok, c.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 	"time"
 )
@@ -69,6 +70,10 @@ func (r *report) writeErrors(w io.Writer) {
 	}
 }
 
+// shownSamples is about how many samples under load the report shows;
+// growth is computed from all of them.
+const shownSamples = 12
+
 func (r *report) writeServer(w io.Writer) {
 	fmt.Fprintln(w, "\nserver (from /metrics)          RSS   heap in use   goroutines")
 	row := func(name string, s sample) {
@@ -83,19 +88,26 @@ func (r *report) writeServer(w io.Writer) {
 	}
 	row("before the setup", r.before)
 	row("start (idle)", r.start)
-	for _, s := range r.samples {
-		row(fmt.Sprintf("under load, %5.1fs", s.at.Sub(r.start.at).Seconds()), s)
+	every := max(1, len(r.samples)/shownSamples)
+	for i, s := range r.samples {
+		if i%every == 0 || i == len(r.samples)-1 {
+			row(fmt.Sprintf("under load, %5.1fs", s.at.Sub(r.start.at).Seconds()), s)
+		}
 	}
 	row("end (idle)", r.end)
 	row("after the cleanup", r.after)
 	if rss, g, ok := r.growth(); ok {
-		fmt.Fprintf(w, "  growth under load, from the first sample (after a warm-up of %.0fs under load, -warmup) to the last: RSS %+.1f %%, goroutines %+.1f %%\n",
-			r.cfg.warmup.Seconds(), rss, g)
+		fmt.Fprintf(w, "  growth under load (after a warm-up of %.0fs, -warmup), median of the last third of the %d samples against the first third's: RSS %+.1f %%, goroutines %+.1f %%\n",
+			r.cfg.warmup.Seconds(), len(r.samples), rss, g)
 	}
 }
 
-// growth is how much the server's RSS and goroutines grew, in percent,
-// from the first to the last sample under load.
+// growth is how much the server's RSS and goroutines grew under load, in
+// percent: from the median of the first third of the samples to the median
+// of the last third. A single sample catches whatever requests happened to
+// be in flight at that moment (each holds a goroutine or two and some
+// memory); the medians of many follow the trend, which is what a leak
+// shows. With two samples the thirds are the first and the last.
 func (r *report) growth() (rss, goroutines float64, ok bool) {
 	var good []sample
 	for _, s := range r.samples {
@@ -103,11 +115,33 @@ func (r *report) growth() (rss, goroutines float64, ok bool) {
 			good = append(good, s)
 		}
 	}
-	if len(good) < 2 || good[0].rss == 0 || good[0].goroutines == 0 {
+	if len(good) < 2 {
 		return 0, 0, false
 	}
-	first, last := good[0], good[len(good)-1]
-	return 100 * (last.rss - first.rss) / first.rss, 100 * (last.goroutines - first.goroutines) / first.goroutines, true
+	third := max(1, len(good)/3)
+	head, tail := good[:third], good[len(good)-third:]
+	rss0, rss1 := median(head, sampleRSS), median(tail, sampleRSS)
+	g0, g1 := median(head, sampleGoroutines), median(tail, sampleGoroutines)
+	if rss0 == 0 || g0 == 0 {
+		return 0, 0, false
+	}
+	return 100 * (rss1 - rss0) / rss0, 100 * (g1 - g0) / g0, true
+}
+
+func sampleRSS(s sample) float64        { return s.rss }
+func sampleGoroutines(s sample) float64 { return s.goroutines }
+
+// median is the median of one figure of the samples.
+func median(samples []sample, figure func(sample) float64) float64 {
+	v := make([]float64, len(samples))
+	for i, s := range samples {
+		v[i] = figure(s)
+	}
+	slices.Sort(v)
+	if n := len(v); n%2 == 0 {
+		return (v[n/2-1] + v[n/2]) / 2
+	}
+	return v[len(v)/2]
 }
 
 // failures lists why the run fails its limits; none means it passed.
