@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,7 +49,7 @@ func (h *handler) streamEvents(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	s := newSSE(w)
+	s := newSSE(w, &h.events)
 	if err := s.start(); err != nil {
 		return nil // the client is gone
 	}
@@ -60,6 +59,9 @@ func (h *handler) streamEvents(w http.ResponseWriter, r *http.Request) error {
 		if s.event(rec) != nil {
 			return nil
 		}
+	}
+	if s.flush() != nil {
+		return nil
 	}
 	h.pump(r.Context(), s, sub, sent)
 	return nil
@@ -127,14 +129,46 @@ func (h *handler) pump(ctx context.Context, s *sse, sub *event.Subscription, sen
 				h.endStream(s, sub)
 				return
 			}
-			if sent[rec.Seq] {
-				continue
-			}
-			if s.event(rec) != nil {
+			if s.forward(rec, sent) != nil || s.catchUp(sub, sent) != nil {
 				return
 			}
 		}
 	}
+}
+
+// maxCatchUp bounds how many waiting records one flush of the stream
+// carries.
+const maxCatchUp = 256
+
+// forward writes rec unless it was sent already (replayed); it does not
+// flush.
+func (s *sse) forward(rec event.Record, sent map[uint64]bool) error {
+	if sent[rec.Seq] {
+		return nil
+	}
+	return s.event(rec)
+}
+
+// catchUp writes the records already waiting in sub, at most maxCatchUp,
+// and then flushes them all at once: under a burst a subscriber's records
+// leave in a few writes rather than one each. An ended subscription is
+// left for the next receive to see.
+func (s *sse) catchUp(sub *event.Subscription, sent map[uint64]bool) error {
+	for range maxCatchUp {
+		select {
+		case rec, ok := <-sub.C():
+			if !ok {
+				return s.flush()
+			}
+			if err := s.forward(rec, sent); err != nil {
+				return err
+			}
+			continue
+		default:
+		}
+		break
+	}
+	return s.flush()
 }
 
 func (h *handler) endStream(s *sse, sub *event.Subscription) {
@@ -150,12 +184,13 @@ func (h *handler) endStream(s *sse, sub *event.Subscription) {
 // "Server-sent events": fields event, id and data, comments starting with
 // a colon, a blank line ending each event).
 type sse struct {
-	w  http.ResponseWriter
-	rc *http.ResponseController
+	w    http.ResponseWriter
+	rc   *http.ResponseController
+	json *eventJSON
 }
 
-func newSSE(w http.ResponseWriter) *sse {
-	return &sse{w: w, rc: http.NewResponseController(w)}
+func newSSE(w http.ResponseWriter, json *eventJSON) *sse {
+	return &sse{w: w, rc: http.NewResponseController(w), json: json}
 }
 
 // start sends the headers and a first comment, so the client knows the
@@ -166,46 +201,69 @@ func (s *sse) start() error {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	s.w.WriteHeader(http.StatusOK)
-	return s.write([]byte(": stream open\n\n"))
+	return s.comment("stream open")
 }
 
+// event writes rec, with its kept JSON, without flushing.
 func (s *sse) event(rec event.Record) error {
-	return s.send(string(rec.Kind), strconv.FormatUint(rec.Seq, 10), eventFrom(rec))
+	data, err := s.json.of(rec)
+	if err != nil {
+		return err
+	}
+	return s.put(string(rec.Kind), strconv.FormatUint(rec.Seq, 10), data)
 }
 
-// send writes one event; kind and id must not contain line breaks, which
-// the callers guarantee (engine kinds, decimal numbers) and send enforces.
+// send writes one event and flushes it.
 func (s *sse) send(kind, id string, data any) error {
 	body, err := json.Marshal(data)
 	if err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	b.WriteString("event: " + oneLine(kind) + "\n")
-	if id != "" {
-		b.WriteString("id: " + oneLine(id) + "\n")
+	if err := s.put(kind, id, body); err != nil {
+		return err
 	}
-	b.WriteString("data: ")
-	b.Write(body) // encoding/json never writes a raw line break
-	b.WriteString("\n\n")
-	return s.write(b.Bytes())
+	return s.flush()
+}
+
+// put writes one event into the response's buffer; kind and id must not
+// contain line breaks, which the callers guarantee (engine kinds, decimal
+// numbers) and put enforces. encoding/json never writes a raw line break
+// into data.
+func (s *sse) put(kind, id string, data []byte) error {
+	b := make([]byte, 0, len(data)+len(kind)+len(id)+24)
+	b = append(append(append(b, "event: "...), oneLine(kind)...), '\n')
+	if id != "" {
+		b = append(append(append(b, "id: "...), oneLine(id)...), '\n')
+	}
+	b = append(append(append(b, "data: "...), data...), "\n\n"...)
+	_ = s.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	_, err := s.w.Write(b)
+	return err
 }
 
 func (s *sse) comment(text string) error {
-	return s.write([]byte(": " + oneLine(text) + "\n\n"))
-}
-
-func (s *sse) write(p []byte) error {
 	_ = s.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-	if _, err := s.w.Write(p); err != nil {
+	if _, err := s.w.Write([]byte(": " + oneLine(text) + "\n\n")); err != nil {
 		return err
 	}
+	return s.flush()
+}
+
+// flush sends what is buffered, within streamWriteTimeout.
+func (s *sse) flush() error {
+	_ = s.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	if err := s.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
 	}
 	return nil
 }
 
+// lineBreaks turns line breaks into spaces.
+var lineBreaks = strings.NewReplacer("\r", " ", "\n", " ")
+
 func oneLine(s string) string {
-	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return lineBreaks.Replace(s)
 }

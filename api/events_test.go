@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -273,5 +275,62 @@ func TestEventStreamParsing(t *testing.T) {
 				t.Errorf("end %v, last id %d; want %v, %d", err, s.LastID(), tt.wantErr, tt.lastID)
 			}
 		})
+	}
+}
+
+// flushCounter is a ResponseWriter that holds the first write until its
+// gate opens and counts the flushes.
+type flushCounter struct {
+	gateWriter
+	flushes atomic.Int32
+}
+
+func (f *flushCounter) Flush() { f.flushes.Add(1) }
+
+func (f *flushCounter) text() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.out.String()
+}
+
+// TestEventsBurstLeavesInFewFlushes: records that wait for a busy
+// subscriber all reach it, in order, and leave together rather than a
+// flush each.
+func TestEventsBurstLeavesInFewFlushes(t *testing.T) {
+	env := newEnv(t)
+	h := guard(NewHandler(env.eng, Options{EventBuffer: 1000}), testUsers(t), nil)
+	w := &flushCounter{gateWriter: gateWriter{header: http.Header{}, writing: make(chan struct{}), gate: make(chan struct{})}}
+	ctx, cancel := context.WithCancel(bg)
+	req := httptest.NewRequest("GET", "/api/v1/events", nil).WithContext(ctx)
+	req.SetBasicAuth("reader", testPassword)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ServeHTTP(w, req)
+	}()
+	<-w.writing // subscribed, and held in its first write
+	const burst = 300
+	for seq := uint64(1); seq <= burst; seq++ {
+		env.eng.Bus().Publish(event.Record{Seq: seq, Kind: event.KindConfigChanged, Config: &event.ConfigChanged{Action: "test"}})
+	}
+	close(w.gate)
+	last := fmt.Sprintf("id: %d\n", burst)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(w.text(), last); {
+		if time.Now().After(deadline) {
+			t.Fatalf("event %d not written; output:\n%s", burst, w.text())
+		}
+		runtime.Gosched()
+	}
+	cancel()
+	<-done
+	stream := NewEventStream(io.NopCloser(strings.NewReader(w.text())))
+	for want := uint64(1); want <= burst; want++ {
+		ev, err := stream.Next()
+		if err != nil || ev.Seq != want {
+			t.Fatalf("event %d: got %d, %v", want, ev.Seq, err)
+		}
+	}
+	if n := w.flushes.Load(); n < 2 || n > burst/maxCatchUp+3 {
+		t.Errorf("%d flushes for a burst of %d records, want at least 2 and at most %d", n, burst, burst/maxCatchUp+3)
 	}
 }

@@ -72,6 +72,7 @@ type handler struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	openapi []byte
+	events  eventJSON // the JSON of the newest events, for the stream and the history
 }
 
 // route is one entry of the route table: a method and a path pattern

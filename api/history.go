@@ -31,7 +31,7 @@ func (h *handler) history(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, EventList{Events: eventsFrom(recs)})
+	return h.events.writeList(w, recs)
 }
 
 func historyFilter(q url.Values) (engine.HistoryFilter, error) {
