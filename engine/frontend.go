@@ -174,8 +174,9 @@ type MemberTraffic struct {
 	Draining   int64  `json:"draining,omitempty"` // open connections the frontend will close (the member left service)
 }
 
-// checkListenFree refuses a frontend whose listen address another set's
-// frontend has (port 0 excepted: every such frontend gets its own port).
+// checkListenFree refuses a frontend whose listen address overlaps another
+// set's frontend's (see ListenOverlaps; port 0 excepted: every such
+// frontend gets its own port).
 func (e *Engine) checkListenFree(set *Set) error {
 	if set.Frontend == nil || isPortZero(set.Frontend.Listen) {
 		return nil
@@ -185,11 +186,13 @@ func (e *Engine) checkListenFree(set *Set) error {
 			continue
 		}
 		s.mu.Lock()
-		f := s.set.Frontend
-		taken := f != nil && !s.gone && f.Listen == set.Frontend.Listen
+		var other string
+		if f := s.set.Frontend; f != nil && !s.gone {
+			other = f.Listen
+		}
 		s.mu.Unlock()
-		if taken {
-			return newError(KindInUse, "frontend.listen %q is the frontend of set %q", set.Frontend.Listen, s.id)
+		if other != "" && ListenOverlaps(other, set.Frontend.Listen) {
+			return newError(KindInUse, "frontend.listen %q overlaps %q, the frontend of set %q", set.Frontend.Listen, other, s.id)
 		}
 	}
 	return nil

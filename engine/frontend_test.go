@@ -87,6 +87,14 @@ func TestFrontendListenTakenByAnotherSet(t *testing.T) {
 	}); !errors.Is(err, ErrInUse) {
 		t.Errorf("update onto a taken address: err = %v, want ErrInUse", err)
 	}
+	for _, overlapping := range []string{"localhost:15432", "0.0.0.0:15432", ":15432"} {
+		if _, err := h.e.UpdateSet(context.Background(), "redset:b", func(s *Set) error {
+			s.Frontend.Listen = overlapping
+			return nil
+		}); !errors.Is(err, ErrInUse) {
+			t.Errorf("update onto %s, which overlaps a taken address: err = %v, want ErrInUse", overlapping, err)
+		}
+	}
 	if _, err := h.e.UpdateSet(context.Background(), "redset:a", func(s *Set) error {
 		s.Frontend.ProxyProtocol = ProxyProtocolV2
 		return nil

@@ -76,7 +76,11 @@ func TestFrontendErrorsNameTheirLine(t *testing.T) {
 		{"passive failures", head + "    frontend:\n      listen: \"127.0.0.1:1\"\n      passiveFailures: -2 #@\n", "sets[0].frontend.passiveFailures", "between 0"},
 		{"member address", "members:\n  - name: a\n    address: \"h:0\" #@\n", "members[0].address", "port"},
 		{"two sets, one listen address", head + "    frontend: {listen: \"127.0.0.1:1\"}\n  - id: t\n    frontend: {listen: \"127.0.0.1:1\"} #@\n",
-			"sets[1].frontend.listen", "already the address of sets[0].frontend"},
+			"sets[1].frontend.listen", "overlaps the address of sets[0].frontend"},
+		{"localhost and the loopback address", head + "    frontend: {listen: \"localhost:1\"}\n  - id: t\n    frontend: {listen: \"127.0.0.1:1\"} #@\n",
+			"sets[1].frontend.listen", "overlaps the address of sets[0].frontend (localhost:1)"},
+		{"every address and one", "listen: [\":5988\"]\n" + head + "    frontend: {listen: \"127.0.0.1:5988\"} #@\n",
+			"sets[0].frontend.listen", "the server's own"},
 		{"the server's own address", "listen: [\"127.0.0.1:5988\"]\n" + head + "    frontend: {listen: \"127.0.0.1:5988\"} #@\n",
 			"sets[0].frontend.listen", "the server's own"},
 	}

@@ -196,24 +196,38 @@ func (c *Config) validateSet(i int, members, ids map[string]bool) error {
 }
 
 // validateFrontends checks that no two sets' frontends, and no frontend
-// and the server itself, listen on one address (port 0, "any free port",
-// may repeat).
+// and the server itself, listen on overlapping addresses (see
+// engine.ListenOverlaps; port 0, "any free port", may repeat).
 func (c *Config) validateFrontends() error {
 	var errs []error
-	taken := map[string]string{}
+	type claim struct{ addr, by string }
+	byPort := map[string][]claim{} // the addresses claimed so far, by port
+	claimed := func(addr string) (string, bool) {
+		_, port, _ := net.SplitHostPort(addr)
+		for _, cl := range byPort[port] {
+			if engine.ListenOverlaps(cl.addr, addr) {
+				return fmt.Sprintf("%s (%s)", cl.by, cl.addr), true
+			}
+		}
+		return "", false
+	}
+	claim1 := func(addr, by string) {
+		_, port, _ := net.SplitHostPort(addr)
+		byPort[port] = append(byPort[port], claim{addr, by})
+	}
 	for i, addr := range c.Listen {
-		taken[addr] = fmt.Sprintf("listen[%d], the server's own", i)
+		claim1(addr, fmt.Sprintf("listen[%d], the server's own", i))
 	}
 	for i, s := range c.Sets {
 		if s.Frontend == nil || isPortZero(s.Frontend.Listen) {
 			continue
 		}
 		f := fmt.Sprintf("sets[%d].frontend.listen", i)
-		if other, dup := taken[s.Frontend.Listen]; dup {
-			errs = append(errs, c.fieldErr(f, "%s is already the address of %s", s.Frontend.Listen, other))
+		if other, dup := claimed(s.Frontend.Listen); dup {
+			errs = append(errs, c.fieldErr(f, "%s overlaps the address of %s", s.Frontend.Listen, other))
 			continue
 		}
-		taken[s.Frontend.Listen] = fmt.Sprintf("sets[%d].frontend", i)
+		claim1(s.Frontend.Listen, fmt.Sprintf("sets[%d].frontend", i))
 	}
 	return errors.Join(errs...)
 }
