@@ -10,6 +10,7 @@
 #   CLIENTS    concurrent clients [200]
 #   DURATION   how long the load runs [10s]
 #   SETS       sets redset-load creates and fails over [20]
+#   PROBE_RATE failovers per second of the probe process (-probe-rate) [10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,4 +64,4 @@ if [ -z "$addr" ]; then
 fi
 
 REDSET_PASSWORD="$REDSET_ADMIN_PASSWORD" "$dir/redset-load" -server "http://$addr" -user admin \
-  -clients "${CLIENTS:-200}" -duration "${DURATION:-10s}" -sets "${SETS:-20}" -max-errors 0 "$@"
+  -clients "${CLIENTS:-200}" -duration "${DURATION:-10s}" -sets "${SETS:-20}" -probe-rate "${PROBE_RATE:-10}" -max-errors 0 "$@"

@@ -34,6 +34,8 @@ type config struct {
 	setupParallel   int
 	historyLimit    int
 	pullMaxElements int
+	probeRate       float64   // failovers per second of the probe process; 0: no probe
+	until           time.Time // when set, the load ends then instead of after duration
 }
 
 var errHelp = errors.New("help requested")
@@ -58,12 +60,18 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&mix, "mix", defaultMix, "weight of each operation, op=weight separated by commas (0 leaves one out)")
 	fs.DurationVar(&cfg.heartbeat, "heartbeat-ttl", time.Minute, "time to live of the heartbeats that keep the tool's members healthy")
 	fs.IntVar(&cfg.maxErrors, "max-errors", 0, "errors allowed before the run fails")
-	fs.DurationVar(&cfg.maxP99Failover, "max-p99-failover", 0, "fail when the p99 of a Failover (CIM-XML or WS-Man) is above this (0: not checked)")
+	fs.DurationVar(&cfg.maxP99Failover, "max-p99-failover", 0, "fail when the p99 of a Failover (CIM-XML or WS-Man) is above this: the probe's with -probe-rate, else the clients' own (0: not checked)")
 	fs.Float64Var(&cfg.maxGrowth, "max-growth", 0, "fail when the server's RSS or goroutines grew more than this many percent under load (0: not checked)")
 	fs.DurationVar(&cfg.warmup, "warmup", 0, "time under load before the first server sample the growth is measured from (default: a tenth of -duration)")
 	fs.DurationVar(&cfg.sampleInterval, "sample", 0, "interval of server samples during the run (default: a thirtieth of -duration, at least 1s)")
 	fs.IntVar(&cfg.historyLimit, "history-limit", 50, "limit of the history read (api.history)")
 	fs.IntVar(&cfg.pullMaxElements, "pull-max", 20, "MaxElements of each WS-Man Pull")
+	fs.Float64Var(&cfg.probeRate, "probe-rate", 0, "failovers per second of a probe: a second process of this tool with one client and a set of its own, whose Failover latency the report shows apart (0: no probe)")
+	fs.Func("until", "end the load at this time (RFC 3339) instead of after -duration", func(v string) error {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		cfg.until = t
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, errHelp
@@ -95,8 +103,8 @@ func (c *config) complete() error {
 		return fmt.Errorf("-clients %d: want at least 1", c.clients)
 	case c.duration <= 0:
 		return fmt.Errorf("-duration %v: want a positive duration", c.duration)
-	case c.sets < 0 || c.rate < 0 || c.maxErrors < 0 || c.maxGrowth < 0:
-		return errors.New("-sets, -rate, -max-errors and -max-growth cannot be negative")
+	case c.sets < 0 || c.rate < 0 || c.maxErrors < 0 || c.maxGrowth < 0 || c.probeRate < 0:
+		return errors.New("-sets, -rate, -max-errors, -max-growth and -probe-rate cannot be negative")
 	case c.heartbeat < 4*time.Second:
 		return fmt.Errorf("-heartbeat-ttl %v: want at least 4s", c.heartbeat)
 	case c.pullMaxElements < 1 || c.historyLimit < 1:

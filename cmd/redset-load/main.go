@@ -19,7 +19,11 @@
 // server answers, or paced by -rate. A Failover refused with 3 (Busy) or 4
 // (Parameter Error) is counted as refused, not as an error; errors are
 // transport errors, HTTP errors, CIM errors, SOAP faults and malformed
-// answers. The exit status is 1 when any error occurred or a limit
+// answers. With -probe-rate a second process of the tool (the probe) fails
+// a set of its own over at that rate from one client while the load runs,
+// and the report shows its Failover latency apart: the latency an operator
+// would see, without the wait for the load process's own turn on a
+// processor. The exit status is 1 when any error occurred or a limit
 // (-max-p99-failover, -max-growth) was passed, 2 when the run could not
 // start.
 package main
@@ -53,6 +57,13 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "redset-load:", err)
 		return 2
+	}
+	if os.Getenv(probeChildEnv) == "1" {
+		if err := rep.writeProbe(stdout); err != nil {
+			fmt.Fprintln(stderr, "redset-load:", err)
+			return 2
+		}
+		return 0
 	}
 	rep.write(stdout)
 	if fails := rep.failures(cfg); len(fails) > 0 {

@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -260,5 +262,81 @@ func TestGrowthFollowsTheTrend(t *testing.T) {
 		if !ok || rss != c.want || g != 0 {
 			t.Errorf("%s: growth = %v %%, goroutines %v %%, %v; want %v %%, 0 %%", c.name, rss, g, ok, c.want)
 		}
+	}
+}
+
+// TestMain lets the test binary act as the probe process, which runProbe
+// starts as os.Executable().
+func TestMain(m *testing.M) {
+	if os.Getenv(probeChildEnv) == "1" {
+		os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestProbeAgainstServer runs the load with a probe against a real
+// server: the probe process fails its own set over on both protocols
+// while the load runs, its figures reach the report, and its set is
+// deleted with the load's.
+func TestProbeAgainstServer(t *testing.T) {
+	srv := redsettest.Start(t, redsettest.Options{})
+	cfg, err := parseFlags([]string{
+		"-server", srv.URL, "-user", "admin", "-password", redsettest.AdminPassword,
+		"-clients", "3", "-subscribers", "1", "-duration", "4s", "-sets", "1", "-heartbeat-ttl", "4s",
+		"-timeout", "30s", "-probe-rate", "20", "-max-p99-failover", "1h",
+	}, io.Discard)
+	if err != nil {
+		t.Fatalf("parseFlags: %v", err)
+	}
+	rep, err := run(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var out bytes.Buffer
+	rep.write(&out)
+	t.Log(out.String())
+	if rep.probe == nil {
+		t.Fatalf("no probe figures: %v", rep.probeErr)
+	}
+	for _, name := range []string{"cim.failover", "wsman.failover"} {
+		s := rep.probe.Ops[name]
+		if s.Count == 0 || s.Errors != 0 || s.P99 <= 0 || s.Max < s.P99 {
+			t.Errorf("probe %s: %+v; want failovers without errors", name, s)
+		}
+		if !strings.Contains(out.String(), "probe."+name) {
+			t.Errorf("the report lacks probe.%s", name)
+		}
+	}
+	if f := rep.failures(cfg); len(f) != 0 {
+		t.Errorf("failures: %q", f)
+	}
+	assertNoSetsLeft(t, srv.URL)
+}
+
+// TestMaxP99FailoverJudgesTheProbe: with a probe, -max-p99-failover
+// judges the probe's failovers, not the clients' own; a probe that gave
+// nothing fails the run.
+func TestMaxP99FailoverJudgesTheProbe(t *testing.T) {
+	cfg := config{maxP99Failover: 20 * time.Millisecond, probeRate: 10}
+	var r report
+	r.ops[cimFailover].lat.add(500 * time.Millisecond)
+	r.probe = &probeResult{Ops: map[string]probeStats{"cim.failover": {Count: 9, P99: 5 * time.Millisecond}}}
+	if f := r.failures(cfg); len(f) != 0 {
+		t.Errorf("a fast probe: failures %q, want none", f)
+	}
+	r.probe.Ops["wsman.failover"] = probeStats{Count: 9, P99: 30 * time.Millisecond, Errors: 1}
+	got := strings.Join(r.failures(cfg), "\n")
+	for _, want := range []string{"the probe's Failover p99 30.00ms", "1 errors"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("failures %q lack %q", got, want)
+		}
+	}
+	r.probe, r.probeErr = nil, errors.New("no server")
+	if got := strings.Join(r.failures(cfg), "\n"); !strings.Contains(got, "the probe gave no figures (no server)") {
+		t.Errorf("failures %q, want the missing probe named", got)
+	}
+	cfg.probeRate = 0
+	if got := strings.Join(r.failures(cfg), "\n"); !strings.Contains(got, "cim.failover p99") {
+		t.Errorf("without a probe: failures %q, want the clients' own p99 judged", got)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -24,6 +25,9 @@ type report struct {
 	end     sample   // after the load, its connections closed
 	after   sample   // after the tool's sets were deleted
 	cleanup []string // what could not be deleted at the end
+
+	probe    *probeResult // the probe process's figures, with -probe-rate
+	probeErr error        // why the probe gave none
 }
 
 // requests counts every request answered, of every operation.
@@ -51,6 +55,7 @@ func (r *report) write(w io.Writer) {
 			ms(s.lat.quantile(0.5)), ms(s.lat.quantile(0.99)), ms(s.lat.max), s.refused, s.errors)
 	}
 	tw.Flush()
+	r.writeProbeFigures(w)
 	r.writeErrors(w)
 	r.writeServer(w)
 	for _, c := range r.cleanup {
@@ -67,6 +72,28 @@ func (r *report) writeErrors(w io.Writer) {
 		for _, t := range texts {
 			fmt.Fprintln(w, "  ", t)
 		}
+	}
+}
+
+// writeProbeFigures writes the probe's failovers, when a probe ran.
+func (r *report) writeProbeFigures(w io.Writer) {
+	switch {
+	case r.probeErr != nil:
+		fmt.Fprintf(w, "\nprobe: no figures: %v\n", r.probeErr)
+		return
+	case r.probe == nil:
+		return
+	}
+	fmt.Fprintf(w, "\nprobe (a second process: one client failing a set of its own over, %g a second, during the load)\n", r.cfg.probeRate)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "operation\tcount\tp50\tp99\tmax\trefused\terrors\t")
+	for _, name := range slices.Sorted(maps.Keys(r.probe.Ops)) {
+		s := r.probe.Ops[name]
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t\n", "probe."+name, s.Count, ms(s.P50), ms(s.P99), ms(s.Max), s.Refused, s.Errors)
+	}
+	tw.Flush()
+	for _, e := range r.probe.Errors {
+		fmt.Fprintln(w, "  probe error:", e)
 	}
 }
 
@@ -147,14 +174,14 @@ func median(samples []sample, figure func(sample) float64) float64 {
 // failures lists why the run fails its limits; none means it passed.
 func (r *report) failures(cfg config) []string {
 	var out []string
-	if _, errs := r.requests(); errs > uint64(cfg.maxErrors) {
+	_, errs := r.requests()
+	if r.probe != nil {
+		errs += r.probe.probeErrors()
+	}
+	if errs > uint64(cfg.maxErrors) {
 		out = append(out, fmt.Sprintf("%d errors (at most %d allowed)", errs, cfg.maxErrors))
 	}
-	for o, s := range r.ops {
-		if cfg.maxP99Failover > 0 && op(o).failover() && s.lat.quantile(0.99) > cfg.maxP99Failover {
-			out = append(out, fmt.Sprintf("%s p99 %s is above -max-p99-failover %s", op(o), ms(s.lat.quantile(0.99)), ms(cfg.maxP99Failover)))
-		}
-	}
+	out = append(out, r.slowFailovers(cfg)...)
 	if cfg.maxGrowth > 0 {
 		rss, g, ok := r.growth()
 		switch {
@@ -166,6 +193,29 @@ func (r *report) failures(cfg config) []string {
 	}
 	if len(r.cleanup) > 0 {
 		out = append(out, fmt.Sprintf("%d of the tool's sets or members could not be deleted", len(r.cleanup)))
+	}
+	return out
+}
+
+// slowFailovers lists the Failover p99s above -max-p99-failover: the
+// probe's when one was asked for, else the clients' own.
+func (r *report) slowFailovers(cfg config) []string {
+	limit := cfg.maxP99Failover
+	var out []string
+	switch {
+	case limit <= 0:
+	case cfg.probeRate > 0 && r.probe == nil:
+		out = append(out, fmt.Sprintf("-max-p99-failover: the probe gave no figures (%v)", r.probeErr))
+	case cfg.probeRate > 0:
+		if p := r.probe.probeP99(); p > limit {
+			out = append(out, fmt.Sprintf("the probe's Failover p99 %s is above -max-p99-failover %s", ms(p), ms(limit)))
+		}
+	default:
+		for o, s := range r.ops {
+			if op(o).failover() && s.lat.quantile(0.99) > limit {
+				out = append(out, fmt.Sprintf("%s p99 %s is above -max-p99-failover %s", op(o), ms(s.lat.quantile(0.99)), ms(limit)))
+			}
+		}
 	}
 	return out
 }

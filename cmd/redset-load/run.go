@@ -89,8 +89,13 @@ func (r *runner) load(ctx context.Context, rep *report) {
 	go func() { defer close(beatsDone); r.heartbeats(beatCtx, &beats) }()
 
 	rep.start = r.conn.readSample(ctx)
-	loadCtx, stop := context.WithTimeout(ctx, r.cfg.duration)
+	end := time.Now().Add(r.cfg.duration)
+	if !r.cfg.until.IsZero() {
+		end = r.cfg.until
+	}
+	loadCtx, stop := context.WithDeadline(ctx, end)
 	defer stop()
+	probeDone := r.startProbe(loadCtx, end, rep)
 	tallies := make([]*tally, r.cfg.clients)
 	var wg sync.WaitGroup
 	began := time.Now()
@@ -108,6 +113,7 @@ func (r *runner) load(ctx context.Context, rep *report) {
 	}
 	rep.samples = r.sampleUntil(loadCtx, began)
 	wg.Wait()
+	<-probeDone
 	rep.elapsed = time.Since(began)
 	stopBeats()
 	<-beatsDone
@@ -154,6 +160,22 @@ func (r *runner) sampleUntil(ctx context.Context, began time.Time) []sample {
 		}
 		next = next.Add(r.cfg.sampleInterval)
 	}
+}
+
+// startProbe runs the probe process (see probe.go) until end, when
+// -probe-rate asks for one, filling rep.probe or rep.probeErr; the channel
+// closes when it is done.
+func (r *runner) startProbe(ctx context.Context, end time.Time, rep *report) <-chan struct{} {
+	done := make(chan struct{})
+	if r.cfg.probeRate <= 0 {
+		close(done)
+		return done
+	}
+	go func() {
+		defer close(done)
+		rep.probe, rep.probeErr = runProbe(context.WithoutCancel(ctx), r.cfg, end)
+	}()
+	return done
 }
 
 // client repeats its cycle of operations until ctx ends.
