@@ -139,3 +139,29 @@ func TestRefusalLoggedOnce(t *testing.T) {
 		t.Errorf("lines about the refused failover: %v, want one audit line", refusals)
 	}
 }
+
+// TestCompletedFailoverLoggedOnce: a completed failover is one info line
+// of the main log, its audit entry; the engine's own line is at debug.
+func TestCompletedFailoverLoggedOnce(t *testing.T) {
+	var out syncBuffer
+	h := newHarness(t, func(o *Options) { o.Logger = slog.New(slog.NewJSONHandler(&out, nil)) })
+	h.set(sparingSet("redset:web", 1))
+	h.member("a")
+	h.member("b")
+	h.report("a", HealthOK)
+	h.report("b", HealthOK)
+	h.add("redset:web", "a", inService)
+	h.add("redset:web", "b", spare(SpareHot, FailoverBoth, 0))
+	if res := h.e.Failover(context.Background(), "redset:web", "a", "b"); res.Code != CodeCompleted {
+		t.Fatalf("failover: %+v", res)
+	}
+	var lines []map[string]any
+	for _, l := range out.lines(t) {
+		if l["from"] == "a" && l["to"] == "b" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 || lines[0]["msg"] != "audit" {
+		t.Errorf("lines about the failover: %v, want one audit line", lines)
+	}
+}

@@ -402,7 +402,9 @@ func (e *Engine) commitFailover(ctx context.Context, s *setState, req FailoverRe
 	e.publish(rec)
 	e.refreshStatus(s)
 	s.mu.Unlock()
-	e.log.Info("failover completed", "set", req.SetID, "from", req.From, "to", req.To, "planned", req.Planned)
+	// The audit entry of the record is the info line of a completed
+	// failover, as of a refused one (see logRefusal).
+	e.log.Debug("failover completed", "set", req.SetID, "from", req.From, "to", req.To, "planned", req.Planned)
 	if req.Planned && behaviourOf(w.set.TypeOfSet).sparing() {
 		e.scheduleAuto(s) // the move may have freed a spare for a failed slot
 	}

@@ -10,10 +10,11 @@ import (
 
 // followEvents logs, at info, the transitions the engine publishes and
 // logs nowhere else: member health and set status, and — when the audit
-// stream goes to its own file — configuration changes and members returned
-// to service (otherwise the audit lines in this log already tell them).
-// Failovers and flap-guard alerts are logged where the engine decides
-// them, hook deliveries by the hook runner.
+// stream goes to its own file — failover outcomes, configuration changes
+// and members returned to service (otherwise the audit lines in this log
+// already tell them, and the engine logs its own lines of failovers at
+// debug). Flap-guard alerts are logged where the engine decides them, hook
+// deliveries by the hook runner.
 func followEvents(bus *event.Bus, log *slog.Logger, auditInLog bool) *feed {
 	log = log.With("part", "events")
 	want := loggedEvent
@@ -30,7 +31,8 @@ func transition(r event.Record) bool {
 
 func loggedEvent(r event.Record) bool {
 	switch r.Kind {
-	case event.KindHealthChanged, event.KindStatusChanged, event.KindConfigChanged, event.KindMemberReturned:
+	case event.KindHealthChanged, event.KindStatusChanged, event.KindConfigChanged, event.KindMemberReturned,
+		event.KindFailoverSucceeded, event.KindFailoverRefused:
 		return true
 	}
 	return false
@@ -53,6 +55,8 @@ func logEvent(log *slog.Logger, r event.Record) {
 		log.Info("configuration changed", append(attrs, "seq", r.Seq)...)
 	case r.Returned != nil:
 		log.Info("member returned to service", "set", r.SetID, "member", r.Member, "operator", r.Returned.Operator, "seq", r.Seq)
+	case r.Failover != nil:
+		logFailover(log, r)
 	}
 }
 
@@ -66,4 +70,15 @@ func statusText(v uint16) string {
 		return fmt.Sprintf("%d %s", v, n)
 	}
 	return fmt.Sprint(v)
+}
+
+// logFailover logs a failover's outcome, as its audit entry would.
+func logFailover(log *slog.Logger, r event.Record) {
+	f := r.Failover
+	attrs := []any{"set", r.SetID, "from", f.From, "to", f.To, "planned", f.Planned, "code", f.Code, "seq", r.Seq}
+	if f.Code != engine.CodeCompleted {
+		log.Info("failover refused", append(attrs, "reason", f.Reason)...)
+		return
+	}
+	log.Info("failover completed", attrs...)
 }

@@ -400,3 +400,50 @@ func TestConfigChangesLoggedWhenAuditHasItsFile(t *testing.T) {
 		t.Errorf("audit lines in the main log although the audit has its own file:\n%s", logs.String())
 	}
 }
+
+// A failover's outcome is one info line of the main log, whether the
+// audit stream is in it (the audit entry) or has its own file (the event
+// log's line); the engine's own lines are at debug.
+func TestFailoversLoggedOnce(t *testing.T) {
+	up, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	go acceptAndClose(up)
+	text := "members:\n  - {name: a, probe: {type: tcp, address: \"" + up.Addr().String() + "\", interval: 1m}}\n" +
+		"  - {name: b, probe: {type: tcp, address: \"" + up.Addr().String() + "\", interval: 1m}}\n" +
+		"sets:\n  - {id: s, typeOfSet: [4], minNumberNeeded: 1, members: [{name: a}, {name: b, role: spare}]}\n"
+	for _, auditFile := range []bool{false, true} {
+		logs := &syncBuffer{}
+		dir := t.TempDir()
+		cfg := parsed(t, text, dir)
+		if auditFile {
+			cfg.Audit.File = filepath.Join(dir, "audit.jsonl")
+		}
+		s, err := New(context.Background(), cfg, NewLogger(logs, LogConfig{Format: "text", Level: "info"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if res := s.Engine().Failover(context.Background(), "redset:s", "a", "b"); res.Code != engine.CodeCompleted {
+			t.Fatalf("failover: %d %s", res.Code, res.Reason)
+		}
+		if res := s.Engine().Failover(context.Background(), "redset:s", "a", "b"); res.Code == engine.CodeCompleted {
+			t.Fatal("a failover from a spare completed")
+		}
+		want := []string{`msg=audit audit=true action=failover outcome=ok`, `msg=audit audit=true action=failover outcome=refused`}
+		if auditFile {
+			want = []string{`msg="failover completed" part=events set=redset:s from=a to=b`, `msg="failover refused" part=events set=redset:s from=a to=b`}
+		}
+		for _, w := range want {
+			eventually(t, 5*time.Second, "the log line "+w+" in\n"+logs.String(), func() bool { return strings.Contains(logs.String(), w) })
+		}
+		_ = s.Close()
+		if n := strings.Count(logs.String(), "from=a to=b"); n != 2 {
+			t.Errorf("audit file %v: %d lines about the two failovers, want 2:\n%s", auditFile, n, logs.String())
+		}
+	}
+}
