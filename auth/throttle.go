@@ -189,6 +189,11 @@ func (t *Throttle) knownLogin(addr, pair throttleKey, user, password string) (Id
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	_, hasAddr := t.keys[addr]
+	_, hasPair := t.keys[pair]
+	if !hasAddr && !hasPair {
+		return id, true // no counter: nothing refuses and nothing to reset (the usual case)
+	}
 	now := t.opts.Now()
 	a, p := t.counter(addr, now), t.counter(pair, now)
 	if max(t.refusal(a, t.opts.AddressFailures, now), t.refusal(p, t.opts.UserFailures, now)) > 0 {

@@ -340,3 +340,24 @@ func TestThrottleKnownLoginDoesNotWait(t *testing.T) {
 	}
 	retryAfter(t, login(th, "192.0.2.1:1003", "alice", "right"))
 }
+
+// BenchmarkThrottleKnownLogin: a login the users already know to be right,
+// from an address without failures, through the throttle (the path of
+// every request of a client that logged in once).
+func BenchmarkThrottleKnownLogin(b *testing.B) {
+	hash, err := HashPassword("right")
+	if err != nil {
+		b.Fatal(err)
+	}
+	th := NewThrottle(NewUsers(User{Name: "admin", PasswordHash: hash, Role: Admin}), ThrottleOptions{})
+	ctx := WithClient(context.Background(), "127.0.0.1:40000", "cimxml")
+	if _, err := th.Authenticate(ctx, "admin", "right"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := th.Authenticate(ctx, "admin", "right"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
