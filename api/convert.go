@@ -272,7 +272,7 @@ func eventFrom(r event.Record) Event {
 		out.Schedule = &ScheduleChange{ID: s.ID, Action: s.Action, From: s.From, To: s.To, At: s.At}
 	}
 	if f := r.Frontend; f != nil {
-		out.Frontend = &FrontendChange{Listen: f.Listen, Address: f.Address, State: f.State, Error: f.Error}
+		out.Frontend = &FrontendChange{Listen: f.Listen, Address: f.Address, State: f.State, Error: f.Error, Server: f.Server}
 	}
 	if m := r.Maintenance; m != nil {
 		out.Maintenance = &MaintenanceChange{Paused: m.Paused}

@@ -50,13 +50,17 @@ func describeFrontend(e *Event) (string, string, string, bool) {
 	if f == nil {
 		return "", "", "", false
 	}
+	on := "" // in a cluster, the server whose frontend it is
+	if f.Server != "" {
+		on = f.Server + ": "
+	}
 	switch f.State {
 	case event.FrontendListening:
-		return "Frontend", "listening on " + f.Address, ToneOK, true
+		return "Frontend", on + "listening on " + f.Address, ToneOK, true
 	case event.FrontendFailed:
-		return "Frontend", withDetail("cannot listen on "+f.Listen, f.Error), ToneBad, true
+		return "Frontend", on + withDetail("cannot listen on "+f.Listen, f.Error), ToneBad, true
 	}
-	return "Frontend", "stopped listening on " + f.Listen, ToneInfo, true
+	return "Frontend", on + "stopped listening on " + f.Listen, ToneInfo, true
 }
 
 func describeHealth(e *Event) (string, string, string, bool) {

@@ -50,6 +50,12 @@ func TestDescribe(t *testing.T) {
 			"Hook", "notify never ran for the refused failover: queue full", "bad"},
 		{"hook on another event", Event{Kind: "HookDelivered", Hook: &HookDelivery{Hook: "h", Event: "config", Attempts: 1, Outcome: "later"}},
 			"Hook", "h later for the config event", "info"},
+		{"frontend listening", Event{Kind: "FrontendChanged", Frontend: &FrontendChange{Listen: "127.0.0.1:0", Address: "127.0.0.1:4000", State: "listening"}},
+			"Frontend", "listening on 127.0.0.1:4000", "ok"},
+		{"frontend failed on a server", Event{Kind: "FrontendChanged", Frontend: &FrontendChange{Listen: "127.0.0.1:80", State: "failed", Error: "address already in use", Server: "node-b"}},
+			"Frontend", "node-b: cannot listen on 127.0.0.1:80: address already in use", "bad"},
+		{"frontend stopped on a server", Event{Kind: "FrontendChanged", Frontend: &FrontendChange{Listen: "127.0.0.1:80", State: "stopped", Server: "node-a"}},
+			"Frontend", "node-a: stopped listening on 127.0.0.1:80", "info"},
 		{"unknown kind", Event{Kind: "Future"}, "Future", "", "info"},
 	}
 	for _, tt := range tests {
@@ -78,7 +84,7 @@ func TestEveryKindInWords(t *testing.T) {
 		event.KindHookDelivered:     {Hook: &event.HookDelivered{Hook: "h", Event: "failover", Outcome: "ok"}},
 		event.KindMaintenance:       {Maintenance: &event.MaintenanceChanged{Paused: true}},
 		event.KindScheduleChanged:   {SetID: "s", Schedule: &event.ScheduleChanged{ID: 1, Action: "scheduled", From: "a", To: "b"}},
-		event.KindFrontend:          {SetID: "s", Frontend: &event.FrontendChanged{Listen: ":80", State: event.FrontendFailed, Error: "in use"}},
+		event.KindFrontend:          {SetID: "s", Frontend: &event.FrontendChanged{Listen: ":80", State: event.FrontendFailed, Error: "in use", Server: "b"}},
 	}
 	for _, kind := range event.Kinds() {
 		r, ok := records[kind]
@@ -93,6 +99,9 @@ func TestEveryKindInWords(t *testing.T) {
 		e := eventFrom(r)
 		if e.Label == string(kind) || e.Text == "" {
 			t.Errorf("%s is told as label %q, text %q", kind, e.Label, e.Text)
+		}
+		if kind == event.KindFrontend && (e.Frontend == nil || e.Frontend.Server != "b") {
+			t.Errorf("%s converted to %+v, want the server b kept", kind, e.Frontend)
 		}
 	}
 }

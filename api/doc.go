@@ -69,7 +69,9 @@
 // reads, the address frontends use (trafficAddress). When Options.Traffic
 // is given, every set shown (lists, reads and the answers of changes)
 // carries frontendStatus, what its frontend does on this server; without
-// it, or for a set without a running frontend, the field is absent.
+// it, or for a set without a running frontend, the field is absent. A
+// FrontendChanged event's payload names, in a cluster, the server whose
+// frontend it is (server), and its text begins with that name.
 //
 // # Configuration reload
 //

@@ -293,12 +293,15 @@ type ScheduleChange struct {
 
 // FrontendChange is the payload of FrontendChanged: the event's set's
 // frontend listens at Address (state "listening"), cannot listen and will
-// try again ("failed", with the error), or stopped ("stopped").
+// try again ("failed", with the error), or stopped ("stopped"). In a
+// cluster Server names the server whose frontend it is (every server runs
+// the frontends); a single server leaves it out.
 type FrontendChange struct {
 	Listen  string `json:"listen"`
 	Address string `json:"address,omitempty"`
 	State   string `json:"state"`
 	Error   string `json:"error,omitempty"`
+	Server  string `json:"server,omitempty"`
 }
 
 // MaintenanceChange is the payload of MaintenanceChanged: automatic

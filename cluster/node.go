@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/redset/redset/engine"
+	"github.com/redset/redset/event"
 	"github.com/redset/redset/internal/pause"
 	"github.com/redset/redset/store"
 )
@@ -47,6 +48,9 @@ var ErrBadOptions = errors.New("cluster: bad options")
 const (
 	prefixServers = "cluster/servers/" // one leased key per live server
 	prefixHealth  = "cluster/health/"  // leased observations: <server>/<member>
+	// prefixFrontends holds each server's leased frontend states:
+	// <server>/<set>.
+	prefixFrontends = "cluster/frontends/"
 )
 
 // Options configure a Node.
@@ -116,6 +120,9 @@ type Node struct {
 	resign chan chan error // Resign's requests to the campaign loop
 	wake   chan struct{}   // observation changes to publish
 	decide chan struct{}   // the leader should decide health again
+	// frontLead: this server started leading; it reads the frontends'
+	// records and states.
+	frontLead chan struct{}
 
 	mu        sync.Mutex
 	leader    Peer
@@ -132,6 +139,11 @@ type Node struct {
 	settled   chan struct{}                       // closed once a leader is known (and, if it is this server, leads)
 	closed    bool
 	last      store.Leadership // the latest leadership won (tests check its fence)
+
+	// Frontends (frontends.go), guarded by mu too.
+	term       uint64                           // counts the leaderships this server won
+	fronts     map[string]event.FrontendChanged // this server's frontends' latest states, by set
+	frontQueue []frontPub                       // states to publish, in order
 }
 
 // Start joins the cluster. In ModeSingle the node leads at once and never
@@ -155,7 +167,8 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	}
 	n := &Node{opts: o, log: o.Logger, mode: ModeSingle, eng: o.Engine,
 		resign: make(chan chan error), wake: make(chan struct{}, 1), decide: make(chan struct{}, 1),
-		obs: map[string]engine.Health{}, published: map[string]engine.Health{}, forgotten: map[string]bool{}, settled: make(chan struct{})}
+		obs: map[string]engine.Health{}, published: map[string]engine.Health{}, forgotten: map[string]bool{}, settled: make(chan struct{}),
+		frontLead: make(chan struct{}, 1), fronts: map[string]event.FrontendChanged{}}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if o.Engine != nil {
 		o.Engine.SetOrigin(o.Name)
@@ -184,10 +197,11 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		n.cancel()
 		return nil, err
 	}
-	n.wg.Add(3)
+	n.wg.Add(4)
 	go n.run(sess)
 	go n.decideLoop()
 	go n.watchCluster()
+	go n.frontendsLoop()
 	n.awaitLeader(ctx)
 	return n, nil
 }
@@ -313,8 +327,8 @@ func (n *Node) Resign(ctx context.Context) error {
 }
 
 // Close leaves the cluster (resigning first when leading): the session's
-// lease is revoked, so the server's registration and observations go at
-// once. It does not close the store or the engine.
+// lease is revoked, so the server's registration, observations and
+// frontend states go at once. It does not close the store or the engine.
 func (n *Node) Close() error {
 	n.mu.Lock()
 	if n.closed {
@@ -356,6 +370,7 @@ func (n *Node) openSession(ctx context.Context) (store.Session, error) {
 	n.mu.Lock()
 	n.published = map[string]engine.Health{} // a new lease holds none yet
 	n.forgotten = map[string]bool{}
+	n.frontQueue = n.latestFronts()
 	n.mu.Unlock()
 	n.poke(n.wake)
 	return sess, nil
@@ -437,8 +452,10 @@ func (n *Node) lead(ctx context.Context, l store.Leadership) {
 	}
 	n.mu.Lock()
 	n.isLeader, n.last = true, l
+	n.term++
 	n.checkSettled()
 	n.mu.Unlock()
+	n.poke(n.frontLead)
 	n.log.Info("cluster: leading", "name", n.opts.Name)
 	if n.opts.OnLead != nil {
 		go n.opts.OnLead()
@@ -549,6 +566,7 @@ func (n *Node) publishLoop(ctx context.Context, sess store.Session) {
 		}
 		n.publishObservations(ctx, sess)
 		n.deleteForgotten(ctx)
+		n.publishFrontends(ctx, sess)
 	}
 }
 

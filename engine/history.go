@@ -428,7 +428,9 @@ func (e *Engine) RecordHookDelivery(setID string, d event.HookDelivered) {
 // RecordFrontend publishes a change of a set's frontend (listening, failed
 // to listen, stopped) as an event and keeps it in the history, written
 // asynchronously like RecordHookDelivery's records; it never blocks on the
-// store. A server that does not lead its cluster records nothing.
+// store. A server that does not lead its cluster records nothing: in a
+// cluster each server publishes its frontends' states and the leader
+// records them, naming the server in f.Server (package cluster).
 func (e *Engine) RecordFrontend(setID string, f event.FrontendChanged) {
 	if e.checkWrite() != nil {
 		return

@@ -80,15 +80,18 @@ const (
 )
 
 // FrontendChanged reports that the frontend of the record's set changed
-// state on the server that recorded it: it listens at Address ("listening",
-// Listen being the configured address), it cannot listen and will try again
-// ("failed", with the Error), or it no longer listens ("stopped": the set or
-// its frontend was deleted).
+// state on one server: it listens at Address ("listening", Listen being the
+// configured address), it cannot listen and will try again ("failed", with
+// the Error), or it no longer listens ("stopped": the set or its frontend
+// was deleted). Server names the server whose frontend it is: in a cluster
+// every server runs the frontends and the leader records the changes of
+// each; a single server leaves it empty (the record is its own).
 type FrontendChanged struct {
 	Listen  string `json:"listen"`
 	Address string `json:"address,omitempty"`
 	State   string `json:"state"`
 	Error   string `json:"error,omitempty"`
+	Server  string `json:"server,omitempty"`
 }
 
 // ScheduleChanged reports that a failover of the record's set was

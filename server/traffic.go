@@ -4,16 +4,24 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/redset/redset/cluster"
 	"github.com/redset/redset/engine"
+	"github.com/redset/redset/event"
 	"github.com/redset/redset/traffic"
 )
 
 // startTraffic opens the frontends of every set that has one and exports
 // their traffic to /metrics and the JSON API. Every server runs them, the
 // followers of a cluster too: a frontend needs only the set's view, and
-// each server's is current.
+// each server's is current. Their changes (listening, failed, stopped) go
+// to the cluster node, which records them on a single server and publishes
+// them for the leader to record in a cluster.
 func (s *Server) startTraffic(ctx context.Context) error {
-	t := traffic.New(s.eng, traffic.Options{Log: s.log.With("part", "traffic")})
+	var eng traffic.Engine = s.eng
+	if s.node != nil {
+		eng = frontendRecorder{Engine: s.eng, node: s.node}
+	}
+	t := traffic.New(eng, traffic.Options{Log: s.log.With("part", "traffic")})
 	s.mu.Lock()
 	s.traffic = t
 	s.mu.Unlock()
@@ -54,4 +62,15 @@ func (s *Server) trafficManager() *traffic.Manager {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.traffic
+}
+
+// frontendRecorder is the engine as the frontends see it, but for their
+// changes, which go to the cluster node.
+type frontendRecorder struct {
+	*engine.Engine
+	node *cluster.Node
+}
+
+func (r frontendRecorder) RecordFrontend(setID string, f event.FrontendChanged) {
+	r.node.RecordFrontend(setID, f)
 }
