@@ -2,6 +2,7 @@ package traffic
 
 import (
 	"context"
+	"io"
 	"net"
 	"slices"
 	"sync"
@@ -23,18 +24,18 @@ type frontend struct {
 	settings atomic.Pointer[settings]
 	open     atomic.Int64 // client connections accepted and not yet ended
 	refused  atomic.Uint64
-	atLimit  burst       // refusing at MaxConnections
-	noMember burst       // refusing for want of a member
-	tasks    chan func() // handed to idle workers (see run)
+	atLimit  burst // refusing at MaxConnections
+	noMember burst // refusing for want of a member
+	io       frontIO
 
 	mu       sync.Mutex
 	cfg      engine.Frontend
-	ln       net.Listener // nil when not listening
-	addr     string       // where ln listens
-	err      string       // why it does not listen
-	failed   bool         // the last bind failed (its event is recorded)
-	retry    *time.Timer  // the next bind attempt
-	retryGen uint64       // names the current retry timer
+	ln       io.Closer   // nil when not listening
+	addr     string      // where ln listens
+	err      string      // why it does not listen
+	failed   bool        // the last bind failed (its event is recorded)
+	retry    *time.Timer // the next bind attempt
+	retryGen uint64      // names the current retry timer
 	backoff  time.Duration
 	members  map[string]*member
 	rev      int64 // revision of the set's view last applied
@@ -73,7 +74,7 @@ type member struct {
 func newFrontend(m *Manager, setID string) *frontend {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &frontend{m: m, setID: setID, bal: engine.NewBalancer(), ctx: ctx, cancel: cancel,
-		members: map[string]*member{}, tasks: make(chan func())}
+		members: map[string]*member{}, io: newFrontIO()}
 	f.atLimit = burst{log: m.log, set: setID}
 	f.noMember = burst{log: m.log, set: setID}
 	return f
@@ -95,7 +96,7 @@ func (f *frontend) apply(cfg engine.Frontend, v engine.SetView, addrs map[string
 	f.updateMembers(v.Members, addrs)
 	var rec *event.FrontendChanged
 	if rebind || (f.ln == nil && f.retry == nil) {
-		f.closeListener()
+		_ = f.closeListener() // another address: no need to wait
 		f.backoff, f.failed = 0, false
 		rec = f.bind()
 	}
@@ -109,16 +110,23 @@ func (f *frontend) record(rec *event.FrontendChanged) {
 	}
 }
 
-// closeListener stops listening and any bind retry; f.mu is held.
-func (f *frontend) closeListener() {
+// closeListener stops listening and any bind retry; f.mu is held. The
+// listening socket may be closed a moment later: the returned wait, called
+// without f.mu, returns once it is.
+func (f *frontend) closeListener() (wait func()) {
 	if f.retry != nil {
 		f.retry.Stop()
 		f.retry = nil
 	}
+	wait = func() {}
 	if f.ln != nil {
 		_ = f.ln.Close()
+		if w, ok := f.ln.(interface{ wait() }); ok {
+			wait = w.wait
+		}
 		f.ln, f.addr = nil, ""
 	}
+	return wait
 }
 
 // bind listens on the configured address and starts accepting, or
@@ -140,10 +148,19 @@ func (f *frontend) bind() *event.FrontendChanged {
 			"retry", f.backoff)
 		return &event.FrontendChanged{Listen: listen, State: event.FrontendFailed, Error: f.err}
 	}
-	f.ln, f.addr, f.err, f.failed = ln, ln.Addr().String(), "", false
+	addr := ln.Addr().String()
+	served, err := f.serveListener(ln)
+	if err != nil {
+		_ = ln.Close()
+		f.err = err.Error()
+		f.scheduleRetry()
+		f.failed = true
+		f.m.log.Warn("frontend cannot serve its listener; it will try again", "set", f.setID, "listen", listen, "err", err,
+			"retry", f.backoff)
+		return &event.FrontendChanged{Listen: listen, State: event.FrontendFailed, Error: f.err}
+	}
+	f.ln, f.addr, f.err, f.failed = served, addr, "", false
 	f.m.log.Info("frontend listening", "set", f.setID, "listen", listen, "address", f.addr)
-	f.m.wg.Add(1)
-	go f.serve(ln)
 	return &event.FrontendChanged{Listen: listen, Address: f.addr, State: event.FrontendListening}
 }
 
@@ -284,7 +301,7 @@ func (f *frontend) retire() {
 		return
 	}
 	f.retired = true
-	f.closeListener()
+	wait := f.closeListener()
 	f.cancel()
 	for _, m := range f.members {
 		m.inSet = false
@@ -294,6 +311,7 @@ func (f *frontend) retire() {
 	listen := f.cfg.Listen
 	empty := len(f.members) == 0
 	f.mu.Unlock()
+	wait()
 	f.m.log.Info("frontend stopped", "set", f.setID, "listen", listen)
 	f.record(&event.FrontendChanged{Listen: listen, State: event.FrontendStopped})
 	if empty {
@@ -306,7 +324,7 @@ func (f *frontend) shutdown() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.down = true
-	f.closeListener()
+	_ = f.closeListener()
 	f.cancel()
 	for _, m := range f.members {
 		f.callOffDrain(m)

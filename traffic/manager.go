@@ -47,7 +47,8 @@ type Manager struct {
 	eng  Engine
 	opts Options
 	log  *slog.Logger
-	wg   sync.WaitGroup // accept loops and connections
+	wg   sync.WaitGroup // accept loops, event loops and connections
+	poll pollers        // the event loops of the connections, where there are
 
 	recMu sync.Mutex // one reconciliation (or bind retry) at a time
 
@@ -299,6 +300,7 @@ func (m *Manager) Close() error {
 	for _, f := range all {
 		f.shutdown()
 	}
+	m.poll.close()
 	m.recMu.Unlock()
 	m.wg.Wait()
 	return nil
