@@ -328,6 +328,9 @@ func (p *poller) add(fd int, e entry, events uint32) error {
 		p.ents = append(p.ents, make([]entry, max(len(p.ents), 64))...)
 	}
 	p.tag++
+	if p.tag == 0 { // 0 is no entry's
+		p.tag = 1
+	}
 	e.tag = p.tag
 	p.ev = syscall.EpollEvent{Events: events, Fd: int32(fd), Pad: p.tag}
 	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, fd, &p.ev); err != nil {
