@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -54,11 +53,6 @@ func (f *frontend) admit(s *settings) bool {
 func (f *frontend) refuse(err error) {
 	f.refused.Add(1)
 	f.noMember.refuse("frontend refuses connections: no member could take them", "err", err)
-}
-
-func asTCP(a net.Addr) *net.TCPAddr {
-	t, _ := a.(*net.TCPAddr)
-	return t
 }
 
 // choice is one connection's choice of member, across failed dials.

@@ -158,6 +158,11 @@ func (f *frontend) proxy(c *net.TCPConn, s *settings) {
 	nc.abort()
 }
 
+func asTCP(a net.Addr) *net.TCPAddr {
+	t, _ := a.(*net.TCPAddr)
+	return t
+}
+
 // connect picks a member for c and dials it, leaving out each member whose
 // dial fails.
 func (f *frontend) connect(c *net.TCPConn, s *settings) (*net.TCPConn, engine.Lease, *member, error) {
