@@ -1,7 +1,9 @@
 package traffic
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"sync"
@@ -185,4 +187,33 @@ func TestSetsWithoutFrontendAreNotRead(t *testing.T) {
 	if n := ce.readsOf("redset:plain"); n != 2 {
 		t.Errorf("redset:plain was read %d times, want 2 (its creation and its member's addition)", n)
 	}
+}
+
+// TestCloseLeavesNoDescriptors: the descriptors a manager's frontends make
+// for themselves (on Linux its event loops' epoll sets, their wake-ups and
+// their idle splice pipes) are all closed by Close.
+func TestCloseLeavesNoDescriptors(t *testing.T) {
+	h := newHarness(t)
+	h.member("a", startBackend(t, "a", afterEOFMode).addr())
+	fds := openFDs(t)
+	addr := h.set("redset:lb", engine.TypeLoadBalanced, engine.Frontend{}, []string{"a"})
+	cl := connect(t, addr)
+	data := bytes.Repeat([]byte("0123456789abcdef"), 3<<16) // 3 MiB: spliced
+	go func() {
+		_, _ = cl.c.Write(data)
+		_ = cl.c.CloseWrite()
+	}()
+	got, err := io.ReadAll(cl.r)
+	if err != nil || len(got) != len(data) {
+		t.Fatalf("answer of %d bytes (%v), want %d", len(got), err, len(data))
+	}
+	cl.c.Close()
+	poll(t, "the connection to end", func() bool { return h.status("redset:lb").Open == 0 })
+	if err := h.m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the descriptors back to where they were", func() bool {
+		runtime.GC()
+		return openFDs(t) <= fds
+	})
 }
