@@ -587,3 +587,21 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// A member whose address is a name, not an IP address, is dialed too.
+func TestMemberAddressByName(t *testing.T) {
+	h := newHarness(t)
+	_, port, err := net.SplitHostPort(startBackend(t, "a", echoMode).addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.member("a", net.JoinHostPort("localhost", port))
+	addr := h.set("redset:lb", engine.TypeLoadBalanced, engine.Frontend{}, []string{"a"})
+	c := connect(t, addr)
+	if c.name != "a" {
+		t.Errorf("answered by %s, want a", c.name)
+	}
+	if err := c.roundTrip("by name"); err != nil {
+		t.Error(err)
+	}
+}
