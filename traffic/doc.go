@@ -38,25 +38,46 @@
 //
 // # Data path
 //
-// Each connection has two goroutines, one per direction, taken from the
-// frontend's workers: a goroutine that has run its task waits up to a
-// second for the next one before it ends, so a busy frontend neither
-// starts goroutines nor grows their stacks per connection. A direction
-// waits until its side has bytes without holding a buffer, reads what
-// arrived into a pooled 32 KiB buffer and writes it on; when a read fills the
-// buffer (a stream) and more is queued, the queued bytes go through
-// io.CopyN between the two *net.TCPConn, which lets the kernel splice them,
-// 1 MiB at most between two updates of the byte counts (on Linux; elsewhere
-// io.CopyN throughout). So an idle connection holds two descriptors and no
-// buffer or splice pipe, a small exchange costs one read and one write,
-// and a stream is spliced. A connection chosen by Least Blocks is never
-// spliced: each chunk counts as in flight from its read until its write.
-// A side that ends its writing (EOF) has the other side's writing ended
-// too (CloseWrite), so a client that shuts down writing still gets the
-// whole answer; an error on either side closes both. With ProxyProtocol
-// "v2" the member first gets a PROXY protocol v2 header naming the client
-// and the address it reached. Beyond MaxConnections open at once a new
+// On Linux (amd64, arm64, riscv64, loong64) the connections go around the
+// net package. The manager runs one event loop per GOMAXPROCS, each a
+// goroutine with an epoll set of its own, which waits in Go's network
+// poller (its epoll descriptor is one more pollable file) and so holds no
+// thread while idle. Every frontend's listening socket is in every loop's
+// set, and the kernel wakes one loop for a new connection (EPOLLEXCLUSIVE);
+// that loop takes it with accept4, chooses the member, opens a
+// non-blocking socket and connects it, and from then on owns both
+// descriptors: it reads, writes, splices, shuts down and closes them
+// itself, in edge-triggered mode, and asks the kernel nothing it already
+// knows (the client's address comes with accept4, the frontend's is the
+// listener's). A read goes into the loop's one 32 KiB buffer and is
+// written on at once; only what the other side does not take waits, in a
+// pooled buffer, and the side read from is then left unread until it is
+// written. A read that fills the buffer while at least as much again is
+// queued (a stream) turns the direction to splicing through a pipe of the
+// loop's (1 MiB at most between two updates of the byte counts) until its
+// side has nothing queued. So an idle connection holds two descriptors and
+// no goroutine, buffer or pipe, and a small exchange costs one read and
+// one write. A dial has its deadline on the loop's timers; a member whose
+// address is a name is dialed by the net package on a goroutine of its
+// own, which hands the socket to the loop. Another goroutine (a drain,
+// Close) reaches a connection only by posting to its loop, woken through
+// an eventfd, so that only the loop closes a descriptor. Close ends the
+// loops, which close their connections, their part of each listener, their
+// idle pipes and their own descriptors.
+//
+// Elsewhere each connection has two goroutines, one per direction, taken
+// from the frontend's workers (a goroutine that has run its task waits up
+// to a second for the next one), copying through io.CopyN.
+//
+// Both ways, a connection chosen by Least Blocks is never spliced: each
+// chunk counts as in flight from its read until its write. A side that
+// ends its writing (EOF) has the other side's writing ended too
+// (shutdown), so a client that shuts down writing still gets the whole
+// answer; an error on either side closes both. With ProxyProtocol "v2"
+// the member first gets a PROXY protocol v2 header naming the client and
+// the address it reached. Beyond MaxConnections open at once a new
 // connection is closed at once and counted as refused, with one log line
 // when refusing starts and one when it ends. Connections have no TCP
-// keep-alive (haproxy's default too).
+// keep-alive (haproxy's default too) and have TCP_NODELAY set, as the net
+// package sets it.
 package traffic
