@@ -261,11 +261,15 @@ func (p *poller) run() {
 // wait for more.
 func (p *poller) poll(uintptr) bool {
 	n, err := syscall.EpollWait(p.epfd, p.events[:], 0)
-	if err == syscall.EINTR {
+	switch {
+	case err == syscall.EINTR:
 		return true
-	}
-	if n <= 0 {
-		return err != nil
+	case err != nil:
+		p.m.log.Error("frontend event loop failed", "err", os.NewSyscallError("epoll_wait", err))
+		p.stop = true
+		return true
+	case n == 0:
+		return false
 	}
 	for i := range n {
 		p.dispatch(&p.events[i])

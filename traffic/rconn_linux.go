@@ -232,17 +232,14 @@ func (c *rconn) dialedByName(fd int, err error) {
 		return
 	}
 	if err == nil {
-		c.us = sock{fd: fd}
-		err = c.poll.add(fd, entry{c: c}, connEvents)
-		if err != nil {
+		if err = c.poll.add(fd, entry{c: c}, connEvents); err != nil {
 			_ = syscall.Close(fd)
-			c.us.fd = -1
+		} else {
+			c.us = sock{fd: fd, tag: c.poll.tag}
+			return // the socket's first event says it is connected
 		}
-		c.us.tag = c.poll.tag
 	}
-	if err != nil {
-		c.dialFailed(err) // else the socket's first event says it is connected
-	}
+	c.dialFailed(err)
 }
 
 // event takes an event of one of the connection's sockets.
