@@ -48,8 +48,9 @@
 // non-blocking socket and connects it, and from then on owns both
 // descriptors: it reads, writes, splices, shuts down and closes them
 // itself, in edge-triggered mode, and asks the kernel nothing it already
-// knows (the client's address comes with accept4, the frontend's is the
-// listener's). A read goes into the loop's one 32 KiB buffer and is
+// knows (the client's address comes with accept4; the frontend's, for a
+// PROXY header, is the listener's, asked of the socket only when the
+// frontend listens on every address). A read goes into the loop's one 32 KiB buffer and is
 // written on at once; only what the other side does not take waits, in a
 // pooled buffer, and the side read from is then left unread until it is
 // written. A read that fills the buffer while at least as much again is
