@@ -160,6 +160,9 @@ type FrontendStatus struct {
 	// of a member that could take them.
 	Refused uint64          `json:"refused"`
 	Members []MemberTraffic `json:"members"`
+	// Stopped: the set's frontend was removed, and the connections it had
+	// are still open (left to end, or to a drain still running).
+	Stopped bool `json:"stopped,omitempty"`
 }
 
 // MemberTraffic is one member's share of a frontend's traffic.

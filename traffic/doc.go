@@ -31,7 +31,9 @@
 // the frontend's Drain (nil: left open until they end; 0: at once); the
 // close is called off if the member returns to service before. A frontend
 // that cannot bind is shown in its status with the error, logged, recorded
-// as a FrontendChanged event (engine.RecordFrontend) and tried again with a
+// as a FrontendChanged event (through the Engine's RecordFrontend, which
+// the server points at its cluster node: in a cluster the leader records
+// every server's changes) and tried again with a
 // doubling wait (Options.BindRetry up to BindRetryMax) while everything
 // else keeps running. When the bus drops the manager for lagging, it
 // subscribes again, logs it and reads every set afresh.

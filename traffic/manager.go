@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -307,28 +309,66 @@ func (m *Manager) Close() error {
 }
 
 // Status is what the set's frontend is doing; false when the set has none
-// here.
+// here. Connections left open by a frontend that was stopped (the set or
+// its frontend removed, with no drain or a drain still running) are
+// counted with the set's current frontend, or, when it has none, shown as
+// a stopped frontend's (Stopped, and an Error that says why nothing
+// listens), until the last one ends.
 func (m *Manager) Status(setID string) (engine.FrontendStatus, bool) {
-	m.mu.Lock()
-	f := m.fronts[setID]
-	m.mu.Unlock()
-	if f == nil {
-		return engine.FrontendStatus{}, false
-	}
-	return f.status(), true
+	st, ok := m.Statuses()[setID]
+	return st, ok
 }
 
-// Statuses is the status of every frontend, by set InstanceID.
+// Statuses is the status of every frontend, by set InstanceID, as Status
+// gives it.
 func (m *Manager) Statuses() map[string]engine.FrontendStatus {
 	m.mu.Lock()
 	fronts := make([]*frontend, 0, len(m.fronts))
 	for _, f := range m.fronts {
 		fronts = append(fronts, f)
 	}
+	retired := make([]*frontend, 0, len(m.retired))
+	for f := range m.retired {
+		retired = append(retired, f)
+	}
 	m.mu.Unlock()
 	out := make(map[string]engine.FrontendStatus, len(fronts))
 	for _, f := range fronts {
 		out[f.setID] = f.status()
 	}
+	for _, f := range retired {
+		st := f.status()
+		if st.Open == 0 {
+			continue
+		}
+		if cur, ok := out[f.setID]; ok {
+			out[f.setID] = withStopped(cur, st)
+			continue
+		}
+		st.Address, st.Stopped, st.Error = "", true, stoppedError
+		out[f.setID] = st
+	}
 	return out
+}
+
+// stoppedError is the Error of a stopped frontend's status.
+const stoppedError = "stopped: the set or its frontend was removed; its open connections are left to end"
+
+// withStopped adds a stopped frontend's connections to cur's, member by
+// member.
+func withStopped(cur, old engine.FrontendStatus) engine.FrontendStatus {
+	cur.Open += old.Open
+	members := slices.Clone(cur.Members)
+	for _, om := range old.Members {
+		i := slices.IndexFunc(members, func(m engine.MemberTraffic) bool { return m.Name == om.Name })
+		if i < 0 {
+			members = append(members, om)
+			continue
+		}
+		members[i].Open += om.Open
+		members[i].Draining += om.Draining
+	}
+	slices.SortFunc(members, func(a, b engine.MemberTraffic) int { return strings.Compare(a.Name, b.Name) })
+	cur.Members = members
+	return cur
 }

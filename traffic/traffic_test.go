@@ -252,7 +252,7 @@ func TestFrontendFollowsTheSet(t *testing.T) {
 	if r := h.frontendRecord("redset:lb"); r.State != event.FrontendListening || r.Address != first {
 		t.Errorf("record %+v, want listening at %s", r, first)
 	}
-	connect(t, first)
+	kept := connect(t, first)
 	// A new listen address: the old one closes, the new one answers.
 	if _, err := h.eng.UpdateSet(h.ctx, "redset:lb", func(s *engine.Set) error {
 		s.Frontend.Listen = "127.0.0.2:0"
@@ -264,6 +264,8 @@ func TestFrontendFollowsTheSet(t *testing.T) {
 	second := h.status("redset:lb").Address
 	if c := connect(t, second); c.name != "a" {
 		t.Errorf("through the new address: %s", c.name)
+	} else {
+		_ = c.c.Close()
 	}
 	if c, err := net.Dial("tcp", first); err == nil {
 		c.Close()
@@ -272,7 +274,9 @@ func TestFrontendFollowsTheSet(t *testing.T) {
 	if r := h.frontendRecord("redset:lb"); r.State != event.FrontendListening || r.Address != second {
 		t.Errorf("record %+v, want listening at %s", r, second)
 	}
-	// No frontend any more: it stops.
+	// No frontend any more: it stops, and once its last connection ends
+	// (see TestStoppedFrontendKeepsItsConnectionsListed) it has no status.
+	_ = kept.c.Close()
 	if _, err := h.eng.UpdateSet(h.ctx, "redset:lb", func(s *engine.Set) error { s.Frontend = nil; return nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -604,4 +608,41 @@ func TestMemberAddressByName(t *testing.T) {
 	if err := c.roundTrip("by name"); err != nil {
 		t.Error(err)
 	}
+}
+
+// TestStoppedFrontendKeepsItsConnectionsListed: connections a removed
+// frontend leaves open (no drain) stay in the set's status, as a stopped
+// frontend's, until they end; a new frontend of the set counts them with
+// its own.
+func TestStoppedFrontendKeepsItsConnectionsListed(t *testing.T) {
+	h, addr := sparing(t, engine.Frontend{})
+	old := connect(t, addr)
+	if _, err := h.eng.UpdateSet(h.ctx, "redset:web", func(s *engine.Set) error { s.Frontend = nil; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the frontend to stop", func() bool { st, ok := h.m.Status("redset:web"); return ok && st.Stopped })
+	st := h.status("redset:web")
+	if st.Open != 1 || memberTraffic(st, "a").Open != 1 || st.Address != "" || !strings.HasPrefix(st.Error, "stopped") {
+		t.Errorf("stopped status %+v, want a's one connection, no address and the reason", st)
+	}
+	if err := old.roundTrip("still open"); err != nil {
+		t.Errorf("the connection left open: %v", err)
+	}
+	if _, err := h.eng.UpdateSet(h.ctx, "redset:web", func(s *engine.Set) error {
+		s.Frontend = &engine.Frontend{Listen: "127.0.0.1:0"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the new frontend", func() bool { st, ok := h.m.Status("redset:web"); return ok && st.Address != "" })
+	st = h.status("redset:web")
+	if st.Stopped || st.Open != 1 || memberTraffic(st, "a").Open != 1 {
+		t.Errorf("status with a new frontend %+v, want the old connection counted with it", st)
+	}
+	_ = old.c.Close()
+	poll(t, "the old connection to end", func() bool { return h.status("redset:web").Open == 0 })
+	if _, err := h.eng.UpdateSet(h.ctx, "redset:web", func(s *engine.Set) error { s.Frontend = nil; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the status to go", func() bool { _, ok := h.m.Status("redset:web"); return !ok })
 }
