@@ -224,9 +224,14 @@ func (x *exchange) sendStatus(rw http.ResponseWriter, env *Envelope, out *bytes.
 // writeFault answers with a SOAP fault and HTTP 500.
 func (x *exchange) writeFault(rw http.ResponseWriter, env *Envelope, err error) {
 	f := faultOf(err)
-	if f.Kind == FaultInternalError {
+	switch {
+	case f.Kind == FaultInternalError && x.ctx.Err() != nil:
+		// The client left (or the server is stopping): nobody reads the
+		// fault, and nothing went wrong inside.
+		x.h.opts.Logger.Debug("wsman: the request ended before its answer", "err", err)
+	case f.Kind == FaultInternalError:
 		x.h.opts.Logger.Warn("wsman: internal error", "err", err)
-	} else {
+	default:
 		x.h.opts.Logger.Debug("wsman: fault", "subcode", f.Kind.Subcode(), "reason", f.reason())
 	}
 	out := bufPool.Get().(*bytes.Buffer)

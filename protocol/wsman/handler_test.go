@@ -2,6 +2,8 @@ package wsman
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +11,8 @@ import (
 	"testing/synctest"
 
 	"github.com/redset/redset/auth"
+	"github.com/redset/redset/cim"
+	"github.com/redset/redset/cimom"
 )
 
 // TestChallenge checks the 401 answers openwsman needs before it sends
@@ -169,6 +173,28 @@ func TestUnauthenticatedIdentifyNeedsASOAPPost(t *testing.T) {
 		rec := serve(newTestHandler(newFake(1), Options{}), r)
 		if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != auth.Challenge {
 			t.Errorf("%s %s: %d, want 401 with the challenge", r.Method, r.Header.Get("Content-Type"), rec.Code)
+		}
+	}
+}
+
+// TestClientGoneIsNoInternalError: an operation abandoned because the
+// client left is logged at debug, not as an internal error; a failure while
+// the client waits still is.
+func TestClientGoneIsNoInternalError(t *testing.T) {
+	for _, gone := range []bool{true, false} {
+		var logs bytes.Buffer
+		fake := newFake(1)
+		fake.fail[cimom.GetInstance] = cim.Errorf(cim.StatusFailed, "operation abandoned: context canceled")
+		h := newTestHandler(fake, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		req := adminRequest(actionGet, uriRS, selRS1, "")
+		if gone {
+			ctx, cancel := context.WithCancel(req.Context())
+			cancel()
+			req = req.WithContext(ctx)
+		}
+		serve(h, req)
+		if warned := strings.Contains(logs.String(), "internal error"); warned == gone {
+			t.Errorf("client gone %v: logged %q; want the internal error warned only while the client waits", gone, logs.String())
 		}
 	}
 }
