@@ -364,7 +364,9 @@ func (s *floorSession) keep(key string, resp *http.Response) {
 type floorResult struct {
 	cpu   time.Duration // the server's processor time over the b.N operations
 	first []time.Duration
-	posts int // requests of the last operation
+	posts int   // requests of the last operation
+	rss   int64 // the server's resident memory after the operations, in bytes
+	peak  int64 // the most it has had resident since it started, in bytes
 }
 
 // floorMeasure runs b.N operations on one server from floorClients
@@ -393,7 +395,8 @@ func floorMeasure(b *testing.B, srv *floorProcess, c *floorClient, op floorOp) f
 	if err := errors.Join(errs...); err != nil {
 		b.Fatalf("%s on %s: %v\n%s", op.name, srv.name, err, srv.logTail())
 	}
-	return floorResult{cpu: cpu, first: slices.Concat(firsts...), posts: slices.Max(posts)}
+	rss, peak := srv.memory(b)
+	return floorResult{cpu: cpu, first: slices.Concat(firsts...), posts: slices.Max(posts), rss: rss, peak: peak}
 }
 
 func floorReport(b *testing.B, op floorOp, r, f floorResult) {
@@ -403,6 +406,8 @@ func floorReport(b *testing.B, op floorOp, r, f floorResult) {
 	if f.cpu > 0 {
 		b.ReportMetric(float64(r.cpu)/float64(f.cpu), "ratio")
 	}
+	b.ReportMetric(float64(r.rss)/(1<<20), "redset-rss-MiB")
+	b.ReportMetric(float64(r.peak)/(1<<20), "redset-peak-rss-MiB")
 	if op.enum {
 		b.ReportMetric(float64(r.posts), "requests/op")
 		b.ReportMetric(floorMedian(r.first), "redset-first-byte-us")
@@ -433,6 +438,27 @@ func (p *floorProcess) cpu(b *testing.B) time.Duration {
 		b.Fatalf("%s: %v", p.name, err)
 	}
 	return d
+}
+
+// memory is the process's resident memory now and its peak so far, in
+// bytes (VmRSS and VmHWM of /proc/PID/status).
+func (p *floorProcess) memory(b *testing.B) (rss, peak int64) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		b.Fatalf("%s: %v", p.name, err)
+	}
+	for line := range strings.Lines(string(data)) {
+		name, value, _ := strings.Cut(line, ":")
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
+		switch {
+		case err != nil:
+		case name == "VmRSS":
+			rss = kb << 10
+		case name == "VmHWM":
+			peak = kb << 10
+		}
+	}
+	return rss, peak
 }
 
 func (p *floorProcess) logTail() string {
