@@ -566,6 +566,7 @@ func (e *Engine) resync(ctx context.Context) error {
 	e.mu.Lock()
 	oldSets, oldMembers := e.sets, e.members
 	e.sets, e.members = make(map[string]*setState), make(map[string]*memberState)
+	e.setsGen.Add(1)
 	err := e.installMembers(kvs[1])
 	if err == nil {
 		err = e.installHealth(kvs[2])
@@ -575,6 +576,7 @@ func (e *Engine) resync(ctx context.Context) error {
 	}
 	if err != nil {
 		e.sets, e.members = oldSets, oldMembers
+		e.setsGen.Add(1)
 		e.mu.Unlock()
 		return err
 	}

@@ -122,7 +122,8 @@ type Engine struct {
 	mu      sync.RWMutex
 	sets    map[string]*setState
 	members map[string]*memberState
-	order   atomic.Pointer[[]*setState] // the sets in InstanceID order, as sortedSets last saw them
+	setsGen atomic.Uint64            // bumped, under mu, whenever a set enters or leaves sets
+	order   atomic.Pointer[setOrder] // the sets in InstanceID order, as sortedSets last saw them
 
 	seq     atomic.Pointer[seqGen]
 	ss      *switchStore // e.st: shared reads, commits by the writer of the moment

@@ -68,6 +68,7 @@ func (e *Engine) reserveSet(id string) (*setState, error) {
 	}
 	s := &setState{id: id, pending: true, busy: true}
 	e.sets[id] = s
+	e.setsGen.Add(1)
 	return s, nil
 }
 
@@ -76,6 +77,7 @@ func (e *Engine) unreserveSet(s *setState) {
 	defer e.mu.Unlock()
 	if e.sets[s.id] == s {
 		delete(e.sets, s.id)
+		e.setsGen.Add(1)
 	}
 }
 
@@ -212,6 +214,7 @@ func (e *Engine) dropSet(s *setState) {
 	defer s.mu.Unlock()
 	s.gone = true
 	delete(e.sets, s.id)
+	e.setsGen.Add(1)
 	for _, r := range s.roles {
 		r.m.sets = slices.DeleteFunc(r.m.sets, func(x *setState) bool { return x == s })
 	}
@@ -383,29 +386,68 @@ func (e *Engine) ListSetSummaries() ([]SetSummary, error) {
 // quickly, must not call the engine, and must not keep the summary or
 // its slices (it copies what it keeps).
 func (e *Engine) EachSetSummary(f func(*SetSummary)) error {
-	if err := e.checkOpen(); err != nil {
+	w, err := e.WalkSets()
+	if err != nil {
 		return err
 	}
-	var sum SetSummary
-	for _, s := range e.sortedSets() {
-		s.mu.Lock()
-		if !s.pending && !s.gone {
-			sum.Set, sum.RedundancyStatus, sum.Revision = s.set, s.status, s.rev
-			f(&sum)
-		}
-		s.mu.Unlock()
-	}
+	w.Next(len(w.sets), f)
 	return nil
 }
 
+// SetWalk visits the sets of one listing in InstanceID order, a few at a
+// time, so that a caller can send what it made of some sets before it
+// reads the next ones: the sets are those that existed when the walk
+// began, each read as it is at the moment the walk reaches it (a set
+// deleted before then is left out). A walk holds no lock between calls
+// of Next. It is not safe for concurrent use.
+type SetWalk struct {
+	sets []*setState
+	next int
+	sum  SetSummary
+}
+
+// WalkSets begins a walk over every set.
+func (e *Engine) WalkSets() (*SetWalk, error) {
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	return &SetWalk{sets: e.sortedSets()}, nil
+}
+
+// Next calls f with the summaries of up to n more sets, each while that
+// set cannot change (f must return quickly, must not call the engine and
+// must not keep the summary or its slices), and reports whether sets
+// remain.
+func (w *SetWalk) Next(n int, f func(*SetSummary)) bool {
+	end := min(w.next+max(n, 1), len(w.sets))
+	for _, s := range w.sets[w.next:end] {
+		s.mu.Lock()
+		if !s.pending && !s.gone {
+			w.sum.Set, w.sum.RedundancyStatus, w.sum.Revision = s.set, s.status, s.rev
+			f(&w.sum)
+		}
+		s.mu.Unlock()
+	}
+	w.next = end
+	return w.next < len(w.sets)
+}
+
+// setOrder is the sets in InstanceID order as they were at generation gen
+// of Engine.setsGen.
+type setOrder struct {
+	gen  uint64
+	sets []*setState
+}
+
 // sortedSets returns the sets in InstanceID order. The order is kept for
-// the next call (e.order), which sorts again only when the sets are no
-// longer exactly the ones kept; callers must not change the slice.
+// the next call (e.order), which sorts again only when a set entered or
+// left e.sets since (e.setsGen); callers must not change the slice.
 func (e *Engine) sortedSets() []*setState {
 	e.mu.RLock()
-	if kept := e.order.Load(); kept != nil && sameSets(*kept, e.sets) {
+	gen := e.setsGen.Load()
+	if kept := e.order.Load(); kept != nil && kept.gen == gen {
 		e.mu.RUnlock()
-		return *kept
+		return kept.sets
 	}
 	all := make([]*setState, 0, len(e.sets))
 	for _, s := range e.sets {
@@ -413,19 +455,6 @@ func (e *Engine) sortedSets() []*setState {
 	}
 	e.mu.RUnlock()
 	slices.SortFunc(all, func(a, b *setState) int { return strings.Compare(a.id, b.id) })
-	e.order.Store(&all)
+	e.order.Store(&setOrder{gen: gen, sets: all})
 	return all
-}
-
-// sameSets reports whether order holds exactly the sets of m.
-func sameSets(order []*setState, m map[string]*setState) bool {
-	if len(order) != len(m) {
-		return false
-	}
-	for _, s := range order {
-		if m[s.id] != s {
-			return false
-		}
-	}
-	return true
 }

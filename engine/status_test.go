@@ -2,6 +2,7 @@ package engine
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -159,5 +160,51 @@ func TestSetSummariesMatchViews(t *testing.T) {
 	}
 	if len(seen) < 3 {
 		t.Errorf("statuses seen %v: the test should drive the set through several", seen)
+	}
+}
+
+// TestSetWalk walks the sets two at a time while they change: a set
+// deleted before the walk reaches it is left out, one created during the
+// walk is not in it (the next walk has it, in order), and a set changed
+// before the walk reaches it is read as it is then.
+func TestSetWalk(t *testing.T) {
+	h := newHarness(t)
+	for _, id := range []string{"redset:a", "redset:b", "redset:c", "redset:d", "redset:e"} {
+		h.set(typedSet(id, TypeSparing, 1))
+	}
+	walk := func(w *SetWalk, n int) (ids, captions []string, more bool) {
+		more = w.Next(n, func(s *SetSummary) {
+			ids, captions = append(ids, s.InstanceID), append(captions, s.Caption)
+		})
+		return ids, captions, more
+	}
+	w, err := h.e.WalkSets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, _, more := walk(w, 2)
+	if !slices.Equal(ids, []string{"redset:a", "redset:b"}) || !more {
+		t.Fatalf("first step: %v, more %v; want [redset:a redset:b], more", ids, more)
+	}
+	if err := h.e.DeleteSet(t.Context(), "redset:c"); err != nil {
+		t.Fatal(err)
+	}
+	h.set(typedSet("redset:bb", TypeSparing, 1))
+	if _, err := h.e.UpdateSet(t.Context(), "redset:d", func(s *Set) error { s.Caption = "changed"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	ids, captions, more := walk(w, 2)
+	if !slices.Equal(ids, []string{"redset:d"}) || captions[0] != "changed" || !more {
+		t.Fatalf("second step: %v %q, more %v; want [redset:d] [changed], more", ids, captions, more)
+	}
+	if ids, _, more = walk(w, 2); !slices.Equal(ids, []string{"redset:e"}) || more {
+		t.Fatalf("last step: %v, more %v; want [redset:e], no more", ids, more)
+	}
+	var all []string
+	if err := h.e.EachSetSummary(func(s *SetSummary) { all = append(all, s.InstanceID) }); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"redset:a", "redset:b", "redset:bb", "redset:d", "redset:e"}; !slices.Equal(all, want) {
+		t.Errorf("the next listing: %v, want %v", all, want)
 	}
 }
