@@ -59,7 +59,8 @@
 // there and copy them into later answers. A filter that replaces the
 // instance (a property list, a query) leaves the Encodings behind, since
 // Encodings.For no longer holds. Every Encodings together keeps at most
-// 64 MiB; past that, objects are encoded for each answer.
+// 8 KiB for each live Encodings on average (at least 64 MiB in all, at most
+// 1 GiB); past that, objects are encoded for each answer.
 //
 // # Concurrency
 //

@@ -12,13 +12,29 @@ import (
 // oldest is dropped. A few cover every protocol and option in use.
 const maxEncodings = 4
 
-// maxKeptBytes bounds the bytes every Encodings keeps together: past it,
-// Put keeps nothing more (objects are then encoded for each answer) until
-// Encodings that are no longer used are collected.
-var maxKeptBytes int64 = 64 << 20
+// The bytes every Encodings keeps together are bounded by a budget that
+// grows with the number of live Encodings (the objects providers keep):
+// keptPerObject for each, but at least minKeptBytes and at most
+// maxKeptBytes. Past the budget, Put keeps nothing more (objects are then
+// encoded for each answer) until Encodings that are no longer used are
+// collected. keptPerObject holds maxEncodings encodings of a set's
+// instance (about 1.3 KB each over CIM-XML); the budget stops growing at
+// 131,072 live Encodings.
+var (
+	minKeptBytes  int64 = 64 << 20
+	keptPerObject int64 = 8 << 10
+	maxKeptBytes  int64 = 1 << 30
+)
 
-// keptBytes is what every live Encodings keeps.
-var keptBytes atomic.Int64
+var (
+	keptBytes     atomic.Int64 // what every live Encodings keeps
+	liveEncodings atomic.Int64 // how many Encodings are live
+)
+
+// keptBudget is the bound on keptBytes now.
+func keptBudget() int64 {
+	return min(max(minKeptBytes, liveEncodings.Load()*keptPerObject), maxKeptBytes)
+}
 
 // Encodings keeps the wire encodings of one result object, so that an
 // object a provider serves unchanged to many requests is encoded once per
@@ -52,7 +68,11 @@ type encoding struct {
 // and path.
 func NewEncodings(inst *cim.Instance, path cim.ObjectPath) *Encodings {
 	e := &Encodings{inst: inst, path: path, size: new(atomic.Int64)}
-	runtime.AddCleanup(e, func(size *atomic.Int64) { keptBytes.Add(-size.Load()) }, e.size)
+	liveEncodings.Add(1)
+	runtime.AddCleanup(e, func(size *atomic.Int64) {
+		keptBytes.Add(-size.Load())
+		liveEncodings.Add(-1)
+	}, e.size)
 	return e
 }
 
@@ -85,9 +105,10 @@ func (e *Encodings) Get(key string) ([]byte, bool) {
 }
 
 // Put stores a copy of b under key, replacing what key held; it keeps
-// nothing when every Encodings together keeps maxKeptBytes already.
+// nothing when every Encodings together would keep more than their budget
+// (keptBudget).
 func (e *Encodings) Put(key string, b []byte) {
-	if keptBytes.Load()+int64(len(b)) > maxKeptBytes {
+	if keptBytes.Load()+int64(len(b)) > keptBudget() {
 		return
 	}
 	c := append([]byte(nil), b...)

@@ -39,12 +39,17 @@ func TestEncodingsKeep(t *testing.T) {
 	}
 }
 
-// TestEncodingsBudget checks that past maxKeptBytes nothing more is kept,
+// budgetForTest sets the budget's bounds for one test.
+func budgetForTest(t *testing.T, least, perObject, most int64) {
+	oldMin, oldPer, oldMax := minKeptBytes, keptPerObject, maxKeptBytes
+	t.Cleanup(func() { minKeptBytes, keptPerObject, maxKeptBytes = oldMin, oldPer, oldMax })
+	minKeptBytes, keptPerObject, maxKeptBytes = least, perObject, most
+}
+
+// TestEncodingsBudget checks that past the budget nothing more is kept,
 // and that the bytes of collected Encodings count no more.
 func TestEncodingsBudget(t *testing.T) {
-	old := maxKeptBytes
-	t.Cleanup(func() { maxKeptBytes = old })
-	maxKeptBytes = keptBytes.Load() + 100
+	budgetForTest(t, keptBytes.Load()+100, 0, 1<<62)
 	func() {
 		e := NewEncodings(nil, cim.ObjectPath{})
 		e.Put("a", make([]byte, 80))
@@ -57,7 +62,7 @@ func TestEncodingsBudget(t *testing.T) {
 		}
 	}()
 	deadline := time.Now().Add(10 * time.Second)
-	for keptBytes.Load()+100 > maxKeptBytes {
+	for keptBytes.Load()+100 > minKeptBytes {
 		if time.Now().After(deadline) {
 			t.Fatal("the bytes of a collected Encodings still count")
 		}
@@ -70,6 +75,29 @@ func TestEncodingsBudget(t *testing.T) {
 		t.Error("nothing is kept after the budget was freed")
 	}
 	runtime.KeepAlive(f)
+}
+
+// TestEncodingsBudgetGrows checks that the budget grows with the live
+// Encodings, far past its least, and stops at its most.
+func TestEncodingsBudgetGrows(t *testing.T) {
+	budgetForTest(t, keptBytes.Load()+100, 1<<30, 1<<62)
+	var all []*Encodings
+	for i := range 10 {
+		e := NewEncodings(nil, cim.ObjectPath{})
+		e.Put("k", make([]byte, 1<<20))
+		if _, ok := e.Get("k"); !ok {
+			t.Fatalf("encoding %d of 1 MiB was not kept, though each live Encodings adds 1 GiB to the budget", i)
+		}
+		all = append(all, e)
+	}
+	maxKeptBytes = keptBytes.Load() + 100
+	e := NewEncodings(nil, cim.ObjectPath{})
+	e.Put("k", make([]byte, 200))
+	if _, ok := e.Get("k"); ok {
+		t.Error("an encoding past the budget's most was kept")
+	}
+	runtime.KeepAlive(all)
+	runtime.KeepAlive(e)
 }
 
 // TestEncodingsConcurrent: Get runs without a lock beside Put, and always
