@@ -44,9 +44,9 @@ func (s *Server) routes(cim cimom.Handler) http.Handler {
 	mux.Handle("/cimom", m.instrument("cimxml", guarded(engine.ProtocolCIMXML, cimxmlGate, cimxmlWrites, s.turns.wrap(cimxmlFirst, cimxml.NewHandler(cim, cimxml.Options{
 		Logger: s.log.With("part", "cimxml"),
 	})))))
-	mux.Handle("/wsman", m.instrument("wsman", guarded(engine.ProtocolWSMan, wsmanGate, wsmanWrites, s.turns.wrap(s.wsmanFirst, wsman.NewHandler(cim, wsman.Options{
-		DefaultNamespace: schema.Namespace, ProductVersion: Version, Logger: s.log.With("part", "wsman"),
-	})))))
+	mux.Handle("/wsman", m.instrument("wsman", guarded(engine.ProtocolWSMan, wsmanGate, wsmanWrites, wsman.NewHandler(cim, wsman.Options{
+		DefaultNamespace: schema.Namespace, ProductVersion: Version, Logger: s.log.With("part", "wsman"), Turn: s.turns.take,
+	}))))
 	mux.Handle("/api/v1/", m.instrument("api", s.ops.apiMiddleware(guarded(engine.ProtocolAPI, apiGate, apiWrites, s.turns.wrap(apiFirst, api.NewHandler(s.eng, api.Options{
 		Users: s.users, Logger: s.log.With("part", "api"), Version: Version, Reload: s.reloadFunc,
 		Cluster: s.apiCluster, Traffic: statusFunc(s.frontendStatus),

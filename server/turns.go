@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"runtime"
@@ -29,6 +30,7 @@ import (
 // cap on operations in progress.
 type turns struct {
 	gate
+	done func() // gives a taken turn back
 }
 
 // readsPerCPU is how many reads are worked on at once per processor: a
@@ -37,8 +39,27 @@ type turns struct {
 const readsPerCPU = 2
 
 func newTurns() *turns {
-	return &turns{*newGate(readsPerCPU * runtime.GOMAXPROCS(0))}
+	return newTurnsOf(newGate(readsPerCPU * runtime.GOMAXPROCS(0)))
 }
+
+func newTurnsOf(g *gate) *turns {
+	t := &turns{gate: *g}
+	t.done = t.leave
+	return t
+}
+
+// take is the WS-Man handler's Turn (wsman.Options.Turn), which judges a
+// request once its envelope is decoded and its body read: a read waits
+// for a turn, a change goes on at once. It returns what gives the turn
+// back.
+func (t *turns) take(ctx context.Context, writes bool) (done func()) {
+	if writes || !t.enter(ctx) {
+		return noTurn
+	}
+	return t.done
+}
+
+func noTurn() {}
 
 // wrap gives next's reads a turn; requests for which first reports true
 // go on at once.
@@ -78,14 +99,10 @@ type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
-// cimxmlFirst, wsmanFirst and apiFirst tell the requests that need no
-// turn: the changes (judged as the forwarder judges them) and the event
-// stream, which lasts.
+// cimxmlFirst and apiFirst tell the requests that need no turn: the
+// changes (judged as the forwarder judges them) and the event stream,
+// which lasts. WS-Man requests are judged by the handler (take).
 func cimxmlFirst(r *http.Request) bool { return cimxmlWrites(r, 0) }
-
-func (s *Server) wsmanFirst(r *http.Request) bool {
-	return wsmanWrites(r, s.cfg.Limits.MaxBodyBytes)
-}
 
 func apiFirst(r *http.Request) bool {
 	return r.URL.Path == api.Prefix+"/events" || apiWrites(r, 0)

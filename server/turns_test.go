@@ -13,7 +13,7 @@ import (
 // TestTurns: while every turn is held, a change and the event stream go
 // on at once, another read waits for a turn and runs once one is free.
 func TestTurns(t *testing.T) {
-	tr := &turns{gate{slots: make(chan struct{}, 1), wait: time.Hour}}
+	tr := &turns{gate: gate{slots: make(chan struct{}, 1), wait: time.Hour}}
 	holding, release := make(chan struct{}), make(chan struct{})
 	ran := make(chan string, 4)
 	h := tr.wrap(apiFirst, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
@@ -58,7 +58,7 @@ func TestTurns(t *testing.T) {
 // TestTurnsNeverRefuse: a read that finds no turn within the wait goes on
 // without one; turns only order work.
 func TestTurnsNeverRefuse(t *testing.T) {
-	tr := &turns{gate{slots: make(chan struct{}, 1), wait: time.Millisecond}}
+	tr := &turns{gate: gate{slots: make(chan struct{}, 1), wait: time.Millisecond}}
 	tr.slots <- struct{}{} // every turn taken, for good
 	rec := httptest.NewRecorder()
 	tr.wrap(apiFirst, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -72,11 +72,9 @@ func TestTurnsNeverRefuse(t *testing.T) {
 	}
 }
 
-// TestTurnsFirst: the changes of every protocol, and the event stream, need
-// no turn; reads do.
+// TestTurnsFirst: the changes of CIM-XML and the JSON API, and the event
+// stream, need no turn; reads do (WS-Man: TestTurnsTake).
 func TestTurnsFirst(t *testing.T) {
-	s := &Server{}
-	s.cfg.Limits.MaxBodyBytes = DefaultMaxBodyBytes
 	const base = "http://127.0.0.1"
 	cases := []struct {
 		name  string
@@ -86,8 +84,6 @@ func TestTurnsFirst(t *testing.T) {
 	}{
 		{"CIM-XML Failover", fixtureRequest(t, "wbemcli--InvokeMethod-Failover--2.http", base), cimxmlFirst, true},
 		{"CIM-XML GetInstance", fixtureRequest(t, "wbemcli--GetInstance--1.http", base), cimxmlFirst, false},
-		{"WS-Man Invoke Failover", fixtureRequest(t, "wsman--Invoke-Failover--1.http", base), s.wsmanFirst, true},
-		{"WS-Man Enumerate", fixtureRequest(t, "wsman--Enumerate--1.http", base), s.wsmanFirst, false},
 		{"API failover", httptest.NewRequest("POST", "/api/v1/sets/s/failover", strings.NewReader("{}")), apiFirst, true},
 		{"API event stream", httptest.NewRequest("GET", "/api/v1/events", nil), apiFirst, true},
 		{"API sets", httptest.NewRequest("GET", "/api/v1/sets", nil), apiFirst, false},
@@ -99,11 +95,45 @@ func TestTurnsFirst(t *testing.T) {
 	}
 }
 
+// TestTurnsTake: the WS-Man handler's turn. While every turn is held, a
+// change goes on at once and takes none; a read waits for one, holds it
+// until its done is called, and a read that finds none within the wait
+// goes on without one.
+func TestTurnsTake(t *testing.T) {
+	tr := newTurnsOf(&gate{slots: make(chan struct{}, 1), wait: time.Hour})
+	held := tr.take(t.Context(), false)
+	if len(tr.slots) != 1 {
+		t.Fatalf("a read took %d turns, want 1", len(tr.slots))
+	}
+	tr.take(t.Context(), true)()
+	if len(tr.slots) != 1 {
+		t.Fatalf("a change changed the turns taken to %d", len(tr.slots))
+	}
+	got := make(chan func())
+	go func() { got <- tr.take(t.Context(), false) }()
+	select {
+	case <-got:
+		t.Fatal("a read got a turn while every turn was held")
+	default:
+	}
+	held()
+	(<-got)()
+	if len(tr.slots) != 0 {
+		t.Errorf("%d turns still taken after both reads were done", len(tr.slots))
+	}
+	tr.wait = time.Millisecond
+	tr.slots <- struct{}{}
+	tr.take(t.Context(), false)()
+	if len(tr.slots) != 1 {
+		t.Errorf("a read without a turn changed the turns taken to %d", len(tr.slots))
+	}
+}
+
 // TestTurnsAfterTheBody: a read whose body is still arriving holds no turn;
 // its handler then reads the whole body, and a body's read error after
 // the bytes read.
 func TestTurnsAfterTheBody(t *testing.T) {
-	tr := &turns{gate{slots: make(chan struct{}, 1), wait: time.Hour}}
+	tr := &turns{gate: gate{slots: make(chan struct{}, 1), wait: time.Hour}}
 	bodies := make(chan string, 2)
 	h := tr.wrap(apiFirst, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(r.Body)

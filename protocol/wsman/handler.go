@@ -32,6 +32,13 @@ type Options struct {
 	// Logger receives one debug record per fault and errors of the
 	// object manager; default: discard.
 	Logger *slog.Logger
+	// Turn, when set, is called once the envelope is decoded, before the
+	// request is served, with whether its action asks for a change
+	// (WritesAction; an envelope that cannot be decoded does not); the
+	// function it returns is called once the answer is written. A server
+	// makes reads wait there for their turn, and so judges each request
+	// from the one decoding of its envelope.
+	Turn func(ctx context.Context, writes bool) (done func())
 }
 
 // Defaults.
@@ -162,6 +169,9 @@ func (x *exchange) serve(rw http.ResponseWriter, body []byte, contentType string
 		rw.Header().Set("WWW-Authenticate", auth.Challenge)
 		Refuse(rw, nil, http.StatusUnauthorized, auth.ErrUnauthorized)
 		return
+	}
+	if turn := x.h.opts.Turn; turn != nil {
+		defer turn(x.ctx, err == nil && WritesAction(env.Action))()
 	}
 	if err != nil {
 		x.writeFault(rw, env, err)
