@@ -49,9 +49,8 @@ import (
 )
 
 const (
-	floorClients    = 4
-	floorStartLimit = 5 * time.Minute // the server's start, every set declared
-	floorSet        = "redset:bench-0500"
+	floorClients = 4
+	floorSet     = "redset:bench-0500"
 )
 
 // floorSets is how many sets the server has: 1,000, or REDSET_FLOOR_SETS
@@ -63,6 +62,21 @@ var floorSets = func() int {
 	}
 	return n
 }()
+
+// floorStartLimit bounds the server's start, every set declared: five
+// minutes, and one more for every 10,000 sets past 10,000 (declaring
+// 100,000 sets in an empty store, one durable commit each, takes minutes).
+var floorStartLimit = 5*time.Minute + time.Duration(max(floorSets-10000, 0)/10000)*time.Minute
+
+// floorData is the server's data directory: REDSET_FLOOR_DATA when set,
+// kept after the run so that the next run with as many sets finds them
+// stored and starts in seconds; else a temporary directory.
+func floorData(b *testing.B) string {
+	if dir := os.Getenv("REDSET_FLOOR_DATA"); dir != "" {
+		return dir
+	}
+	return filepath.Join(b.TempDir(), "data")
+}
 
 // BenchmarkFloor runs every operation against redset, then against the
 // floor server, in one process tree.
@@ -499,7 +513,7 @@ func startFloorRedset(b *testing.B) *floorProcess {
 	addr := ctFreePorts(b, 1)[0]
 	service := startService(b, "floor-service")
 	cfgPath := filepath.Join(dir, "redset.yaml")
-	if err := os.WriteFile(cfgPath, []byte(floorConfig(dir, addr, service.addr)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(floorConfig(floorData(b), addr, service.addr)), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	p := &floorProcess{name: "redset", url: "http://" + addr, logPath: filepath.Join(dir, "redset.log")}
@@ -524,9 +538,9 @@ func startFloorRedset(b *testing.B) *floorProcess {
 // the test's service, so that they are OK. The others are N+1 sets of
 // three in-service members without probes (their health stays Unknown),
 // as the other benchmarks create them.
-func floorConfig(dir, addr, service string) string {
+func floorConfig(data, addr, service string) string {
 	var c strings.Builder
-	fmt.Fprintf(&c, "listen: [%q]\ndata: %s\nmembers:\n", addr, filepath.Join(dir, "data"))
+	fmt.Fprintf(&c, "listen: [%q]\ndata: %s\nmembers:\n", addr, data)
 	for i := range floorSets {
 		if i < floorClients {
 			for _, m := range []string{"a", "b"} {
