@@ -429,6 +429,7 @@ func (e *Engine) watchedSet(kv store.KV) error {
 	relinkMembers(s, s.roles, roles)
 	s.set, s.roles, s.rev, s.paused = rec.Set, roles, kv.ModRevision, rec.Paused
 	s.status = s.computeStatus() // the leader's StatusChanged record comes with the history
+	e.setShownChanged()
 	return nil
 }
 
@@ -475,6 +476,7 @@ func (e *Engine) watchedHealth(kv store.KV) error {
 	for _, s := range e.setsOf(m) {
 		s.mu.Lock()
 		s.status = s.computeStatus()
+		e.setShownChanged()
 		s.mu.Unlock()
 	}
 	return nil
@@ -566,7 +568,7 @@ func (e *Engine) resync(ctx context.Context) error {
 	e.mu.Lock()
 	oldSets, oldMembers := e.sets, e.members
 	e.sets, e.members = make(map[string]*setState), make(map[string]*memberState)
-	e.setsGen.Add(1)
+	e.setListChanged()
 	err := e.installMembers(kvs[1])
 	if err == nil {
 		err = e.installHealth(kvs[2])
@@ -576,7 +578,7 @@ func (e *Engine) resync(ctx context.Context) error {
 	}
 	if err != nil {
 		e.sets, e.members = oldSets, oldMembers
-		e.setsGen.Add(1)
+		e.setListChanged()
 		e.mu.Unlock()
 		return err
 	}

@@ -119,11 +119,12 @@ type Engine struct {
 	bus    *event.Bus
 	ownBus bool // bus made by New, closed by Close
 
-	mu      sync.RWMutex
-	sets    map[string]*setState
-	members map[string]*memberState
-	setsGen atomic.Uint64            // bumped, under mu, whenever a set enters or leaves sets
-	order   atomic.Pointer[setOrder] // the sets in InstanceID order, as sortedSets last saw them
+	mu       sync.RWMutex
+	sets     map[string]*setState
+	members  map[string]*memberState
+	setsGen  atomic.Uint64            // bumped, under mu, whenever a set enters or leaves sets
+	shownGen atomic.Uint64            // bumped with setsGen and whenever a set's properties or status change (SetsVersion)
+	order    atomic.Pointer[setOrder] // the sets in InstanceID order, as sortedSets last saw them
 
 	seq     atomic.Pointer[seqGen]
 	ss      *switchStore // e.st: shared reads, commits by the writer of the moment

@@ -48,6 +48,7 @@ func (e *Engine) CreateSet(ctx context.Context, in Set) (_ SetView, err error) {
 	defer s.mu.Unlock()
 	s.set, s.rev, s.pending, s.busy = set, rev, false, false
 	s.status = s.computeStatus()
+	e.setShownChanged()
 	e.publish(rec)
 	return e.view(s), nil
 }
@@ -68,7 +69,7 @@ func (e *Engine) reserveSet(id string) (*setState, error) {
 	}
 	s := &setState{id: id, pending: true, busy: true}
 	e.sets[id] = s
-	e.setsGen.Add(1)
+	e.setListChanged()
 	return s, nil
 }
 
@@ -77,7 +78,7 @@ func (e *Engine) unreserveSet(s *setState) {
 	defer e.mu.Unlock()
 	if e.sets[s.id] == s {
 		delete(e.sets, s.id)
-		e.setsGen.Add(1)
+		e.setListChanged()
 	}
 }
 
@@ -153,6 +154,7 @@ func (e *Engine) applySetWrite(ctx context.Context, s *setState, w setWrite, rec
 	}
 	s.mu.Lock()
 	s.set, s.roles, s.rev, s.paused = *w.set, w.roles, rev, w.paused
+	e.setShownChanged()
 	e.publish(rec)
 	e.refreshStatus(s)
 	v := e.view(s)
@@ -214,7 +216,7 @@ func (e *Engine) dropSet(s *setState) {
 	defer s.mu.Unlock()
 	s.gone = true
 	delete(e.sets, s.id)
-	e.setsGen.Add(1)
+	e.setListChanged()
 	for _, r := range s.roles {
 		r.m.sets = slices.DeleteFunc(r.m.sets, func(x *setState) bool { return x == s })
 	}
@@ -386,51 +388,44 @@ func (e *Engine) ListSetSummaries() ([]SetSummary, error) {
 // quickly, must not call the engine, and must not keep the summary or
 // its slices (it copies what it keeps).
 func (e *Engine) EachSetSummary(f func(*SetSummary)) error {
-	w, err := e.WalkSets()
-	if err != nil {
+	if err := e.checkOpen(); err != nil {
 		return err
 	}
-	w.Next(len(w.sets), f)
-	return nil
-}
-
-// SetWalk visits the sets of one listing in InstanceID order, a few at a
-// time, so that a caller can send what it made of some sets before it
-// reads the next ones: the sets are those that existed when the walk
-// began, each read as it is at the moment the walk reaches it (a set
-// deleted before then is left out). A walk holds no lock between calls
-// of Next. It is not safe for concurrent use.
-type SetWalk struct {
-	sets []*setState
-	next int
-	sum  SetSummary
-}
-
-// WalkSets begins a walk over every set.
-func (e *Engine) WalkSets() (*SetWalk, error) {
-	if err := e.checkOpen(); err != nil {
-		return nil, err
-	}
-	return &SetWalk{sets: e.sortedSets()}, nil
-}
-
-// Next calls f with the summaries of up to n more sets, each while that
-// set cannot change (f must return quickly, must not call the engine and
-// must not keep the summary or its slices), and reports whether sets
-// remain.
-func (w *SetWalk) Next(n int, f func(*SetSummary)) bool {
-	end := min(w.next+max(n, 1), len(w.sets))
-	for _, s := range w.sets[w.next:end] {
+	var sum SetSummary
+	for _, s := range e.sortedSets() {
 		s.mu.Lock()
 		if !s.pending && !s.gone {
-			w.sum.Set, w.sum.RedundancyStatus, w.sum.Revision = s.set, s.status, s.rev
-			f(&w.sum)
+			sum.Set, sum.RedundancyStatus, sum.Revision = s.set, s.status, s.rev
+			f(&sum)
 		}
 		s.mu.Unlock()
 	}
-	w.next = end
-	return w.next < len(w.sets)
+	return nil
 }
+
+// SetsVersion is a number that changes whenever what a listing of set
+// summaries shows may have changed: a set was created or deleted, or a
+// set's properties or RedundancyStatus changed. While it stays the same,
+// a listing made since it was read is still the sets as they are, so a
+// caller may keep one and use it again.
+func (e *Engine) SetsVersion() (uint64, error) {
+	if err := e.checkOpen(); err != nil {
+		return 0, err
+	}
+	return e.shownGen.Load(), nil
+}
+
+// setListChanged records that a set entered or left e.sets; e.mu must be
+// held for writing.
+func (e *Engine) setListChanged() {
+	e.setsGen.Add(1)
+	e.shownGen.Add(1)
+}
+
+// setShownChanged records that a set's properties or status changed; the
+// set's mu must be held, so that the change is in place before a reader
+// of SetsVersion sees the new version.
+func (e *Engine) setShownChanged() { e.shownGen.Add(1) }
 
 // setOrder is the sets in InstanceID order as they were at generation gen
 // of Engine.setsGen.

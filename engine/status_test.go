@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -163,48 +164,72 @@ func TestSetSummariesMatchViews(t *testing.T) {
 	}
 }
 
-// TestSetWalk walks the sets two at a time while they change: a set
-// deleted before the walk reaches it is left out, one created during the
-// walk is not in it (the next walk has it, in order), and a set changed
-// before the walk reaches it is read as it is then.
-func TestSetWalk(t *testing.T) {
+// TestSetsVersion: every change a listing of set summaries shows moves
+// SetsVersion, and the next listing shows it, a new set in its place in
+// InstanceID order included.
+func TestSetsVersion(t *testing.T) {
 	h := newHarness(t)
-	for _, id := range []string{"redset:a", "redset:b", "redset:c", "redset:d", "redset:e"} {
-		h.set(typedSet(id, TypeSparing, 1))
+	h.member("a")
+	h.member("b")
+	h.set(typedSet("redset:s", TypeSparing, 1))
+	version := func() uint64 {
+		t.Helper()
+		v, err := h.e.SetsVersion()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
-	walk := func(w *SetWalk, n int) (ids, captions []string, more bool) {
-		more = w.Next(n, func(s *SetSummary) {
-			ids, captions = append(ids, s.InstanceID), append(captions, s.Caption)
-		})
-		return ids, captions, more
+	listing := func() []string {
+		t.Helper()
+		var out []string
+		if err := h.e.EachSetSummary(func(s *SetSummary) {
+			out = append(out, fmt.Sprintf("%s %q %d %d", s.InstanceID, s.Caption, s.LoadBalanceAlgorithm, s.RedundancyStatus))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
 	}
-	w, err := h.e.WalkSets()
-	if err != nil {
-		t.Fatal(err)
+	ctx := t.Context()
+	steps := []struct {
+		name   string
+		change func()
+	}{
+		{"a set created", func() { h.set(typedSet("redset:a", TypeSparing, 1)) }},
+		{"a member added", func() { h.add("redset:s", "a", Role{Kind: RoleInService}) }},
+		{"a health report changed the status", func() { h.report("a", HealthOK); h.settle() }},
+		{"a property changed", func() {
+			if _, err := h.e.UpdateSet(ctx, "redset:s", func(s *Set) error { s.Caption = "changed"; return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"the load balancing changed", func() {
+			if _, err := h.e.SetLoadBalance(ctx, "redset:s", LBRoundRobin, ""); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a set deleted", func() {
+			if err := h.e.DeleteSet(ctx, "redset:a"); err != nil {
+				t.Fatal(err)
+			}
+		}},
 	}
-	ids, _, more := walk(w, 2)
-	if !slices.Equal(ids, []string{"redset:a", "redset:b"}) || !more {
-		t.Fatalf("first step: %v, more %v; want [redset:a redset:b], more", ids, more)
+	before, shown := version(), listing()
+	if again := version(); again != before {
+		t.Fatalf("SetsVersion moved from %d to %d without a change", before, again)
 	}
-	if err := h.e.DeleteSet(t.Context(), "redset:c"); err != nil {
-		t.Fatal(err)
+	for _, step := range steps {
+		step.change()
+		now, list := version(), listing()
+		if now == before {
+			t.Errorf("%s: SetsVersion stayed %d", step.name, now)
+		}
+		if slices.Equal(list, shown) {
+			t.Errorf("%s: the listing did not change: %q", step.name, list)
+		}
+		before, shown = now, list
 	}
-	h.set(typedSet("redset:bb", TypeSparing, 1))
-	if _, err := h.e.UpdateSet(t.Context(), "redset:d", func(s *Set) error { s.Caption = "changed"; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	ids, captions, more := walk(w, 2)
-	if !slices.Equal(ids, []string{"redset:d"}) || captions[0] != "changed" || !more {
-		t.Fatalf("second step: %v %q, more %v; want [redset:d] [changed], more", ids, captions, more)
-	}
-	if ids, _, more = walk(w, 2); !slices.Equal(ids, []string{"redset:e"}) || more {
-		t.Fatalf("last step: %v, more %v; want [redset:e], no more", ids, more)
-	}
-	var all []string
-	if err := h.e.EachSetSummary(func(s *SetSummary) { all = append(all, s.InstanceID) }); err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"redset:a", "redset:b", "redset:bb", "redset:d", "redset:e"}; !slices.Equal(all, want) {
-		t.Errorf("the next listing: %v, want %v", all, want)
+	if want := []string{`redset:s "changed" 3 4`}; !slices.Equal(shown, want) {
+		t.Errorf("last listing %q, want %q", shown, want)
 	}
 }

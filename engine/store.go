@@ -222,7 +222,7 @@ func (e *Engine) linkSet(rec *setRecord, rev int64) error {
 	}
 	s.status = s.computeStatus()
 	e.sets[s.id] = s
-	e.setsGen.Add(1)
+	e.setListChanged()
 	return nil
 }
 

@@ -55,36 +55,59 @@ type redundancySet struct {
 	cache setCache // the objects of the last enumerations
 }
 
-// EnumerateInstances yields every set, in InstanceID order. The objects
-// are kept for the next enumeration while their set shows the same values
-// (see setCache), so that most enumerations build none.
+// EnumerateInstances yields every set, in InstanceID order, as the sets
+// were when the enumeration began. The objects are kept for the next
+// enumeration while their set shows the same values (see setCache), so
+// that most enumerations build none; while no set changed at all
+// (engine.SetsVersion), the last listing is yielded as it is, without
+// visiting the sets, so that the first objects go out at once.
 func (p *redundancySet) EnumerateInstances(ctx context.Context, ns string, class *cim.Class) cimom.Objects {
 	return func(yield func(cimom.Object, error) bool) {
 		if !p.dom.set.serves(class) {
 			return
 		}
-		objs, err := p.objects(ns)
+		entries, err := p.entries(ns)
 		if err != nil {
 			yield(cimom.Object{}, engineError(err))
 			return
 		}
-		yieldEach(ctx, objs, yield, func(o *cimom.Object) bool { return yield(*o, nil) })
+		for i, e := range entries {
+			if i%ctxEvery == 0 && ctx.Err() != nil {
+				yield(cimom.Object{}, ctx.Err())
+				return
+			}
+			if !yield(e.obj, nil) {
+				return
+			}
+		}
 	}
 }
 
-// objects returns the object of every set, in InstanceID order, from the
-// cache where the set did not change, and drops the sets that are gone
-// from the cache.
+// ctxEvery is how many objects an enumeration yields between two looks at
+// its context.
+const ctxEvery = 256
+
+// entries returns the entry of every set, in InstanceID order: the last
+// listing while the engine's SetsVersion is the one it was made at, else
+// a new listing, which reuses the objects of the sets that did not change
+// and is kept for the next enumeration (the cache then forgets the sets
+// that are gone). The slice is shared and must not be changed.
 // The cache is read under its read lock for the whole listing, so that
-// enumerations run side by side; the objects built for sets that changed
-// are kept afterwards. While no set changed, the listing is the last one's
-// (see listing): the slice is shared, and must not be changed.
-func (p *redundancySet) objects(ns string) ([]cimom.Object, error) {
+// enumerations run side by side.
+func (p *redundancySet) entries(ns string) ([]*setEntry, error) {
+	version, err := p.eng.SetsVersion()
+	if err != nil {
+		return nil, err
+	}
 	c := &p.cache
 	c.mu.RLock()
-	l := listing{last: c.last, lastObjs: c.lastObjs}
-	seen := len(c.m)
-	err := p.eng.EachSetSummary(func(s *engine.SetSummary) {
+	if c.last != nil && c.version == version && c.ns == ns {
+		last := c.last
+		c.mu.RUnlock()
+		return last, nil
+	}
+	l := listing{last: c.last}
+	err = p.eng.EachSetSummary(func(s *engine.SetSummary) {
 		e := c.entry(l.n, ns, &s.Set, s.RedundancyStatus)
 		if e == nil {
 			e = &setEntry{set: shownCopy(&s.Set), status: s.RedundancyStatus, ns: ns, obj: p.build(ns, &s.Set, s.RedundancyStatus)}
@@ -96,9 +119,8 @@ func (p *redundancySet) objects(ns string) ([]cimom.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.put(&l, seen)
-	_, objs := l.result()
-	return objs, nil
+	c.put(&l, ns, version)
+	return l.result(), nil
 }
 
 // build builds a set's object for the cache, with its cimom.Encodings,

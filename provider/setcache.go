@@ -16,10 +16,11 @@ import (
 // and the namespace of its path are what they were, so a change is
 // visible in the next answer, whatever caused it. Safe for concurrent use.
 type setCache struct {
-	mu       sync.RWMutex
-	m        map[string]*setEntry
-	last     []*setEntry    // the last listing's entries, in order; never changed once kept
-	lastObjs []cimom.Object // their objects; never changed once kept
+	mu      sync.RWMutex
+	m       map[string]*setEntry
+	last    []*setEntry // the newest listing's entries, in order; never changed once kept
+	version uint64      // the engine's SetsVersion when that listing began
+	ns      string      // the namespace it was made for
 }
 
 // setEntry is a set's object and what it was built from.
@@ -49,14 +50,12 @@ func (e *setEntry) shows(ns string, v *engine.Set, status uint16) bool {
 	return e.ns == ns && e.status == status && sameShown(&e.set, v)
 }
 
-// put keeps what a listing built and the listing itself for the next one,
-// and drops the sets that are gone, given the number of entries the
-// listing saw.
-func (c *setCache) put(l *listing, seen int) {
-	entries, objs := l.result()
-	if len(l.built) == 0 && seen <= len(objs) && !l.changed() {
-		return
-	}
+// put keeps what a listing of namespace ns, begun at the engine's
+// SetsVersion version, built, and the listing itself for the next
+// enumerations unless a newer one is kept already; and it drops the sets
+// that are gone.
+func (c *setCache) put(l *listing, ns string, version uint64) {
+	entries := l.result()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
@@ -65,16 +64,19 @@ func (c *setCache) put(l *listing, seen int) {
 	for _, e := range l.built {
 		c.m[e.set.InstanceID] = e
 	}
-	c.last, c.lastObjs = entries, objs
-	if len(c.m) <= len(objs) {
+	if c.last != nil && version < c.version {
 		return
 	}
-	live := make(map[*cimom.Encodings]bool, len(objs))
-	for i := range objs {
-		live[objs[i].Encodings] = true
+	c.last, c.version, c.ns = entries, version, ns
+	if len(c.m) <= len(entries) {
+		return
+	}
+	live := make(map[*setEntry]bool, len(entries))
+	for _, e := range entries {
+		live[e] = true
 	}
 	for id, e := range c.m {
-		if !live[e.obj.Encodings] {
+		if !live[e] {
 			delete(c.m, id)
 		}
 	}
@@ -84,12 +86,10 @@ func (c *setCache) put(l *listing, seen int) {
 // one at the same place in the last listing, it allocates nothing, and
 // its result is the last listing's.
 type listing struct {
-	last     []*setEntry
-	lastObjs []cimom.Object
-	n        int            // entries so far
-	entries  []*setEntry    // nil while they are last[:n]
-	objs     []cimom.Object // their objects, likewise
-	built    []*setEntry    // entries made by this listing
+	last    []*setEntry
+	n       int         // entries so far
+	entries []*setEntry // nil while they are last[:n]
+	built   []*setEntry // entries made by this listing
 }
 
 // add appends the next set's entry.
@@ -99,25 +99,21 @@ func (l *listing) add(e *setEntry) {
 		return
 	}
 	if l.entries == nil {
-		size := max(len(l.last), l.n+1)
-		l.entries = append(make([]*setEntry, 0, size), l.last[:l.n]...)
-		l.objs = append(make([]cimom.Object, 0, size), l.lastObjs[:l.n]...)
+		l.entries = append(make([]*setEntry, 0, max(len(l.last), l.n+1)), l.last[:l.n]...)
 	}
 	l.entries = append(l.entries, e)
-	l.objs = append(l.objs, e.obj)
 	l.n++
 }
 
 // changed reports whether the listing differs from the last one.
 func (l *listing) changed() bool { return l.entries != nil || l.n != len(l.last) }
 
-// result returns the entries and their objects, in order; neither is
-// changed afterwards.
-func (l *listing) result() ([]*setEntry, []cimom.Object) {
+// result returns the entries, in order; they are not changed afterwards.
+func (l *listing) result() []*setEntry {
 	if l.entries == nil {
-		return l.last[:l.n:l.n], l.lastObjs[:l.n:l.n]
+		return l.last[:l.n:l.n]
 	}
-	return l.entries, l.objs
+	return l.entries
 }
 
 // shownCopy copies the fields of v that sameShown compares, sharing

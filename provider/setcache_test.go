@@ -2,8 +2,11 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"iter"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
@@ -225,7 +228,6 @@ func TestListing(t *testing.T) {
 	}
 	a, b, c, d := entry("a"), entry("b"), entry("c"), entry("d")
 	last := []*setEntry{a, b, c}
-	lastObjs := []cimom.Object{a.obj, b.obj, c.obj}
 	for _, tc := range []struct {
 		name    string
 		add     []*setEntry
@@ -237,21 +239,84 @@ func TestListing(t *testing.T) {
 		{"one added", []*setEntry{a, b, c, d}, true},
 		{"none", nil, true},
 	} {
-		l := listing{last: last, lastObjs: lastObjs}
+		l := listing{last: last}
 		for _, e := range tc.add {
 			l.add(e)
 		}
-		entries, objs := l.result()
-		if l.changed() != tc.changed || len(entries) != len(tc.add) || len(objs) != len(tc.add) {
-			t.Fatalf("%s: changed %v, %d entries, %d objects; want %v, %d", tc.name, l.changed(), len(entries), len(objs), tc.changed, len(tc.add))
+		entries := l.result()
+		if l.changed() != tc.changed || len(entries) != len(tc.add) {
+			t.Fatalf("%s: changed %v, %d entries; want %v, %d", tc.name, l.changed(), len(entries), tc.changed, len(tc.add))
 		}
 		for i, e := range tc.add {
-			if entries[i] != e || objs[i].Path.ClassName != e.obj.Path.ClassName {
-				t.Errorf("%s: place %d holds %s, want %s", tc.name, i, objs[i].Path.ClassName, e.obj.Path.ClassName)
+			if entries[i] != e {
+				t.Errorf("%s: place %d holds %s, want %s", tc.name, i, entries[i].obj.Path.ClassName, e.obj.Path.ClassName)
 			}
 		}
-		if !tc.changed && &objs[0] != &lastObjs[0] {
+		if !tc.changed && &entries[0] != &last[0] {
 			t.Errorf("%s: a new slice for an unchanged listing", tc.name)
 		}
+	}
+}
+
+// TestEnumerationReusesTheLastListing: while no set changed, an
+// enumeration yields the last listing itself; an enumeration shows the
+// sets as they were when it began, however long it is paused, and the
+// paused one holds nothing that another enumeration, which keeps the
+// objects it built, must wait for; that one shows the change.
+func TestEnumerationReusesTheLastListing(t *testing.T) {
+	s := newStack(t)
+	ctx := context.Background()
+	n := 300
+	for i := range n {
+		if _, err := s.eng.CreateSet(ctx, engine.Set{InstanceID: fmt.Sprintf("redset:s-%04d", i), TypeOfSet: []uint16{engine.TypeSparing},
+			OtherTypeOfSet: []string{""}, MinNumberNeeded: 1, Caption: "before"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, class := s.setProvider()
+	first, err := p.entries(testNS)
+	if err != nil || len(first) != n {
+		t.Fatalf("entries: %d, %v; want %d", len(first), err, n)
+	}
+	if again, err := p.entries(testNS); err != nil || &again[0] != &first[0] {
+		t.Fatalf("a second listing without a change is not the first one (%v)", err)
+	}
+	next, stop := iter.Pull2(iter.Seq2[cimom.Object, error](p.EnumerateInstances(ctx, testNS, class)))
+	defer stop()
+	if _, err, ok := next(); !ok || err != nil {
+		t.Fatalf("first object: %v, %v", ok, err)
+	}
+	last := fmt.Sprintf("redset:s-%04d", n-1)
+	if _, err := s.eng.UpdateSet(ctx, last, func(v *engine.Set) error { v.Caption = "after"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan map[string]cimom.Object)
+	go func() { done <- s.enumeratedSets() }()
+	select {
+	case other := <-done:
+		if got := propOf(t, other[last].Instance, "Caption").Str(); got != "after" {
+			t.Errorf("the enumeration begun after the change shows %s's Caption %q, want \"after\"", last, got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("an enumeration waited for the paused one")
+	}
+	count := 1
+	for {
+		o, err, ok := next()
+		if !ok {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		count++
+		if id := o.Path.Keys[0].Value.Str(); id == last {
+			if got := propOf(t, o.Instance, "Caption").Str(); got != "before" {
+				t.Errorf("the enumeration begun before the change shows %s's Caption %q, want \"before\"", last, got)
+			}
+		}
+	}
+	if count != n {
+		t.Errorf("%d objects, want %d", count, n)
 	}
 }
