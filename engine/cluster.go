@@ -475,8 +475,10 @@ func (e *Engine) watchedHealth(kv store.KV) error {
 	m.health.mu.Unlock()
 	for _, s := range e.setsOf(m) {
 		s.mu.Lock()
-		s.status = s.computeStatus()
-		e.setShownChanged()
+		if now := s.computeStatus(); now != s.status {
+			s.status = now
+			e.setShownChanged()
+		}
 		s.mu.Unlock()
 	}
 	return nil
