@@ -429,7 +429,7 @@ func (e *Engine) watchedSet(kv store.KV) error {
 	relinkMembers(s, s.roles, roles)
 	s.set, s.roles, s.rev, s.paused = rec.Set, roles, kv.ModRevision, rec.Paused
 	s.status = s.computeStatus() // the leader's StatusChanged record comes with the history
-	e.setShownChanged()
+	e.setShownChanged(s)
 	return nil
 }
 
@@ -477,7 +477,7 @@ func (e *Engine) watchedHealth(kv store.KV) error {
 		s.mu.Lock()
 		if now := s.computeStatus(); now != s.status {
 			s.status = now
-			e.setShownChanged()
+			e.setShownChanged(s)
 		}
 		s.mu.Unlock()
 	}

@@ -124,6 +124,7 @@ type Engine struct {
 	members  map[string]*memberState
 	setsGen  atomic.Uint64            // bumped, under mu, whenever a set enters or leaves sets
 	shownGen atomic.Uint64            // bumped with setsGen and whenever a set's properties or status change (SetsVersion)
+	changes  changeLog                // what moved shownGen lately
 	order    atomic.Pointer[setOrder] // the sets in InstanceID order, as sortedSets last saw them
 
 	seq     atomic.Pointer[seqGen]

@@ -48,7 +48,7 @@ func (e *Engine) CreateSet(ctx context.Context, in Set) (_ SetView, err error) {
 	defer s.mu.Unlock()
 	s.set, s.rev, s.pending, s.busy = set, rev, false, false
 	s.status = s.computeStatus()
-	e.setShownChanged()
+	e.setShownChanged(s)
 	e.publish(rec)
 	return e.view(s), nil
 }
@@ -154,7 +154,7 @@ func (e *Engine) applySetWrite(ctx context.Context, s *setState, w setWrite, rec
 	}
 	s.mu.Lock()
 	s.set, s.roles, s.rev, s.paused = *w.set, w.roles, rev, w.paused
-	e.setShownChanged()
+	e.setShownChanged(s)
 	e.publish(rec)
 	e.refreshStatus(s)
 	v := e.view(s)
@@ -403,29 +403,29 @@ func (e *Engine) EachSetSummary(f func(*SetSummary)) error {
 	return nil
 }
 
-// SetsVersion is a number that changes whenever what a listing of set
-// summaries shows may have changed: a set was created or deleted, or a
-// set's properties or RedundancyStatus changed. While it stays the same,
-// a listing made since it was read is still the sets as they are, so a
-// caller may keep one and use it again.
-func (e *Engine) SetsVersion() (uint64, error) {
+// EachSetSummaryOf is EachSetSummary over the sets named by ids, in that
+// order; the ones that do not exist are left out.
+func (e *Engine) EachSetSummaryOf(ids []string, f func(*SetSummary)) error {
 	if err := e.checkOpen(); err != nil {
-		return 0, err
+		return err
 	}
-	return e.shownGen.Load(), nil
+	var sum SetSummary
+	for _, id := range ids {
+		e.mu.RLock()
+		s := e.sets[id]
+		e.mu.RUnlock()
+		if s == nil {
+			continue
+		}
+		s.mu.Lock()
+		if !s.pending && !s.gone {
+			sum.Set, sum.RedundancyStatus, sum.Revision = s.set, s.status, s.rev
+			f(&sum)
+		}
+		s.mu.Unlock()
+	}
+	return nil
 }
-
-// setListChanged records that a set entered or left e.sets; e.mu must be
-// held for writing.
-func (e *Engine) setListChanged() {
-	e.setsGen.Add(1)
-	e.shownGen.Add(1)
-}
-
-// setShownChanged records that a set's properties or status changed; the
-// set's mu must be held, so that the change is in place before a reader
-// of SetsVersion sees the new version.
-func (e *Engine) setShownChanged() { e.shownGen.Add(1) }
 
 // setOrder is the sets in InstanceID order as they were at generation gen
 // of Engine.setsGen.

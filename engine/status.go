@@ -140,6 +140,6 @@ func (e *Engine) refreshStatus(s *setState) {
 	r := e.newRecord(context.Background(), event.KindStatusChanged, s.id, "")
 	r.Status = &event.StatusChanged{From: s.status, To: now}
 	s.status = now
-	e.setShownChanged()
+	e.setShownChanged(s)
 	e.emit(r)
 }

@@ -233,3 +233,45 @@ func TestSetsVersion(t *testing.T) {
 		t.Errorf("last listing %q, want %q", shown, want)
 	}
 }
+
+// TestSetsChangedSince: the sets changed since a version, each once, in the
+// order of their first change; not known across a set created or deleted,
+// nor past the changes the engine remembers.
+func TestSetsChangedSince(t *testing.T) {
+	h := newHarness(t)
+	h.set(typedSet("redset:a", TypeSparing, 1))
+	h.set(typedSet("redset:b", TypeSparing, 1))
+	ctx := t.Context()
+	caption := func(id, c string) {
+		t.Helper()
+		if _, err := h.e.UpdateSet(ctx, id, func(s *Set) error { s.Caption = c; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from, _ := h.e.SetsVersion()
+	caption("redset:b", "one")
+	caption("redset:a", "two")
+	caption("redset:b", "three")
+	now, ids, ok, err := h.e.SetsChangedSince(from)
+	if v, _ := h.e.SetsVersion(); err != nil || !ok || now != v || !slices.Equal(ids, []string{"redset:b", "redset:a"}) {
+		t.Fatalf("SetsChangedSince = %d %q %v %v; want %d [redset:b redset:a] true", now, ids, ok, err, v)
+	}
+	if _, ids, ok, _ := h.e.SetsChangedSince(now); !ok || len(ids) != 0 {
+		t.Errorf("since now: %q %v; want nothing, known", ids, ok)
+	}
+	h.set(typedSet("redset:c", TypeSparing, 1))
+	if _, _, ok, _ := h.e.SetsChangedSince(now); ok {
+		t.Error("a set created: the changes are said to be known")
+	}
+	from, _ = h.e.SetsVersion()
+	caption("redset:c", "four")
+	for range changeLogSize {
+		h.e.setsChanged("redset:a")
+	}
+	if _, _, ok, _ := h.e.SetsChangedSince(from); ok {
+		t.Errorf("%d changes: the changes are said to be known", changeLogSize+1)
+	}
+	if _, ids, ok, _ := h.e.SetsChangedSince(from + 1); !ok || !slices.Equal(ids, []string{"redset:a"}) {
+		t.Errorf("the last %d changes: %q %v; want [redset:a] true", changeLogSize, ids, ok)
+	}
+}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/redset/redset/cim"
@@ -88,11 +89,13 @@ func (p *redundancySet) EnumerateInstances(ctx context.Context, ns string, class
 const ctxEvery = 256
 
 // entries returns the entry of every set, in InstanceID order: the last
-// listing while the engine's SetsVersion is the one it was made at, else
-// a new listing, which reuses the objects of the sets that did not change
-// and is kept for the next enumeration (the cache then forgets the sets
-// that are gone). The slice is shared and must not be changed.
-// The cache is read under its read lock for the whole listing, so that
+// listing while the engine's SetsVersion is the one it was made at; else
+// that listing with the sets changed since read again, when the engine
+// can tell which they are (engine.SetsChangedSince); else a new listing
+// of every set. A new listing reuses the objects of the sets that did not
+// change and is kept for the next enumeration (the cache then forgets the
+// sets that are gone). The slice is shared and must not be changed. The
+// cache is read under its read lock while a listing is made, so that
 // enumerations run side by side.
 func (p *redundancySet) entries(ns string) ([]*setEntry, error) {
 	version, err := p.eng.SetsVersion()
@@ -106,11 +109,16 @@ func (p *redundancySet) entries(ns string) ([]*setEntry, error) {
 		c.mu.RUnlock()
 		return last, nil
 	}
-	l := listing{last: c.last}
+	if l, now, ok := p.patched(ns); ok {
+		c.mu.RUnlock()
+		c.put(l, ns, now)
+		return l.result(), nil
+	}
+	l := &listing{last: c.last}
 	err = p.eng.EachSetSummary(func(s *engine.SetSummary) {
 		e := c.entry(l.n, ns, &s.Set, s.RedundancyStatus)
 		if e == nil {
-			e = &setEntry{set: shownCopy(&s.Set), status: s.RedundancyStatus, ns: ns, obj: p.build(ns, &s.Set, s.RedundancyStatus)}
+			e = p.newEntry(ns, s)
 			l.built = append(l.built, e)
 		}
 		l.add(e)
@@ -119,8 +127,44 @@ func (p *redundancySet) entries(ns string) ([]*setEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.put(&l, ns, version)
+	c.put(l, ns, version)
 	return l.result(), nil
+}
+
+// patched returns the last listing with the entries of the sets changed
+// since it was made read again, and the SetsVersion it shows; ok is false
+// when the engine cannot tell which sets changed. p.cache.mu must be held
+// for reading.
+func (p *redundancySet) patched(ns string) (l *listing, now uint64, ok bool) {
+	c := &p.cache
+	if c.last == nil || c.ns != ns {
+		return nil, 0, false
+	}
+	now, ids, ok, err := p.eng.SetsChangedSince(c.version)
+	if err != nil || !ok {
+		return nil, 0, false
+	}
+	l = &listing{last: c.last, entries: slices.Clone(c.last), n: len(c.last)}
+	found := 0
+	err = p.eng.EachSetSummaryOf(ids, func(s *engine.SetSummary) {
+		i, ok := slices.BinarySearchFunc(l.entries, s.InstanceID, func(e *setEntry, id string) int {
+			return strings.Compare(e.set.InstanceID, id)
+		})
+		if !ok {
+			return
+		}
+		found++
+		if !l.entries[i].shows(ns, &s.Set, s.RedundancyStatus) {
+			l.entries[i] = p.newEntry(ns, s)
+			l.built = append(l.built, l.entries[i])
+		}
+	})
+	return l, now, err == nil && found == len(ids)
+}
+
+// newEntry builds the entry of a set for the cache.
+func (p *redundancySet) newEntry(ns string, s *engine.SetSummary) *setEntry {
+	return &setEntry{set: shownCopy(&s.Set), status: s.RedundancyStatus, ns: ns, obj: p.build(ns, &s.Set, s.RedundancyStatus)}
 }
 
 // build builds a set's object for the cache, with its cimom.Encodings,

@@ -320,3 +320,52 @@ func TestEnumerationReusesTheLastListing(t *testing.T) {
 		t.Errorf("%d objects, want %d", count, n)
 	}
 }
+
+// TestEnumerationPatchesTheLastListing: after one set changed, the next
+// listing is the last one with that set's entry alone built again; after
+// a set is deleted, every set is listed again and the deleted one is gone.
+func TestEnumerationPatchesTheLastListing(t *testing.T) {
+	s := newStack(t)
+	ctx := context.Background()
+	n := 50
+	for i := range n {
+		if _, err := s.eng.CreateSet(ctx, engine.Set{InstanceID: fmt.Sprintf("redset:s-%04d", i), TypeOfSet: []uint16{engine.TypeSparing},
+			OtherTypeOfSet: []string{""}, MinNumberNeeded: 1, Caption: "before"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, _ := s.setProvider()
+	first, err := p.entries(testNS)
+	if err != nil || len(first) != n {
+		t.Fatalf("entries: %d, %v; want %d", len(first), err, n)
+	}
+	const changed = 17
+	if _, err := s.eng.UpdateSet(ctx, fmt.Sprintf("redset:s-%04d", changed), func(v *engine.Set) error { v.Caption = "after"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	p.cache.mu.RLock()
+	l, _, ok := p.patched(testNS)
+	p.cache.mu.RUnlock()
+	if !ok || len(l.built) != 1 {
+		t.Fatalf("after one change the last listing is not patched (%v) or not in one entry (%d built)", ok, len(l.built))
+	}
+	second, err := p.entries(testNS)
+	if err != nil || len(second) != n {
+		t.Fatalf("entries after a change: %d, %v; want %d", len(second), err, n)
+	}
+	for i := range second {
+		if same := second[i] == first[i]; same != (i != changed) {
+			t.Errorf("entry %d (%s): kept %v, want %v", i, second[i].set.InstanceID, same, i != changed)
+		}
+	}
+	if got := propOf(t, second[changed].obj.Instance, "Caption").Str(); got != "after" {
+		t.Errorf("the changed set shows Caption %q, want \"after\"", got)
+	}
+	if err := s.eng.DeleteSet(ctx, "redset:s-0003"); err != nil {
+		t.Fatal(err)
+	}
+	third, err := p.entries(testNS)
+	if err != nil || len(third) != n-1 || third[3].set.InstanceID != "redset:s-0004" {
+		t.Fatalf("entries after a deletion: %d, %v; want %d without redset:s-0003", len(third), err, n-1)
+	}
+}
