@@ -79,7 +79,8 @@
 // dispatcher's.
 //
 // Errors while streaming. A response is built in memory until it reaches
-// Options.BufferBytes (1 MiB by default); until then nothing has been sent,
+// Options.BufferBytes (256 KiB by default, so that the first bytes of a
+// long enumeration leave early); until then nothing has been sent,
 // and an error from the result iterator replaces the whole answer with an
 // ERROR element. Past that size the response is committed and streamed
 // with chunked transfer encoding, in writes of 256 KiB. An error after that point cannot change

@@ -9,7 +9,7 @@ import (
 
 // Flush sizes of the writer.
 const (
-	defaultBufferBytes = 1 << 20   // answers up to this size are sent whole
+	defaultBufferBytes = 256 << 10 // answers up to this size are sent whole
 	streamChunk        = 256 << 10 // flush size once an answer streams: few writes, bounded memory
 )
 

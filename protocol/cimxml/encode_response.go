@@ -16,7 +16,7 @@ type EncodeOptions struct {
 	// path names none, normally the server's address as clients reach it.
 	Host string
 	// BufferBytes is how much of the answer is held back before the first
-	// write to the output (default 1 MiB); see StreamError.
+	// write to the output (default 256 KiB); see StreamError.
 	BufferBytes int
 }
 

@@ -23,7 +23,7 @@ type Options struct {
 	Host string
 	// BufferBytes is the size up to which an answer is built in memory and
 	// sent whole with a Content-Length; larger answers stream (see the
-	// package comment). Default 1 MiB.
+	// package comment). Default 256 KiB.
 	BufferBytes int
 }
 
