@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -401,5 +403,43 @@ func TestSteppedDownLeaderDoesNotRepublish(t *testing.T) {
 		default:
 		}
 		break
+	}
+}
+
+// TestFollowerMovesSetsVersion: on a follower, the leader's changes of a
+// set's properties, of its status through health, and a new set each
+// move SetsVersion by the time its listing shows them.
+func TestFollowerMovesSetsVersion(t *testing.T) {
+	h, f := clusterPair(t)
+	summary := func() string {
+		var out []string
+		if err := f.EachSetSummary(func(s *SetSummary) {
+			out = append(out, fmt.Sprintf("%s %q %d", s.InstanceID, s.Caption, s.RedundancyStatus))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(out, "; ")
+	}
+	eventually(t, "follower loads the sets", func() bool { return strings.Contains(summary(), fmt.Sprint(StatusFullyRedundant)) })
+	steps := []struct {
+		name   string
+		change func()
+	}{
+		{"a property", func() {
+			if _, err := h.e.UpdateSet(t.Context(), "redset:web", func(s *Set) error { s.Caption = "changed"; return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"the status through health", func() { h.report("web2", HealthFailed); h.settle() }},
+		{"a new set", func() { h.set(sparingSet("redset:new", 1)) }},
+	}
+	for _, step := range steps {
+		before := summary()
+		shown, _ := f.SetsVersion()
+		step.change()
+		eventually(t, step.name+" reaches the follower", func() bool { return summary() != before })
+		if now, _ := f.SetsVersion(); now == shown {
+			t.Errorf("%s: the follower's listing changed (%s) but SetsVersion stayed %d", step.name, summary(), now)
+		}
 	}
 }
