@@ -9,7 +9,6 @@ import (
 
 	"github.com/redset/redset/engine"
 	"github.com/redset/redset/event"
-	"github.com/redset/redset/store/bolt"
 	"github.com/redset/redset/store/etcd/etcdtest"
 )
 
@@ -162,21 +161,7 @@ func awaitRecordsOf(t *testing.T, s *server, set string, want ...string) {
 // TestFrontendsSingleMode: a single server records its frontends' changes
 // itself, at once and without naming a server, as it always did.
 func TestFrontendsSingleMode(t *testing.T) {
-	st, err := bolt.Open(t.TempDir()+"/r.db", bolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	eng, err := engine.New(context.Background(), engine.Options{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	n, err := Start(context.Background(), Options{Name: "solo", Advertise: "http://127.0.0.1:1", Store: st, Engine: eng})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	st, eng, n := startSingle(t)
 	sub := eng.Bus().Subscribe(8, nil)
 	defer sub.Close()
 	n.RecordFrontend(frontSet, failedFront())

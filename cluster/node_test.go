@@ -317,21 +317,7 @@ func TestDecideHealth(t *testing.T) {
 
 // TestSingleMode: on a store without an election the node always leads.
 func TestSingleMode(t *testing.T) {
-	st, err := bolt.Open(t.TempDir()+"/r.db", bolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	eng, err := engine.New(context.Background(), engine.Options{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	n, err := Start(context.Background(), Options{Name: "solo", Advertise: "http://127.0.0.1:1", Store: st, Engine: eng})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	st, eng, n := startSingle(t)
 	if p, ok := n.Leader(); !ok || p.Name != "solo" || !n.IsLeader() || n.Info().Mode != ModeSingle || !eng.Leading() {
 		t.Fatalf("single mode: leader %v %v, info %+v", p, ok, n.Info())
 	}
@@ -382,4 +368,26 @@ func TestObservationsOfDeletedMembers(t *testing.T) {
 		report(t, s, "b", engine.HealthOK)
 	}
 	eventually(t, 5*time.Second, "every server publishes its view of the new b", func() bool { return keys("b") == len(all) })
+}
+
+// startSingle starts an engine on bbolt and a node of it named "solo",
+// closed when the test ends.
+func startSingle(t *testing.T) (*bolt.Store, *engine.Engine, *Node) {
+	t.Helper()
+	st, err := bolt.Open(t.TempDir()+"/r.db", bolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	eng, err := engine.New(context.Background(), engine.Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	n, err := Start(context.Background(), Options{Name: "solo", Advertise: "http://127.0.0.1:1", Store: st, Engine: eng})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return st, eng, n
 }

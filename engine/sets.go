@@ -393,14 +393,20 @@ func (e *Engine) EachSetSummary(f func(*SetSummary)) error {
 	}
 	var sum SetSummary
 	for _, s := range e.sortedSets() {
-		s.mu.Lock()
-		if !s.pending && !s.gone {
-			sum.Set, sum.RedundancyStatus, sum.Revision = s.set, s.status, s.rev
-			f(&sum)
-		}
-		s.mu.Unlock()
+		s.summarize(&sum, f)
 	}
 	return nil
+}
+
+// summarize hands f the set's summary in sum, unless the set is still
+// being made or already gone.
+func (s *setState) summarize(sum *SetSummary, f func(*SetSummary)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.pending && !s.gone {
+		sum.Set, sum.RedundancyStatus, sum.Revision = s.set, s.status, s.rev
+		f(sum)
+	}
 }
 
 // EachSetSummaryOf is EachSetSummary over the sets named by ids, in that
@@ -414,15 +420,9 @@ func (e *Engine) EachSetSummaryOf(ids []string, f func(*SetSummary)) error {
 		e.mu.RLock()
 		s := e.sets[id]
 		e.mu.RUnlock()
-		if s == nil {
-			continue
+		if s != nil {
+			s.summarize(&sum, f)
 		}
-		s.mu.Lock()
-		if !s.pending && !s.gone {
-			sum.Set, sum.RedundancyStatus, sum.Revision = s.set, s.status, s.rev
-			f(&sum)
-		}
-		s.mu.Unlock()
 	}
 	return nil
 }
