@@ -26,14 +26,14 @@ func TestClusterDemoScript(t *testing.T) {
 	redsettest.RequireTool(t, "curl", "apt-get install curl")
 	redsettest.RequireTool(t, "python3", "apt-get install python3")
 	bin := clusterBinary(t)
-	ports := ctFreePorts(t, 9)
+	ports := ctFreePorts(t, 10)
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "../scripts/cluster-demo.sh")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "REDSET=" + bin, "ETCD=" + etcd, "DIR=" + dir,
 		"ETCD_PORTS=" + portsOf(ports[0:3]), "ETCD_PEER_PORTS=" + portsOf(ports[3:6]), "REDSET_PORTS=" + portsOf(ports[6:9]),
-		"LEASE_TTL=1s"}
+		"FRONTEND_PORT=" + portsOf(ports[9:10]), "LEASE_TTL=1s"}
 	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	t.Logf("scripts/cluster-demo.sh:\n%s", out)
@@ -47,6 +47,9 @@ func TestClusterDemoScript(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "the set is unaffected") {
 		t.Errorf("the script ended without saying the set was unaffected")
+	}
+	if !strings.Contains(string(out), "both servers' frontend changes are in the history") {
+		t.Errorf("the script ended without the frontends' records")
 	}
 }
 

@@ -13,6 +13,7 @@
 #   ETCD_PORTS        client ports of the three etcd members [2379 12379 22379]
 #   ETCD_PEER_PORTS   their peer ports [2380 12380 22380]
 #   REDSET_PORTS      the three servers' ports [17001 17002 17003]
+#   FRONTEND_PORT     the port of the set's frontend [15432]
 #   LEASE_TTL         cluster.leaseTTL [3s]
 set -euo pipefail
 
@@ -22,6 +23,7 @@ DIR=${DIR:-$(mktemp -d /tmp/redset-cluster.XXXXXX)}
 read -r -a etcd_ports <<<"${ETCD_PORTS:-2379 12379 22379}"
 read -r -a peer_ports <<<"${ETCD_PEER_PORTS:-2380 12380 22380}"
 read -r -a redset_ports <<<"${REDSET_PORTS:-17001 17002 17003}"
+FRONTEND_PORT=${FRONTEND_PORT:-15432}
 LEASE_TTL=${LEASE_TTL:-3s}
 export REDSET_USER=admin REDSET_PASSWORD=secret
 
@@ -129,3 +131,14 @@ echo "set app: $after"
 [ "$before" = "$after" ] || fail "the set changed: $before -> $after"
 "$REDSET" failover app --from app-b --to app-a
 echo "cluster-demo: the leader was killed; $(leader_of "$survivor") leads and the set is unaffected"
+
+step "a frontend for app: every server runs it, and on one machine only one can hold its port"
+"$REDSET" set edit app --frontend-listen "127.0.0.1:$FRONTEND_PORT"
+front_states() { # "server=state" of each FrontendChanged record of app, in order
+  curl -fsS -u admin:secret "$REDSET_SERVER/api/v1/history?kind=FrontendChanged&setId=redset:app" |
+    python3 -c 'import json,sys; print(" ".join(e["frontend"]["server"]+"="+e["frontend"]["state"] for e in json.load(sys.stdin)["events"]))'
+}
+one_listens_one_fails() { s=$(front_states) && [[ $s == *=listening* && $s == *=failed* ]]; }
+wait_for 100 one_listens_one_fails || fail "the history lacks a server listening and one failing: $(front_states)"
+"$REDSET" history --kind FrontendChanged
+echo "cluster-demo: both servers' frontend changes are in the history: $(front_states)"
