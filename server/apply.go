@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/redset/redset/engine"
 )
@@ -42,13 +43,38 @@ func (r ApplyReport) Summary() string {
 }
 
 // plan is what applying a configuration will write, decided by comparing
-// the declared objects with the stored ones before anything is written.
+// the declared objects with the stored ones before anything is written:
+// the members' writes, then one chain of writes per set (the set itself,
+// then the roles it gives members).
 type plan struct {
-	steps  []func(context.Context) error
-	report ApplyReport
+	members []step
+	sets    []chain
+	report  ApplyReport
 }
 
-func (p *plan) changes() bool { return len(p.steps) > 0 }
+// step is one write of a plan.
+type step func(context.Context) error
+
+// chain is one set's writes, made in order. frontend marks a set that has
+// a frontend, stored or declared: a listen address may pass from one set
+// to another within one file, so those chains run one at a time in the
+// file's order.
+type chain struct {
+	steps    []step
+	frontend bool
+}
+
+func (p *plan) changes() bool {
+	if len(p.members) > 0 {
+		return true
+	}
+	for _, c := range p.sets {
+		if len(c.steps) > 0 {
+			return true
+		}
+	}
+	return false
+}
 
 // plan compares the configuration with the engine's state, like a
 // declarative spec: members and sets it declares are created, or updated
@@ -110,15 +136,79 @@ func (c *Config) checkStoredFrontends(eng *engine.Engine, declared map[string]bo
 	return nil
 }
 
-// apply makes the planned writes, in order: members, then each set and
-// its new members. It stops at the first failure.
+// apply makes the planned writes: the members' first, then each set's
+// chain. Writes that do not depend on each other run at once, up to
+// applyWorkers of them, so that the store commits them together (one
+// fsync for many) instead of one after the other: the members, and the
+// chains of sets without a frontend. The chains of sets with a frontend
+// run one at a time, in the file's order, after the others. After the
+// first failure no write starts; the ones under way end, and the first
+// failure is returned.
 func (p *plan) apply(ctx context.Context) (ApplyReport, error) {
-	for _, step := range p.steps {
-		if err := step(ctx); err != nil {
-			return p.report, err
+	members := make([]chain, len(p.members))
+	for i, s := range p.members {
+		members[i] = chain{steps: []step{s}}
+	}
+	if err := runChains(ctx, members, applyWorkers); err != nil {
+		return p.report, err
+	}
+	var free, framed []chain
+	for _, c := range p.sets {
+		if c.frontend {
+			framed = append(framed, c)
+		} else {
+			free = append(free, c)
 		}
 	}
-	return p.report, nil
+	if err := runChains(ctx, free, applyWorkers); err != nil {
+		return p.report, err
+	}
+	return p.report, runChains(ctx, framed, 1)
+}
+
+// applyWorkers is how many writes of an apply run at once.
+const applyWorkers = 64
+
+// runChains runs each chain's steps in order, up to workers chains at
+// once, and returns the first failure.
+func runChains(ctx context.Context, chains []chain, workers int) error {
+	next := make(chan chain)
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		failed error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if failed == nil {
+			failed = err
+		}
+	}
+	for range min(workers, len(chains)) {
+		wg.Go(func() {
+			for c := range next {
+				for _, s := range c.steps {
+					if err := s(ctx); err != nil {
+						fail(err)
+						break
+					}
+				}
+			}
+		})
+	}
+	for _, c := range chains {
+		mu.Lock()
+		stop := failed != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+		next <- c
+	}
+	close(next)
+	wg.Wait()
+	return failed
 }
 
 func (p *plan) member(eng *engine.Engine, m engine.Member) error {
@@ -133,7 +223,7 @@ func (p *plan) member(eng *engine.Engine, m engine.Member) error {
 	default:
 		p.report.Updated = append(p.report.Updated, "member "+m.Name)
 	}
-	p.steps = append(p.steps, func(ctx context.Context) error {
+	p.members = append(p.members, func(ctx context.Context) error {
 		if _, err := eng.PutMember(ctx, m); err != nil {
 			return fmt.Errorf("config: member %s: %w", m.Name, err)
 		}
@@ -149,18 +239,20 @@ func (p *plan) set(c *Config, eng *engine.Engine, i int) (string, error) {
 		return "", err
 	}
 	view, err := eng.GetSet(es.InstanceID)
+	ch := &chain{frontend: es.Frontend != nil || view.Frontend != nil}
 	switch {
 	case errors.Is(err, engine.ErrNotFound):
-		p.createSet(eng, es)
+		p.createSet(ch, eng, es)
 	case err != nil:
 		return "", err
 	default:
 		if s.LoadBalanceAlgorithm == nil {
 			es.LoadBalanceAlgorithm, es.OtherLoadBalanceAlgorithm = view.LoadBalanceAlgorithm, view.OtherLoadBalanceAlgorithm
 		}
-		p.updateSet(eng, view.Set, es)
+		p.updateSet(ch, eng, view.Set, es)
 	}
-	adds := p.addMembers(eng, es.InstanceID, view.Members, s.Members)
+	adds := p.addMembers(ch, eng, es.InstanceID, view.Members, s.Members)
+	p.sets = append(p.sets, *ch)
 	if n := len(view.Members) + adds; es.MaxNumberSupported > 0 && n > int(es.MaxNumberSupported) {
 		return "", c.fieldErr(fmt.Sprintf("sets[%d].maxNumberSupported", i),
 			"the set would hold %d members (%d stored, some perhaps added through the API), more than %d",
@@ -169,9 +261,9 @@ func (p *plan) set(c *Config, eng *engine.Engine, i int) (string, error) {
 	return es.InstanceID, nil
 }
 
-func (p *plan) createSet(eng *engine.Engine, es engine.Set) {
+func (p *plan) createSet(ch *chain, eng *engine.Engine, es engine.Set) {
 	p.report.Created = append(p.report.Created, "set "+es.InstanceID)
-	p.steps = append(p.steps, func(ctx context.Context) error {
+	ch.steps = append(ch.steps, func(ctx context.Context) error {
 		if _, err := eng.CreateSet(ctx, es); err != nil {
 			return fmt.Errorf("config: set %s: %w", es.InstanceID, err)
 		}
@@ -179,12 +271,12 @@ func (p *plan) createSet(eng *engine.Engine, es engine.Set) {
 	})
 }
 
-func (p *plan) updateSet(eng *engine.Engine, stored, es engine.Set) {
+func (p *plan) updateSet(ch *chain, eng *engine.Engine, stored, es engine.Set) {
 	if sameJSON(stored, es) {
 		return
 	}
 	p.report.Updated = append(p.report.Updated, "set "+es.InstanceID)
-	p.steps = append(p.steps, func(ctx context.Context) error {
+	ch.steps = append(ch.steps, func(ctx context.Context) error {
 		_, err := eng.UpdateSet(ctx, es.InstanceID, func(cur *engine.Set) error { *cur = es; return nil })
 		if err != nil {
 			return fmt.Errorf("config: set %s: %w", es.InstanceID, err)
@@ -195,7 +287,7 @@ func (p *plan) updateSet(eng *engine.Engine, stored, es engine.Set) {
 
 // addMembers plans the roles of declared members the set lacks and
 // returns how many.
-func (p *plan) addMembers(eng *engine.Engine, id string, stored []engine.MemberView, declared []SetMember) int {
+func (p *plan) addMembers(ch *chain, eng *engine.Engine, id string, stored []engine.MemberView, declared []SetMember) int {
 	have := map[string]bool{}
 	for _, m := range stored {
 		have[m.Name] = true
@@ -208,7 +300,7 @@ func (p *plan) addMembers(eng *engine.Engine, id string, stored []engine.MemberV
 		role, _ := engineRole(m) // Validate checked it
 		n++
 		p.report.Added = append(p.report.Added, m.Name+" to set "+id)
-		p.steps = append(p.steps, func(ctx context.Context) error {
+		ch.steps = append(ch.steps, func(ctx context.Context) error {
 			if _, err := eng.AddToSet(ctx, id, m.Name, role); err != nil {
 				return fmt.Errorf("config: set %s member %s: %w", id, m.Name, err)
 			}

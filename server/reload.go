@@ -131,7 +131,7 @@ func (s *Server) reload(ctx context.Context) (ReloadReport, error) {
 		Metrics: st.cfg.Metrics != s.cfg.Metrics, Proxies: !slices.Equal(st.cfg.TrustedProxies, s.cfg.TrustedProxies)}
 	rep.ApplyReport, err = st.plan.apply(ctx)
 	if err != nil {
-		return rep, fmt.Errorf("applying the configuration (the changes before this one were made): %w", err)
+		return rep, fmt.Errorf("applying the configuration (the changes made before this failure stay): %w", err)
 	}
 	if err := s.install(ctx, st); err != nil {
 		return rep, err
