@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -95,9 +96,18 @@ func TestReadPasswordAtATerminal(t *testing.T) {
 		}
 	})
 	t.Run("interrupted", func(t *testing.T) {
+		// Lines typed earlier and not read (the DONE above) would answer
+		// the prompt before the interruption: the terminal forgets them.
+		const tcflsh, tciflush = 0x540B, 0
+		if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, term.Fd(), tcflsh, tciflush); e != 0 {
+			t.Fatalf("flushing the terminal's input: %v", e)
+		}
 		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error, 1)
+		go func() { _, err := readHidden(ctx, term); errc <- err }()
+		waitForEcho(t, term, false) // the prompt is waiting, echo off
 		cancel()
-		if _, err := readHidden(ctx, term); err == nil {
+		if err := <-errc; err == nil {
 			t.Error("an interrupted prompt returned no error")
 		}
 		if tio, err := getTermios(int(term.Fd())); err != nil || tio.Lflag&syscall.ECHO == 0 {
@@ -121,4 +131,16 @@ func typeWhenHidden(t *testing.T, controller, term *os.File, text string) {
 		<-tick.C
 	}
 	t.Error("echo was never turned off")
+}
+
+// waitForEcho waits until the terminal's echo is on (or off).
+func waitForEcho(t *testing.T, term *os.File, on bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if tio, err := getTermios(int(term.Fd())); err == nil && (tio.Lflag&syscall.ECHO != 0) == on {
+			return
+		}
+		runtime.Gosched()
+	}
+	t.Fatalf("the terminal's echo never turned %v", on)
 }
