@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -315,40 +316,65 @@ func (m *Manager) Close() error {
 // a stopped frontend's (Stopped, and an Error that says why nothing
 // listens), until the last one ends.
 func (m *Manager) Status(setID string) (engine.FrontendStatus, bool) {
-	st, ok := m.Statuses()[setID]
-	return st, ok
+	m.mu.Lock()
+	f := m.fronts[setID]
+	var retired []*frontend
+	for r := range m.retired {
+		if r.setID == setID {
+			retired = append(retired, r)
+		}
+	}
+	m.mu.Unlock()
+	return statusOf(f, retired)
 }
 
 // Statuses is the status of every frontend, by set InstanceID, as Status
 // gives it.
 func (m *Manager) Statuses() map[string]engine.FrontendStatus {
 	m.mu.Lock()
-	fronts := make([]*frontend, 0, len(m.fronts))
-	for _, f := range m.fronts {
-		fronts = append(fronts, f)
-	}
-	retired := make([]*frontend, 0, len(m.retired))
-	for f := range m.retired {
-		retired = append(retired, f)
+	fronts := maps.Clone(m.fronts)
+	retired := map[string][]*frontend{}
+	for r := range m.retired {
+		retired[r.setID] = append(retired[r.setID], r)
 	}
 	m.mu.Unlock()
 	out := make(map[string]engine.FrontendStatus, len(fronts))
-	for _, f := range fronts {
-		out[f.setID] = f.status()
+	for id, f := range fronts {
+		if st, ok := statusOf(f, retired[id]); ok {
+			out[id] = st
+		}
 	}
-	for _, f := range retired {
-		st := f.status()
-		if st.Open == 0 {
-			continue
+	for id, rs := range retired {
+		if _, ok := fronts[id]; !ok {
+			if st, ok := statusOf(nil, rs); ok {
+				out[id] = st
+			}
 		}
-		if cur, ok := out[f.setID]; ok {
-			out[f.setID] = withStopped(cur, st)
-			continue
-		}
-		st.Address, st.Stopped, st.Error = "", true, stoppedError
-		out[f.setID] = st
 	}
 	return out
+}
+
+// statusOf is one set's status: its frontend's (f, nil when it has none)
+// with the open connections of its stopped frontends added; false when
+// there is neither a frontend nor such a connection.
+func statusOf(f *frontend, retired []*frontend) (engine.FrontendStatus, bool) {
+	var st engine.FrontendStatus
+	ok := f != nil
+	if ok {
+		st = f.status()
+	}
+	for _, r := range retired {
+		old := r.status()
+		switch {
+		case old.Open == 0:
+		case ok:
+			st = withStopped(st, old)
+		default:
+			st, ok = old, true
+			st.Address, st.Stopped, st.Error = "", true, stoppedError
+		}
+	}
+	return st, ok
 }
 
 // stoppedError is the Error of a stopped frontend's status.
