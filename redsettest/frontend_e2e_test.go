@@ -59,13 +59,18 @@ func waitNoConnections(t *testing.T, srv *redsettest.Server, setID string) {
 	})
 }
 
-func apiFrontendStatus(srv *redsettest.Server, setID string) (engine.FrontendStatus, error) {
-	req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/sets/"+setID, nil)
+// asAdmin sends a request without a body to srv as the administrator.
+func asAdmin(srv *redsettest.Server, method, path string) (*http.Response, error) {
+	req, err := http.NewRequest(method, srv.URL+path, nil)
 	if err != nil {
-		return engine.FrontendStatus{}, err
+		return nil, err
 	}
 	req.SetBasicAuth("admin", redsettest.AdminPassword)
-	resp, err := http.DefaultClient.Do(req)
+	return http.DefaultClient.Do(req)
+}
+
+func apiFrontendStatus(srv *redsettest.Server, setID string) (engine.FrontendStatus, error) {
+	resp, err := asAdmin(srv, http.MethodGet, "/api/v1/sets/"+setID)
 	if err != nil {
 		return engine.FrontendStatus{}, err
 	}
@@ -147,12 +152,7 @@ func TestFrontendFollowsFailover(t *testing.T) {
 
 func scrape(t *testing.T, srv *redsettest.Server) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth("admin", redsettest.AdminPassword)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := asAdmin(srv, http.MethodGet, "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,12 +166,7 @@ func scrape(t *testing.T, srv *redsettest.Server) string {
 
 func demoAction(t *testing.T, srv *redsettest.Server, member, action string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/demo/members/"+member+"/"+action, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth("admin", redsettest.AdminPassword)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := asAdmin(srv, http.MethodPost, "/api/v1/demo/members/"+member+"/"+action)
 	if err != nil {
 		t.Fatal(err)
 	}
