@@ -23,21 +23,8 @@ import (
 // none fails, and the tool's sets are gone afterwards.
 func TestRunAgainstServer(t *testing.T) {
 	srv := redsettest.Start(t, redsettest.Options{})
-	cfg, err := parseFlags([]string{
-		"-server", srv.URL, "-user", "admin", "-password", redsettest.AdminPassword,
-		"-clients", "6", "-subscribers", "1", "-duration", "2s", "-sets", "3", "-heartbeat-ttl", "4s",
-		"-pull-max", "2", "-timeout", "30s",
-	}, io.Discard)
-	if err != nil {
-		t.Fatalf("parseFlags: %v", err)
-	}
-	rep, err := run(context.Background(), cfg, io.Discard)
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	var out bytes.Buffer
-	rep.write(&out)
-	t.Log(out.String())
+	cfg, rep, _ := runAgainst(t, srv, "-clients", "6", "-subscribers", "1", "-duration", "2s", "-sets", "3",
+		"-pull-max", "2")
 	for o := range numOps {
 		s := rep.ops[o]
 		if s.lat.n == 0 || s.ok == 0 {
@@ -280,21 +267,8 @@ func TestMain(m *testing.M) {
 // deleted with the load's.
 func TestProbeAgainstServer(t *testing.T) {
 	srv := redsettest.Start(t, redsettest.Options{})
-	cfg, err := parseFlags([]string{
-		"-server", srv.URL, "-user", "admin", "-password", redsettest.AdminPassword,
-		"-clients", "3", "-subscribers", "1", "-duration", "4s", "-sets", "1", "-heartbeat-ttl", "4s",
-		"-timeout", "30s", "-probe-rate", "20", "-max-p99-failover", "1h",
-	}, io.Discard)
-	if err != nil {
-		t.Fatalf("parseFlags: %v", err)
-	}
-	rep, err := run(context.Background(), cfg, io.Discard)
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	var out bytes.Buffer
-	rep.write(&out)
-	t.Log(out.String())
+	cfg, rep, out := runAgainst(t, srv, "-clients", "3", "-subscribers", "1", "-duration", "4s", "-sets", "1",
+		"-probe-rate", "20", "-max-p99-failover", "1h")
 	if rep.probe == nil {
 		t.Fatalf("no probe figures: %v", rep.probeErr)
 	}
@@ -303,7 +277,7 @@ func TestProbeAgainstServer(t *testing.T) {
 		if s.Count == 0 || s.Errors != 0 || s.P99 <= 0 || s.Max < s.P99 {
 			t.Errorf("probe %s: %+v; want failovers without errors", name, s)
 		}
-		if !strings.Contains(out.String(), "probe."+name) {
+		if !strings.Contains(out, "probe."+name) {
 			t.Errorf("the report lacks probe.%s", name)
 		}
 	}
@@ -339,4 +313,26 @@ func TestMaxP99FailoverJudgesTheProbe(t *testing.T) {
 	if got := strings.Join(r.failures(cfg), "\n"); !strings.Contains(got, "cim.failover p99") {
 		t.Errorf("without a probe: failures %q, want the clients' own p99 judged", got)
 	}
+}
+
+// runAgainst runs the tool against srv as the administrator with args
+// (heartbeats of 4 s, requests of at most 30 s) and returns its
+// configuration, its report and the report's text.
+func runAgainst(t *testing.T, srv *redsettest.Server, args ...string) (config, *report, string) {
+	t.Helper()
+	cfg, err := parseFlags(append([]string{
+		"-server", srv.URL, "-user", "admin", "-password", redsettest.AdminPassword,
+		"-heartbeat-ttl", "4s", "-timeout", "30s",
+	}, args...), io.Discard)
+	if err != nil {
+		t.Fatalf("parseFlags: %v", err)
+	}
+	rep, err := run(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var out bytes.Buffer
+	rep.write(&out)
+	t.Log(out.String())
+	return cfg, rep, out.String()
 }
