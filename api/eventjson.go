@@ -79,8 +79,6 @@ func (c *eventJSON) writeList(w http.ResponseWriter, recs []event.Record) error 
 		b.Write(data)
 	}
 	b.WriteString("]}\n")
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b.Bytes()) // a failed write means the client went away
+	writeJSONBody(w, http.StatusOK, b.Bytes())
 	return nil
 }

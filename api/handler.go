@@ -274,8 +274,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	if err != nil {
 		return err
 	}
+	writeJSONBody(w, status, append(body, '\n'))
+	return nil
+}
+
+// writeJSONBody answers with status and body, a JSON document and its
+// final newline.
+func writeJSONBody(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n')) // a failed write means the client went away
-	return nil
+	_, _ = w.Write(body) // a failed write means the client went away
 }
