@@ -1,0 +1,24 @@
+// Package indication turns redset's events into CIM indications and
+// delivers them to subscribers: CIM-XML listeners subscribed through the
+// interop classes (CIM_IndicationFilter, CIM_ListenerDestinationCIMXML,
+// CIM_IndicationSubscription) and WS-Management event sinks subscribed
+// through WS-Eventing.
+//
+// The parts, and who gives them:
+//
+//   - A Source (the provider package's, given by the server) builds the
+//     indications of one event record: Msvm_FailoverIndication for a
+//     completed failover, CIM_InstModification, CIM_InstCreation and
+//     CIM_InstDeletion for the life of sets and members.
+//   - Filters are WQL or CQL queries (package wql), evaluated against each
+//     indication with its embedded instances (SourceInstance.Property,
+//     SourceInstance ISA Class).
+//   - Each destination has one ordered, bounded queue; a Sender (HTTP, the
+//     body written by the destination protocol's encoder, given by the
+//     server) delivers from it. Delivery never blocks the engine, a
+//     failover or another destination.
+//
+// The package imports cim, cimom, wql, event and the store contract; it
+// never imports a protocol, the engine or a provider: what it needs of them
+// it is given as functions.
+package indication
