@@ -36,3 +36,17 @@ func (c *Client) SetUserPassword(ctx context.Context, name, password string) err
 func (c *Client) DeleteUser(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodDelete, "/users/"+esc(name), nil, nil)
 }
+
+// ListSubscriptions returns the subscriptions to indications the caller
+// may see: an administrator every one, others their own.
+func (c *Client) ListSubscriptions(ctx context.Context) ([]IndicationSubscription, error) {
+	var out IndicationSubscriptionList
+	err := c.do(ctx, http.MethodGet, "/subscriptions", nil, &out)
+	return out.Subscriptions, err
+}
+
+// DeleteSubscription ends a subscription to indications (the caller's
+// own; an administrator's any).
+func (c *Client) DeleteSubscription(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/subscriptions/"+esc(id), nil, nil)
+}

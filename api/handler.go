@@ -38,6 +38,11 @@ type Options struct {
 	// frontendStatus; nil leaves that field out.
 	Traffic Traffic
 
+	// Subscriptions are the server's subscriptions to indications, shown
+	// and deleted through /subscriptions; nil answers those routes with
+	// 503.
+	Subscriptions Subscriptions
+
 	// EventBuffer is how many events an event-stream subscriber may fall
 	// behind before it is dropped; 0 means event.DefaultBuffer.
 	EventBuffer int
@@ -155,6 +160,8 @@ func (h *handler) routes() []route {
 		{"PUT", Prefix + "/users/{name}/password", h.setPassword},
 		{"DELETE", Prefix + "/users/{name}", h.deleteUser},
 		{"POST", Prefix + "/config/reload", h.reloadConfig},
+		{"GET", Prefix + "/subscriptions", h.listSubscriptions},
+		{"DELETE", Prefix + "/subscriptions/{id}", h.deleteSubscription},
 	}
 }
 

@@ -200,7 +200,9 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"SetPatch": reflect.TypeFor[SetSpec](), "Frontend": reflect.TypeFor[Frontend](),
 		"FrontendStatus": reflect.TypeFor[FrontendStatus](), "MemberTraffic": reflect.TypeFor[MemberTraffic](),
 		"User": reflect.TypeFor[User](), "UserList": reflect.TypeFor[UserList](),
-		"NewUser": reflect.TypeFor[NewUser](), "PasswordChange": reflect.TypeFor[PasswordChange](), "ConfigReload": reflect.TypeFor[ConfigReload](),
+		"IndicationSubscription": reflect.TypeFor[IndicationSubscription](), "Delivery": reflect.TypeFor[Delivery](),
+		"IndicationSubscriptionList": reflect.TypeFor[IndicationSubscriptionList](),
+		"NewUser":                    reflect.TypeFor[NewUser](), "PasswordChange": reflect.TypeFor[PasswordChange](), "ConfigReload": reflect.TypeFor[ConfigReload](),
 	}
 	schemas := at(t, doc, "components", "schemas").(jsonObject)
 	for name, typ := range types {

@@ -99,6 +99,8 @@ var permissions = map[Operation]Action{
 	"api PUT /api/v1/users/{name}/password":             ActionConfigure,
 	"api DELETE /api/v1/users/{name}":                   ActionConfigure,
 	"api POST /api/v1/config/reload":                    ActionConfigure,
+	"api GET /api/v1/subscriptions":                     ActionRead,
+	"api DELETE /api/v1/subscriptions/{id}":             ActionRead, // a user's own; an administrator's any
 	"api other":                                         ActionRead, // unknown paths (404) and methods (405)
 	"demo POST /api/v1/demo/members/{name}/{action}":    ActionFailover,
 	"demo other":             ActionRead,

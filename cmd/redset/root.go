@@ -88,7 +88,7 @@ Client commands read REDSET_SERVER, REDSET_USER and REDSET_PASSWORD (or the flag
 	pf.BoolVar(&cf.insecure, "insecure", false, "do not verify an https server's certificate (testing only)")
 	root.AddCommand(newVersionCmd(cf), newMOFCmd(), newServeCmd(), newHashPasswordCmd(), newManCmd())
 	root.AddCommand(newSetsCmd(cf), newSetCmd(cf), newMembersCmd(cf), newMemberCmd(cf), newFailoverCmd(cf),
-		newEnableCmd(cf), newDrainCmd(cf), newFlapGuardCmd(cf), newStatusCmd(cf), newUserCmd(cf),
+		newEnableCmd(cf), newDrainCmd(cf), newFlapGuardCmd(cf), newStatusCmd(cf), newUserCmd(cf), newSubscriptionsCmd(cf),
 		newHistoryCmd(cf), newWatchCmd(cf), newDemoCmd(cf), newConfigCmd(cf), newPauseCmd(cf), newResumeCmd(cf), newClusterCmd(cf))
 	return root
 }

@@ -5,7 +5,9 @@
 // POST /api/v1/sets/{id}/failover and returns drained members to service
 // through POST /api/v1/sets/{id}/members/{name}/enable, each after a
 // confirmation. While a set's frontend runs on the server, it reads the
-// sets again every few seconds, for the connection counts.
+// sets again every few seconds, for the connection counts. It lists the
+// subscriptions to indications (GET /api/v1/subscriptions) and deletes one
+// after a confirmation (DELETE /api/v1/subscriptions/{id}).
 //
 // The failover form and the return buttons are drawn only when the page
 // says the caller's role may fail over (data-can-failover on <body>); the
@@ -588,6 +590,11 @@
   // ---- Return to service ----
 
   function onClick(ev) {
+    const del = ev.target.closest('button.sub-delete');
+    if (del) {
+      confirmDeleteSubscription(del.dataset.subId);
+      return;
+    }
     const btn = ev.target.closest('button.return');
     if (!btn) return;
     const id = btn.dataset.setId;
@@ -668,6 +675,69 @@
     if (state.traffic && state.live && !document.hidden) refreshSets();
   }
 
+  // ---- Subscriptions ----
+
+  // The subscriptions to indications the caller may see (an
+  // administrator's every one, others' their own), read every few
+  // seconds; the section stays hidden on a server that delivers none
+  // (the API answers 503). Each row can be deleted after a confirmation.
+  const SUBS_POLL_MS = 5000;
+
+  async function refreshSubscriptions() {
+    const section = document.getElementById('subscriptions');
+    let list;
+    try {
+      list = await getJSON(`${API}/subscriptions`);
+    } catch (err) {
+      if (!section.hidden) alertProblem('subscriptions', `The subscriptions could not be read: ${err.message}`);
+      return;
+    }
+    renderSubscriptions(list.subscriptions || []);
+    section.hidden = false;
+    clearAlerts('subscriptions');
+  }
+
+  function subscriptionRow(s) {
+    const d = s.delivery || {};
+    const mode = s.protocol === 'wsman' ? `WS-Man ${s.deliveryMode}` : 'CIM-XML';
+    const state = s.expires ? `${s.state} until ${clock(s.expires)}` : s.state;
+    return h('tr', { 'data-sub-id': s.id, 'data-state': s.state },
+      h('td', null, h('span', { class: 'sub-id' }, s.id), s.filter ? h('span', { class: 'sub-dest' }, `filter ${s.filter}`) : ''),
+      h('td', null, s.owner),
+      h('td', null, mode, h('span', { class: 'sub-dest' }, s.destination || 'pulled by the subscriber')),
+      h('td', null, h('span', { class: 'sub-query' }, s.query)),
+      h('td', { class: 'sub-state' }, state, d.lastError ? h('span', { class: 'sub-error' }, d.lastError) : ''),
+      h('td', { class: 'num' }, d.delivered || 0),
+      h('td', { class: 'num' }, d.queued || 0),
+      h('td', { class: 'num' }, d.failed || 0),
+      h('td', { class: 'num' }, d.dropped || 0),
+      h('td', null, h('button', { type: 'button', class: 'btn btn-small sub-delete', 'data-sub-id': s.id }, 'Delete')));
+  }
+
+  function renderSubscriptions(subs) {
+    document.getElementById('subs-rows').replaceChildren(...subs.map(subscriptionRow));
+    document.getElementById('subs-empty').hidden = subs.length > 0;
+  }
+
+  function confirmDeleteSubscription(id) {
+    ask('Delete subscription',
+      ['Delete the subscription ', h('b', null, id), '? Nothing more is delivered for it.'],
+      'Delete', true, () => deleteSubscription(id));
+  }
+
+  async function deleteSubscription(id) {
+    try {
+      const res = await fetch(`${API}/subscriptions/${encodeURIComponent(id)}`, {
+        method: 'DELETE', credentials: 'same-origin', headers: { Accept: 'application/json' },
+      });
+      if (!res.ok) throw new Error(await problemText(res));
+      clearAlerts('subscriptions');
+    } catch (err) {
+      alertProblem('subscriptions', `${id}: the deletion failed: ${err.message}`);
+    }
+    refreshSubscriptions();
+  }
+
   // ---- Start ----
 
   document.addEventListener('submit', onSubmit);
@@ -678,4 +748,6 @@
   refreshCluster();
   setInterval(refreshCluster, CLUSTER_POLL_MS);
   setInterval(refreshTraffic, TRAFFIC_POLL_MS);
+  refreshSubscriptions();
+  setInterval(refreshSubscriptions, SUBS_POLL_MS);
 })();
