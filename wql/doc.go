@@ -12,7 +12,8 @@
 //	                    | ISA ( class | string )
 //	                    | [ NOT ] LIKE string )
 //	op        = "=" | "<>" | "!=" | "<" | "<=" | ">" | ">="
-//	operand   = name | string | [ "+" | "-" ] number | TRUE | FALSE | NULL
+//	operand   = name | path | string | [ "+" | "-" ] number | TRUE | FALSE | NULL
+//	path      = name "." name
 //
 // Strings take single or double quotes; a backslash escapes the next
 // character (as in WMI) and a doubled quote stands for itself (as in CQL).
@@ -22,6 +23,17 @@
 // an operand) stands for the instance's class name, so "__CLASS ISA
 // 'CIM_Collection'" tests the instance's class. The nesting depth and the
 // query length are bounded (MaxLength).
+//
+// A path Head.Prop names property Prop of the instance embedded under
+// property Head (an indication's SourceInstance.RedundancyStatus, say); it
+// stands only as an operand in WHERE, one level deep. Match takes every
+// path as NULL; MatchEmbedded is given the embedded instances, and with it
+// "Head ISA Class" tests the embedded instance's class and "Head IS NULL"
+// holds when nothing is embedded under Head. Check accepts a path whose
+// head is a string property with the EmbeddedInstance or EmbeddedObject
+// qualifier; CheckEmbedded, told the embedded classes, checks Prop too.
+// Two properties may be compared with each other, paths included
+// ("SourceInstance.RedundancyStatus <> PreviousInstance.RedundancyStatus").
 //
 // Evaluation rules:
 //

@@ -43,10 +43,19 @@ type expr interface {
 
 // evaluator carries what eval needs for one instance.
 type evaluator struct {
-	src  string
-	inst cim.Instance
-	isa  IsaFunc
-	fold bool
+	src      string
+	inst     cim.Instance
+	embedded func(property string) (cim.Instance, bool) // nil: nothing is embedded
+	isa      IsaFunc
+	fold     bool
+}
+
+// embeddedUnder returns the instance embedded under the property, if any.
+func (ev *evaluator) embeddedUnder(property string) (cim.Instance, bool) {
+	if ev.embedded == nil {
+		return cim.Instance{}, false
+	}
+	return ev.embedded(property)
 }
 
 func (ev *evaluator) errorf(pos int, format string, args ...any) error {
@@ -55,8 +64,9 @@ func (ev *evaluator) errorf(pos int, format string, args ...any) error {
 
 // checker carries what check needs.
 type checker struct {
-	class *cim.Class
-	fold  bool
+	class         *cim.Class
+	embeddedClass func(property string) *cim.Class // nil, or nil results: classes unknown
+	fold          bool
 }
 
 // logical is AND (or false) or OR (or true).
@@ -113,7 +123,12 @@ type isNull struct {
 }
 
 func (n *isNull) eval(ev *evaluator) (tri, error) {
-	return truth(n.x.value(ev).IsNull() != n.not), nil
+	null := n.x.value(ev).IsNull()
+	if n.x.kind == opndProp && null {
+		_, found := ev.embeddedUnder(n.x.name)
+		null = !found
+	}
+	return truth(null != n.not), nil
 }
 
 func (n *isNull) check(c *checker) *syntaxError {
@@ -121,8 +136,9 @@ func (n *isNull) check(c *checker) *syntaxError {
 	return err
 }
 
-// isa is "x ISA class": x is a reference (its class is tested), a string
-// holding a class name, or __CLASS.
+// isa is "x ISA class": x names an embedded instance (its class is
+// tested), or is a reference (the referenced class), a string holding a
+// class name, or __CLASS.
 type isa struct {
 	x     operand
 	class string
@@ -130,6 +146,11 @@ type isa struct {
 }
 
 func (n *isa) eval(ev *evaluator) (tri, error) {
+	if n.x.kind == opndProp {
+		if in, ok := ev.embeddedUnder(n.x.name); ok {
+			return truth(ev.isa(in.ClassName, n.class)), nil
+		}
+	}
 	return anyOf(n.x.value(ev), func(v cim.Value) (tri, error) {
 		switch v.Type() {
 		case cim.String:
@@ -214,9 +235,9 @@ func (n *compare) check(c *checker) *syntaxError {
 // form is checked.
 func checkCompare(op cmpOp, l operand, a cim.Value, r operand, b cim.Value, fold bool) string {
 	switch {
-	case l.kind == opndProp && a.Type() == cim.Datetime:
+	case l.isProperty() && a.Type() == cim.Datetime:
 		return datetimeLike(b)
-	case r.kind == opndProp && b.Type() == cim.Datetime:
+	case r.isProperty() && b.Type() == cim.Datetime:
 		return datetimeLike(a)
 	}
 	_, why := compareValues(op, a, b, fold)
@@ -259,15 +280,19 @@ const (
 	opndLit          // a literal value
 	opndNull         // the NULL literal (only in IS NULL rewrites)
 	opndClass        // __CLASS or the FROM class name: the instance's class
+	opndPath         // Head.Prop: a property of the instance embedded under Head
 )
 
 // operand is one side of a predicate.
 type operand struct {
-	kind int
-	name string
-	lit  cim.Value
-	pos  int
+	kind       int
+	name       string // as written; Head.Prop for a path
+	head, prop string // a path's two names
+	lit        cim.Value
+	pos        int
 }
+
+func (o operand) isProperty() bool { return o.kind == opndProp || o.kind == opndPath }
 
 func literal(v cim.Value, pos int) operand { return operand{kind: opndLit, lit: v, pos: pos} }
 
@@ -281,6 +306,13 @@ func (o operand) value(ev *evaluator) cim.Value {
 		return v
 	case opndClass:
 		return cim.NewString(ev.inst.ClassName)
+	case opndPath:
+		in, ok := ev.embeddedUnder(o.head)
+		if !ok {
+			return cim.Null(cim.String, false)
+		}
+		v, _ := in.Get(o.prop)
+		return v
 	}
 	return o.lit
 }
@@ -297,8 +329,46 @@ func (o operand) sample(c *checker) (cim.Value, *syntaxError) {
 			return cim.Value{}, &syntaxError{pos: o.pos, msg: fmt.Sprintf("class %s has no property %s", c.class.Name, o.name)}
 		}
 		return sampleOf(p), nil
+	case opndPath:
+		return o.pathSample(c)
 	}
 	return o.lit, nil
+}
+
+// pathSample checks Head.Prop: Head must be a string property with the
+// EmbeddedInstance or EmbeddedObject qualifier. When the embedded class is
+// known, Prop must be one of its properties; otherwise its type is not
+// known and the sample is a NULL, which no check refuses.
+func (o operand) pathSample(c *checker) (cim.Value, *syntaxError) {
+	p, ok := c.class.Property(o.head)
+	if !ok {
+		return cim.Value{}, &syntaxError{pos: o.pos, msg: fmt.Sprintf("class %s has no property %s", c.class.Name, o.head)}
+	}
+	if !embeds(p) {
+		return cim.Value{}, &syntaxError{pos: o.pos, msg: fmt.Sprintf("%s: property %s of class %s holds no embedded instance", o.name, p.Name, c.class.Name)}
+	}
+	var ec *cim.Class
+	if c.embeddedClass != nil {
+		ec = c.embeddedClass(p.Name)
+	}
+	if ec == nil {
+		return cim.Null(cim.String, false), nil
+	}
+	ep, ok := ec.Property(o.prop)
+	if !ok {
+		return cim.Value{}, &syntaxError{pos: o.pos, msg: fmt.Sprintf("%s: class %s has no property %s", o.name, ec.Name, o.prop)}
+	}
+	return sampleOf(ep), nil
+}
+
+// embeds reports whether a property carries an embedded instance: a
+// scalar string with the EmbeddedInstance or EmbeddedObject qualifier.
+func embeds(p *cim.Property) bool {
+	if p.Type != cim.String || p.IsArray {
+		return false
+	}
+	_, inst := p.Qualifiers.Get("EmbeddedInstance")
+	return inst || p.Qualifiers.Has("EmbeddedObject")
 }
 
 // sampleOf returns a non-null value of the property's type; arrays get one
@@ -339,7 +409,7 @@ func sampleOther(p *cim.Property) cim.Value {
 // or a literal as written in MOF.
 func (o operand) describe(v cim.Value) string {
 	switch o.kind {
-	case opndProp, opndClass:
+	case opndProp, opndClass, opndPath:
 		return fmt.Sprintf("%s (%s)", o.name, typeName(v))
 	}
 	return v.MOF()

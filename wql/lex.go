@@ -86,16 +86,31 @@ func isIdentStart(r rune) bool { return r == '_' || unicode.IsLetter(r) }
 
 func isIdentPart(r rune) bool { return isIdentStart(r) || unicode.IsDigit(r) }
 
+// ident scans a name, or a dotted name ("SourceInstance.RedundancyStatus"):
+// a dot continues the name only when a letter or underscore follows it.
+// The parser decides where a dotted name may stand.
 func (l *lexer) ident() token {
 	start := l.pos
 	for l.pos < len(l.src) {
 		r, size := utf8.DecodeRuneInString(l.src[l.pos:])
+		if r == '.' && l.identStartAt(l.pos+1) {
+			l.pos++
+			continue
+		}
 		if !isIdentPart(r) {
 			break
 		}
 		l.pos += size
 	}
 	return token{kind: tokIdent, text: l.src[start:l.pos], pos: start}
+}
+
+func (l *lexer) identStartAt(i int) bool {
+	if i >= len(l.src) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(l.src[i:])
+	return isIdentStart(r)
 }
 
 // number scans a decimal integer, a 0x hexadecimal integer, or a real with

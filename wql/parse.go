@@ -131,10 +131,14 @@ var keywords = map[string]bool{
 
 func isKeyword(s string) bool { return keywords[strings.ToLower(s)] }
 
-// name reads an identifier that is not a keyword.
+// name reads an identifier that is not a keyword. Dotted names stand only
+// as operands in WHERE.
 func (p *parser) name(what string) (token, *syntaxError) {
 	if p.tok.kind != tokIdent || isKeyword(p.tok.text) {
 		return token{}, p.expected(what)
+	}
+	if err := p.undotted(what); err != nil {
+		return token{}, err
 	}
 	t := p.tok
 	p.advance()
@@ -310,6 +314,9 @@ func (p *parser) isa(x operand) (expr, *syntaxError) {
 	switch {
 	case p.tok.kind == tokString && p.tok.text != "":
 	case p.tok.kind == tokIdent && !isKeyword(p.tok.text):
+		if err := p.undotted("a class name after ISA"); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, p.expected("a class name after ISA")
 	}
@@ -371,11 +378,34 @@ func (p *parser) identOperand(q *Query) (operand, *syntaxError) {
 	if isKeyword(t.text) {
 		return operand{}, p.expected("a property name or a literal")
 	}
+	if strings.Contains(t.text, ".") {
+		return p.pathOperand()
+	}
 	p.advance()
 	if strings.EqualFold(t.text, q.class) {
 		return operand{kind: opndClass, name: t.text, pos: t.pos}, nil
 	}
 	return operand{kind: opndProp, name: t.text, pos: t.pos}, nil
+}
+
+// undotted refuses a dotted name where the grammar wants a plain one.
+func (p *parser) undotted(what string) *syntaxError {
+	if strings.Contains(p.tok.text, ".") {
+		return p.errorf(p.tok.pos, "expected %s, found %s: a dotted name stands only for a property of an embedded instance in WHERE", what, describe(p.tok))
+	}
+	return nil
+}
+
+// pathOperand reads Property.Name: the property Name of the instance
+// embedded under Property. Paths go one level deep.
+func (p *parser) pathOperand() (operand, *syntaxError) {
+	t := p.tok
+	head, prop, _ := strings.Cut(t.text, ".")
+	if strings.Contains(prop, ".") {
+		return operand{}, p.errorf(t.pos, "%s: a property path has one dot (EmbeddedProperty.Property)", describe(t))
+	}
+	p.advance()
+	return operand{kind: opndPath, name: t.text, head: head, prop: prop, pos: t.pos}, nil
 }
 
 // number := [+|-] number-token

@@ -71,7 +71,9 @@ type IsaFunc func(className, target string) bool
 
 // Match evaluates the WHERE clause against inst. A query without WHERE
 // matches everything. isa answers ISA tests; when nil, a class is only
-// taken to be itself. Properties absent from inst are NULL.
+// taken to be itself. Properties absent from inst are NULL, and so are
+// property paths (Head.Prop), for Match knows of no embedded instance:
+// MatchEmbedded does.
 //
 // Comparisons follow SQL's three-valued logic: a comparison with a NULL
 // property is unknown, NOT unknown is unknown, and only a true result
@@ -79,13 +81,26 @@ type IsaFunc func(className, target string) bool
 // property against a number that is not one) are *cim.Error with
 // cim.StatusInvalidQuery.
 func (q *Query) Match(inst cim.Instance, isa IsaFunc) (bool, error) {
+	return q.MatchEmbedded(inst, nil, isa)
+}
+
+// MatchEmbedded is Match for an instance that embeds others (an
+// indication's SourceInstance and PreviousInstance): embedded returns the
+// instance embedded under a property, if any (nil: none is). Then
+//
+//   - Head.Prop reads property Prop of the instance embedded under Head
+//     (NULL when nothing is embedded there or it has no Prop);
+//   - Head ISA Class tests the embedded instance's class through isa;
+//   - Head IS NULL is true when nothing is embedded under Head and inst
+//     has no value for it.
+func (q *Query) MatchEmbedded(inst cim.Instance, embedded func(property string) (cim.Instance, bool), isa IsaFunc) (bool, error) {
 	if q.where == nil {
 		return true, nil
 	}
 	if isa == nil {
 		isa = strings.EqualFold
 	}
-	ev := &evaluator{src: q.text, inst: inst, isa: isa, fold: q.dialect == WQL}
+	ev := &evaluator{src: q.text, inst: inst, embedded: embedded, isa: isa, fold: q.dialect == WQL}
 	r, err := q.where.eval(ev)
 	return r == triTrue, err
 }
@@ -114,7 +129,21 @@ func (q *Query) selects(name string) bool {
 // selected and compared property exists, and each comparison, LIKE and ISA
 // suits the property's type. Errors are *cim.Error with
 // cim.StatusInvalidQuery naming the column.
+//
+// A property path Head.Prop is accepted when Head is a string property
+// of the class with the EmbeddedInstance or EmbeddedObject qualifier;
+// Prop is not checked, for the embedded class is not known here
+// (CheckEmbedded checks it when it is).
 func (q *Query) Check(class *cim.Class) error {
+	return q.CheckEmbedded(class, nil)
+}
+
+// CheckEmbedded is Check knowing the classes of embedded instances:
+// embeddedClass returns the class of the instance embedded under a
+// property (nil when not known, then Prop is not checked), and in
+// Head.Prop, Prop must be a property of that class, of a type that suits
+// its comparison.
+func (q *Query) CheckEmbedded(class *cim.Class, embeddedClass func(property string) *cim.Class) error {
 	for _, s := range q.props {
 		if _, ok := class.Property(s.name); !ok && !strings.EqualFold(s.name, "__class") {
 			return q.errorAt(s.pos, "class %s has no property %s", class.Name, s.name)
@@ -123,7 +152,7 @@ func (q *Query) Check(class *cim.Class) error {
 	if q.where == nil {
 		return nil
 	}
-	c := &checker{class: class, fold: q.dialect == WQL}
+	c := &checker{class: class, embeddedClass: embeddedClass, fold: q.dialect == WQL}
 	if err := q.where.check(c); err != nil {
 		return toCIMError(q.text, err)
 	}
