@@ -149,17 +149,18 @@ var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/
 // onlyImportedBy: an internal package (prefix when ending in "/") that only
 // the listed packages may import from non-test files.
 var onlyImportedBy = map[string][]string{
-	"server":     {"cmd/redset", "redsettest"},
-	"store/bolt": {"server"},
-	"store/etcd": {"server"},
-	"provider":   {"server"},
-	"cluster":    {"server"},
-	"health":     {"server"},
-	"hook":       {"server"},
-	"traffic":    {"server"},
-	"protocol/":  {"server"},
-	"mof":        {"server", "cmd/redset"},
-	"schema":     {"server", "cmd/redset"},
+	"server":          {"cmd/redset", "redsettest"},
+	"store/bolt":      {"server"},
+	"store/etcd":      {"server"},
+	"provider":        {"server"},
+	"cluster":         {"server"},
+	"health":          {"server"},
+	"hook":            {"server"},
+	"traffic":         {"server"},
+	"protocol/wsman":  {"server"},
+	"protocol/cimxml": {"server", "cmd/redset"}, // cmd/redset: the listener of `redset listen`
+	"mof":             {"server", "cmd/redset"},
+	"schema":          {"server", "cmd/redset"},
 }
 
 // onlyThirdParty: a third-party module path prefix that only the listed

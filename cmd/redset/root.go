@@ -89,6 +89,7 @@ Client commands read REDSET_SERVER, REDSET_USER and REDSET_PASSWORD (or the flag
 	root.AddCommand(newVersionCmd(cf), newMOFCmd(), newServeCmd(), newHashPasswordCmd(), newManCmd())
 	root.AddCommand(newSetsCmd(cf), newSetCmd(cf), newMembersCmd(cf), newMemberCmd(cf), newFailoverCmd(cf),
 		newEnableCmd(cf), newDrainCmd(cf), newFlapGuardCmd(cf), newStatusCmd(cf), newUserCmd(cf), newSubscriptionsCmd(cf),
-		newHistoryCmd(cf), newWatchCmd(cf), newDemoCmd(cf), newConfigCmd(cf), newPauseCmd(cf), newResumeCmd(cf), newClusterCmd(cf))
+		newHistoryCmd(cf), newWatchCmd(cf), newDemoCmd(cf), newConfigCmd(cf), newPauseCmd(cf), newResumeCmd(cf), newClusterCmd(cf),
+		newListenCmd(cf))
 	return root
 }
