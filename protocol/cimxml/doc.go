@@ -89,4 +89,21 @@
 // CIMStatusDescription trailers carry the error (as SFCB does); otherwise
 // the connection is aborted so that the client sees a truncated answer
 // rather than a complete-looking partial one.
+//
+// # Export
+//
+// The other direction of DSP0200: a CIM server exporting an indication to
+// a listener. EncodeExport writes the body of an ExportIndication request
+// (SIMPLEEXPREQ, EXPMETHODCALL, the NewIndication INSTANCE) and
+// ExportHeader its headers (CIMExport: MethodRequest, CIMExportMethod).
+// Embedded instances travel as string properties marked
+// EmbeddedObject="instance" whose value is the escaped INSTANCE element
+// (DSP0201); an ExportedIndication keeps them apart from the indication's
+// own properties, decoded, so that filters and printers can look inside.
+// DecodeExport reads such a request (bounded, DefaultExportMaxBytes by
+// default), with the two error levels of Decode. Listener is the
+// http.Handler of a listener built on it, answering EXPMETHODRESPONSE
+// (or an ERROR inside it, or an HTTP status with a CIMError header for a
+// request it cannot answer), and CheckExportResponse judges a listener's
+// answer on the sending side.
 package cimxml
