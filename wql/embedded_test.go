@@ -192,3 +192,19 @@ func checkResult(t *testing.T, what string, err error, want string) {
 	}
 	assertQueryError(t, what, err, want)
 }
+
+// BenchmarkMatchEmbedded evaluates the filter of the example
+// against a lifecycle indication.
+func BenchmarkMatchEmbedded(b *testing.B) {
+	q, err := Parse("SELECT * FROM Test_InstModification WHERE SourceInstance ISA Test_Set AND SourceInstance.RedundancyStatus <> PreviousInstance.RedundancyStatus")
+	if err != nil {
+		b.Fatal(err)
+	}
+	inst, embedded := indicationInstance(), embeddedOf(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if ok, err := q.MatchEmbedded(inst, embedded, testIsa); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}
