@@ -26,7 +26,9 @@
 //
 // A path Head.Prop names property Prop of the instance embedded under
 // property Head (an indication's SourceInstance.RedundancyStatus, say); it
-// stands only as an operand in WHERE, one level deep. Match takes every
+// stands only as an operand in WHERE, one level deep. A name qualified by
+// the FROM class ("Test_Set.ElementName", as CQL writes it) is the
+// instance's own property. Match takes every
 // path as NULL; MatchEmbedded is given the embedded instances, and with it
 // "Head ISA Class" tests the embedded instance's class and "Head IS NULL"
 // holds when nothing is embedded under Head. Check accepts a path whose

@@ -77,6 +77,8 @@ func TestMatchEmbedded(t *testing.T) {
 		{"NOT Other.RedundancyStatus = 4", false, false},
 		{"Plain ISA Test_Element", true, true},
 		{"Count = 2 AND SourceInstance.Owner ISA Test_Member", true, false},
+		{"Test_InstModification.Count = 2", true, true},
+		{"test_instmodification.__CLASS ISA Test_InstModification", true, true},
 	}
 	inst := indicationInstance()
 	for _, tt := range tests {
@@ -166,6 +168,9 @@ func TestCheckEmbedded(t *testing.T) {
 		{"Count.X = 1",
 			"wql: col 43: Count.X: property Count of class Test_InstModification holds no embedded instance",
 			"wql: col 43: Count.X: property Count of class Test_InstModification holds no embedded instance"},
+		{"Test_InstModification.Bogus = 1",
+			"wql: col 43: class Test_InstModification has no property Bogus",
+			"wql: col 43: class Test_InstModification has no property Bogus"},
 		{"Nope.X = 1",
 			"wql: col 43: class Test_InstModification has no property Nope",
 			"wql: col 43: class Test_InstModification has no property Nope"},

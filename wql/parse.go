@@ -379,7 +379,7 @@ func (p *parser) identOperand(q *Query) (operand, *syntaxError) {
 		return operand{}, p.expected("a property name or a literal")
 	}
 	if strings.Contains(t.text, ".") {
-		return p.pathOperand()
+		return p.pathOperand(q)
 	}
 	p.advance()
 	if strings.EqualFold(t.text, q.class) {
@@ -397,14 +397,22 @@ func (p *parser) undotted(what string) *syntaxError {
 }
 
 // pathOperand reads Property.Name: the property Name of the instance
-// embedded under Property. Paths go one level deep.
-func (p *parser) pathOperand() (operand, *syntaxError) {
+// embedded under Property. Paths go one level deep. A name qualified by
+// the FROM class (Class.Name, as CQL allows) is the instance's own
+// property Name.
+func (p *parser) pathOperand(q *Query) (operand, *syntaxError) {
 	t := p.tok
 	head, prop, _ := strings.Cut(t.text, ".")
 	if strings.Contains(prop, ".") {
 		return operand{}, p.errorf(t.pos, "%s: a property path has one dot (EmbeddedProperty.Property)", describe(t))
 	}
 	p.advance()
+	if strings.EqualFold(head, q.class) {
+		if strings.EqualFold(prop, "__class") {
+			return operand{kind: opndClass, name: t.text, pos: t.pos}, nil
+		}
+		return operand{kind: opndProp, name: prop, pos: t.pos}, nil
+	}
 	return operand{kind: opndPath, name: t.text, head: head, prop: prop, pos: t.pos}, nil
 }
 
