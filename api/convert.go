@@ -274,6 +274,10 @@ func eventFrom(r event.Record) Event {
 	if f := r.Frontend; f != nil {
 		out.Frontend = &FrontendChange{Listen: f.Listen, Address: f.Address, State: f.State, Error: f.Error, Server: f.Server}
 	}
+	if d := r.Indication; d != nil {
+		out.Indication = &IndicationDelivery{Subscription: d.Subscription, Destination: d.Destination, Protocol: d.Protocol,
+			Outcome: d.Outcome, Count: d.Count, Attempts: d.Attempts, Error: d.Error}
+	}
 	if m := r.Maintenance; m != nil {
 		out.Maintenance = &MaintenanceChange{Paused: m.Paused}
 	}

@@ -43,6 +43,27 @@ func Describe(e *Event) {
 var describers = []func(e *Event) (label, text, tone string, ok bool){
 	describeHealth, describeStatus, describeFailover, describeConfig, describeFlap,
 	describeReturned, describeHook, describeMaintenance, describeSchedule, describeFrontend,
+	describeIndication,
+}
+
+func describeIndication(e *Event) (string, string, string, bool) {
+	d := e.Indication
+	if d == nil {
+		return "", "", "", false
+	}
+	sub := "subscription " + d.Subscription
+	n := strconv.Itoa(d.Count) + " indication(s) for " + sub
+	switch d.Outcome {
+	case event.IndicationFailed:
+		return "Indication", withDetail(n+" not delivered to "+d.Destination+" after "+strconv.Itoa(d.Attempts)+" attempt(s)", d.Error), ToneBad, true
+	case event.IndicationDropped:
+		return "Indication", n + " dropped: the queue of " + d.Destination + " is full", ToneWarn, true
+	case event.IndicationDisabled:
+		return "Indication", withDetail(sub+" disabled: "+d.Destination+" keeps failing", d.Error), ToneBad, true
+	case event.IndicationRemoved:
+		return "Indication", withDetail(sub+" removed: "+d.Destination+" keeps failing", d.Error), ToneBad, true
+	}
+	return "Indication", sub + " expired", ToneInfo, true
 }
 
 func describeFrontend(e *Event) (string, string, string, bool) {

@@ -85,6 +85,7 @@ func TestEveryKindInWords(t *testing.T) {
 		event.KindMaintenance:       {Maintenance: &event.MaintenanceChanged{Paused: true}},
 		event.KindScheduleChanged:   {SetID: "s", Schedule: &event.ScheduleChanged{ID: 1, Action: "scheduled", From: "a", To: "b"}},
 		event.KindFrontend:          {SetID: "s", Frontend: &event.FrontendChanged{Listen: ":80", State: event.FrontendFailed, Error: "in use", Server: "b"}},
+		event.KindIndication:        {Indication: &event.IndicationDelivery{Subscription: "x", Destination: "http://127.0.0.1:9/", Protocol: "cimxml", Outcome: event.IndicationFailed, Count: 1}},
 	}
 	for _, kind := range event.Kinds() {
 		r, ok := records[kind]

@@ -271,6 +271,8 @@ type Event struct {
 	Schedule *ScheduleChange `json:"schedule,omitempty"`
 	// Frontend is the payload of FrontendChanged.
 	Frontend *FrontendChange `json:"frontend,omitempty"`
+	// Indication is the payload of IndicationDelivery.
+	Indication *IndicationDelivery `json:"indication,omitempty"`
 
 	// Label, Text and Tone put the event into words for people: a short
 	// label ("Failover"), one sentence, and how good the news is (ok, warn,
@@ -302,6 +304,21 @@ type FrontendChange struct {
 	State   string `json:"state"`
 	Error   string `json:"error,omitempty"`
 	Server  string `json:"server,omitempty"`
+}
+
+// IndicationDelivery is the payload of IndicationDelivery: indications
+// a subscriber did not get (outcome "failed" after the retries, "dropped"
+// from a full queue; Count of them since the previous record of the
+// subscription), or a subscription ended by its policy ("disabled",
+// "removed") or its expiry ("expired").
+type IndicationDelivery struct {
+	Subscription string `json:"subscription"`
+	Destination  string `json:"destination"`
+	Protocol     string `json:"protocol"`
+	Outcome      string `json:"outcome"`
+	Count        int    `json:"count"`
+	Attempts     int    `json:"attempts,omitempty"`
+	Error        string `json:"error,omitempty"`
 }
 
 // MaintenanceChange is the payload of MaintenanceChanged: automatic

@@ -189,7 +189,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"HealthChange": reflect.TypeFor[HealthChange](), "StatusChange": reflect.TypeFor[StatusChange](),
 		"FailoverEvent": reflect.TypeFor[FailoverEvent](), "ConfigChange": reflect.TypeFor[ConfigChange](),
 		"FlapGuard": reflect.TypeFor[FlapGuard](), "MemberReturned": reflect.TypeFor[MemberReturned](),
-		"HookDelivery": reflect.TypeFor[HookDelivery](), "Actor": reflect.TypeFor[Actor](), "Pause": reflect.TypeFor[Pause](), "Maintenance": reflect.TypeFor[Maintenance](),
+		"HookDelivery": reflect.TypeFor[HookDelivery](), "IndicationDelivery": reflect.TypeFor[IndicationDelivery](), "Actor": reflect.TypeFor[Actor](), "Pause": reflect.TypeFor[Pause](), "Maintenance": reflect.TypeFor[Maintenance](),
 		"MaintenanceChange": reflect.TypeFor[MaintenanceChange](), "ScheduleChange": reflect.TypeFor[ScheduleChange](),
 		"FrontendChange":  reflect.TypeFor[FrontendChange](),
 		"ScheduleRequest": reflect.TypeFor[ScheduleRequest](), "ScheduledFailover": reflect.TypeFor[ScheduledFailover](),

@@ -425,6 +425,19 @@ func (e *Engine) RecordHookDelivery(setID string, d event.HookDelivered) {
 	e.emit(r)
 }
 
+// RecordIndicationDelivery publishes a failed or dropped delivery of
+// indications, or a subscription ended by its policy, as an event and
+// keeps it in the history, written asynchronously like
+// RecordHookDelivery's records; it never blocks on the store.
+func (e *Engine) RecordIndicationDelivery(d event.IndicationDelivery) {
+	if e.checkWrite() != nil {
+		return
+	}
+	r := e.newRecord(context.Background(), event.KindIndication, "", "")
+	r.Indication = &d
+	e.emit(r)
+}
+
 // RecordFrontend publishes a change of a set's frontend (listening, failed
 // to listen, stopped) as an event and keeps it in the history, written
 // asynchronously like RecordHookDelivery's records; it never blocks on the

@@ -35,6 +35,7 @@ const (
 	KindMaintenance       Kind = "MaintenanceChanged" // payload Maintenance
 	KindScheduleChanged   Kind = "ScheduleChanged"    // payload Schedule
 	KindFrontend          Kind = "FrontendChanged"    // payload Frontend
+	KindIndication        Kind = "IndicationDelivery" // payload Indication
 )
 
 // Record is the common envelope of every event.
@@ -70,6 +71,9 @@ type Record struct {
 	Schedule *ScheduleChanged `json:"schedule,omitempty"`
 	// Frontend: a set's frontend started listening, could not, or stopped.
 	Frontend *FrontendChanged `json:"frontend,omitempty"`
+	// Indication: indications that could not be delivered to a
+	// subscriber, or a subscription its delivery policy ended.
+	Indication *IndicationDelivery `json:"indication,omitempty"`
 }
 
 // Frontend states.
@@ -138,6 +142,32 @@ type HookDelivered struct {
 	Code            int     `json:"code"`
 	DurationSeconds float64 `json:"durationSeconds"`
 	Error           string  `json:"error,omitempty"`
+}
+
+// Outcomes of IndicationDelivery.
+const (
+	IndicationFailed   = "failed"   // the destination still failed after the retries; dropped
+	IndicationDropped  = "dropped"  // the destination's queue was full; dropped without a try
+	IndicationDisabled = "disabled" // the subscription's policy disabled it
+	IndicationRemoved  = "removed"  // the subscription's policy removed it
+	IndicationExpired  = "expired"  // the subscription's time ran out
+)
+
+// IndicationDelivery reports what went wrong delivering indications to a
+// subscriber: the Subscription and its Destination (an address, or a
+// name for pull destinations) over Protocol, the Outcome, the Attempts
+// the last delivery took and its Error. Count is the number of
+// indications the record stands for: failures and drops of one
+// subscription are recorded at most once per interval, the later ones of
+// the interval counted in the next record, so a flood makes few records.
+type IndicationDelivery struct {
+	Subscription string `json:"subscription"`
+	Destination  string `json:"destination"`
+	Protocol     string `json:"protocol"`
+	Outcome      string `json:"outcome"`
+	Count        int    `json:"count"`
+	Attempts     int    `json:"attempts,omitempty"`
+	Error        string `json:"error,omitempty"`
 }
 
 // HealthChanged reports that a member's counted (dampened) health changed.
@@ -229,6 +259,7 @@ var payloadOf = map[Kind]string{
 	KindMaintenance:       "maintenance",
 	KindScheduleChanged:   "schedule",
 	KindFrontend:          "frontend",
+	KindIndication:        "indication",
 }
 
 func (r Record) payloads() map[string]bool {
@@ -243,6 +274,7 @@ func (r Record) payloads() map[string]bool {
 		"maintenance": r.Maintenance != nil,
 		"schedule":    r.Schedule != nil,
 		"frontend":    r.Frontend != nil,
+		"indication":  r.Indication != nil,
 	}
 }
 
