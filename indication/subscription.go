@@ -23,6 +23,9 @@ type Subscription struct {
 	// SequenceContext names the subscription's sequence of indications;
 	// it stays the same across restarts, and so do the numbers in it.
 	SequenceContext string
+	// Disabled is SubscriptionState Disabled: the Hub keeps the
+	// subscription and its sequence but delivers nothing to it.
+	Disabled bool
 }
 
 // Filter selects indications: the query (its FROM class or a subclass of
