@@ -323,3 +323,11 @@ func seqs(rs []received) []int64 {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// senderFunc is a Sender that runs f and succeeds.
+type senderFunc func()
+
+func (f senderFunc) Send(context.Context, Destination, []Delivery) error {
+	f()
+	return nil
+}

@@ -43,6 +43,8 @@ type Config struct {
 	// DemoFrontends are where the demo's frontends listen.
 	DemoFrontends DemoFrontends `yaml:"demoFrontends"`
 	Cluster       ClusterCfg    `yaml:"cluster"` // with an etcd store: how this server joins the others
+	// Indications: how indications are delivered to subscribers.
+	Indications IndicationDelivery `yaml:"indications"`
 
 	// AdminPassword is the bootstrap administrator's password
 	// (REDSET_ADMIN_PASSWORD); not read from the file.

@@ -74,6 +74,8 @@ type Server struct {
 	cert    certificate
 	tls     *tls.Config
 	feeds   []*feed
+	// indications is the indication Hub and what it is given.
+	indications hubWiring
 	// stopUsers ends the watch of the stored users (in a cluster).
 	stopUsers func()
 
@@ -388,6 +390,7 @@ func (s *Server) buildHandlers(context.Context) error {
 		Logger: s.log.With("part", "cimom"), MaxEnumerations: s.cfg.Limits.MaxEnumerations,
 		MaxEnumerationsPerUser: s.cfg.Limits.MaxEnumerationsPerUser, OperationTimeout: s.cfg.Limits.EnumerationExpiry.D(),
 	})
+	s.indications.repo = repo
 	err := provider.Register(disp, s.eng, provider.Options{ProductVersion: Version})
 	if err != nil {
 		return fmt.Errorf("registering providers: %w", err)
@@ -435,6 +438,9 @@ func (s *Server) Start(ctx context.Context) error {
 		BaseContext: func(net.Listener) context.Context { return base }}
 	s.mu.Unlock()
 	if err := s.hooks.start(s.eng); err != nil {
+		return err
+	}
+	if err := s.startHub(); err != nil {
 		return err
 	}
 	s.probes = newProbes(s.eng, s.cfg.Health, s.log.With("part", "health"), s.metrics.observeProbe)
@@ -510,6 +516,7 @@ func (s *Server) release() error {
 	if s.hooks != nil {
 		s.hooks.close()
 	}
+	s.indications.close(s.log)
 	for _, f := range s.feeds {
 		f.close()
 	}

@@ -47,6 +47,7 @@ func (c *Config) Default() {
 	}
 	c.Auth.defaults()
 	c.defaultCluster()
+	c.Indications.defaults()
 }
 
 func setDefault(s *string, def string) {
@@ -77,6 +78,7 @@ func (c *Config) Validate() error {
 		add(c.validateSet(i, members, ids))
 	}
 	add(c.validateFrontends())
+	add(c.validateIndicationDelivery())
 	for i := range c.Hooks {
 		add(c.validateHook(i))
 	}

@@ -1,0 +1,299 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redset/redset/cim"
+	"github.com/redset/redset/engine"
+	"github.com/redset/redset/event"
+	"github.com/redset/redset/indication"
+	"github.com/redset/redset/wql"
+)
+
+// failoverSource indicates one Msvm_FailoverIndication per completed
+// failover (a stand-in for the provider's Source), perRecord times.
+func failoverSource(perRecord int) indication.Source {
+	return func(_ context.Context, r event.Record) []indication.Indication {
+		if r.Kind != event.KindFailoverSucceeded {
+			return nil
+		}
+		inst := cim.Instance{ClassName: "Msvm_FailoverIndication", Properties: []cim.PropertyValue{
+			{Name: "FailoverFrom", Value: cim.NewString(r.Failover.From)},
+			{Name: "FailoverTo", Value: cim.NewString(r.Failover.To)},
+		}}
+		out := make([]indication.Indication, perRecord)
+		for i := range out {
+			out[i] = indication.Indication{Seq: r.Seq, Time: r.Time, Namespace: "root/hypervcluster/v2", Instance: inst}
+		}
+		return out
+	}
+}
+
+// got is one delivery as the test listener read it.
+type got struct {
+	Seq  int64  `json:"seq"`
+	To   string `json:"to"`
+	Made int64  `json:"made"` // the record's time, Unix nanoseconds
+}
+
+// jsonEncoding writes deliveries as a JSON array of got.
+var jsonEncoding = indication.Encoding{Encode: func(_ indication.Destination, ds []indication.Delivery) (indication.Message, error) {
+	out := make([]got, len(ds))
+	for i, d := range ds {
+		to, _ := d.Instance.Get("FailoverTo")
+		out[i] = got{Seq: d.SequenceNumber, To: to.Str(), Made: d.Time.UnixNano()}
+	}
+	body, err := json.Marshal(out)
+	return indication.Message{Header: http.Header{"Content-Type": {"application/json"}}, Body: body}, err
+}}
+
+// sink is a loopback listener that keeps what it receives and when.
+type sink struct {
+	srv    *httptest.Server
+	status int
+	delay  time.Duration
+	mu     sync.Mutex
+	got    []got
+	at     []time.Time
+	// arrived gets a value for each request (when there is room).
+	arrived chan struct{}
+}
+
+func newSink(t testing.TB, status int) *sink {
+	k := &sink{status: status, arrived: make(chan struct{}, 1)}
+	k.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		now := time.Now()
+		if k.delay > 0 {
+			time.Sleep(k.delay) // the slow listener's own work, not a wait for a condition
+		}
+		var gs []got
+		_ = json.Unmarshal(body, &gs)
+		k.mu.Lock()
+		for _, g := range gs {
+			k.got = append(k.got, g)
+			k.at = append(k.at, now)
+		}
+		k.mu.Unlock()
+		select {
+		case k.arrived <- struct{}{}:
+		default:
+		}
+		w.WriteHeader(k.status)
+	}))
+	t.Cleanup(k.srv.Close)
+	return k
+}
+
+func (k *sink) received() []got {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return slices.Clone(k.got)
+}
+
+// withHub gives the server a stand-in Source and the "test" encoding.
+func withHub(s *Server, perRecord int) {
+	s.indications.source = failoverSource(perRecord)
+	s.indications.encodings = map[string]indication.Encoding{"test": jsonEncoding}
+}
+
+func subscribeTo(t testing.TB, s *Server, id, addr string, policy indication.Policy) {
+	t.Helper()
+	q, err := wql.Parse("SELECT * FROM CIM_Indication")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.indications.hub.Put(indication.Subscription{ID: id, Owner: "admin", SequenceContext: "ctx-" + id, OnFatalError: policy,
+		Filter:      indication.Filter{Name: "all", Query: q},
+		Destination: indication.Destination{ID: addr, Protocol: "test", Address: addr}})
+}
+
+func startHubServer(t testing.TB, cfgText string, edit func(*Config), perRecord int) *Server {
+	t.Helper()
+	s := newServer(t, heartbeatPair+cfgText, edit)
+	withHub(s, perRecord)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	for _, m := range []string{"a", "b"} {
+		if err := s.eng.ReportHealth(m, engine.Report{State: engine.HealthOK, Source: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+func failover(t testing.TB, s *Server, from, to string) {
+	t.Helper()
+	if res := s.eng.Failover(context.Background(), "redset:pair", from, to); res.Code != 0 {
+		t.Fatalf("Failover %s -> %s = %d %s", from, to, res.Code, res.Reason)
+	}
+}
+
+func TestHubDeliversAFailover(t *testing.T) {
+	s := startHubServer(t, "", nil, 1)
+	k := newSink(t, http.StatusOK)
+	subscribeTo(t, s, "sub", k.srv.URL, indication.PolicyIgnore)
+	failover(t, s, "a", "b")
+	eventually(t, 10*time.Second, "the indication", func() bool { return len(k.received()) == 1 })
+	if g := k.received()[0]; g.Seq != 0 || g.To != "b" {
+		t.Errorf("received %+v", g)
+	}
+	pollMetrics(t, "http://"+s.Addrs()[0], `redset_indications_delivered_total{protocol="test"} 1`,
+		`redset_indication_queue_depth{protocol="test"} 0`)
+}
+
+func TestHubRecordsFailuresInTheHistory(t *testing.T) {
+	s := startHubServer(t, "indications: {deliveryRetryAttempts: 0}\n", nil, 1)
+	k := newSink(t, http.StatusServiceUnavailable)
+	subscribeTo(t, s, "sub", k.srv.URL, indication.PolicyDisable)
+	failover(t, s, "a", "b")
+	var recs []event.Record
+	eventually(t, 10*time.Second, "the record", func() bool {
+		recs, _ = s.eng.QueryHistory(context.Background(), engine.HistoryFilter{Kinds: []event.Kind{event.KindIndication}})
+		return len(recs) == 1
+	})
+	d := recs[0].Indication
+	if d.Outcome != event.IndicationDisabled || d.Subscription != "sub" || d.Protocol != "test" || !strings.Contains(d.Error, "503") {
+		t.Errorf("recorded %+v", d)
+	}
+	pollMetrics(t, "http://"+s.Addrs()[0], `redset_indications_failed_total{protocol="test"} 1`)
+	if st := s.indications.hub.Status(); len(st) != 1 || st[0].State != "disabled" {
+		t.Errorf("status %+v", st)
+	}
+}
+
+func TestHubSequenceNumbersSurviveARestart(t *testing.T) {
+	dir := t.TempDir()
+	k := newSink(t, http.StatusOK)
+	keep := func(c *Config) { c.Data = dir }
+	s := startHubServer(t, "", keep, 1)
+	subscribeTo(t, s, "sub", k.srv.URL, indication.PolicyIgnore)
+	failover(t, s, "a", "b")
+	eventually(t, 10*time.Second, "the first indication", func() bool { return len(k.received()) == 1 })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = startHubServer(t, "", keep, 1)
+	subscribeTo(t, s, "sub", k.srv.URL, indication.PolicyIgnore)
+	failover(t, s, "b", "a")
+	eventually(t, 10*time.Second, "the second indication", func() bool { return len(k.received()) == 2 })
+	if got := k.received()[1].Seq; got != 1 {
+		t.Errorf("after a restart, sequence number %d, want 1", got)
+	}
+}
+
+func TestIndicationDeliveryConfig(t *testing.T) {
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ text, want string }{
+		{"indications: {deliveryRetryAttempts: -1}", "deliveryRetryAttempts"},
+		{"indications: {deliveryRetryAttempts: 101}", "deliveryRetryAttempts"},
+		{"indications: {deliveryRetryInterval: 2h}", "deliveryRetryInterval"},
+		{"indications: {sendTimeout: 2h}", "sendTimeout"},
+		{"indications: {queueSize: 2000000}", "queueSize"},
+		{"indications: {caFile: " + ca + "}", "no PEM certificate"},
+		{"indications: {caFile: /nonexistent/ca.pem}", "reading the CA file"},
+	}
+	for _, tt := range tests {
+		cfg, err := ParseConfig("test.yaml", []byte(tt.text))
+		if err == nil {
+			cfg.Default()
+			err = cfg.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want an error naming %s", tt.text, err, tt.want)
+		}
+	}
+	var cfg Config
+	cfg.Default()
+	d := cfg.Indications
+	if *d.DeliveryRetryAttempts != 3 || d.DeliveryRetryInterval.D() != 20*time.Second || d.QueueSize != 1000 || d.SendTimeout.D() != 10*time.Second {
+		t.Errorf("defaults %+v", d)
+	}
+}
+
+// BenchmarkIndicationLatency fails over back and forth and measures how
+// long each Msvm_FailoverIndication takes to reach a loopback listener:
+// from the failover's record (made just before its commit) to the
+// listener reading the request.
+func BenchmarkIndicationLatency(b *testing.B) {
+	s := startHubServer(b, "", nil, 1)
+	k := newSink(b, http.StatusOK)
+	subscribeTo(b, s, "sub", k.srv.URL, indication.PolicyIgnore)
+	from, to := "a", "b"
+	b.ResetTimer()
+	for i := range b.N {
+		failover(b, s, from, to)
+		from, to = to, from
+		for len(k.received()) < i+1 {
+			select {
+			case <-k.arrived:
+			case <-time.After(10 * time.Second):
+				b.Fatalf("indication %d did not arrive", i)
+			}
+		}
+	}
+	b.StopTimer()
+	k.mu.Lock()
+	lat := make([]time.Duration, len(k.got))
+	for i, g := range k.got {
+		lat[i] = k.at[i].Sub(time.Unix(0, g.Made))
+	}
+	k.mu.Unlock()
+	reportPercentiles(b, lat, "record-to-listener")
+}
+
+func reportPercentiles(b *testing.B, lat []time.Duration, what string) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	at := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(at(0.50), what+"-p50-ms")
+	b.ReportMetric(at(0.99), what+"-p99-ms")
+}
+
+// BenchmarkFailoverDuringIndicationBurst measures the engine's Failover
+// latency with no subscriber, and while every failover makes 1,000
+// indications for a listener that takes 1 ms each (its queue stays full
+// and drops).
+func BenchmarkFailoverDuringIndicationBurst(b *testing.B) {
+	for _, tc := range []struct {
+		name      string
+		perRecord int
+	}{{"quiet", 0}, {"burst", 1000}} {
+		b.Run(tc.name, func(b *testing.B) {
+			s := startHubServer(b, "", nil, max(tc.perRecord, 1))
+			if tc.perRecord > 0 {
+				k := newSink(b, http.StatusOK)
+				k.delay = time.Millisecond
+				subscribeTo(b, s, "sub", k.srv.URL, indication.PolicyIgnore)
+			}
+			from, to := "a", "b"
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for range b.N {
+				start := time.Now()
+				failover(b, s, from, to)
+				lat = append(lat, time.Since(start))
+				from, to = to, from
+			}
+			b.StopTimer()
+			reportPercentiles(b, lat, "failover")
+		})
+	}
+}
