@@ -135,6 +135,7 @@ var allowedInternal = map[string][]string{
 	"store/storetest": {"store"},
 	"cluster":         {"engine", "store", "event", "internal/pause"},
 	"traffic":         {"engine", "event"},
+	"indication":      {"cim", "cimom", "wql", "event", "store"},
 	"cmd/redset-load": {},
 
 	"internal/xmltext": {},

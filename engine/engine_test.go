@@ -199,3 +199,25 @@ func TestHookDeliveryInHistoryAcrossRestart(t *testing.T) {
 		t.Errorf("history after restart = %+v, want the hook delivery", hist)
 	}
 }
+
+func TestIndicationDeliveryInHistoryAcrossRestart(t *testing.T) {
+	h := newHarness(t)
+	sub := h.e.Bus().Subscribe(8, nil)
+	defer sub.Close()
+	d := event.IndicationDelivery{Subscription: "s1", Destination: "http://127.0.0.1:9/", Protocol: "cimxml",
+		Outcome: event.IndicationFailed, Count: 3, Attempts: 4, Error: "answered 503"}
+	h.e.RecordIndicationDelivery(d)
+	got := <-sub.C()
+	if got.Kind != event.KindIndication || got.Indication == nil || *got.Indication != d || got.Validate() != nil {
+		t.Errorf("published %+v, want an IndicationDelivery record of %+v", got, d)
+	}
+	h.settle()
+	h.restart()
+	hist, err := h.e.History(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 1 || hist[0].Indication == nil || *hist[0].Indication != d {
+		t.Errorf("history after restart = %+v, want the indication delivery", hist)
+	}
+}

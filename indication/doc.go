@@ -17,6 +17,20 @@
 //     body written by the destination protocol's encoder, given by the
 //     server) delivers from it. Delivery never blocks the engine, a
 //     failover or another destination.
+//   - The Hub (NewHub) does the delivering: it follows the engine's
+//     records (Handle or Start), matches, queues and sends, tries again
+//     as the indication service says (DeliveryRetryAttempts,
+//     DeliveryRetryInterval), then applies the subscription's
+//     OnFatalErrorPolicy and tells its maker (HubOptions.Ended). Only the
+//     cluster's leader delivers (HubOptions.Active).
+//   - Sequence numbers count per subscription from 0 and are durable: the
+//     Hub reserves them in blocks in the store (indication/seq/<id>) and a
+//     clean Close stores the exact next one, so a restart continues the
+//     sequence; after a crash some numbers are skipped, but none is ever
+//     used twice.
+//   - Delivery problems become IndicationDelivery event records, at most
+//     one per subscription and interval in a flood, and the Hub counts
+//     deliveries per protocol (Stats) for the metrics.
 //
 // The package imports cim, cimom, wql, event and the store contract; it
 // never imports a protocol, the engine or a provider: what it needs of them

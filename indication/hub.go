@@ -64,7 +64,9 @@ type HubOptions struct {
 	QueueSize     int // deliveries queued per destination; 0: DefaultQueueSize
 	// Ended is told when the Hub disabled, removed or expired a
 	// subscription, so its maker updates what it stores (SubscriptionState
-	// Disabled, or deleted) or tells the subscriber. It is called on one of
+	// Disabled, or deleted) or tells the subscriber. Only an active Hub
+	// tells it (an inactive one expires subscriptions silently and
+	// delivers nothing, so it disables nothing). It is called on one of
 	// the Hub's goroutines, without the Hub's locks: it may call Put and
 	// Remove.
 	Ended func(id string, why EndReason)
@@ -301,12 +303,19 @@ func (h *Hub) deleteSeq(id string) {
 const storeTimeout = 10 * time.Second
 
 // expire ends subscription id of generation gen if it still expires at.
+// Every server's Hub takes it out; the one that delivers (Active) records
+// it and tells Ended.
 func (h *Hub) expire(id string, gen uint64, at time.Time) {
-	removed := h.removeIf(id, func(s *sub) bool { return s.gen == gen && s.Expires.Equal(at) })
-	if !removed {
+	var dest Destination
+	removed := h.removeIf(id, func(s *sub) bool {
+		dest = s.Destination
+		return s.gen == gen && s.Expires.Equal(at)
+	})
+	if !removed || !h.o.Active() {
 		return
 	}
-	h.ended(id, EndExpired, event.IndicationDelivery{Subscription: id, Outcome: event.IndicationExpired})
+	h.ended(id, EndExpired, event.IndicationDelivery{Subscription: id, Destination: destName(dest),
+		Protocol: dest.Protocol, Outcome: event.IndicationExpired, Count: 0})
 }
 
 // ended records a subscription the Hub ended and tells HubOptions.Ended.
@@ -338,11 +347,12 @@ func (h *Hub) Close() error {
 	return h.storeSeqs()
 }
 
-// storeSeqs writes the exact next number of every sequence in use.
+// storeSeqs writes the exact next number of every sequence in use, when
+// this server still delivers (another one may be numbering otherwise).
 func (h *Hub) storeSeqs() error {
 	h.seqMu.Lock()
 	defer h.seqMu.Unlock()
-	if h.o.Store == nil {
+	if h.o.Store == nil || !h.o.Active() {
 		return nil
 	}
 	h.mu.Lock()

@@ -30,7 +30,7 @@ func (h *Hub) work(id string, q *queue) {
 func (h *Hub) next(id string, q *queue) (Destination, []item) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed || !h.active {
+	if h.closed || !h.o.Active() {
 		h.dropQueued()
 	}
 	limit := h.maxBatch(q.dest.Protocol)

@@ -25,7 +25,7 @@ func (h *Hub) Handle(r event.Record) {
 	if r.Kind == event.KindIndication || h.o.Source == nil {
 		return
 	}
-	if !h.checkActive() {
+	if !h.checkActive() || h.empty() {
 		return
 	}
 	inds := h.o.Source(h.ctx, r)
@@ -45,10 +45,16 @@ func (h *Hub) Handle(r event.Record) {
 	}
 }
 
+func (h *Hub) empty() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.list) == 0
+}
+
 // checkActive reports whether the Hub delivers now. On becoming inactive
-// it empties the queues; on becoming active again it forgets the
-// sequence numbers it had in memory (another server may have used more of
-// them since), so they are read again from the store.
+// it empties the queues. Whenever that changes it forgets the sequence
+// numbers it had in memory: another server may use them meanwhile, so
+// they are read again from the store once active.
 func (h *Hub) checkActive() bool {
 	now := h.o.Active()
 	h.mu.Lock()
@@ -59,13 +65,13 @@ func (h *Hub) checkActive() bool {
 		h.dropQueued()
 	}
 	h.mu.Unlock()
-	if now && !was {
-		h.reloadSeqs()
+	if now != was {
+		h.forgetSeqs()
 	}
 	return now && !closed
 }
 
-func (h *Hub) reloadSeqs() {
+func (h *Hub) forgetSeqs() {
 	h.seqMu.Lock()
 	defer h.seqMu.Unlock()
 	h.mu.Lock()
