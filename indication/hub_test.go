@@ -337,3 +337,36 @@ func TestEndReasonString(t *testing.T) {
 		t.Error("Permanent / IsPermanent disagree")
 	}
 }
+
+func TestHubLosingLeadershipDropsTheQueue(t *testing.T) {
+	stuck := make(chan struct{})
+	l := newListener(t, nil)
+	l.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-stuck })
+	var active atomic.Bool
+	active.Store(true)
+	f := newHub(t, func(o *HubOptions) { o.Active = active.Load })
+	s := testSub("s", l.url(), PolicyDisable)
+	s.Expires = f.clock.Now().Add(time.Hour)
+	f.hub.Put(s)
+	for i := range 5 {
+		f.hub.Handle(failoverRecord(uint64(i+1), "redset:a"))
+	}
+	eventually(t, "a send under way", func() bool { return f.status(t, "s").Queued == 5 && len(f.hub.Stats()) == 1 && f.hub.Stats()[0].Queued == 4 })
+	active.Store(false)
+	f.hub.Handle(failoverRecord(6, "redset:a"))
+	if st := f.hub.Stats(); st[0].Queued != 0 || st[0].Dropped != 4 {
+		t.Errorf("after losing the lead: %+v, want the 4 waiting dropped", st)
+	}
+	close(stuck) // the send under way ends
+	eventually(t, "the send settled", func() bool { return f.status(t, "s").Queued == 0 })
+	f.clock.Advance(time.Hour)
+	if len(f.hub.Status()) != 0 {
+		t.Error("the expired subscription is still in the Hub")
+	}
+	if got := f.endedList(); len(got) != 0 {
+		t.Errorf("a Hub that does not deliver ended %v", got)
+	}
+	if recs := f.recorded(); len(recs) != 0 {
+		t.Errorf("a Hub that does not deliver recorded %+v", recs)
+	}
+}
