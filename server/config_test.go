@@ -229,6 +229,7 @@ func TestDefault(t *testing.T) {
 				MaxDelay: Dur(5 * time.Minute), Forget: Dur(15 * time.Minute), MaxTracked: 10000}, Bcrypt: BcryptCfg{Queue: 32}},
 			Cluster:       ClusterCfg{Name: hostname(t), LeaseTTL: Dur(3 * time.Second), HealthQuorum: "majority"},
 			DemoFrontends: DemoFrontends{Web: DefaultDemoWeb, LB: DefaultDemoLB},
+			Indications:   defaultIndicationDelivery(),
 		}
 		if diff := cmp.Diff(want, got, cmp.AllowUnexported(Config{})); diff != "" {
 			t.Errorf("Default of the zero Config (-want +got):\n%s", diff)
@@ -243,7 +244,8 @@ func TestDefault(t *testing.T) {
 			Cluster: ClusterCfg{Name: "n", LeaseTTL: Dur(time.Minute), HealthQuorum: "any"},
 			Auth: AuthCfg{Throttle: ThrottleCfg{UserFailures: 1, AddressFailures: 2, Delay: Dur(time.Millisecond),
 				MaxDelay: Dur(time.Second), Forget: Dur(time.Hour), MaxTracked: 3}, Bcrypt: BcryptCfg{Workers: 1, Queue: 1}},
-			DemoFrontends: DemoFrontends{Web: "127.0.0.1:1", LB: "[::1]:2"}}
+			DemoFrontends: DemoFrontends{Web: "127.0.0.1:1", LB: "[::1]:2"},
+			Indications:   IndicationDelivery{DeliveryRetryAttempts: new(0), DeliveryRetryInterval: Dur(time.Second), QueueSize: 7, SendTimeout: Dur(time.Minute)}}
 		want := cfg
 		cfg.Default()
 		if diff := cmp.Diff(want, cfg, cmp.AllowUnexported(Config{})); diff != "" {

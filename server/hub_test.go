@@ -218,12 +218,16 @@ func TestIndicationDeliveryConfig(t *testing.T) {
 			t.Errorf("%s: %v, want an error naming %s", tt.text, err, tt.want)
 		}
 	}
-	var cfg Config
-	cfg.Default()
-	d := cfg.Indications
-	if *d.DeliveryRetryAttempts != 3 || d.DeliveryRetryInterval.D() != 20*time.Second || d.QueueSize != 1000 || d.SendTimeout.D() != 10*time.Second {
+	if d := defaultIndicationDelivery(); *d.DeliveryRetryAttempts != 3 || d.DeliveryRetryInterval.D() != 20*time.Second ||
+		d.QueueSize != 1000 || d.SendTimeout.D() != 10*time.Second {
 		t.Errorf("defaults %+v", d)
 	}
+}
+
+func defaultIndicationDelivery() IndicationDelivery {
+	var d IndicationDelivery
+	d.defaults()
+	return d
 }
 
 // BenchmarkIndicationLatency fails over back and forth and measures how
