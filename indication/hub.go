@@ -205,7 +205,8 @@ func (h *Hub) SetRetry(attempts int, interval time.Duration) {
 	}
 }
 
-func (h *Hub) retry() (int, time.Duration) {
+// Retry returns DeliveryRetryAttempts and DeliveryRetryInterval.
+func (h *Hub) Retry() (int, time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.o.RetryAttempts, h.o.RetryInterval

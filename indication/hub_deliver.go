@@ -82,7 +82,7 @@ func (h *Hub) deliver(q *queue, dest Destination, batch []item) {
 			h.discard(q, batch)
 			return
 		}
-		retries, interval := h.retry()
+		retries, interval := h.Retry()
 		if attempt > retries || IsPermanent(err) {
 			h.done(q, batch, err.Error())
 			h.failed(dest, batch, attempt, err)

@@ -351,7 +351,9 @@ func TestHubLosingLeadershipDropsTheQueue(t *testing.T) {
 	for i := range 5 {
 		f.hub.Handle(failoverRecord(uint64(i+1), "redset:a"))
 	}
-	eventually(t, "a send under way", func() bool { return f.status(t, "s").Queued == 5 && len(f.hub.Stats()) == 1 && f.hub.Stats()[0].Queued == 4 })
+	eventually(t, "a send under way", func() bool {
+		return f.status(t, "s").Queued == 5 && len(f.hub.Stats()) == 1 && f.hub.Stats()[0].Queued == 4
+	})
 	active.Store(false)
 	f.hub.Handle(failoverRecord(6, "redset:a"))
 	if st := f.hub.Stats(); st[0].Queued != 0 || st[0].Dropped != 4 {

@@ -96,6 +96,31 @@ func (d IndicationDelivery) rootCAs() (*x509.CertPool, error) {
 	return pool, nil
 }
 
+// keepIndicationDelivery sets the delivery settings only a restart
+// changes (queueSize, caFile, sendTimeout) to their running values and
+// names those that differed; the retry settings change on a reload.
+func (c *Config) keepIndicationDelivery(running Config) []string {
+	var changed []string
+	d, r := &c.Indications, running.Indications
+	if d.QueueSize != r.QueueSize {
+		changed, d.QueueSize = append(changed, "indications.queueSize"), r.QueueSize
+	}
+	if d.CAFile != r.CAFile {
+		changed, d.CAFile = append(changed, "indications.caFile"), r.CAFile
+	}
+	if d.SendTimeout != r.SendTimeout {
+		changed, d.SendTimeout = append(changed, "indications.sendTimeout"), r.SendTimeout
+	}
+	return changed
+}
+
+// reload applies the retry settings of a reloaded configuration.
+func (w *hubWiring) reload(d IndicationDelivery) {
+	if w.hub != nil {
+		w.hub.SetRetry(*d.DeliveryRetryAttempts, d.DeliveryRetryInterval.D())
+	}
+}
+
 // hubWiring runs the indication Hub: it follows the engine's events from
 // Start to Close, delivers while this server leads, records delivery
 // failures in the history and exports the Hub's counters as metrics.

@@ -301,3 +301,20 @@ func BenchmarkFailoverDuringIndicationBurst(b *testing.B) {
 		})
 	}
 }
+
+func TestReloadOfIndicationDelivery(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "reload.yaml")
+	writeFile(t, path, reloadBase)
+	s := fileServer(t, path)
+	writeFile(t, path, "indications: {deliveryRetryAttempts: 5, deliveryRetryInterval: 3s, queueSize: 7}\n"+reloadBase)
+	rep, err := s.Reload(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rep.Restart, []string{"indications.queueSize"}) {
+		t.Errorf("Restart = %v, want the queue size alone", rep.Restart)
+	}
+	if n, d := s.indications.hub.Retry(); n != 5 || d != 3*time.Second {
+		t.Errorf("after the reload the Hub retries %d times %v apart, want 5 times 3s apart", n, d)
+	}
+}

@@ -229,6 +229,7 @@ func (s *Server) install(ctx context.Context, st *staged) error {
 	}
 	s.metricsPublic.Store(st.cfg.Metrics.Public)
 	s.setProxies(st.proxies)
+	s.indications.reload(st.cfg.Indications)
 	s.mu.Lock()
 	s.cfg = st.cfg
 	s.mu.Unlock()
@@ -268,6 +269,7 @@ func (c *Config) keepRestartFields(running Config) []string {
 	keep("cluster", c.Cluster == running.Cluster, func() { c.Cluster = running.Cluster })
 	keep("health.workers", c.Health.Workers == running.Health.Workers, func() { c.Health.Workers = running.Health.Workers })
 	keep("tls", (c.TLS.Cert == "") == (running.TLS.Cert == ""), func() { c.TLS = running.TLS })
+	changed = append(changed, c.keepIndicationDelivery(running)...)
 	c.AdminPassword = running.AdminPassword // from the environment at start, not from the file
 	return changed
 }
