@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -121,8 +122,9 @@ func (w *hubWiring) reload(d IndicationDelivery) {
 	}
 }
 
-// hubWiring runs the indication Hub: it follows the engine's events from
-// Start to Close, delivers while this server leads, records delivery
+// hubWiring runs the indication Hub: it exists from New (so that what
+// makes subscriptions can Put them into it), follows the engine's events
+// from Start to Close, delivers while this server leads, records delivery
 // failures in the history and exports the Hub's counters as metrics.
 // What other parts give it before Start: the Source of indications, the
 // encodings of the destination protocols (by Destination.Protocol) and
@@ -133,14 +135,29 @@ type hubWiring struct {
 	onEnded   []func(id string, why indication.EndReason)
 	repo      *mof.Repository // class ancestry for filters
 
-	hub  *indication.Hub
-	feed *feed
+	hub     *indication.Hub
+	senders map[string]indication.Sender // the Hub's; filled by Start, before any record
+	feed    *feed
 }
 
 // hubFeedBuffer is how far the Hub may fall behind the engine's events.
 const hubFeedBuffer = 8192
 
-// startHub starts the Hub on the engine's events.
+// buildHub makes the Hub; it delivers nothing before startHub.
+func (s *Server) buildHub(repo *mof.Repository) {
+	w := &s.indications
+	d := s.cfg.Indications
+	w.repo = repo
+	w.senders = map[string]indication.Sender{}
+	w.hub = indication.NewHub(indication.HubOptions{
+		Source: w.indications, Senders: w.senders, Store: s.st, Isa: w.isa, Active: s.eng.Leading,
+		RetryAttempts: *d.DeliveryRetryAttempts, RetryInterval: d.DeliveryRetryInterval.D(), QueueSize: d.QueueSize,
+		Ended: w.ended, Record: s.eng.RecordIndicationDelivery, Logger: s.log.With("part", "indication"),
+	})
+}
+
+// startHub makes the senders of the encodings given and starts the Hub on
+// the engine's events.
 func (s *Server) startHub() error {
 	w := &s.indications
 	d := s.cfg.Indications
@@ -149,21 +166,23 @@ func (s *Server) startHub() error {
 		return fmt.Errorf("indications: %w", err)
 	}
 	client := indication.NewClient(roots, d.SendTimeout.D())
-	senders := map[string]indication.Sender{}
 	for proto, enc := range w.encodings {
-		senders[proto] = indication.NewHTTPSender(enc, indication.SendOptions{Client: client, Timeout: d.SendTimeout.D()})
+		w.senders[proto] = indication.NewHTTPSender(enc, indication.SendOptions{Client: client, Timeout: d.SendTimeout.D()})
 	}
-	log := s.log.With("part", "indication")
-	w.hub = indication.NewHub(indication.HubOptions{
-		Source: w.source, Senders: senders, Store: s.st, Isa: w.isa, Active: s.eng.Leading,
-		RetryAttempts: *d.DeliveryRetryAttempts, RetryInterval: d.DeliveryRetryInterval.D(), QueueSize: d.QueueSize,
-		Ended: w.ended, Record: s.eng.RecordIndicationDelivery, Logger: log,
-	})
 	if err := s.metrics.reg.Register(&hubCollector{hub: w.hub}); err != nil {
 		return fmt.Errorf("indications: %w", err)
 	}
+	log := s.log.With("part", "indication")
 	w.feed = startFeed(s.eng.Bus(), feedOptions{name: "indications", log: log, filter: indicates, handle: w.hub.Handle, buffer: hubFeedBuffer})
 	return nil
+}
+
+// indications is the Hub's Source: the one given, or none.
+func (w *hubWiring) indications(ctx context.Context, r event.Record) []indication.Indication {
+	if w.source == nil {
+		return nil
+	}
+	return w.source(ctx, r)
 }
 
 // indicates picks the records the Hub reads: not its own.

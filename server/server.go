@@ -390,7 +390,7 @@ func (s *Server) buildHandlers(context.Context) error {
 		Logger: s.log.With("part", "cimom"), MaxEnumerations: s.cfg.Limits.MaxEnumerations,
 		MaxEnumerationsPerUser: s.cfg.Limits.MaxEnumerationsPerUser, OperationTimeout: s.cfg.Limits.EnumerationExpiry.D(),
 	})
-	s.indications.repo = repo
+	s.buildHub(repo)
 	err := provider.Register(disp, s.eng, provider.Options{ProductVersion: Version})
 	if err != nil {
 		return fmt.Errorf("registering providers: %w", err)
