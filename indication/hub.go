@@ -163,6 +163,7 @@ type sub struct {
 	dropped   uint64
 	retrying  bool
 	lastErr   string
+	lastErrAt time.Time
 	timer     Timer // expiry
 }
 

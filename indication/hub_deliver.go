@@ -123,7 +123,7 @@ func (h *Hub) retrying(q *queue, batch []item, err error) {
 	q.failing = true
 	for _, it := range batch {
 		if s := h.live(it); s != nil {
-			s.retrying, s.lastErr = true, err.Error()
+			s.retrying, s.lastErr, s.lastErrAt = true, err.Error(), h.o.Clock.Now()
 		}
 	}
 }
@@ -148,9 +148,10 @@ func (h *Hub) done(q *queue, batch []item, failure string) {
 		s.retrying = false
 		if failure == "" {
 			s.delivered++
+			s.lastErr, s.lastErrAt = "", time.Time{}
 		} else {
 			s.failed++
-			s.lastErr = failure
+			s.lastErr, s.lastErrAt = failure, h.o.Clock.Now()
 		}
 	}
 }

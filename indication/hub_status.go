@@ -3,6 +3,7 @@ package indication
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // SubscriptionStatus is what the Hub knows of one subscription's
@@ -13,12 +14,13 @@ type SubscriptionStatus struct {
 	Protocol    string
 	// State is "enabled", "retrying" (its destination fails and a
 	// delivery is being tried again) or "disabled".
-	State     string
-	Queued    uint64 // waiting in the destination's queue
-	Delivered uint64
-	Failed    uint64 // dropped after the retries
-	Dropped   uint64 // dropped because the queue was full or the server stopped delivering
-	LastError string // of the last failed attempt; empty once a delivery succeeds
+	State         string
+	Queued        uint64 // waiting in the destination's queue
+	Delivered     uint64
+	Failed        uint64    // dropped after the retries
+	Dropped       uint64    // dropped because the queue was full or the server stopped delivering
+	LastError     string    // of the last failed attempt; empty once a delivery succeeds
+	LastErrorTime time.Time // when it failed
 	// NextSequence is the number the next indication will carry (-1
 	// before the sequence was read from the store).
 	NextSequence int64
@@ -32,7 +34,7 @@ func (h *Hub) Status() []SubscriptionStatus {
 	for _, s := range h.list {
 		st := SubscriptionStatus{ID: s.ID, Destination: destName(s.Destination), Protocol: s.Destination.Protocol,
 			State: "enabled", Queued: s.queued, Delivered: s.delivered, Failed: s.failed, Dropped: s.dropped,
-			LastError: s.lastErr, NextSequence: -1}
+			LastError: s.lastErr, LastErrorTime: s.lastErrAt, NextSequence: -1}
 		if s.seq.loaded {
 			st.NextSequence = s.seq.next
 		}

@@ -93,7 +93,19 @@ func TestHubRetriesThenPolicy(t *testing.T) {
 			}
 			f.checkOutcome(t, tt.outcome)
 			f.checkState(t, "s", tt.state)
+			f.checkLastError(t, "s", tt.state == "disabled")
 		})
+	}
+}
+
+// checkLastError: a subscription whose last delivery failed says why and
+// when; one whose last delivery succeeded says nothing.
+func (f *hubFixture) checkLastError(t *testing.T, id string, failed bool) {
+	t.Helper()
+	for _, st := range f.hub.Status() {
+		if st.ID == id && ((st.LastError != "") != failed || st.LastErrorTime.IsZero() == failed) {
+			t.Errorf("status %+v, want a last error: %v", st, failed)
+		}
 	}
 }
 
