@@ -384,3 +384,21 @@ func TestHubLosingLeadershipDropsTheQueue(t *testing.T) {
 		t.Errorf("a Hub that does not deliver recorded %+v", recs)
 	}
 }
+
+func TestHubStartReadsAChannel(t *testing.T) {
+	l := newListener(t, nil)
+	f := newHub(t, nil)
+	f.hub.Put(testSub("s", l.url(), PolicyIgnore))
+	records := make(chan event.Record, 3)
+	f.hub.Start(t.Context(), records)
+	for i := range 3 {
+		records <- failoverRecord(uint64(i+1), "redset:s"+itoa(i))
+	}
+	eventually(t, "three deliveries", func() bool { return len(l.received()) == 3 })
+	if got := seqs(l.received()); !slices.Equal(got, []int64{0, 1, 2}) {
+		t.Errorf("sequence numbers %v", got)
+	}
+	if err := f.hub.Close(); err != nil { // ends the reader
+		t.Fatal(err)
+	}
+}
