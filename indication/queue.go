@@ -43,7 +43,7 @@ func (q *queue) pop() item {
 	return it
 }
 
-// clear empties the queue and returns what it held.
+// drain empties the queue and returns what it held.
 func (q *queue) drain() []item {
 	out := append([]item(nil), q.items[q.head:]...)
 	clear(q.items)
