@@ -23,9 +23,7 @@ func (f Filter) Matches(ind Indication, isa wql.IsaFunc) bool {
 	if !isa(ind.Instance.ClassName, f.Query.ClassName()) || !f.inNamespaces(ind.Namespace) {
 		return false
 	}
-	// TODO(merge): f.Query.MatchEmbedded(ind.Instance, ind.EmbeddedInstance, isa)
-	// once wql has it, so that embedded-instance paths and ISA on them match.
-	ok, err := f.Query.Match(ind.Instance, isa)
+	ok, err := f.Query.MatchEmbedded(ind.Instance, ind.EmbeddedInstance, isa)
 	return err == nil && ok
 }
 

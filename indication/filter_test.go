@@ -1,6 +1,7 @@
 package indication
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/redset/redset/cim"
@@ -32,6 +33,35 @@ func TestFilterMatches(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestFilterMatchesEmbeddedInstances(t *testing.T) {
+	isa := func(class, target string) bool {
+		return strings.EqualFold(class, target) || strings.EqualFold(class, "Msvm_RedundancySet") && strings.EqualFold(target, "CIM_RedundancySet")
+	}
+	set := func(status uint16) cim.Instance {
+		return cim.Instance{ClassName: "Msvm_RedundancySet", Properties: []cim.PropertyValue{{Name: "RedundancyStatus", Value: cim.MustUint16(status)}}}
+	}
+	mod := Indication{Namespace: testNamespace, Instance: cim.Instance{ClassName: "CIM_InstModification"},
+		Embedded: []Embedded{{Property: "SourceInstance", Instance: set(4)}, {Property: "PreviousInstance", Instance: set(2)}}}
+	same := mod
+	same.Embedded = []Embedded{{Property: "SourceInstance", Instance: set(2)}, {Property: "PreviousInstance", Instance: set(2)}}
+	f := Filter{Query: mustQuery(t, "SELECT * FROM CIM_InstModification WHERE SourceInstance ISA CIM_RedundancySet "+
+		"AND SourceInstance.RedundancyStatus <> PreviousInstance.RedundancyStatus")}
+	if !f.Matches(mod, isa) {
+		t.Error("a status change did not match")
+	}
+	if f.Matches(same, isa) {
+		t.Error("an unchanged status matched")
+	}
+	other := Filter{Query: mustQuery(t, "SELECT * FROM CIM_InstModification WHERE SourceInstance ISA CIM_ComputerSystem")}
+	if other.Matches(mod, isa) {
+		t.Error("SourceInstance ISA another class matched")
+	}
+}
+
+func TestFilterWithoutQuery(t *testing.T) {
+	ind := testSource(t.Context(), failoverRecord(1, "redset:a"))[0]
 	if (Filter{}).Matches(ind, testIsa) {
 		t.Error("a filter without a query matches")
 	}

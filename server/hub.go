@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,6 +151,10 @@ func (s *Server) buildHub(repo *mof.Repository) {
 	d := s.cfg.Indications
 	w.repo = repo
 	w.senders = map[string]indication.Sender{}
+	if w.encodings == nil {
+		w.encodings = map[string]indication.Encoding{}
+	}
+	w.encodings[protocolCIMXML] = cimxmlEncoding()
 	w.hub = indication.NewHub(indication.HubOptions{
 		Source: w.indications, Senders: w.senders, Store: s.st, Isa: w.isa, Active: s.eng.Leading,
 		RetryAttempts: *d.DeliveryRetryAttempts, RetryInterval: d.DeliveryRetryInterval.D(), QueueSize: d.QueueSize,
@@ -175,6 +181,29 @@ func (s *Server) startHub() error {
 	log := s.log.With("part", "indication")
 	w.feed = startFeed(s.eng.Bus(), feedOptions{name: "indications", log: log, filter: indicates, handle: w.hub.Handle, buffer: hubFeedBuffer})
 	return nil
+}
+
+// protocolCIMXML is the Destination.Protocol of
+// CIM_ListenerDestinationCIMXML destinations.
+const protocolCIMXML = "cimxml"
+
+// cimxmlEncoding delivers to CIM-XML listeners: one ExportIndication
+// request per delivery (exportBody), taken when the listener answers an
+// EXPMETHODRESPONSE without ERROR (exportCheck).
+func cimxmlEncoding() indication.Encoding {
+	return indication.Encoding{
+		MaxBatch: 1,
+		Encode: func(_ indication.Destination, ds []indication.Delivery) (indication.Message, error) {
+			if len(ds) != 1 {
+				return indication.Message{}, fmt.Errorf("cimxml: %d deliveries in one export request, want 1", len(ds))
+			}
+			header, body := exportBody(ds[0])
+			return indication.Message{Header: header, Body: body}, nil
+		},
+		Check: func(a indication.Answer) error {
+			return exportCheck(&http.Response{StatusCode: a.Status, Status: strconv.Itoa(a.Status) + " " + http.StatusText(a.Status), Header: a.Header}, a.Body)
+		},
+	}
 }
 
 // indications is the Hub's Source: the one given, or none.
