@@ -74,6 +74,7 @@ type Server struct {
 	cert    certificate
 	tls     *tls.Config
 	feeds   []*feed
+	wse     *wsEventing // WS-Management eventing; nil until the indication Hub is wired
 	// stopUsers ends the watch of the stored users (in a cluster).
 	stopUsers func()
 

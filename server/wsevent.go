@@ -1,0 +1,286 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/redset/redset/cimom"
+	"github.com/redset/redset/event"
+	"github.com/redset/redset/indication"
+	"github.com/redset/redset/protocol/wsman"
+	"github.com/redset/redset/store"
+)
+
+// wsEventing is the server's WS-Management eventing: the subscription
+// manager (indication.WSEventing), the sender of push deliveries,
+// heartbeats and SubscriptionEnd messages (envelopes written by
+// protocol/wsman, posted over HTTP), and the adapter the WS-Man handler
+// calls (wsman.Eventing).
+type wsEventing struct {
+	mgr    *indication.WSEventing
+	client *http.Client
+	log    *slog.Logger
+}
+
+// wsEventingConfig is what the WS-Eventing side is built from.
+type wsEventingConfig struct {
+	Hub interface {
+		Put(indication.Subscription)
+		Remove(string)
+	}
+	Store           store.Store
+	History         func(afterSeq uint64) []event.Record
+	Source          indication.Source
+	Matches         func(indication.Filter, indication.Indication) bool
+	IndicationClass func(name string) bool
+	Client          *http.Client // default: wsEventClient()
+	Log             *slog.Logger
+	Clock           func() time.Time
+}
+
+// newWSEventing builds the WS-Eventing side. Its Load and Run are the
+// caller's to start; its senders are the Hub's for the "wsman" and
+// "wsman-pull" destinations.
+func newWSEventing(c wsEventingConfig) *wsEventing {
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Client == nil {
+		c.Client = wsEventClient()
+	}
+	e := &wsEventing{client: c.Client, log: c.Log}
+	e.mgr = indication.NewWSEventing(indication.WSEventingOptions{
+		Hub: c.Hub, Store: c.Store, Push: wsPush{e}, Heartbeat: e.heartbeat, End: e.end,
+		History: c.History, Source: c.Source, Matches: c.Matches, IndicationClass: c.IndicationClass,
+		Clock: c.Clock, Logger: c.Log,
+	})
+	return e
+}
+
+// wsEventClient posts events: bounded in time, never following a redirect
+// (a sink that redirects elsewhere is failing).
+func wsEventClient() *http.Client {
+	return &http.Client{
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// senders returns the Hub's senders of WS-Eventing destinations.
+func (e *wsEventing) senders() map[string]indication.Sender {
+	return map[string]indication.Sender{indication.ProtocolWSManPush: e.mgr, indication.ProtocolWSManPull: e.mgr}
+}
+
+// eventing returns what the WS-Man handler calls.
+func (e *wsEventing) eventing() wsman.Eventing { return wsAdapter{e.mgr} }
+
+// wsmanEventing is the WS-Man handler's Options.Eventing: nil (eventing
+// actions not supported) until the WS-Eventing side is built.
+func (s *Server) wsmanEventing() wsman.Eventing {
+	if s.wse == nil {
+		return nil
+	}
+	return s.wse.eventing()
+}
+
+// wsPush sends the deliveries of push subscriptions: one message per event
+// (Push, PushWithAck) or batches of up to maxElements (Events), each
+// waiting for its wsman:Ack in the acknowledged modes. An error leaves the
+// Hub to retry the whole call, so a sink may see an event twice.
+type wsPush struct{ e *wsEventing }
+
+// defaultEventsBatch is the batch size of the Events mode when the
+// subscriber gave no MaxElements.
+const defaultEventsBatch = 20
+
+func (p wsPush) Send(ctx context.Context, dest indication.Destination, ds []indication.Delivery) error {
+	push := pushOf(dest)
+	n := 1
+	if push.Mode == wsman.DeliverEvents {
+		n = defaultEventsBatch
+		if m, err := strconv.Atoi(dest.Extra["maxElements"]); err == nil && m > 0 {
+			n = m
+		}
+	}
+	for len(ds) > 0 {
+		k := min(n, len(ds))
+		bookmark := ""
+		if dest.Extra["bookmarks"] != "" {
+			bookmark = strconv.FormatUint(ds[k-1].Seq, 10)
+		}
+		id := wsman.NewMessageID()
+		body := wsman.EncodeEvents(push, wsEvents(ds[:k]), 0, bookmark, id)
+		if err := p.e.post(ctx, dest.Address, body, id, push.Mode.Acked()); err != nil {
+			return err
+		}
+		ds = ds[k:]
+	}
+	return nil
+}
+
+// pushOf reads a push destination's delivery details.
+func pushOf(dest indication.Destination) wsman.Push {
+	mode, ok := wsman.ParseDeliveryMode(dest.Extra["mode"])
+	if !ok {
+		mode = wsman.DeliverPush
+	}
+	return wsman.Push{To: wsman.EndpointRef{Address: dest.Address, Parameters: dest.Extra["params"]},
+		Mode: mode, ResourceURI: dest.Extra["resourceURI"]}
+}
+
+// wsEvents writes deliveries in WS-Management's terms.
+func wsEvents(ds []indication.Delivery) []wsman.Event {
+	evs := make([]wsman.Event, len(ds))
+	for i, d := range ds {
+		evs[i] = wsman.Event{Namespace: d.Namespace, Instance: d.Instance}
+		for _, e := range d.Embedded {
+			evs[i].Embedded = append(evs[i].Embedded, wsman.EmbeddedInstance{Property: e.Property, Instance: e.Instance})
+		}
+	}
+	return evs
+}
+
+func (e *wsEventing) heartbeat(ctx context.Context, dest indication.Destination) error {
+	push := pushOf(dest)
+	id := wsman.NewMessageID()
+	return e.post(ctx, dest.Address, wsman.EncodeHeartbeat(push, id), id, push.Mode.Acked())
+}
+
+// end posts a SubscriptionEnd; a failure is logged (nobody else is told).
+func (e *wsEventing) end(ctx context.Context, end indication.WSEnd) {
+	status := map[indication.WSEndStatus]wsman.EndStatus{
+		indication.WSEndDeliveryFailure: wsman.EndDeliveryFailure,
+		indication.WSEndShuttingDown:    wsman.EndSourceShuttingDown,
+		indication.WSEndCancelling:      wsman.EndSourceCancelling,
+	}[end.Status]
+	id := wsman.NewMessageID()
+	body := wsman.EncodeSubscriptionEnd(wsman.EndpointRef{Address: end.EndTo, Parameters: end.EndParams},
+		end.Manager, end.ID, status, end.Reason, id)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := e.post(ctx, end.EndTo, body, id, false); err != nil {
+		e.log.Warn("wsman eventing: SubscriptionEnd not delivered", "subscription", end.ID, "to", end.EndTo, "err", err)
+	}
+}
+
+// maxSinkAnswer bounds what is read of a sink's answer.
+const maxSinkAnswer = 64 << 10
+
+// post sends one message and checks the answer: a 2xx status and, when
+// acked, a wsman:Ack relating to the message.
+func (e *wsEventing) post(ctx context.Context, url string, body []byte, id string, acked bool) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxSinkAnswer))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("the event sink answered %s", resp.Status)
+	}
+	if acked {
+		return wsman.CheckAck(answer, resp.Header.Get("Content-Type"), id)
+	}
+	return nil
+}
+
+// wsAdapter is wsman.Eventing on the subscription manager: the caller from
+// the context, the manager's refusals as WS-Management faults.
+type wsAdapter struct{ mgr *indication.WSEventing }
+
+func caller(ctx context.Context) (user string, admin bool) {
+	p, _ := cimom.PrincipalFrom(ctx)
+	return p.User, p.Role == "admin"
+}
+
+func (a wsAdapter) Subscribe(ctx context.Context, r wsman.SubscribeRequest) (wsman.SubscribeAnswer, error) {
+	user, _ := caller(ctx)
+	req := indication.WSSubscribe{Owner: user, Mode: r.Mode.String(), ResourceURI: r.ResourceURI, Manager: r.Manager,
+		NotifyTo: r.NotifyTo.Address, NotifyParams: r.NotifyTo.Parameters, Expires: r.Expires.Duration,
+		ExpiresAt: r.Expires.At, Dialect: r.Dialect, Query: r.Query, Heartbeats: r.Heartbeats,
+		SendBookmarks: r.SendBookmarks, Bookmark: r.Bookmark, MaxElements: r.MaxElements}
+	if r.EndTo != nil {
+		req.EndTo, req.EndParams = r.EndTo.Address, r.EndTo.Parameters
+	}
+	if r.Bookmark == wsman.BookmarkEarliest {
+		req.Bookmark = indication.WSBookmarkEarliest
+	}
+	id, g, err := a.mgr.Subscribe(ctx, req)
+	if err != nil {
+		return wsman.SubscribeAnswer{}, wsFault(err, wsman.FaultDestinationUnreachable)
+	}
+	ans := wsman.SubscribeAnswer{ID: id, Expires: wsman.Grant(g)}
+	if r.Mode == wsman.DeliverPull {
+		ans.Context = wsman.EventContext(id)
+	}
+	return ans, nil
+}
+
+func (a wsAdapter) Renew(ctx context.Context, id string, e wsman.Expires) (wsman.Grant, error) {
+	user, admin := caller(ctx)
+	g, err := a.mgr.Renew(ctx, user, admin, id, e.Duration, e.At)
+	return wsman.Grant(g), wsFault(err, wsman.FaultUnableToRenew)
+}
+
+func (a wsAdapter) Status(ctx context.Context, id string) (wsman.Grant, error) {
+	user, admin := caller(ctx)
+	g, err := a.mgr.Status(user, admin, id)
+	return wsman.Grant(g), wsFault(err, wsman.FaultDestinationUnreachable)
+}
+
+func (a wsAdapter) Unsubscribe(ctx context.Context, id string) error {
+	user, admin := caller(ctx)
+	return wsFault(a.mgr.Unsubscribe(ctx, user, admin, id), wsman.FaultDestinationUnreachable)
+}
+
+func (a wsAdapter) Pull(ctx context.Context, r wsman.PullRequest) (wsman.PullAnswer, error) {
+	user, admin := caller(ctx)
+	p, err := a.mgr.Pull(ctx, user, admin, r.ID, r.MaxElements, r.MaxTime)
+	if err != nil {
+		return wsman.PullAnswer{}, wsFault(err, wsman.FaultInvalidEnumerationContext)
+	}
+	return wsman.PullAnswer{Events: wsEvents(p.Deliveries), Dropped: p.Dropped, Bookmark: p.Bookmark}, nil
+}
+
+// wsFaults maps the manager's refusals to faults; unknown is the fault of
+// an unknown subscription, which depends on the request.
+var wsFaults = map[indication.WSErrorKind]wsman.FaultKind{
+	indication.WSNotOwner:    wsman.FaultAccessDenied,
+	indication.WSQuota:       wsman.FaultQuotaLimit,
+	indication.WSBadExpiry:   wsman.FaultEventInvalidExpirationTime,
+	indication.WSBadFilter:   wsman.FaultEventCannotProcessFilter,
+	indication.WSBadBookmark: wsman.FaultInvalidBookmark,
+	indication.WSBadMode:     wsman.FaultInvalidEnumerationContext,
+	indication.WSTimedOut:    wsman.FaultTimedOut,
+	indication.WSUnavailable: wsman.FaultEventSourceUnableToProcess,
+}
+
+func wsFault(err error, unknown wsman.FaultKind) error {
+	if err == nil {
+		return nil
+	}
+	var we *indication.WSError
+	if !errors.As(err, &we) {
+		return err
+	}
+	kind, ok := wsFaults[we.Kind]
+	if !ok {
+		kind = unknown
+	}
+	return &wsman.Fault{Kind: kind, Reason: we.Message}
+}
