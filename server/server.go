@@ -74,7 +74,7 @@ type Server struct {
 	cert    certificate
 	tls     *tls.Config
 	feeds   []*feed
-	wse     *wsEventing // WS-Management eventing; nil until the indication Hub is wired
+	wse     atomic.Pointer[wsEventing] // WS-Management eventing, once started (startWSEventing)
 	// stopUsers ends the watch of the stored users (in a cluster).
 	stopUsers func()
 

@@ -81,13 +81,100 @@ func (e *wsEventing) senders() map[string]indication.Sender {
 // eventing returns what the WS-Man handler calls.
 func (e *wsEventing) eventing() wsman.Eventing { return wsAdapter{e.mgr} }
 
-// wsmanEventing is the WS-Man handler's Options.Eventing: nil (eventing
-// actions not supported) until the WS-Eventing side is built.
-func (s *Server) wsmanEventing() wsman.Eventing {
-	if s.wse == nil {
-		return nil
+// startWSEventing builds the WS-Eventing side on the Hub (c.Store and
+// c.Log are the server's), gives the Hub the stored push subscriptions
+// again and runs its clock (expiry, heartbeats) until ctx ends. It
+// returns the senders the Hub needs for WS-Eventing's destinations.
+func (s *Server) startWSEventing(ctx context.Context, c wsEventingConfig) (map[string]indication.Sender, error) {
+	c.Store, c.Log = s.st, s.log.With("part", "wsevent")
+	e := newWSEventing(c)
+	if err := e.mgr.Load(ctx); err != nil {
+		return nil, fmt.Errorf("loading the WS-Eventing subscriptions: %w", err)
 	}
-	return s.wse.eventing()
+	s.wse.Store(e)
+	go e.mgr.Run(ctx, time.Second)
+	return e.senders(), nil
+}
+
+// stopWSEventing ends the pull subscriptions (SubscriptionEnd
+// SourceShuttingDown to those that asked); push subscriptions stay stored.
+func (s *Server) stopWSEventing(ctx context.Context) {
+	if e := s.wse.Load(); e != nil {
+		e.mgr.Close(ctx)
+	}
+}
+
+// wsEventingEnded is the part of the Hub's Ended for WS-Eventing: a
+// subscription the Hub removed (its sink kept failing: DeliveryFailure)
+// or that expired is forgotten and its EndTo told. It reports whether id
+// was a WS-Eventing subscription.
+func (s *Server) wsEventingEnded(ctx context.Context, id string, failed bool) bool {
+	e := s.wse.Load()
+	if e == nil || !e.mgr.Owns(id) {
+		return false
+	}
+	status, reason := indication.WSEndCancelling, "the subscription expired"
+	if failed {
+		status, reason = indication.WSEndDeliveryFailure, "events could not be delivered to the sink"
+	}
+	e.mgr.Ended(ctx, id, status, reason)
+	return true
+}
+
+// wsmanEventing is the WS-Man handler's Options.Eventing: the eventing
+// actions are answered wsa:ActionNotSupported until startWSEventing ran.
+func (s *Server) wsmanEventing() wsman.Eventing { return lateEventing{s} }
+
+// lateEventing calls the WS-Eventing side once it exists.
+type lateEventing struct{ s *Server }
+
+var errNoEventing = &wsman.Fault{Kind: wsman.FaultActionNotSupported, Reason: "eventing is not served here"}
+
+func (l lateEventing) get() (wsman.Eventing, error) {
+	if e := l.s.wse.Load(); e != nil {
+		return e.eventing(), nil
+	}
+	return nil, errNoEventing
+}
+
+func (l lateEventing) Subscribe(ctx context.Context, r wsman.SubscribeRequest) (wsman.SubscribeAnswer, error) {
+	e, err := l.get()
+	if err != nil {
+		return wsman.SubscribeAnswer{}, err
+	}
+	return e.Subscribe(ctx, r)
+}
+
+func (l lateEventing) Renew(ctx context.Context, id string, x wsman.Expires) (wsman.Grant, error) {
+	e, err := l.get()
+	if err != nil {
+		return wsman.Grant{}, err
+	}
+	return e.Renew(ctx, id, x)
+}
+
+func (l lateEventing) Status(ctx context.Context, id string) (wsman.Grant, error) {
+	e, err := l.get()
+	if err != nil {
+		return wsman.Grant{}, err
+	}
+	return e.Status(ctx, id)
+}
+
+func (l lateEventing) Unsubscribe(ctx context.Context, id string) error {
+	e, err := l.get()
+	if err != nil {
+		return err
+	}
+	return e.Unsubscribe(ctx, id)
+}
+
+func (l lateEventing) Pull(ctx context.Context, r wsman.PullRequest) (wsman.PullAnswer, error) {
+	e, err := l.get()
+	if err != nil {
+		return wsman.PullAnswer{}, err
+	}
+	return e.Pull(ctx, r)
 }
 
 // wsPush sends the deliveries of push subscriptions: one message per event

@@ -1,0 +1,408 @@
+package server
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redset/redset/auth"
+	"github.com/redset/redset/cim"
+	"github.com/redset/redset/cimom"
+	"github.com/redset/redset/event"
+	"github.com/redset/redset/indication"
+	"github.com/redset/redset/protocol/wsman"
+)
+
+// directHub stands in for the indication Hub: it keeps subscriptions and
+// hands each published indication, at once and in order, to the sender
+// of every subscription whose filter's class it is.
+type directHub struct {
+	mu      sync.Mutex
+	subs    map[string]indication.Subscription
+	senders map[string]indication.Sender
+}
+
+func (h *directHub) Put(s indication.Subscription) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.subs[s.ID] = s
+}
+
+func (h *directHub) Remove(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.subs, id)
+}
+
+func (h *directHub) has(id string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.subs[id]
+	return ok
+}
+
+func (h *directHub) publish(t *testing.T, ind indication.Indication) {
+	t.Helper()
+	h.mu.Lock()
+	var subs []indication.Subscription
+	for _, s := range h.subs {
+		if strings.EqualFold(s.Filter.Query.ClassName(), ind.Instance.ClassName) {
+			subs = append(subs, s)
+		}
+	}
+	h.mu.Unlock()
+	for _, s := range subs {
+		d := indication.Delivery{Indication: ind, FilterName: s.Filter.Name, Subscription: s.ID}
+		if err := h.senders[s.Destination.Protocol].Send(context.Background(), s.Destination, []indication.Delivery{d}); err != nil {
+			t.Errorf("delivery to %s: %v", s.ID, err)
+		}
+	}
+}
+
+// sink is an event sink on loopback: it records what it is sent and
+// acknowledges what asks for it.
+type sink struct {
+	srv  *httptest.Server
+	msgs chan string
+}
+
+var relatesRE = regexp.MustCompile(`<wsa:MessageID>([^<]+)</wsa:MessageID>`)
+
+func newSink(t *testing.T) *sink {
+	s := &sink{msgs: make(chan string, 100)}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		msg := string(b)
+		s.msgs <- r.URL.Path + " " + msg
+		if !strings.Contains(msg, "AckRequested") {
+			return
+		}
+		id := relatesRE.FindStringSubmatch(msg)[1]
+		w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
+		_, _ = io.WriteString(w, `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"><s:Header>`+
+			`<a:Action>http://schemas.dmtf.org/wbem/wsman/1/wsman/Ack</a:Action><a:RelatesTo>`+id+`</a:RelatesTo><a:MessageID>uuid:ack</a:MessageID></s:Header><s:Body/></s:Envelope>`)
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *sink) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case m := <-s.msgs:
+		return m
+	case <-time.After(30 * time.Second):
+		t.Fatal("nothing reached the event sink")
+		return ""
+	}
+}
+
+type testUsers struct{}
+
+func (testUsers) Authenticate(_ context.Context, user, password string) (auth.Identity, error) {
+	roles := map[string]auth.Role{"admin": auth.Admin, "reader": auth.Reader}
+	if r, ok := roles[user]; ok && password == "pass" {
+		return auth.Identity{User: user, Role: r}, nil
+	}
+	return auth.Identity{}, auth.ErrUnauthorized
+}
+
+type wsConversation struct {
+	t     *testing.T
+	url   string
+	pass  string // every user's password
+	hub   *directHub
+	e     *wsEventing
+	clock *testClock
+}
+
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// newWSConversation serves /wsman on loopback with the WS-Eventing side
+// wired as the server wires it, on the direct Hub.
+func newWSConversation(t *testing.T) *wsConversation {
+	c := &wsConversation{t: t, hub: &directHub{subs: map[string]indication.Subscription{}}, clock: &testClock{now: time.Now()}}
+	c.e = newWSEventing(c.config())
+	c.hub.senders = c.e.senders()
+	none := cimom.HandlerFunc(func(context.Context, *cimom.Request) (*cimom.Response, error) {
+		return nil, cim.Errorf(cim.StatusNotSupported, "no object manager here")
+	})
+	h := wsman.NewHandler(none, wsman.Options{Eventing: c.e.eventing()})
+	srv := httptest.NewServer(auth.NewDoor(testUsers{}, nil).Guard(wsmanGate, h))
+	t.Cleanup(srv.Close)
+	c.url, c.pass = srv.URL+"/wsman", "pass"
+	return c
+}
+
+// config is the WS-Eventing side's configuration on the direct Hub, with
+// a history of records 1 to 3.
+func (c *wsConversation) config() wsEventingConfig {
+	return wsEventingConfig{Hub: c.hub, Clock: c.clock.Now,
+		History: func(after uint64) []event.Record {
+			var rs []event.Record
+			for seq := after + 1; seq <= 3; seq++ {
+				rs = append(rs, event.Record{Seq: seq})
+			}
+			return rs
+		},
+		Source: func(_ context.Context, r event.Record) []indication.Indication {
+			return []indication.Indication{failoverIndication(r.Seq)}
+		},
+		Matches: func(f indication.Filter, ind indication.Indication) bool {
+			return f.Query.ClassName() == ind.Instance.ClassName
+		},
+	}
+}
+
+func failoverIndication(seq uint64) indication.Indication {
+	ft, _ := cim.NewUint(cim.Uint16, 2)
+	rs := cim.Instance{ClassName: "Msvm_RedundancySet", Properties: []cim.PropertyValue{{Name: "InstanceID", Value: cim.NewString("redset:web")}}}
+	return indication.Indication{Seq: seq, Namespace: "root/hypervcluster/v2",
+		Instance: cim.Instance{ClassName: "Msvm_FailoverIndication", Properties: []cim.PropertyValue{{Name: "FailoverType", Value: ft}}},
+		Embedded: []indication.Embedded{{Property: "SourceInstance", Instance: rs}}}
+}
+
+const (
+	nsE         = "http://schemas.xmlsoap.org/ws/2004/08/eventing"
+	failoverURI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/hypervcluster/v2/Msvm_FailoverIndication"
+)
+
+// call posts one envelope as user and returns the status and answer.
+func (c *wsConversation) call(user, action, headers, body string) (int, string) {
+	c.t.Helper()
+	env := `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" ` +
+		`xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" xmlns:e="` + nsE + `" xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration"><s:Header>` +
+		`<a:To>` + c.url + `</a:To><w:ResourceURI s:mustUnderstand="true">` + failoverURI + `</w:ResourceURI>` +
+		`<a:ReplyTo><a:Address s:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address></a:ReplyTo>` +
+		`<a:Action s:mustUnderstand="true">` + action + `</a:Action><a:MessageID>uuid:` + strings.Repeat("1", 8) + `</a:MessageID>` +
+		headers + `</s:Header><s:Body>` + body + `</s:Body></s:Envelope>`
+	req, err := http.NewRequest(http.MethodPost, c.url, strings.NewReader(env))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	req.SetBasicAuth(user, c.pass)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (c *wsConversation) ok(user, action, headers, body string) string {
+	c.t.Helper()
+	status, answer := c.call(user, action, headers, body)
+	if status != http.StatusOK {
+		c.t.Fatalf("%s: status %d:\n%s", action, status, answer)
+	}
+	return answer
+}
+
+var identifierRE = regexp.MustCompile(`<wse:Identifier>([^<]+)</wse:Identifier>`)
+
+func identifierOf(t *testing.T, answer string) string {
+	t.Helper()
+	m := identifierRE.FindStringSubmatch(answer)
+	if m == nil {
+		t.Fatalf("no identifier in\n%s", answer)
+	}
+	return m[1]
+}
+
+func idHeader(id string) string { return `<e:Identifier>` + id + `</e:Identifier>` }
+
+func subscription(mode, delivery, rest string) string {
+	return `<e:Subscribe><e:Delivery Mode="` + mode + `">` + delivery + `</e:Delivery>` + rest + `</e:Subscribe>`
+}
+
+// TestWSEventingConversation subscribes over HTTP in each mode and checks
+// that events reach a loopback sink (or a Pull), and that Renew, GetStatus,
+// Unsubscribe and expiry act.
+func TestWSEventingConversation(t *testing.T) {
+	c := newWSConversation(t)
+	s := newSink(t)
+	notify := `<e:NotifyTo><a:Address>` + s.srv.URL + `/events</a:Address><a:ReferenceParameters><q:Sink xmlns:q="urn:example">sink-7</q:Sink></a:ReferenceParameters></e:NotifyTo>`
+	endTo := `<e:EndTo><a:Address>` + s.srv.URL + `/end</a:Address></e:EndTo>`
+
+	// Push: an event reaches the sink with the reference parameters and a bookmark.
+	answer := c.ok("admin", nsE+"/Subscribe", "", subscription(nsE+"/DeliveryModes/Push", notify, endTo+`<e:Expires>PT600S</e:Expires><w:SendBookmarks/>`))
+	push := identifierOf(t, answer)
+	c.hub.publish(t, failoverIndication(7))
+	msg := s.next(t)
+	for _, want := range []string{"/events ", "<wsa:Action>http://schemas.dmtf.org/wbem/wsman/1/wsman/Event</wsa:Action>",
+		`<n0:Sink xmlns:n0="urn:example">sink-7</n0:Sink>`, "<wsman:Bookmark>7</wsman:Bookmark>", "<p:FailoverType>2</p:FailoverType>",
+		"<p:SourceInstance><p:Msvm_RedundancySet"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the pushed event lacks %s:\n%s", want, msg)
+		}
+	}
+	checkXML(t, msg[strings.IndexByte(msg, ' ')+1:])
+
+	// Renew, GetStatus; a reader may not end the admin's subscription.
+	if a := c.ok("admin", nsE+"/Renew", idHeader(push), `<e:Renew><e:Expires>PT1200S</e:Expires></e:Renew>`); !strings.Contains(a, "<wse:Expires>PT1200S</wse:Expires>") {
+		t.Errorf("renew answer:\n%s", a)
+	}
+	c.clock.add(200 * time.Second)
+	if a := c.ok("admin", nsE+"/GetStatus", idHeader(push), `<e:GetStatus/>`); !strings.Contains(a, "<wse:Expires>PT1000S</wse:Expires>") {
+		t.Errorf("status answer:\n%s", a)
+	}
+	if status, a := c.call("reader", nsE+"/Unsubscribe", idHeader(push), `<e:Unsubscribe/>`); status != http.StatusInternalServerError || !strings.Contains(a, "wsman:AccessDenied") {
+		t.Errorf("a reader ended the admin's subscription: %d\n%s", status, a)
+	}
+	c.ok("admin", nsE+"/Unsubscribe", idHeader(push), `<e:Unsubscribe/>`)
+	if c.hub.has(push) {
+		t.Error("the Hub still delivers an ended subscription")
+	}
+	if status, a := c.call("admin", nsE+"/Renew", idHeader(push), `<e:Renew/>`); status != http.StatusInternalServerError || !strings.Contains(a, "wse:UnableToRenew") {
+		t.Errorf("renewing an ended subscription: %d\n%s", status, a)
+	}
+
+	// PushWithAck, by a reader: delivered once acknowledged; expiry sends SubscriptionEnd.
+	answer = c.ok("reader", nsE+"/Subscribe", "", subscription("http://schemas.dmtf.org/wbem/wsman/1/wsman/PushWithAck", notify, endTo+`<e:Expires>PT5S</e:Expires>`))
+	acked := identifierOf(t, answer)
+	c.hub.publish(t, failoverIndication(8))
+	if msg := s.next(t); !strings.Contains(msg, "<wsman:AckRequested/>") {
+		t.Errorf("no AckRequested:\n%s", msg)
+	}
+	c.clock.add(6 * time.Second)
+	c.e.mgr.Tick(context.Background())
+	msg = s.next(t)
+	if !strings.HasPrefix(msg, "/end ") || !strings.Contains(msg, nsE+"/SourceCancelling") || !strings.Contains(msg, acked) {
+		t.Errorf("SubscriptionEnd at expiry:\n%s", msg)
+	}
+
+	// Pull: the event waits in the queue; an empty queue answers TimedOut.
+	answer = c.ok("admin", nsE+"/Subscribe", "", subscription("http://schemas.dmtf.org/wbem/wsman/1/wsman/Pull", "", ""))
+	pull := identifierOf(t, answer)
+	if !strings.Contains(answer, pull+"#Events") {
+		t.Fatalf("no enumeration context:\n%s", answer)
+	}
+	c.hub.publish(t, failoverIndication(9))
+	pullBody := `<n:Pull><n:EnumerationContext>` + pull + `#Events</n:EnumerationContext><n:MaxTime>PT0.2S</n:MaxTime><n:MaxElements>10</n:MaxElements></n:Pull>`
+	if a := c.ok("admin", "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull", "", pullBody); !strings.Contains(a, "<p:FailoverType>2</p:FailoverType>") {
+		t.Errorf("the Pull did not get the event:\n%s", a)
+	}
+	if status, a := c.call("admin", "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull", "", pullBody); status != http.StatusInternalServerError || !strings.Contains(a, "wsman:TimedOut") {
+		t.Errorf("an empty Pull: %d\n%s", status, a)
+	}
+
+	// A bookmark resumes: a new pull subscription after record 1 gets 2 and 3.
+	answer = c.ok("admin", nsE+"/Subscribe", "", subscription("http://schemas.dmtf.org/wbem/wsman/1/wsman/Pull", "", `<w:SendBookmarks/><w:Bookmark>1</w:Bookmark>`))
+	resumed := identifierOf(t, answer)
+	a := c.ok("admin", "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull", "", strings.ReplaceAll(pullBody, pull, resumed))
+	if n := strings.Count(a, "<p:Msvm_FailoverIndication "); n != 2 || !strings.Contains(a, "<wsman:Bookmark>3</wsman:Bookmark>") {
+		t.Errorf("resuming after bookmark 1 gave %d events:\n%s", n, a)
+	}
+}
+
+// TestWSPushFailures checks the push sender's judgement of a sink: an
+// error status, a missing acknowledgement, a redirect.
+func TestWSPushFailures(t *testing.T) {
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/500":
+			w.WriteHeader(http.StatusInternalServerError)
+		case "/redirect":
+			http.Redirect(w, r, "http://127.0.0.1:1/", http.StatusTemporaryRedirect)
+		}
+	}))
+	defer bad.Close()
+	e := newWSEventing(wsEventingConfig{Hub: &directHub{subs: map[string]indication.Subscription{}}})
+	ds := []indication.Delivery{{Indication: failoverIndication(1)}}
+	for path, mode := range map[string]string{"/500": "push", "/redirect": "push", "/noack": "pushwithack"} {
+		dest := indication.Destination{ID: "d", Protocol: indication.ProtocolWSManPush, Address: bad.URL + path, Extra: map[string]string{"mode": mode}}
+		if err := (wsPush{e}).Send(context.Background(), dest, ds); err == nil {
+			t.Errorf("%s: delivery taken as done", path)
+		}
+	}
+	ok := indication.Destination{ID: "d", Protocol: indication.ProtocolWSManPush, Address: bad.URL + "/fine", Extra: map[string]string{"mode": "push"}}
+	if err := (wsPush{e}).Send(context.Background(), ok, ds); err != nil {
+		t.Errorf("a 200 answer: %v", err)
+	}
+}
+
+func checkXML(t *testing.T, s string) {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(s))
+	for {
+		_, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("not well-formed XML: %v\n%s", err, s)
+		}
+	}
+}
+
+// TestWSEventingOnServer runs eventing through a running server's /wsman
+// (door, forwarding, turns): refused until the WS-Eventing side starts,
+// then a push subscription delivers, and it is stored: a server started
+// again on the same data gives it to its Hub.
+func TestWSEventingOnServer(t *testing.T) {
+	cfg := func(dir string) func(*Config) { return func(c *Config) { c.Data = dir } }
+	dir := t.TempDir()
+	srv := startServer(t, "", cfg(dir))
+	c := &wsConversation{t: t, hub: &directHub{subs: map[string]indication.Subscription{}}, clock: &testClock{now: time.Now()},
+		url: "http://" + srv.Addrs()[0] + "/wsman", pass: testPassword}
+	s := newSink(t)
+	sub := subscription(nsE+"/DeliveryModes/Push", `<e:NotifyTo><a:Address>`+s.srv.URL+`/events</a:Address></e:NotifyTo>`, `<e:Expires>PT600S</e:Expires>`)
+	if status, a := c.call("admin", nsE+"/Subscribe", "", sub); status != http.StatusInternalServerError || !strings.Contains(a, "wsa:ActionNotSupported") {
+		t.Fatalf("before eventing starts: %d\n%s", status, a)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	senders, err := srv.startWSEventing(ctx, c.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.hub.senders = senders
+	id := identifierOf(t, c.ok("admin", nsE+"/Subscribe", "", sub))
+	c.hub.publish(t, failoverIndication(4))
+	if msg := s.next(t); !strings.Contains(msg, "<p:Msvm_FailoverIndication ") {
+		t.Errorf("the sink got\n%s", msg)
+	}
+	srv.stopWSEventing(ctx)
+	srv.Close()
+
+	again := startServer(t, "", cfg(dir))
+	hub := &directHub{subs: map[string]indication.Subscription{}}
+	c2 := &wsConversation{t: t, hub: hub, clock: c.clock}
+	if _, err := again.startWSEventing(ctx, c2.config()); err != nil {
+		t.Fatal(err)
+	}
+	if !hub.has(id) {
+		t.Errorf("the push subscription %s did not survive the restart", id)
+	}
+	if !again.wsEventingEnded(ctx, id, true) || hub.has(id) {
+		t.Error("the Hub's end of a WS-Eventing subscription was not taken")
+	}
+	if again.wsEventingEnded(ctx, "uuid:other", true) {
+		t.Error("a subscription of the registry was taken for a WS-Eventing one")
+	}
+}
