@@ -614,6 +614,17 @@ func (w *WSEventing) Pull(ctx context.Context, user string, admin bool, id strin
 	return p, nil
 }
 
+// Requeue puts deliveries a Pull took but could not answer with back at
+// the front of the subscription's queue, in order.
+func (w *WSEventing) Requeue(id string, ds []Delivery) {
+	w.mu.Lock()
+	s, ok := w.subs[id]
+	w.mu.Unlock()
+	if ok && s.queue != nil {
+		s.queue.unget(ds)
+	}
+}
+
 func newWSID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])

@@ -45,6 +45,18 @@ func (q *pullQueue) wake() {
 	}
 }
 
+// unget puts ds back at the front, past the bound if need be (they were
+// in the queue a moment ago).
+func (q *pullQueue) unget(ds []Delivery) {
+	if len(ds) == 0 {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.items = append(append([]Delivery(nil), ds...), q.items...)
+	q.wake()
+}
+
 func (q *pullQueue) close() {
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -341,7 +341,33 @@ func (a wsAdapter) Pull(ctx context.Context, r wsman.PullRequest) (wsman.PullAns
 	if err != nil {
 		return wsman.PullAnswer{}, wsFault(err, wsman.FaultInvalidEnumerationContext)
 	}
-	return wsman.PullAnswer{Events: wsEvents(p.Deliveries), Dropped: p.Dropped, Bookmark: p.Bookmark}, nil
+	evs := wsEvents(p.Deliveries)
+	n := fitting(evs, r.Fits)
+	if n < len(evs) {
+		a.mgr.Requeue(r.ID, p.Deliveries[n:])
+		evs = evs[:n]
+		if n == 0 {
+			return wsman.PullAnswer{}, &wsman.Fault{Kind: wsman.FaultEncodingLimit, Detail: wsman.DetailMaxEnvelopeSize,
+				Reason: "the next event does not fit in MaxEnvelopeSize; it stays queued"}
+		}
+		if p.Bookmark != "" {
+			p.Bookmark = strconv.FormatUint(p.Deliveries[n-1].Seq, 10)
+		}
+	}
+	return wsman.PullAnswer{Events: evs, Dropped: p.Dropped, Bookmark: p.Bookmark}, nil
+}
+
+// fitting returns how many of evs fit, in order.
+func fitting(evs []wsman.Event, fits func(wsman.Event) bool) int {
+	if fits == nil {
+		return len(evs)
+	}
+	for i, e := range evs {
+		if !fits(e) {
+			return i
+		}
+	}
+	return len(evs)
 }
 
 // wsFaults maps the manager's refusals to faults; unknown is the fault of

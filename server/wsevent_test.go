@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -318,6 +319,55 @@ func TestWSEventingConversation(t *testing.T) {
 	if n := strings.Count(a, "<p:Msvm_FailoverIndication "); n != 2 || !strings.Contains(a, "<wsman:Bookmark>3</wsman:Bookmark>") {
 		t.Errorf("resuming after bookmark 1 gave %d events:\n%s", n, a)
 	}
+}
+
+// TestWSPullWithinEnvelope checks that a Pull answers with the events that
+// fit in MaxEnvelopeSize and leaves the others, in order, for the next.
+func TestWSPullWithinEnvelope(t *testing.T) {
+	c := newWSConversation(t)
+	id := identifierOf(t, c.ok("admin", nsE+"/Subscribe", "", subscription("http://schemas.dmtf.org/wbem/wsman/1/wsman/Pull", "", "<w:SendBookmarks/>")))
+	for seq := uint64(1); seq <= 40; seq++ {
+		c.hub.publish(t, bigIndication(seq))
+	}
+	pull := `<n:Pull><n:EnumerationContext>` + id + `#Events</n:EnumerationContext><n:MaxTime>PT0.1S</n:MaxTime><n:MaxElements>40</n:MaxElements></n:Pull>`
+	size := `<w:MaxEnvelopeSize s:mustUnderstand="true">8192</w:MaxEnvelopeSize>`
+	var got []string
+	for answers := 0; len(got) < 40; answers++ {
+		if answers > 40 {
+			t.Fatalf("40 events took more than 40 answers: %v", got)
+		}
+		a := c.ok("admin", "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull", size, pull)
+		if len(a) > 8192 {
+			t.Fatalf("an answer of %d octets past MaxEnvelopeSize 8192", len(a))
+		}
+		seqs := seqRE.FindAllStringSubmatch(a, -1)
+		if len(seqs) == 0 || len(seqs) == 40 {
+			t.Fatalf("%d events in one answer of 8192 octets", len(seqs))
+		}
+		for _, m := range seqs {
+			got = append(got, m[1])
+		}
+		if last := got[len(got)-1]; !strings.Contains(a, "<wsman:Bookmark>"+last+"</wsman:Bookmark>") {
+			t.Errorf("the bookmark is not the last event's (%s)", last)
+		}
+	}
+	for i, s := range got {
+		if s != strconv.Itoa(i+1) {
+			t.Fatalf("events out of order: %v", got)
+		}
+	}
+}
+
+var seqRE = regexp.MustCompile(`<p:Seq>(\d+)</p:Seq>`)
+
+// bigIndication is an indication of about 600 octets that names its
+// sequence number.
+func bigIndication(seq uint64) indication.Indication {
+	ind := failoverIndication(seq)
+	n, _ := cim.NewUint(cim.Uint64, seq)
+	ind.Instance.Properties = append(ind.Instance.Properties, cim.PropertyValue{Name: "Seq", Value: n},
+		cim.PropertyValue{Name: "Description", Value: cim.NewString(strings.Repeat("x", 500))})
+	return ind
 }
 
 // TestWSPushFailures checks the push sender's judgement of a sink: an

@@ -155,6 +155,11 @@ type PullRequest struct {
 	ID          string // the subscription, read from the context
 	MaxElements int
 	MaxTime     time.Duration // 0: answer at once
+	// Fits reports whether one more event (after those it accepted)
+	// still fits in the answer's MaxEnvelopeSize. Events that do not fit
+	// must stay queued for the next Pull; when not even the first fits,
+	// Pull keeps it and fails with a fault of kind FaultEncodingLimit.
+	Fits func(Event) bool
 }
 
 // PullAnswer is the events of one PullResponse, in order.

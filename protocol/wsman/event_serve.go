@@ -69,7 +69,7 @@ func (x *exchange) expiresAnswer(env *Envelope, c *Call, action, name string, g 
 // wsen:Items (after a wsman:DroppedEvents when the queue overflowed), the
 // bookmark as a header when the subscription asked for them.
 func (x *exchange) eventPull(ctx context.Context, env *Envelope, c *Call, ev Eventing) (*bytes.Buffer, error) {
-	a, err := ev.Pull(ctx, PullRequest{ID: c.Identifier, MaxElements: int(c.MaxElements), MaxTime: c.Timeout})
+	a, err := ev.Pull(ctx, PullRequest{ID: c.Identifier, MaxElements: int(c.MaxElements), MaxTime: c.Timeout, Fits: x.fitter(env, c)})
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +99,26 @@ func (x *exchange) eventPull(ctx context.Context, env *Envelope, c *Call, ev Eve
 			"the answer (%d octets, %s events) exceeds MaxEnvelopeSize (%d octets)", size, strconv.Itoa(len(a.Events)), x.limit(env))
 	}
 	return out, nil
+}
+
+// fitter returns PullRequest.Fits for an answer to env: events are
+// measured as written, against the room MaxEnvelopeSize leaves beside the
+// envelope.
+func (x *exchange) fitter(env *Envelope, c *Call) func(Event) bool {
+	room := x.limit(env) - envelopeReserve
+	if env.Encoding != UTF8 {
+		room = room/2 - 1
+	}
+	var scratch bytes.Buffer
+	return func(e Event) bool {
+		scratch.Reset()
+		newWriter(&scratch, c.Resource).event(e)
+		if scratch.Len() > room {
+			return false
+		}
+		room -= scratch.Len()
+		return true
+	}
 }
 
 // managerAddress is the address of the subscription manager: where the

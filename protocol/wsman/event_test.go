@@ -182,7 +182,7 @@ func TestEventingFixtures(t *testing.T) {
 			}
 		}},
 		{"pull.xml", actionPull, "PullResponse", func(t *testing.T, f *fakeEventing, answer string) {
-			if f.pull != (PullRequest{ID: id, MaxElements: 20, MaxTime: time.Second}) {
+			if f.pull.ID != id || f.pull.MaxElements != 20 || f.pull.MaxTime != time.Second || f.pull.Fits == nil {
 				t.Errorf("pull %+v", f.pull)
 			}
 			for _, s := range []string{"<wsman:Bookmark>42</wsman:Bookmark>", `<wsman:DroppedEvents Action="` + actionEvent + `">2</wsman:DroppedEvents>`,
