@@ -429,3 +429,16 @@ func u16(n uint64) cim.Value {
 	v, _ := cim.NewUint(cim.Uint16, n)
 	return v
 }
+
+// TestEventingActionsWrite checks how the eventing actions are judged:
+// served where the subscriptions are (changes), Pull a read.
+func TestEventingActionsWrite(t *testing.T) {
+	for _, a := range []string{actionSubscribe, actionRenew, actionGetStatus, actionUnsubscribe} {
+		if !WritesAction(a) {
+			t.Errorf("%s is judged a read", a)
+		}
+	}
+	if WritesAction(actionPull) {
+		t.Error("Pull is judged a change")
+	}
+}

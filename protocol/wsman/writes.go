@@ -31,8 +31,10 @@ func RequestAction(body []byte, contentType string) (string, error) {
 }
 
 // WritesAction reports whether an action asks for a change: Put, Create,
-// Delete or a custom action (a CIM method such as Failover). Get and the
-// enumeration actions read; Identify ("") reads.
+// Delete or a custom action (a CIM method such as Failover), and the
+// eventing actions (Subscribe, Renew, GetStatus, Unsubscribe), served
+// where the subscriptions are kept (a cluster's leader). Get and the
+// enumeration actions read (a Pull of events too); Identify ("") reads.
 func WritesAction(action string) bool {
 	switch strings.TrimSpace(action) {
 	case "", actionGet, actionEnumerate, actionPull, actionRelease:
