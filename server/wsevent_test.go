@@ -370,6 +370,34 @@ func bigIndication(seq uint64) indication.Indication {
 	return ind
 }
 
+// TestWSPushBatchesAndHeartbeats checks the Events mode (batches of
+// MaxElements, each acknowledged) and a heartbeat, at a loopback sink.
+func TestWSPushBatchesAndHeartbeats(t *testing.T) {
+	s := newSink(t)
+	e := newWSEventing(wsEventingConfig{Hub: &directHub{subs: map[string]indication.Subscription{}}})
+	dest := indication.Destination{ID: "d", Protocol: indication.ProtocolWSManPush, Address: s.srv.URL + "/events", Ack: true,
+		Extra: map[string]string{"mode": "events", "maxElements": "2", "bookmarks": "true", "resourceURI": failoverURI}}
+	var ds []indication.Delivery
+	for seq := uint64(1); seq <= 5; seq++ {
+		ds = append(ds, indication.Delivery{Indication: failoverIndication(seq)})
+	}
+	if err := (wsPush{e}).Send(context.Background(), dest, ds); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{2, 2, 1} {
+		msg := s.next(t)
+		if n := strings.Count(msg, "<wsman:Event "); n != want || !strings.Contains(msg, "<wsman:AckRequested/>") {
+			t.Errorf("batch %d: %d events, want %d:\n%s", i, n, want, msg)
+		}
+	}
+	if err := e.heartbeat(context.Background(), dest); err != nil {
+		t.Fatal(err)
+	}
+	if msg := s.next(t); !strings.Contains(msg, "<wsa:Action>http://schemas.dmtf.org/wbem/wsman/1/wsman/Heartbeat</wsa:Action>") {
+		t.Errorf("heartbeat:\n%s", msg)
+	}
+}
+
 // TestWSPushFailures checks the push sender's judgement of a sink: an
 // error status, a missing acknowledgement, a redirect.
 func TestWSPushFailures(t *testing.T) {
