@@ -22,8 +22,9 @@ import (
 // WSEventingOptions.Push) or "wsman-pull" (WSEventing itself is the
 // Sender, keeping a bounded queue that Pull empties).
 //
-// Push subscriptions are durable: kept in the store under indication/wsman/
-// and given to the Hub again by Load after a restart. Pull subscriptions
+// Push subscriptions are durable: kept in the store under indication/wsman/,
+// given to the Hub again by Load after a restart, and followed (Follow) by
+// every server of a cluster, so that a new leader delivers them. Pull subscriptions
 // live in memory only: their queue would be lost anyway, and a client
 // that pulls notices the end (its context is unknown) and subscribes
 // again, with its last bookmark to miss nothing.
@@ -65,11 +66,15 @@ type WSEventingOptions struct {
 	// IndicationClass, when set, tells whether a filter's FROM names an
 	// indication class redset knows.
 	IndicationClass func(name string) bool
-	Clock           func() time.Time
-	MaxExpires      time.Duration // default 24h: the longest expiry granted
-	MaxPerUser      int           // default 100
-	PullQueue       int           // default 1000 events per pull subscription
-	Logger          *slog.Logger
+	// Active tells whether this server delivers (a cluster's leader);
+	// nil: always. Only then does Tick end expired subscriptions and send
+	// heartbeats.
+	Active     func() bool
+	Clock      func() time.Time
+	MaxExpires time.Duration // default 24h: the longest expiry granted
+	MaxPerUser int           // default 100
+	PullQueue  int           // default 1000 events per pull subscription
+	Logger     *slog.Logger
 }
 
 // Defaults of WSEventingOptions.
@@ -496,6 +501,9 @@ func (w *WSEventing) sendEnd(ctx context.Context, s *wsSub, status WSEndStatus, 
 // Tick ends the subscriptions expired at the clock's time (with a
 // SubscriptionEnd) and sends the heartbeats that are due.
 func (w *WSEventing) Tick(ctx context.Context) {
+	if w.o.Active != nil && !w.o.Active() {
+		return
+	}
 	now := w.o.Clock()
 	var expired []string
 	var beats []*wsSub

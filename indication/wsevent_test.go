@@ -20,10 +20,11 @@ type fakeHub struct {
 	mu   sync.Mutex
 	subs map[string]Subscription
 	puts chan string // the id of each Put, for tests that wait for one
+	rems chan string // the id of each Remove
 }
 
 func newFakeHub() *fakeHub {
-	return &fakeHub{subs: map[string]Subscription{}, puts: make(chan string, 100)}
+	return &fakeHub{subs: map[string]Subscription{}, puts: make(chan string, 100), rems: make(chan string, 100)}
 }
 
 func (h *fakeHub) Put(s Subscription) {
@@ -37,6 +38,7 @@ func (h *fakeHub) Remove(id string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.subs, id)
+	h.rems <- id
 }
 
 func (h *fakeHub) get(id string) (Subscription, bool) {
@@ -208,15 +210,21 @@ func TestWSSubscribeGivesTheHub(t *testing.T) {
 // waitPut waits for the Hub to be given id.
 func waitPut(t *testing.T, h *fakeHub, id string) {
 	t.Helper()
+	waitID(t, h.puts, id)
+}
+
+// waitID waits for id on ch, skipping others.
+func waitID(t *testing.T, ch chan string, id string) {
+	t.Helper()
 	timeout := time.After(30 * time.Second)
 	for {
 		select {
-		case got := <-h.puts:
+		case got := <-ch:
 			if got == id {
 				return
 			}
 		case <-timeout:
-			t.Fatalf("the Hub was never given %s", id)
+			t.Fatalf("%s never came", id)
 		}
 	}
 }
@@ -500,6 +508,7 @@ func TestWSPushSurvivesRestart(t *testing.T) {
 	if err := g.w.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
+	g.w.Tick(ctx)
 	s, ok := g.hub.get(long)
 	if !ok || s.Destination.Address != "http://127.0.0.1:9/e" || s.Filter.Query == nil {
 		t.Errorf("the stored push subscription came back as %+v (%v)", s, ok)
@@ -532,4 +541,53 @@ func errText(err error) string {
 		return ""
 	}
 	return " " + err.Error()
+}
+
+// TestWSFollow checks that a server following the store (a cluster's
+// follower) gives its Hub the push subscriptions the leader makes, renews
+// and ends, and that it neither expires them nor sends heartbeats while
+// it does not lead.
+func TestWSFollow(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "redset.db"), bolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	leader := newWSFixture(t, func(o *WSEventingOptions) { o.Store = st })
+	follower := newWSFixture(t, func(o *WSEventingOptions) {
+		o.Store, o.Clock, o.Active = st, leader.clock.Now, func() bool { return false }
+	})
+	done := make(chan struct{})
+	go func() { follower.w.Follow(ctx); close(done) }()
+
+	id, _, err := leader.w.Subscribe(ctx, with(pushRequest("alice"), func(r *WSSubscribe) { r.Expires, r.Heartbeats = time.Minute, time.Second }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitPut(t, follower.hub, id)
+	g, err := leader.w.Renew(ctx, "alice", false, id, time.Hour, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitPut(t, follower.hub, id)
+	if s, _ := follower.hub.get(id); !s.Expires.Equal(g.At) {
+		t.Errorf("the follower's expiry %v, want the renewed %v", s.Expires, g.At)
+	}
+	leader.clock.Add(2 * time.Hour)
+	follower.w.Tick(ctx)
+	if _, beats, ends := follower.rec.counts(); beats != 0 || ends != 0 || !follower.w.Owns(id) {
+		t.Errorf("a follower's Tick acted: %d heartbeats, %d ends", beats, ends)
+	}
+	leader.w.Tick(ctx) // the leader ends it
+	waitID(t, follower.hub.rems, id)
+	if follower.w.Owns(id) {
+		t.Error("the follower still holds the ended subscription")
+	}
+	if _, _, ends := follower.rec.counts(); ends != 0 {
+		t.Error("the follower sent a SubscriptionEnd for the leader's")
+	}
+	cancel()
+	<-done
 }

@@ -40,6 +40,7 @@ type wsEventingConfig struct {
 	Source          indication.Source
 	Matches         func(indication.Filter, indication.Indication) bool
 	IndicationClass func(name string) bool
+	Active          func() bool  // whether this server delivers (the Hub's Active); nil: always
 	Client          *http.Client // default: wsEventClient()
 	Log             *slog.Logger
 	Clock           func() time.Time
@@ -59,7 +60,7 @@ func newWSEventing(c wsEventingConfig) *wsEventing {
 	e.mgr = indication.NewWSEventing(indication.WSEventingOptions{
 		Hub: c.Hub, Store: c.Store, Push: wsPush{e}, Heartbeat: e.heartbeat, End: e.end,
 		History: c.History, Source: c.Source, Matches: c.Matches, IndicationClass: c.IndicationClass,
-		Clock: c.Clock, Logger: c.Log,
+		Active: c.Active, Clock: c.Clock, Logger: c.Log,
 	})
 	return e
 }
@@ -83,7 +84,8 @@ func (e *wsEventing) eventing() wsman.Eventing { return wsAdapter{e.mgr} }
 
 // startWSEventing builds the WS-Eventing side on the Hub (c.Store and
 // c.Log are the server's), gives the Hub the stored push subscriptions
-// again and runs its clock (expiry, heartbeats) until ctx ends. It
+// again, follows the store for those other servers of a cluster change,
+// and runs its clock (expiry, heartbeats, while c.Active) until ctx ends. It
 // returns the senders the Hub needs for WS-Eventing's destinations.
 func (s *Server) startWSEventing(ctx context.Context, c wsEventingConfig) (map[string]indication.Sender, error) {
 	c.Store, c.Log = s.st, s.log.With("part", "wsevent")
@@ -92,6 +94,7 @@ func (s *Server) startWSEventing(ctx context.Context, c wsEventingConfig) (map[s
 		return nil, fmt.Errorf("loading the WS-Eventing subscriptions: %w", err)
 	}
 	s.wse.Store(e)
+	go e.mgr.Follow(ctx)
 	go e.mgr.Run(ctx, time.Second)
 	return e.senders(), nil
 }
