@@ -96,6 +96,7 @@ type WSSubscribe struct {
 	Owner         string
 	Mode          string // "push", "pushwithack", "events" or "pull"
 	ResourceURI   string
+	Namespace     string // of the resource URI: the filter's source namespace ("" any)
 	Manager       string // the subscription manager's address, for SubscriptionEnd
 	NotifyTo      string // push modes: the sink's URL
 	NotifyParams  string // its reference parameters (XML, sent back as headers)
@@ -180,6 +181,7 @@ type wsRecord struct {
 	Owner         string        `json:"owner"`
 	Mode          string        `json:"mode"`
 	ResourceURI   string        `json:"resourceURI"`
+	Namespace     string        `json:"namespace,omitempty"`
 	Manager       string        `json:"manager,omitempty"`
 	NotifyTo      string        `json:"notifyTo,omitempty"`
 	NotifyParams  string        `json:"notifyParams,omitempty"`
@@ -241,7 +243,7 @@ func (w *WSEventing) Subscribe(ctx context.Context, r WSSubscribe) (string, WSGr
 		return "", WSGrant{}, err
 	}
 	s := &wsSub{query: q, lastSent: now, rec: wsRecord{ID: newWSID(), Owner: r.Owner, Mode: r.Mode,
-		ResourceURI: r.ResourceURI, Manager: r.Manager, NotifyTo: r.NotifyTo, NotifyParams: r.NotifyParams,
+		ResourceURI: r.ResourceURI, Namespace: r.Namespace, Manager: r.Manager, NotifyTo: r.NotifyTo, NotifyParams: r.NotifyParams,
 		EndTo: r.EndTo, EndParams: r.EndParams, Dialect: r.Dialect, Query: r.Query, Heartbeats: r.Heartbeats,
 		SendBookmarks: r.SendBookmarks, MaxElements: r.MaxElements, Expires: grant.At}}
 	if s.pull() {
@@ -378,7 +380,11 @@ func (w *WSEventing) subscription(s *wsSub) Subscription {
 	if s.pull() {
 		dest.Protocol, dest.Address = ProtocolWSManPull, ""
 	}
-	return Subscription{ID: r.ID, Owner: r.Owner, Filter: Filter{Name: "wsman:" + r.ID, Query: s.query},
+	f := Filter{Name: "wsman:" + r.ID, Query: s.query}
+	if r.Namespace != "" {
+		f.SourceNamespaces = []string{r.Namespace}
+	}
+	return Subscription{ID: r.ID, Owner: r.Owner, Filter: f,
 		Destination: dest, OnFatalError: PolicyRemove, Expires: r.Expires, SequenceContext: r.ID}
 }
 

@@ -150,7 +150,7 @@ func classMatches(f Filter, ind Indication) bool {
 }
 
 func pushRequest(owner string) WSSubscribe {
-	return WSSubscribe{Owner: owner, Mode: "push", NotifyTo: "http://127.0.0.1:9/e", EndTo: "http://127.0.0.1:9/end",
+	return WSSubscribe{Owner: owner, Mode: "push", Namespace: "root/hypervcluster/v2", NotifyTo: "http://127.0.0.1:9/e", EndTo: "http://127.0.0.1:9/end",
 		Dialect: "WQL", Query: "SELECT * FROM Msvm_FailoverIndication"}
 }
 
@@ -200,7 +200,8 @@ func TestWSSubscribeGivesTheHub(t *testing.T) {
 				t.Fatalf("the Hub has no %s", id)
 			}
 			d := s.Destination
-			if d.Protocol != tt.proto || d.Ack != tt.ack || d.Address != tt.address || s.Owner != "alice" || s.Filter.Query.ClassName() != "Msvm_FailoverIndication" || !s.Expires.Equal(g.At) {
+			if d.Protocol != tt.proto || d.Ack != tt.ack || d.Address != tt.address || s.Owner != "alice" || s.Filter.Query.ClassName() != "Msvm_FailoverIndication" || !s.Expires.Equal(g.At) ||
+				len(s.Filter.SourceNamespaces) != 1 || s.Filter.SourceNamespaces[0] != "root/hypervcluster/v2" {
 				t.Errorf("subscription %+v", s)
 			}
 		})

@@ -300,7 +300,7 @@ func caller(ctx context.Context) (user string, admin bool) {
 
 func (a wsAdapter) Subscribe(ctx context.Context, r wsman.SubscribeRequest) (wsman.SubscribeAnswer, error) {
 	user, _ := caller(ctx)
-	req := indication.WSSubscribe{Owner: user, Mode: r.Mode.String(), ResourceURI: r.ResourceURI, Manager: r.Manager,
+	req := indication.WSSubscribe{Owner: user, Mode: r.Mode.String(), ResourceURI: r.ResourceURI, Namespace: r.Namespace, Manager: r.Manager,
 		NotifyTo: r.NotifyTo.Address, NotifyParams: r.NotifyTo.Parameters, Expires: r.Expires.Duration,
 		ExpiresAt: r.Expires.At, Dialect: r.Dialect, Query: r.Query, Heartbeats: r.Heartbeats,
 		SendBookmarks: r.SendBookmarks, Bookmark: r.Bookmark, MaxElements: r.MaxElements}
