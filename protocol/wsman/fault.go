@@ -92,8 +92,9 @@ var faultSpecs = [faultKindCount]faultSpec{
 	FaultVersionMismatch:                   {"s:VersionMismatch", "", actionFaultWSA, "Only SOAP 1.2 envelopes are served."},
 
 	// WS-Eventing (DSP0226 clause 10); the wse prefix is declared where
-	// the subcode is written. UnsupportedExpirationType is not sent:
-	// both forms of expiry are served.
+	// the subcode is written. UnsupportedExpirationType and
+	// FilteringNotSupported are not sent: both forms of expiry are
+	// served, and every subscription may be filtered.
 	FaultDeliveryModeRequestedUnavailable:   {sender, "wse:DeliveryModeRequestedUnavailable", actionFaultWSE, "The requested delivery mode is not supported."},
 	FaultEventInvalidExpirationTime:         {sender, "wse:InvalidExpirationTime", actionFaultWSE, "The expiration time requested is invalid."},
 	FaultUnsupportedExpirationType:          {sender, "wse:UnsupportedExpirationType", actionFaultWSE, "Only expiration durations are supported."},
