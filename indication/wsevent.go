@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -193,6 +195,7 @@ type wsRecord struct {
 	SendBookmarks bool          `json:"sendBookmarks,omitempty"`
 	MaxElements   int           `json:"maxElements,omitempty"`
 	Expires       time.Time     `json:"expires"`
+	Created       time.Time     `json:"created"`
 }
 
 // wsSub is a live subscription.
@@ -245,7 +248,7 @@ func (w *WSEventing) Subscribe(ctx context.Context, r WSSubscribe) (string, WSGr
 	s := &wsSub{query: q, lastSent: now, rec: wsRecord{ID: newWSID(), Owner: r.Owner, Mode: r.Mode,
 		ResourceURI: r.ResourceURI, Namespace: r.Namespace, Manager: r.Manager, NotifyTo: r.NotifyTo, NotifyParams: r.NotifyParams,
 		EndTo: r.EndTo, EndParams: r.EndParams, Dialect: r.Dialect, Query: r.Query, Heartbeats: r.Heartbeats,
-		SendBookmarks: r.SendBookmarks, MaxElements: r.MaxElements, Expires: grant.At}}
+		SendBookmarks: r.SendBookmarks, MaxElements: r.MaxElements, Expires: grant.At, Created: now}}
 	if s.pull() {
 		s.queue = newPullQueue(w.o.PullQueue)
 	}
@@ -472,6 +475,49 @@ func (w *WSEventing) drop(ctx context.Context, id string) (*wsSub, error) {
 		return s, wsErr(WSUnavailable, "forgetting the subscription: %v", err)
 	}
 	return s, nil
+}
+
+// WSInfo describes one WS-Eventing subscription for operators.
+type WSInfo struct {
+	ID, Owner        string
+	Mode             string // "push", "pushwithack", "events" or "pull"
+	Dialect, Query   string
+	NotifyTo         string // push modes
+	Created, Expires time.Time
+	Queued           int // pull mode: events waiting to be pulled
+}
+
+// List returns the subscriptions user may see (an admin every one), sorted
+// by ID.
+func (w *WSEventing) List(user string, admin bool) []WSInfo {
+	w.mu.Lock()
+	var out []WSInfo
+	for _, s := range w.subs {
+		if s.rec.Owner != user && !admin {
+			continue
+		}
+		r := s.rec
+		info := WSInfo{ID: r.ID, Owner: r.Owner, Mode: r.Mode, Dialect: r.Dialect, Query: r.Query,
+			NotifyTo: r.NotifyTo, Created: r.Created, Expires: r.Expires}
+		if s.queue != nil {
+			info.Queued = s.queue.len()
+		}
+		out = append(out, info)
+	}
+	w.mu.Unlock()
+	slices.SortFunc(out, func(a, b WSInfo) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Cancel ends a subscription at an operator's request (the JSON API, the
+// command line): like Unsubscribe, but its EndTo is told
+// (SourceCancelling), since its subscriber did not ask.
+func (w *WSEventing) Cancel(ctx context.Context, user string, admin bool, id string) error {
+	if _, err := w.lookup(id, user, admin); err != nil {
+		return err
+	}
+	w.Ended(ctx, id, WSEndCancelling, "an operator ended the subscription")
+	return nil
 }
 
 // Owns reports whether id is a WS-Eventing subscription (the Hub's Ended

@@ -45,6 +45,12 @@ func (q *pullQueue) wake() {
 	}
 }
 
+func (q *pullQueue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items)
+}
+
 // unget puts ds back at the front, past the bound if need be (they were
 // in the queue a moment ago).
 func (q *pullQueue) unget(ds []Delivery) {

@@ -592,3 +592,42 @@ func TestWSFollow(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestWSListAndCancel checks what operators see and their ending of a
+// subscription, which tells its EndTo.
+func TestWSListAndCancel(t *testing.T) {
+	ctx := context.Background()
+	f := newWSFixture(t, nil)
+	a, _, err := f.w.Subscribe(ctx, pushRequest("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := f.w.Subscribe(ctx, pullRequest("bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.w.Send(ctx, Destination{ID: b, Protocol: ProtocolWSManPull}, []Delivery{{Indication: testIndication(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	if l := f.w.List("alice", false); len(l) != 1 || l[0].ID != a || l[0].Mode != "push" || !l[0].Created.Equal(f.clock.Now()) {
+		t.Errorf("alice sees %+v", l)
+	}
+	all := f.w.List("root", true)
+	if len(all) != 2 {
+		t.Fatalf("an admin sees %d subscriptions, want 2", len(all))
+	}
+	for _, i := range all {
+		if i.ID == b && i.Queued != 1 {
+			t.Errorf("bob's queue shows %d, want 1", i.Queued)
+		}
+	}
+	if err := f.w.Cancel(ctx, "alice", false, b); kindOf(err) != WSNotOwner {
+		t.Errorf("alice cancelled bob's: %v", err)
+	}
+	if err := f.w.Cancel(ctx, "root", true, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ends := f.rec.counts(); ends != 1 || f.w.Owns(a) {
+		t.Errorf("cancel: %d ends, still owned %v", ends, f.w.Owns(a))
+	}
+}
