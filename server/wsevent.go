@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/redset/redset/api"
+	"github.com/redset/redset/auth"
 	"github.com/redset/redset/cimom"
 	"github.com/redset/redset/event"
 	"github.com/redset/redset/indication"
@@ -399,4 +401,32 @@ func wsFault(err error, unknown wsman.FaultKind) error {
 		kind = unknown
 	}
 	return &wsman.Fault{Kind: kind, Reason: we.Message}
+}
+
+// wsModes names the delivery modes as the JSON API shows them.
+var wsModes = map[string]string{"push": "Push", "pushwithack": "PushWithAck", "events": "Events", "pull": "Pull"}
+
+// apiSubscriptions returns the WS-Eventing subscriptions caller may see, in
+// the JSON API's form (the Hub's delivery counts are not in them).
+func (e *wsEventing) apiSubscriptions(caller auth.Identity) []api.IndicationSubscription {
+	var out []api.IndicationSubscription
+	for _, i := range e.mgr.List(caller.User, caller.Role == auth.Admin) {
+		exp := i.Expires
+		out = append(out, api.IndicationSubscription{ID: i.ID, Protocol: "wsman", Owner: i.Owner, Query: i.Query,
+			QueryLanguage: i.Dialect, Destination: i.NotifyTo, DeliveryMode: wsModes[i.Mode], State: "enabled",
+			OnFatalError: "remove", Created: i.Created, Expires: &exp, SequenceContext: i.ID,
+			Delivery: api.Delivery{Queued: i.Queued}})
+	}
+	return out
+}
+
+// apiDelete ends a WS-Eventing subscription caller may see, telling its
+// EndTo; api.ErrNoSubscription when there is none such.
+func (e *wsEventing) apiDelete(ctx context.Context, caller auth.Identity, id string) error {
+	err := e.mgr.Cancel(ctx, caller.User, caller.Role == auth.Admin, id)
+	var we *indication.WSError
+	if errors.As(err, &we) && (we.Kind == indication.WSUnknown || we.Kind == indication.WSNotOwner) {
+		return api.ErrNoSubscription
+	}
+	return err
 }

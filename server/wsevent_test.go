@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redset/redset/api"
 	"github.com/redset/redset/auth"
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
@@ -485,5 +486,39 @@ func TestWSEventingOnServer(t *testing.T) {
 	eventually(t, 10*time.Second, "the ended subscription leaves the Hub", func() bool { return !hub.has(id) })
 	if again.wsEventingEnded(ctx, "uuid:other", true) {
 		t.Error("a subscription of the registry was taken for a WS-Eventing one")
+	}
+}
+
+// TestWSSubscriptionsForTheAPI checks the JSON API's view of WS-Eventing
+// subscriptions: each user sees their own, an admin all; deleting another's
+// is "no such subscription".
+func TestWSSubscriptionsForTheAPI(t *testing.T) {
+	c := newWSConversation(t)
+	s := newSink(t)
+	notify := `<e:NotifyTo><a:Address>` + s.srv.URL + `/events</a:Address></e:NotifyTo>`
+	id := identifierOf(t, c.ok("reader", nsE+"/Subscribe", "", subscription("http://schemas.dmtf.org/wbem/wsman/1/wsman/PushWithAck", notify, `<e:EndTo><a:Address>`+s.srv.URL+`/end</a:Address></e:EndTo>`)))
+	c.ok("admin", nsE+"/Subscribe", "", subscription("http://schemas.dmtf.org/wbem/wsman/1/wsman/Pull", "", ""))
+	reader, admin := auth.Identity{User: "reader", Role: auth.Reader}, auth.Identity{User: "admin", Role: auth.Admin}
+	l := c.e.apiSubscriptions(reader)
+	if len(l) != 1 || l[0].ID != id || l[0].DeliveryMode != "PushWithAck" || l[0].Destination != s.srv.URL+"/events" ||
+		l[0].Protocol != "wsman" || l[0].Query != "SELECT * FROM Msvm_FailoverIndication" {
+		t.Errorf("the reader sees %+v", l)
+	}
+	all := c.e.apiSubscriptions(admin)
+	if len(all) != 2 {
+		t.Fatalf("the admin sees %d", len(all))
+	}
+	other := all[0].ID
+	if other == id {
+		other = all[1].ID
+	}
+	if err := c.e.apiDelete(context.Background(), reader, other); !errors.Is(err, api.ErrNoSubscription) {
+		t.Errorf("the reader deleting the admin's: %v", err)
+	}
+	if err := c.e.apiDelete(context.Background(), reader, id); err != nil {
+		t.Fatal(err)
+	}
+	if msg := s.next(t); !strings.HasPrefix(msg, "/end ") || !strings.Contains(msg, "SourceCancelling") {
+		t.Errorf("no SubscriptionEnd after an operator's delete:\n%s", msg)
 	}
 }
