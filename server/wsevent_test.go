@@ -553,3 +553,37 @@ func BenchmarkWSPushLoopback(b *testing.B) {
 	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "p99-µs")
 }
+
+// TestWSManWritesJudgesEventPulls checks how the forwarder judges WS-Man
+// requests: eventing actions and Pulls of events go to the leader, a Pull
+// of an enumeration stays; the body reaches the handler whole either way.
+func TestWSManWritesJudgesEventPulls(t *testing.T) {
+	envelope := func(action, body string) string {
+		return `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" ` +
+			`xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration" xmlns:e="` + nsE + `"><s:Header><a:Action>` + action +
+			`</a:Action><a:MessageID>1</a:MessageID>` + strings.Repeat(`<x:Pad xmlns:x="urn:pad">padding past the first read</x:Pad>`, 200) +
+			`</s:Header><s:Body>` + body + `</s:Body></s:Envelope>`
+	}
+	pull := "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull"
+	tests := []struct {
+		name, body string
+		writes     bool
+	}{
+		{"event pull", envelope(pull, `<n:Pull><n:EnumerationContext>uuid:1#Events</n:EnumerationContext></n:Pull>`), true},
+		{"enumeration pull", envelope(pull, `<n:Pull><n:EnumerationContext>uuid:1</n:EnumerationContext></n:Pull>`), false},
+		{"subscribe", envelope(nsE+"/Subscribe", `<e:Subscribe/>`), true},
+		{"get status", envelope(nsE+"/GetStatus", `<e:GetStatus/>`), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/wsman", strings.NewReader(tt.body))
+			r.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+			if got := wsmanWrites(r, 1<<20); got != tt.writes {
+				t.Errorf("writes %v, want %v", got, tt.writes)
+			}
+			if b, _ := io.ReadAll(r.Body); string(b) != tt.body {
+				t.Errorf("the body changed on its way: %d octets, want %d", len(b), len(tt.body))
+			}
+		})
+	}
+}

@@ -43,6 +43,19 @@ func WritesAction(action string) bool {
 	return true
 }
 
+// PullAction reports whether action is WS-Enumeration's Pull, which reads
+// an enumeration or, on a subscription's context, takes its events (see
+// EventPull).
+func PullAction(action string) bool { return strings.TrimSpace(action) == actionPull }
+
+// EventPull reports whether a request body is a Pull of a WS-Eventing
+// subscription's events (its context "<identifier>#Events"), served where
+// the subscriptions are kept, like the other eventing actions.
+func EventPull(body []byte, contentType string) bool {
+	env, err := decodeBody(body, contentType)
+	return err == nil && env.eventPull()
+}
+
 // ReadAction is RequestAction on a stream: it reads r only as far as it
 // must to find the action (up to the start of the SOAP Body at most), so
 // that a request can be judged without holding its whole body. What it
