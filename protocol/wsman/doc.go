@@ -59,7 +59,8 @@
 // wse:InvalidMessage, wse:EventSourceUnableToProcess, wse:UnableToRenew,
 // wsman:InvalidBookmark, wsman:CannotProcessFilter ...) are in the one
 // fault table. wsman:ConnectionRetry is read but not honoured: the
-// delivery's own retry settings apply. Deliveries carry no credentials,
+// delivery's own retry settings apply; wsman:ContentEncoding and
+// wsman:Locale are read, and events are sent in UTF-8 and English. Deliveries carry no credentials,
 // so a wsman:Auth profile is refused.
 //
 // # Decisions

@@ -442,3 +442,28 @@ func TestEventingActionsWrite(t *testing.T) {
 		t.Error("Pull is judged a change")
 	}
 }
+
+// TestEventingUTF16 checks a Subscribe and a Pull of events sent in
+// UTF-16, as Windows clients send them: answered in UTF-16.
+func TestEventingUTF16(t *testing.T) {
+	for _, file := range []string{"subscribe-pull.xml", "pull.xml"} {
+		t.Run(file, func(t *testing.T) {
+			body := fromUTF8(UTF16LE, []byte(strings.Replace(eventingFixture(t, file), `encoding="UTF-8"`, `encoding="UTF-16"`, 1)))
+			r := soapRequest("admin", string(body))
+			r.Header.Set("Content-Type", "application/soap+xml;charset=UTF-16")
+			f := &fakeEventing{events: []Event{testEvent()}}
+			rec := serve(newTestHandler(newFake(1), Options{Eventing: f}), r)
+			if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Type"), "UTF-16") {
+				t.Fatalf("status %d, %s", rec.Code, rec.Header().Get("Content-Type"))
+			}
+			answer, err := toUTF8(UTF16LE, rec.Body.Bytes()[2:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{"pull.xml": "PullResponse", "subscribe-pull.xml": "SubscribeResponse"}[file]
+			if _, body := answerOf(t, answer); body != want {
+				t.Errorf("answer body %q, want %q", body, want)
+			}
+		})
+	}
+}
