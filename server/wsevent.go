@@ -2,12 +2,14 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -429,4 +431,18 @@ func (e *wsEventing) apiDelete(ctx context.Context, caller auth.Identity, id str
 		return api.ErrNoSubscription
 	}
 	return err
+}
+
+// historyAfter is WS-Eventing's History: the stored event records after
+// seq, oldest first (none when the history cannot be read).
+func (s *Server) historyAfter(seq uint64) []event.Record {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	recs, err := s.eng.History(ctx, 0)
+	if err != nil {
+		s.log.Warn("wsman eventing: reading the history for a bookmark", "err", err)
+		return nil
+	}
+	i, _ := slices.BinarySearchFunc(recs, seq+1, func(r event.Record, want uint64) int { return cmp.Compare(r.Seq, want) })
+	return recs[i:]
 }

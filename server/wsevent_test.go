@@ -587,3 +587,21 @@ func TestWSManWritesJudgesEventPulls(t *testing.T) {
 		})
 	}
 }
+
+// TestWSHistoryAfter checks the history a bookmark replays: the records
+// after a sequence number, oldest first.
+func TestWSHistoryAfter(t *testing.T) {
+	srv := startServer(t, "", func(c *Config) { c.Demo = true })
+	var all []event.Record
+	eventually(t, 30*time.Second, "two records in the demo's history", func() bool {
+		all = srv.historyAfter(0)
+		return len(all) >= 2
+	})
+	after := srv.historyAfter(all[0].Seq)
+	if len(after) != len(all)-1 || after[0].Seq != all[1].Seq {
+		t.Errorf("after %d: %d records from %d, want %d from %d", all[0].Seq, len(after), after[0].Seq, len(all)-1, all[1].Seq)
+	}
+	if n := len(srv.historyAfter(all[len(all)-1].Seq)); n != 0 {
+		t.Errorf("after the last: %d records", n)
+	}
+}
