@@ -60,6 +60,16 @@ var permissions = map[Operation]Action{
 	// "WSMANIDENTIFY: unauthenticated" is answered without credentials
 	// (without version and profiles).
 	"wsman Identify unauthenticated": ActionPublic,
+	// WS-Eventing: a subscription reads events, which a reader may
+	// already follow (api GET /api/v1/events), so subscribing needs read
+	// only. A subscription belongs to its maker: only the maker or an
+	// admin renews, reads, pulls or ends it (the subscription manager's
+	// check, on top of this row).
+	"wsman Subscribe":   ActionRead,
+	"wsman Renew":       ActionRead,
+	"wsman GetStatus":   ActionRead,
+	"wsman Unsubscribe": ActionRead,
+	"wsman EventPull":   ActionRead,
 
 	"api GET /api/v1/openapi.json":                      ActionPublic,
 	"api GET /api/v1/sets":                              ActionRead,

@@ -31,6 +31,18 @@
 //   - Delivery problems become IndicationDelivery event records, at most
 //     one per subscription and interval in a flood, and the Hub counts
 //     deliveries per protocol (Stats) for the metrics.
+//   - WSEventing keeps WS-Management's WS-Eventing subscriptions (the
+//     server adapts protocol/wsman's Eventing to it): each is a
+//     Subscription to the destination protocol "wsman" (push, sent by the
+//     Sender it is given) or "wsman-pull" (WSEventing is the Sender and
+//     keeps a bounded queue per subscription, emptied by Pull). Push
+//     subscriptions are stored under indication/wsman/ and come back with
+//     Load; pull ones live in memory. Each belongs to its maker (an admin
+//     may act on any), a user may have MaxPerUser of them, every one
+//     expires (MaxExpires at most), and Tick ends the expired ones with a
+//     SubscriptionEnd and sends the heartbeats due. A bookmark (the last
+//     event record's sequence number) replays the server's history after
+//     it.
 //
 // The package imports cim, cimom, wql, event and the store contract; it
 // never imports a protocol, the engine or a provider: what it needs of them

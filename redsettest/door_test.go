@@ -184,6 +184,9 @@ func doorRequests(op auth.Operation) []doorRequest {
 		}
 		return out
 	case "wsman":
+		if env, ok := wsmanEventEnvelopes[rest]; ok {
+			return []doorRequest{wsmanRequest(env, false)}
+		}
 		return []doorRequest{wsmanRequest(wsmanIdentifyEnv, rest == "Identify unauthenticated")}
 	case "api", "demo":
 		if rest == "other" {
@@ -301,6 +304,24 @@ var (
 		"OpenEnumerateInstances": {wsmanActEnumerate, wsmanSetURI, "", `<n:Enumerate xmlns:n="` + wsmanNSWSEN + `"/>`},
 	}
 )
+
+// The WS-Eventing requests: a pull subscription (nothing is sent
+// anywhere), and requests naming a subscription that does not exist.
+const (
+	doorNSWSE          = "http://schemas.xmlsoap.org/ws/2004/08/eventing"
+	doorIdentifier     = `<e:Identifier xmlns:e="` + doorNSWSE + `">uuid:door-nosuch</e:Identifier>`
+	doorFailoverIndURI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/hypervcluster/v2/Msvm_FailoverIndication"
+)
+
+var wsmanEventEnvelopes = map[string]wsmanEnv{
+	"Subscribe": {doorNSWSE + "/Subscribe", doorFailoverIndURI, "", `<e:Subscribe xmlns:e="` + doorNSWSE +
+		`"><e:Delivery Mode="http://schemas.dmtf.org/wbem/wsman/1/wsman/Pull"/><e:Expires>PT60S</e:Expires></e:Subscribe>`},
+	"Renew":       {doorNSWSE + "/Renew", doorFailoverIndURI, doorIdentifier, `<e:Renew xmlns:e="` + doorNSWSE + `"/>`},
+	"GetStatus":   {doorNSWSE + "/GetStatus", doorFailoverIndURI, doorIdentifier, `<e:GetStatus xmlns:e="` + doorNSWSE + `"/>`},
+	"Unsubscribe": {doorNSWSE + "/Unsubscribe", doorFailoverIndURI, doorIdentifier, `<e:Unsubscribe xmlns:e="` + doorNSWSE + `"/>`},
+	"EventPull": {"http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull", doorFailoverIndURI, "", `<n:Pull xmlns:n="` + wsmanNSWSEN +
+		`"><n:EnumerationContext>uuid:door-nosuch#Events</n:EnumerationContext></n:Pull>`},
+}
 
 func (e wsmanEnv) text() string {
 	if e.action == "" {

@@ -331,15 +331,25 @@ func cimxmlWrites(r *http.Request, _ int64) bool { return cimxml.Writes(r) }
 
 // wsmanWrites judges a WS-Man request by its action, read from the start
 // of the body (at most limit bytes, up to the action); what was read is
-// put back in front of the rest. A body that is not an envelope is
-// answered here (with a fault).
+// put back in front of the rest. A Pull is read whole (within limit): one
+// of a WS-Eventing subscription's events is served by the leader, which
+// keeps the subscriptions. A body that is not an envelope is answered
+// here (with a fault).
 func wsmanWrites(r *http.Request, limit int64) bool {
 	if r.Method != http.MethodPost || r.Body == nil || r.Body == http.NoBody {
 		return false
 	}
 	var head bytes.Buffer
-	action, err := wsman.ReadAction(io.TeeReader(io.LimitReader(r.Body, limit), &head), r.Header.Get("Content-Type"))
+	ct := r.Header.Get("Content-Type")
+	action, err := wsman.ReadAction(io.TeeReader(io.LimitReader(r.Body, limit), &head), ct)
 	rest := r.Body
+	pull := err == nil && wsman.PullAction(action)
+	if pull { // a Pull of events goes where the subscriptions are: its body decides
+		_, _ = io.Copy(&head, io.LimitReader(rest, limit-int64(head.Len())))
+	}
 	r.Body = readCloser{io.MultiReader(&head, rest), rest}
+	if pull {
+		return wsman.EventPull(head.Bytes(), ct)
+	}
 	return err == nil && wsman.WritesAction(action)
 }

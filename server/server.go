@@ -76,6 +76,7 @@ type Server struct {
 	feeds   []*feed
 	// indications is the indication Hub and what it is given.
 	indications hubWiring
+	wse         atomic.Pointer[wsEventing] // WS-Management eventing, once started (startWSEventing)
 	// stopUsers ends the watch of the stored users (in a cluster).
 	stopUsers func()
 

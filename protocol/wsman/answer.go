@@ -3,6 +3,7 @@ package wsman
 import (
 	"encoding/xml"
 	"strconv"
+	"strings"
 
 	"github.com/redset/redset/cim"
 )
@@ -18,7 +19,12 @@ func (w *writer) fault(f *Fault) {
 	w.elem("s", "Value", spec.code)
 	if spec.subcode != "" {
 		w.start("s", "Subcode")
-		w.elem("s", "Value", spec.subcode)
+		w.start("s", "Value")
+		if strings.HasPrefix(spec.subcode, pfxWSE+":") {
+			w.attr("xmlns:"+pfxWSE, nsWSE)
+		}
+		w.text(spec.subcode)
+		w.end()
 		w.end()
 	}
 	w.end()

@@ -13,19 +13,25 @@ type Kind uint8
 
 // The operations served.
 const (
-	KindInvalid   Kind = iota
-	KindIdentify       // wsmid:Identify (DSP0226 clause 11)
-	KindGet            // WS-Transfer Get (DSP0226 clause 7.3)
-	KindPut            // WS-Transfer Put (clause 7.4)
-	KindCreate         // WS-Transfer Create (clause 7.5)
-	KindDelete         // WS-Transfer Delete (clause 7.6)
-	KindEnumerate      // WS-Enumeration Enumerate (clause 8.2)
-	KindPull           // WS-Enumeration Pull (clause 8.4)
-	KindRelease        // WS-Enumeration Release (clause 8.5)
-	KindInvoke         // a custom action: a CIM method (clause 9, DSP0227 clause 11)
+	KindInvalid     Kind = iota
+	KindIdentify         // wsmid:Identify (DSP0226 clause 11)
+	KindGet              // WS-Transfer Get (DSP0226 clause 7.3)
+	KindPut              // WS-Transfer Put (clause 7.4)
+	KindCreate           // WS-Transfer Create (clause 7.5)
+	KindDelete           // WS-Transfer Delete (clause 7.6)
+	KindEnumerate        // WS-Enumeration Enumerate (clause 8.2)
+	KindPull             // WS-Enumeration Pull (clause 8.4)
+	KindRelease          // WS-Enumeration Release (clause 8.5)
+	KindInvoke           // a custom action: a CIM method (clause 9, DSP0227 clause 11)
+	KindSubscribe        // WS-Eventing Subscribe (clause 10.2)
+	KindRenew            // WS-Eventing Renew (clause 10.3)
+	KindGetStatus        // WS-Eventing GetStatus (clause 10.4)
+	KindUnsubscribe      // WS-Eventing Unsubscribe (clause 10.5)
+	KindEventPull        // WS-Enumeration Pull of a pull-mode subscription's events (clause 10.2.9.4)
 )
 
-var kindNames = [...]string{"", "Identify", "Get", "Put", "Create", "Delete", "Enumerate", "Pull", "Release", "Invoke"}
+var kindNames = [...]string{"", "Identify", "Get", "Put", "Create", "Delete", "Enumerate", "Pull", "Release", "Invoke",
+	"Subscribe", "Renew", "GetStatus", "Unsubscribe", "EventPull"}
 
 // String names the operation.
 func (k Kind) String() string {
@@ -60,6 +66,10 @@ type Call struct {
 	Ended       bool            // Pull or Release of an enumeration that already ended
 
 	pull cimom.Operation // the pull operation that continues this enumeration
+
+	Subscribe  *SubscribeRequest // Subscribe
+	Identifier string            // Renew, GetStatus, Unsubscribe, EventPull: the subscription
+	Expires    Expires           // Renew: the expiry asked for
 }
 
 // Call turns the envelope into an operation. defaultNamespace is the
@@ -68,6 +78,9 @@ type Call struct {
 func (e *Envelope) Call(defaultNamespace string) (*Call, error) {
 	if e.isIdentify() {
 		return &Call{Kind: KindIdentify}, nil
+	}
+	if c, ok, err := e.eventCall(defaultNamespace); ok {
+		return c, err
 	}
 	if err := e.checkAddressing(); err != nil {
 		return nil, err
@@ -85,8 +98,21 @@ func (e *Envelope) Call(defaultNamespace string) (*Call, error) {
 func (e *Envelope) isIdentify() bool { return e.body.is(nsWSMID, "Identify") }
 
 // checkAddressing applies DSP0226 clause 5.4: an Action and a MessageID are
-// required, and replies and faults go back on the same connection only.
+// required, replies and faults go back on the same connection only, and a
+// ResourceURI names what is addressed.
 func (e *Envelope) checkAddressing() error {
+	if err := e.checkReplies(); err != nil {
+		return err
+	}
+	if e.ResourceURI == "" {
+		return newFault(FaultDestinationUnreachable, DetailInvalidResourceURI, "the request has no w:ResourceURI")
+	}
+	return nil
+}
+
+// checkReplies is checkAddressing without the ResourceURI, which the
+// requests to a subscription manager need not carry.
+func (e *Envelope) checkReplies() error {
 	switch {
 	case e.Action == "":
 		return newFault(FaultMessageInformationHeaderRequired, "", "the request has no wsa:Action")
@@ -96,8 +122,6 @@ func (e *Envelope) checkAddressing() error {
 		return newFault(FaultUnsupportedFeature, DetailAddressingMode, "only the anonymous wsa:ReplyTo is served")
 	case !anonymous(e.FaultTo):
 		return newFault(FaultUnsupportedFeature, DetailAddressingMode, "only the anonymous wsa:FaultTo is served")
-	case e.ResourceURI == "":
-		return newFault(FaultDestinationUnreachable, DetailInvalidResourceURI, "the request has no w:ResourceURI")
 	}
 	return nil
 }

@@ -23,6 +23,9 @@
 //	Pull / Release              PullInstancesWithPath, PullInstancePaths or PullInstances /
 //	                            CloseEnumeration
 //	<ResourceURI>/<Method>      InvokeMethod, endpoint references becoming references
+//	Subscribe / Renew /         Options.Eventing (WS-Eventing, DSP0226 clause 10); see
+//	GetStatus / Unsubscribe     Eventing below
+//	Pull on "<id>#Events"       Options.Eventing's Pull: a pull-mode subscription's events
 //
 // Resource URIs come in Microsoft's form (…/wsman/1/wmi/<namespace>/<Class>)
 // and DMTF's (…/wscim/1/cim-schema/2/<Class> with the __cimnamespace
@@ -30,6 +33,35 @@
 // are untyped text and become string key values; the object manager
 // converts them to the declared key types. Answers name classes in the
 // style of the request.
+//
+// # Eventing
+//
+// Subscribe names an indication class by its resource URI (either form; or
+// the all-classes URI with a filter), a delivery mode (Push, PushWithAck,
+// Events, Pull), NotifyTo for the push modes, and optionally EndTo,
+// Expires (xs:duration or xs:dateTime), a wsman:Filter in the WQL or CQL
+// dialect, wsman:Heartbeats, wsman:SendBookmarks and wsman:Bookmark (a
+// bookmark sent before, or …/bookmark/earliest). The answer's
+// SubscriptionManager carries the wse:Identifier that Renew, GetStatus and
+// Unsubscribe send as a header; a pull-mode subscription also gets an
+// enumeration context, "<identifier>#Events", pulled with wsen:Pull (events
+// in wsen:Items, as many as MaxElements and MaxEnvelopeSize allow; the
+// bookmark as a wsman:Bookmark header; wsman:TimedOut when none came
+// within MaxTime, as WinRM answers). A Pull of events waits without
+// taking a read's turn. The handler decodes and answers; the subscriptions
+// are kept by the Eventing the server gives. EncodeEvents,
+// EncodeHeartbeat and EncodeSubscriptionEnd write the messages sent to
+// event sinks (each event an instance of its class, embedded instances as
+// elements of their own class inside their property's element, the
+// sink's reference parameters as headers), and CheckAck checks a sink's
+// wsman:Ack. Eventing's faults (wse:DeliveryModeRequestedUnavailable,
+// wse:InvalidExpirationTime, wse:FilteringRequestedUnavailable,
+// wse:InvalidMessage, wse:EventSourceUnableToProcess, wse:UnableToRenew,
+// wsman:InvalidBookmark, wsman:CannotProcessFilter ...) are in the one
+// fault table. wsman:ConnectionRetry is read but not honoured: the
+// delivery's own retry settings apply; wsman:ContentEncoding and
+// wsman:Locale are read, and events are sent in UTF-8 and English. Deliveries carry no credentials,
+// so a wsman:Auth profile is refused.
 //
 // # Decisions
 //

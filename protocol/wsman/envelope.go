@@ -16,6 +16,7 @@ type Envelope struct {
 	Action    string   // wsa:Action; empty for Identify
 	To        string   // wsa:To, accepted whatever it says
 	MessageID string   // wsa:MessageID, any text ("uuid:…", "0")
+	RelatesTo string   // wsa:RelatesTo, in answers (an event sink's wsman:Ack)
 	ReplyTo   string   // the wsa:Address of wsa:ReplyTo, "" when absent
 	FaultTo   string   // the wsa:Address of wsa:FaultTo, "" when absent
 
@@ -27,6 +28,7 @@ type Envelope struct {
 	Locale           string        // xml:lang of w:Locale
 	DataLocale       string        // xml:lang of MS-WSMV's DataLocale
 	Options          []Option      // w:OptionSet
+	Identifier       string        // wse:Identifier: the subscription a Renew, GetStatus or Unsubscribe is for
 
 	body *element // the first element inside s:Body; nil when empty
 }
@@ -140,6 +142,7 @@ var headerReaders = map[xml.Name]headerReader{
 	{Space: nsWSA, Local: "MessageID"}:                        textHeader(func(e *Envelope) *string { return &e.MessageID }),
 	{Space: nsWSA, Local: "ReplyTo"}:                          addressHeader(func(e *Envelope) *string { return &e.ReplyTo }),
 	{Space: nsWSA, Local: "FaultTo"}:                          addressHeader(func(e *Envelope) *string { return &e.FaultTo }),
+	{Space: nsWSA, Local: "RelatesTo"}:                        textHeader(func(e *Envelope) *string { return &e.RelatesTo }),
 	{Space: nsWSA, Local: "From"}:                             ignoreHeader,
 	{Space: nsWSMan, Local: "ResourceURI"}:                    textHeader(func(e *Envelope) *string { return &e.ResourceURI }),
 	{Space: nsWSMan, Local: "SelectorSet"}:                    (*Envelope).readSelectorSet,
@@ -150,6 +153,7 @@ var headerReaders = map[xml.Name]headerReader{
 	{Space: nsWSMan, Local: "RequestEPR"}:                     ignoreHeader,
 	{Space: nsWSMan, Local: "RequestTotalItemsCountEstimate"}: ignoreHeader,
 	{Space: nsWSMan, Local: "FragmentTransfer"}:               refuseFragments,
+	{Space: nsWSE, Local: "Identifier"}:                       textHeader(func(e *Envelope) *string { return &e.Identifier }),
 	{Space: nsMSWSMan, Local: "DataLocale"}:                   localeHeader(func(e *Envelope) *string { return &e.DataLocale }),
 	{Space: nsMSWSMan, Local: "SessionId"}:                    ignoreHeader,
 	{Space: nsMSWSMan, Local: "OperationID"}:                  ignoreHeader,

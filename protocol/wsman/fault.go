@@ -40,6 +40,16 @@ const (
 	FaultTimedOut
 	FaultUnsupportedFeature
 	FaultVersionMismatch
+	FaultDeliveryModeRequestedUnavailable
+	FaultEventInvalidExpirationTime
+	FaultUnsupportedExpirationType
+	FaultEventFilteringNotSupported
+	FaultEventFilteringRequestedUnavailable
+	FaultEventInvalidMessage
+	FaultEventSourceUnableToProcess
+	FaultUnableToRenew
+	FaultInvalidBookmark
+	FaultEventCannotProcessFilter
 	faultKindCount // keep last
 )
 
@@ -80,6 +90,21 @@ var faultSpecs = [faultKindCount]faultSpec{
 	FaultTimedOut:                          {receiver, "wsman:TimedOut", actionFaultWSM, "The operation did not complete within the operation timeout."},
 	FaultUnsupportedFeature:                {sender, "wsman:UnsupportedFeature", actionFaultWSM, "The requested feature is not supported."},
 	FaultVersionMismatch:                   {"s:VersionMismatch", "", actionFaultWSA, "Only SOAP 1.2 envelopes are served."},
+
+	// WS-Eventing (DSP0226 clause 10); the wse prefix is declared where
+	// the subcode is written. UnsupportedExpirationType and
+	// FilteringNotSupported are not sent: both forms of expiry are
+	// served, and every subscription may be filtered.
+	FaultDeliveryModeRequestedUnavailable:   {sender, "wse:DeliveryModeRequestedUnavailable", actionFaultWSE, "The requested delivery mode is not supported."},
+	FaultEventInvalidExpirationTime:         {sender, "wse:InvalidExpirationTime", actionFaultWSE, "The expiration time requested is invalid."},
+	FaultUnsupportedExpirationType:          {sender, "wse:UnsupportedExpirationType", actionFaultWSE, "Only expiration durations are supported."},
+	FaultEventFilteringNotSupported:         {sender, "wse:FilteringNotSupported", actionFaultWSE, "Filtering over the event source is not supported."},
+	FaultEventFilteringRequestedUnavailable: {sender, "wse:FilteringRequestedUnavailable", actionFaultWSE, "The requested filter dialect is not supported."},
+	FaultEventInvalidMessage:                {sender, "wse:InvalidMessage", actionFaultWSE, "The request message has unknown or invalid content and cannot be processed."},
+	FaultEventSourceUnableToProcess:         {receiver, "wse:EventSourceUnableToProcess", actionFaultWSE, "The event source cannot process the subscription."},
+	FaultUnableToRenew:                      {receiver, "wse:UnableToRenew", actionFaultWSE, "The subscription could not be renewed."},
+	FaultInvalidBookmark:                    {sender, "wsman:InvalidBookmark", actionFaultWSM, "The bookmark supplied with the subscription is not valid."},
+	FaultEventCannotProcessFilter:           {sender, "wsman:CannotProcessFilter", actionFaultWSM, "The requested filter could not be processed."},
 }
 
 // Code returns the SOAP 1.2 fault code QName ("s:Sender").

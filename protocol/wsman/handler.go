@@ -39,6 +39,10 @@ type Options struct {
 	// makes reads wait there for their turn, and so judges each request
 	// from the one decoding of its envelope.
 	Turn func(ctx context.Context, writes bool) (done func())
+	// Eventing keeps the WS-Eventing subscriptions (Subscribe, Renew,
+	// GetStatus, Unsubscribe, Pull of events); nil: eventing actions
+	// are answered wsa:ActionNotSupported.
+	Eventing Eventing
 }
 
 // Defaults.
@@ -171,7 +175,9 @@ func (x *exchange) serve(rw http.ResponseWriter, body []byte, contentType string
 		return
 	}
 	if turn := x.h.opts.Turn; turn != nil {
-		defer turn(x.ctx, err == nil && WritesAction(env.Action))()
+		// A Pull of events waits for them: like the event stream, it
+		// takes no turn.
+		defer turn(x.ctx, err == nil && (WritesAction(env.Action) || env.eventPull()))()
 	}
 	if err != nil {
 		x.writeFault(rw, env, err)
@@ -205,6 +211,8 @@ func (x *exchange) authorize(c *Call) error {
 		op = auth.CIMOperation(c.pull.String(), "")
 	case c.Kind == KindRelease:
 		op = auth.CIMOperation(cimom.CloseEnumeration.String(), "")
+	case c.Kind >= KindSubscribe:
+		op = auth.Operation("wsman " + c.Kind.String())
 	}
 	if err := auth.Authorize(x.ctx, op); err != nil {
 		return newFault(FaultAccessDenied, "", "%v", err)

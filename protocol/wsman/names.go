@@ -107,4 +107,5 @@ const (
 	DetailNotSupported          = detailPrefix + "NotSupported"
 	DetailInvalidTimeout        = detailPrefix + "InvalidTimeout"
 	DetailSelectorLimit         = detailPrefix + "SelectorLimit"
+	DetailAuthorizationMode     = detailPrefix + "AuthorizationMode"
 )

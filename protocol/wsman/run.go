@@ -38,6 +38,8 @@ func (x *exchange) run(env *Envelope, c *Call) (*bytes.Buffer, error) {
 		return x.enumerate(ctx, env, c)
 	case KindPull:
 		return x.pull(ctx, env, c)
+	case KindSubscribe, KindRenew, KindGetStatus, KindUnsubscribe, KindEventPull:
+		return x.serveEvent(ctx, env, c)
 	}
 	return nil, newFault(FaultActionNotSupported, "", "the action %q is not supported", env.Action)
 }

@@ -31,14 +31,29 @@ func RequestAction(body []byte, contentType string) (string, error) {
 }
 
 // WritesAction reports whether an action asks for a change: Put, Create,
-// Delete or a custom action (a CIM method such as Failover). Get and the
-// enumeration actions read; Identify ("") reads.
+// Delete or a custom action (a CIM method such as Failover), and the
+// eventing actions (Subscribe, Renew, GetStatus, Unsubscribe), served
+// where the subscriptions are kept (a cluster's leader). Get and the
+// enumeration actions read (a Pull of events too); Identify ("") reads.
 func WritesAction(action string) bool {
 	switch strings.TrimSpace(action) {
 	case "", actionGet, actionEnumerate, actionPull, actionRelease:
 		return false
 	}
 	return true
+}
+
+// PullAction reports whether action is WS-Enumeration's Pull, which reads
+// an enumeration or, on a subscription's context, takes its events (see
+// EventPull).
+func PullAction(action string) bool { return strings.TrimSpace(action) == actionPull }
+
+// EventPull reports whether a request body is a Pull of a WS-Eventing
+// subscription's events (its context "<identifier>#Events"), served where
+// the subscriptions are kept, like the other eventing actions.
+func EventPull(body []byte, contentType string) bool {
+	env, err := decodeBody(body, contentType)
+	return err == nil && env.eventPull()
 }
 
 // ReadAction is RequestAction on a stream: it reads r only as far as it
