@@ -49,6 +49,16 @@ type InstanceCreator interface {
 	CreateInstance(ctx context.Context, ns string, class *cim.Class, inst cim.Instance) (cim.ObjectPath, error)
 }
 
+// InstanceCompleter fills in what a client may leave out of a new
+// instance (keys the server chooses, such as SystemName or a generated
+// Name) before the dispatcher checks the instance against its class. The
+// dispatcher calls it, when the provider of the class offers it, on
+// CreateInstance only; the provider returns the completed instance or an
+// error that answers the request.
+type InstanceCompleter interface {
+	CompleteInstance(ctx context.Context, ns string, class *cim.Class, inst cim.Instance) (cim.Instance, error)
+}
+
 // InstanceDeleter deletes instances.
 type InstanceDeleter interface {
 	DeleteInstance(ctx context.Context, ns string, class *cim.Class, path cim.ObjectPath) error

@@ -104,7 +104,9 @@ func (c *call) narrow(class *cim.Class, mod cim.Instance) cim.Instance {
 
 // createInstance serves CreateInstance (DSP0200): the new
 // instance's class must exist and be concrete, and the instance must pass
-// cim.ValidateInstance (keys included) before the provider sees it.
+// cim.ValidateInstance (keys included) before the provider sees it; a
+// provider that completes new instances (InstanceCompleter) fills in what
+// the client left out first.
 func (c *call) createInstance() (*Response, error) {
 	inst := c.req.Instance
 	if inst == nil {
@@ -119,12 +121,31 @@ func (c *call) createInstance() (*Response, error) {
 	}
 	typed, err := typedInstance(class, *inst)
 	if err == nil {
+		typed, err = c.completeNew(class, typed)
+	}
+	if err == nil {
 		err = cim.ValidateInstance(class, typed)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return c.create(class, typed)
+}
+
+// completeNew lets the provider of class fill in what the client left out of
+// a new instance (InstanceCompleter); other providers get it as it is.
+func (c *call) completeNew(class *cim.Class, inst cim.Instance) (cim.Instance, error) {
+	p, _ := c.d.provider(c.ns, class)
+	ic, ok := p.(InstanceCompleter)
+	if !ok {
+		return inst, nil
+	}
+	out, err := ic.CompleteInstance(c.ctx, c.ns, class, inst)
+	if err != nil {
+		return cim.Instance{}, err
+	}
+	out.ClassName = class.Name
+	return out, nil
 }
 
 func (c *call) create(class *cim.Class, inst cim.Instance) (*Response, error) {

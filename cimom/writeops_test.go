@@ -1,6 +1,7 @@
 package cimom
 
 import (
+	"context"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -183,5 +184,45 @@ func TestDeleteInstance(t *testing.T) {
 				t.Errorf("%d subsets left, want %d", got, tt.left)
 			}
 		})
+	}
+}
+
+// completingProvider fills InstanceID when a new instance lacks it, and
+// refuses an instance whose InstanceID is "refused".
+type completingProvider struct {
+	*creatorProvider
+}
+
+func (p completingProvider) CompleteInstance(ctx context.Context, ns string, class *cim.Class, inst cim.Instance) (cim.Instance, error) {
+	v, ok := inst.Get("InstanceID")
+	switch {
+	case !ok || v.IsNull():
+		inst.Set("InstanceID", cim.NewString("redset:made"))
+	case v.Str() == "refused":
+		return cim.Instance{}, cim.Errorf(cim.StatusInvalidParameter, "InstanceID refused")
+	}
+	return inst, nil
+}
+
+func TestCreateInstanceCompleted(t *testing.T) {
+	f := newFixture(t, Options{})
+	d := NewDispatcher(newTestRepo(t), Options{Clock: f.clock})
+	t.Cleanup(d.Close)
+	p := completingProvider{&creatorProvider{&memProvider{}}}
+	if err := d.Register(testNS, "Test_SubSet", p); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := d.Handle(context.Background(), &Request{Op: CreateInstance, Namespace: testNS, Instance: &cim.Instance{ClassName: "Test_SubSet"}})
+	if err != nil {
+		t.Fatalf("create without the key: %v", err)
+	}
+	if got, want := resp.Instance.Path.String(), `/root/test:Test_SubSet.InstanceID="redset:made"`; got != want {
+		t.Errorf("path = %s, want %s", got, want)
+	}
+	_, err = d.Handle(context.Background(), &Request{Op: CreateInstance, Namespace: testNS, Instance: &cim.Instance{ClassName: "Test_SubSet",
+		Properties: []cim.PropertyValue{pv("InstanceID", cim.NewString("refused"))}}})
+	wantStatus(t, err, cim.StatusInvalidParameter, "refused")
+	if len(p.insts) != 1 {
+		t.Errorf("provider holds %d instances, want 1", len(p.insts))
 	}
 }
