@@ -51,6 +51,7 @@ const (
 	ActionFailover    Action = "failover"    // Failover, returning a drained member to service
 	ActionLoadBalance Action = "loadbalance" // changing LoadBalanceAlgorithm / OtherLoadBalanceAlgorithm
 	ActionConfigure   Action = "configure"   // creating, changing or deleting sets, members, users
+	ActionSubscribe   Action = "subscribe"   // creating, changing or deleting one's own indication subscriptions
 	ActionPublic      Action = "public"      // anyone, without credentials: what holds no data
 )
 
@@ -92,6 +93,7 @@ var needs = map[Action]Role{
 	ActionFailover:    Operator,
 	ActionLoadBalance: Operator,
 	ActionConfigure:   Admin,
+	ActionSubscribe:   Operator,
 }
 
 // Allow reports whether a caller with role may perform action. Unknown roles
@@ -115,6 +117,8 @@ func (a Action) describe() string {
 		return "change the load-balancing algorithm"
 	case ActionConfigure:
 		return "change the configuration or manage users"
+	case ActionSubscribe:
+		return "create, change or delete indication subscriptions"
 	}
 	return string(a)
 }

@@ -22,7 +22,10 @@ type Operation string
 // methods by name ("cim InvokeMethod Failover"), any other method being
 // "cim InvokeMethod". ModifyInstance needs loadbalance because the only
 // writable properties are LoadBalanceAlgorithm and
-// OtherLoadBalanceAlgorithm.
+// OtherLoadBalanceAlgorithm. In root/interop the writes are of indication
+// filters, destinations and subscriptions ("cim CreateInstance
+// root/interop"): an operator may make them (each user's own; admins
+// see and delete everyone's), a reader may not subscribe at all.
 var permissions = map[Operation]Action{
 	"cim GetClass":                    ActionRead,
 	"cim EnumerateClasses":            ActionRead,
@@ -33,6 +36,9 @@ var permissions = map[Operation]Action{
 	"cim ModifyInstance":              ActionLoadBalance,
 	"cim CreateInstance":              ActionConfigure,
 	"cim DeleteInstance":              ActionConfigure,
+	"cim CreateInstance root/interop": ActionSubscribe,
+	"cim ModifyInstance root/interop": ActionSubscribe,
+	"cim DeleteInstance root/interop": ActionSubscribe,
 	"cim Associators":                 ActionRead,
 	"cim AssociatorNames":             ActionRead,
 	"cim References":                  ActionRead,
@@ -151,6 +157,19 @@ func CIMOperation(op, method string) Operation {
 		}
 	}
 	return name
+}
+
+// CIMOperationIn names a CIM operation on namespace ns: "cim OP NS" when
+// the table has a row for that operation in that namespace (the
+// subscription writes of root/interop), else CIMOperation(op, method).
+func CIMOperationIn(ns, op, method string) Operation {
+	ns = strings.ToLower(strings.Trim(ns, "/"))
+	if name := Operation("cim " + op + " " + ns); ns != "" {
+		if _, ok := permissions[name]; ok {
+			return name
+		}
+	}
+	return CIMOperation(op, method)
 }
 
 // DeniedError is a refused operation: the caller is known and its role may

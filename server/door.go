@@ -59,13 +59,14 @@ func demoOperation(r *http.Request) auth.Operation {
 }
 
 // authorizeCIM is the object manager's authorization middleware: it
-// decides each CIM operation (by name; InvokeMethod by method) with
+// decides each CIM operation (by name; InvokeMethod by method; the
+// subscription writes of root/interop by namespace too) with
 // auth.Authorize for the caller the door established. A refusal is
 // CIM_ERR_ACCESS_DENIED, which CIM-XML sends as is and WS-Man as
 // wsman:AccessDenied.
 func authorizeCIM(next cimom.Handler) cimom.Handler {
 	return cimom.HandlerFunc(func(ctx context.Context, req *cimom.Request) (*cimom.Response, error) {
-		if err := auth.Authorize(ctx, auth.CIMOperation(req.Op.String(), req.Method)); err != nil {
+		if err := auth.Authorize(ctx, auth.CIMOperationIn(req.Namespace, req.Op.String(), req.Method)); err != nil {
 			return nil, cim.Errorf(cim.StatusAccessDenied, "%v", err)
 		}
 		return next.Handle(ctx, req)

@@ -32,6 +32,10 @@ type IndicationDelivery struct {
 	QueueSize             int    `yaml:"queueSize"`             // deliveries queued per destination; default 1000
 	CAFile                string `yaml:"caFile"`
 	SendTimeout           Dur    `yaml:"sendTimeout"` // default 10s
+	// MaxSubscriptionsPerUser bounds the filters, listener destinations
+	// and subscriptions of root/interop one user may own, each kind
+	// apart; default 100.
+	MaxSubscriptionsPerUser int `yaml:"maxSubscriptionsPerUser"`
 }
 
 // Defaults and bounds of IndicationDelivery.
@@ -39,6 +43,7 @@ const (
 	DefaultDeliveryRetryAttempts = 3
 	maxDeliveryRetryAttempts     = 100
 	maxIndicationQueue           = 1_000_000
+	maxSubscriptionsPerUser      = 100_000
 	maxDeliveryWait              = time.Hour
 )
 
@@ -56,6 +61,9 @@ func (d *IndicationDelivery) defaults() {
 	if d.SendTimeout <= 0 {
 		d.SendTimeout = Dur(indication.DefaultSendTimeout)
 	}
+	if d.MaxSubscriptionsPerUser <= 0 {
+		d.MaxSubscriptionsPerUser = indication.DefaultMaxPerUser
+	}
 }
 
 // validateIndicationDelivery checks the delivery settings (after
@@ -71,6 +79,9 @@ func (c *Config) validateIndicationDelivery() error {
 	}
 	if d.SendTimeout.D() > maxDeliveryWait {
 		errs = append(errs, c.fieldErr("indications.sendTimeout", "must be at most %v", maxDeliveryWait))
+	}
+	if d.MaxSubscriptionsPerUser > maxSubscriptionsPerUser {
+		errs = append(errs, c.fieldErr("indications.maxSubscriptionsPerUser", "must be at most %d", maxSubscriptionsPerUser))
 	}
 	if d.QueueSize > maxIndicationQueue {
 		errs = append(errs, c.fieldErr("indications.queueSize", "must be at most %d", maxIndicationQueue))
@@ -100,7 +111,7 @@ func (d IndicationDelivery) rootCAs() (*x509.CertPool, error) {
 }
 
 // keepIndicationDelivery sets the delivery settings only a restart
-// changes (queueSize, caFile, sendTimeout) to their running values and
+// changes (queueSize, caFile, sendTimeout, maxSubscriptionsPerUser) to their running values and
 // names those that differed; the retry settings change on a reload.
 func (c *Config) keepIndicationDelivery(running Config) []string {
 	var changed []string
@@ -113,6 +124,9 @@ func (c *Config) keepIndicationDelivery(running Config) []string {
 	}
 	if d.SendTimeout != r.SendTimeout {
 		changed, d.SendTimeout = append(changed, "indications.sendTimeout"), r.SendTimeout
+	}
+	if d.MaxSubscriptionsPerUser != r.MaxSubscriptionsPerUser {
+		changed, d.MaxSubscriptionsPerUser = append(changed, "indications.maxSubscriptionsPerUser"), r.MaxSubscriptionsPerUser
 	}
 	return changed
 }

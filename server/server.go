@@ -44,6 +44,7 @@ import (
 	"github.com/redset/redset/cimom"
 	"github.com/redset/redset/cluster"
 	"github.com/redset/redset/engine"
+	"github.com/redset/redset/indication"
 	"github.com/redset/redset/mof"
 	"github.com/redset/redset/provider"
 	"github.com/redset/redset/schema"
@@ -79,6 +80,10 @@ type Server struct {
 	wse         atomic.Pointer[wsEventing] // WS-Management eventing, once started (startWSEventing)
 	// stopUsers ends the watch of the stored users (in a cluster).
 	stopUsers func()
+	// registry holds the indication subscriptions of root/interop;
+	// stopIndications ends its watch of the store.
+	registry        *indication.Registry
+	stopIndications func()
 
 	node      *cluster.Node
 	commits   prometheus.Histogram        // redset_store_commit_seconds
@@ -382,7 +387,7 @@ func (s *Server) Applied() ApplyReport {
 
 // buildHandlers compiles the schema, registers the providers and mounts
 // every protocol.
-func (s *Server) buildHandlers(context.Context) error {
+func (s *Server) buildHandlers(ctx context.Context) error {
 	repo := mof.NewRepository()
 	if err := mof.LoadNamespaces(repo, schema.FS, schema.Namespaces); err != nil {
 		return fmt.Errorf("compiling the embedded schema: %w", err)
@@ -395,6 +400,9 @@ func (s *Server) buildHandlers(context.Context) error {
 	err := provider.Register(disp, s.eng, provider.Options{ProductVersion: Version})
 	if err != nil {
 		return fmt.Errorf("registering providers: %w", err)
+	}
+	if err := s.startIndications(ctx, disp, repo); err != nil {
+		return err
 	}
 	s.ops = newGate(s.cfg.Limits.MaxOperations)
 	s.turns = newTurns()
@@ -526,6 +534,9 @@ func (s *Server) release() error {
 	}
 	if s.stopUsers != nil {
 		s.stopUsers()
+	}
+	if s.stopIndications != nil {
+		s.stopIndications()
 	}
 	var errs []error
 	if s.node != nil {
