@@ -81,7 +81,7 @@ func Register(d *cimom.Dispatcher, ns string, o ProviderOptions) error {
 		{ClassSubscription, &subscriptionProvider{b}},
 		{ClassService, &staticProvider{class: ClassService, objs: static[:1]}},
 		{ClassCapabilities, &staticProvider{class: ClassCapabilities, objs: static[1:2]}},
-		{ClassElementCapabils, &staticProvider{class: ClassElementCapabils, objs: static[2:]}},
+		{ClassElementCapabils, &staticAssociation{staticProvider{class: ClassElementCapabils, objs: static[2:]}}},
 	}
 	for _, r := range regs {
 		if err := d.Register(ns, r.class, r.provider); err != nil {

@@ -91,8 +91,7 @@ func seconds(d time.Duration) uint32 {
 	return uint32(min(max(d/time.Second, 0), 1<<32-1))
 }
 
-// staticProvider serves fixed instances of one class; for an association
-// class it also finds those whose references name a target.
+// staticProvider serves fixed instances of one class.
 type staticProvider struct {
 	class string
 	objs  []cimom.Object
@@ -114,7 +113,10 @@ func (p *staticProvider) GetInstance(ctx context.Context, ns string, class *cim.
 	return nil, errorf(cim.StatusNotFound, "no instance %s", path)
 }
 
-func (p *staticProvider) References(ctx context.Context, ns string, assoc *cim.Class, target cim.ObjectPath, role string) cimom.Objects {
+// staticAssociation is a staticProvider of an association class.
+type staticAssociation struct{ staticProvider }
+
+func (p *staticAssociation) References(ctx context.Context, ns string, assoc *cim.Class, target cim.ObjectPath, role string) cimom.Objects {
 	var out []cimom.Object
 	for _, o := range p.objs {
 		for _, pv := range o.Instance.Properties {
