@@ -198,3 +198,20 @@ func TestPermissionTable(t *testing.T) {
 		}
 	}
 }
+
+func TestCIMOperationIn(t *testing.T) {
+	for _, tt := range []struct{ ns, op, want string }{
+		{"root/interop", "CreateInstance", "cim CreateInstance root/interop"},
+		{"/root/Interop", "DeleteInstance", "cim DeleteInstance root/interop"},
+		{"root/interop", "GetInstance", "cim GetInstance"},
+		{"root/hypervcluster/v2", "CreateInstance", "cim CreateInstance"},
+		{"", "ModifyInstance", "cim ModifyInstance"},
+	} {
+		if got := CIMOperationIn(tt.ns, tt.op, ""); string(got) != tt.want {
+			t.Errorf("CIMOperationIn(%s, %s) = %q, want %q", tt.ns, tt.op, got, tt.want)
+		}
+	}
+	if !Allow(Operator, ActionSubscribe) || Allow(Reader, ActionSubscribe) {
+		t.Error("subscribing is for operators and admins, not readers")
+	}
+}

@@ -223,18 +223,32 @@ var (
 	doorOpenQuery = doorParam("FilterQueryLanguage", `<VALUE>WQL</VALUE>`) + doorParam("FilterQuery", `<VALUE>SELECT * FROM `+classSet+`</VALUE>`)
 )
 
+// doorFilterName names a filter that does not exist.
+const doorFilterName = `<INSTANCENAME CLASSNAME="CIM_IndicationFilter"><KEYBINDING NAME="Name"><KEYVALUE VALUETYPE="string">door-nosuch</KEYVALUE></KEYBINDING></INSTANCENAME>`
+
+// interopBody is an intrinsic method call on root/interop.
+func interopBody(method, params string) string {
+	return message(`<IMETHODCALL NAME="` + method + `"><LOCALNAMESPACEPATH><NAMESPACE NAME="root"/><NAMESPACE NAME="interop"/></LOCALNAMESPACEPATH>` +
+		params + `</IMETHODCALL>`)
+}
+
 // cimxmlBodies: a request of each CIM operation, by the table's name
 // (without "cim "). Each decodes; most name a set that does not exist.
 var cimxmlBodies = map[string]string{
-	"GetClass":                    intrinsicBody("GetClass", doorClass),
-	"EnumerateClasses":            intrinsicBody("EnumerateClasses", ""),
-	"EnumerateClassNames":         intrinsicBody("EnumerateClassNames", ""),
-	"GetInstance":                 intrinsicBody("GetInstance", doorInstance),
-	"EnumerateInstances":          intrinsicBody("EnumerateInstances", doorClass),
-	"EnumerateInstanceNames":      intrinsicBody("EnumerateInstanceNames", doorClass),
-	"ModifyInstance":              intrinsicBody("ModifyInstance", doorParam("ModifiedInstance", `<VALUE.NAMEDINSTANCE>`+setNameXML(doorSet)+doorLBChange+`</VALUE.NAMEDINSTANCE>`)),
-	"CreateInstance":              intrinsicBody("CreateInstance", doorParam("NewInstance", `<INSTANCE CLASSNAME="`+classSet+`"></INSTANCE>`)),
-	"DeleteInstance":              intrinsicBody("DeleteInstance", doorInstance),
+	"GetClass":               intrinsicBody("GetClass", doorClass),
+	"EnumerateClasses":       intrinsicBody("EnumerateClasses", ""),
+	"EnumerateClassNames":    intrinsicBody("EnumerateClassNames", ""),
+	"GetInstance":            intrinsicBody("GetInstance", doorInstance),
+	"EnumerateInstances":     intrinsicBody("EnumerateInstances", doorClass),
+	"EnumerateInstanceNames": intrinsicBody("EnumerateInstanceNames", doorClass),
+	"ModifyInstance":         intrinsicBody("ModifyInstance", doorParam("ModifiedInstance", `<VALUE.NAMEDINSTANCE>`+setNameXML(doorSet)+doorLBChange+`</VALUE.NAMEDINSTANCE>`)),
+	"CreateInstance":         intrinsicBody("CreateInstance", doorParam("NewInstance", `<INSTANCE CLASSNAME="`+classSet+`"></INSTANCE>`)),
+	"DeleteInstance":         intrinsicBody("DeleteInstance", doorInstance),
+	// The subscription writes of root/interop, each naming nothing that exists.
+	"CreateInstance root/interop": interopBody("CreateInstance", doorParam("NewInstance", `<INSTANCE CLASSNAME="CIM_IndicationFilter"></INSTANCE>`)),
+	"DeleteInstance root/interop": interopBody("DeleteInstance", doorParam("InstanceName", doorFilterName)),
+	"ModifyInstance root/interop": interopBody("ModifyInstance", doorParam("ModifiedInstance", `<VALUE.NAMEDINSTANCE>`+doorFilterName+
+		`<INSTANCE CLASSNAME="CIM_IndicationFilter"></INSTANCE></VALUE.NAMEDINSTANCE>`)),
 	"Associators":                 intrinsicBody("Associators", doorObject),
 	"AssociatorNames":             intrinsicBody("AssociatorNames", doorObject),
 	"References":                  intrinsicBody("References", doorObject),
@@ -263,6 +277,9 @@ var cimxmlMethod = regexp.MustCompile(`<I?METHODCALL NAME="([A-Za-z]+)"`)
 func cimxmlRequest(body string) doorRequest {
 	method := cimxmlMethod.FindStringSubmatch(body)[1]
 	object := cimNamespace
+	if strings.Contains(body, `<NAMESPACE NAME="interop"/>`) {
+		object = interopNamespace
+	}
 	if strings.Contains(body, "<METHODCALL") {
 		object = failoverObject(doorSet)
 	}
