@@ -245,7 +245,8 @@ func TestDefault(t *testing.T) {
 			Auth: AuthCfg{Throttle: ThrottleCfg{UserFailures: 1, AddressFailures: 2, Delay: Dur(time.Millisecond),
 				MaxDelay: Dur(time.Second), Forget: Dur(time.Hour), MaxTracked: 3}, Bcrypt: BcryptCfg{Workers: 1, Queue: 1}},
 			DemoFrontends: DemoFrontends{Web: "127.0.0.1:1", LB: "[::1]:2"},
-			Indications:   IndicationDelivery{DeliveryRetryAttempts: new(0), DeliveryRetryInterval: Dur(time.Second), QueueSize: 7, SendTimeout: Dur(time.Minute)}}
+			Indications: IndicationDelivery{DeliveryRetryAttempts: new(0), DeliveryRetryInterval: Dur(time.Second), QueueSize: 7, SendTimeout: Dur(time.Minute),
+				MaxSubscriptionsPerUser: 2}}
 		want := cfg
 		cfg.Default()
 		if diff := cmp.Diff(want, cfg, cmp.AllowUnexported(Config{})); diff != "" {
@@ -804,5 +805,27 @@ func TestREADMEConfigExample(t *testing.T) {
 	}
 	if err := validate(t, block); err != nil {
 		t.Errorf("the README's example configuration does not validate:\n%v", err)
+	}
+}
+
+func TestValidateIndications(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml, field string
+	}{
+		{"negative retries", "indications: {deliveryRetryAttempts: -1}", "indications.deliveryRetryAttempts"},
+		{"interval past an hour", "indications: {deliveryRetryInterval: 2h}", "indications.deliveryRetryInterval"},
+		{"too many subscriptions", "indications: {maxSubscriptionsPerUser: 200000}", "indications.maxSubscriptionsPerUser"},
+		{"huge queue", "indications: {queueSize: 10000000}", "indications.queueSize"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig("t.yaml", []byte(tt.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Default()
+			if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tt.field) {
+				t.Errorf("Validate: %v, want an error naming %s", err, tt.field)
+			}
+		})
 	}
 }
