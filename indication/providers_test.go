@@ -363,6 +363,22 @@ func TestEndSubscription(t *testing.T) {
 	}
 }
 
+func TestDeleteSubscriptionByID(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	fp := f.mustCreate(t, alice, filterInst("f", failoverQuery))
+	dp := f.mustCreate(t, alice, destInst("d", "http://listener.example/"))
+	f.mustCreate(t, alice, subInst(fp, dp))
+	id := f.hub.held()[0].ID
+	err := f.reg.DeleteSubscriptionByID(context.Background(), Caller{User: "bob"}, id)
+	wantStatus(t, err, cim.StatusNotFound, "")
+	if err := f.reg.DeleteSubscriptionByID(context.Background(), Caller{User: "alice"}, id); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.names(t, admin, ClassSubscription); len(got) != 0 || len(f.hub.held()) != 0 {
+		t.Errorf("after the delete: %v, hub %d", got, len(f.hub.held()))
+	}
+}
+
 // The objects survive the store being closed and opened again, with the
 // same subscription ID and SequenceContext.
 func TestRestartKeepsObjects(t *testing.T) {

@@ -145,6 +145,19 @@ func (r *Registry) DeleteSubscription(ctx context.Context, c Caller, filter, han
 	})
 }
 
+// DeleteSubscriptionByID deletes the subscription with the hub's ID id,
+// if c may see it (else CIM_ERR_NOT_FOUND, so that a user cannot learn of
+// another's).
+func (r *Registry) DeleteSubscriptionByID(ctx context.Context, c Caller, id string) error {
+	return r.change(func() error {
+		s, ok := r.byID(id)
+		if !ok || !c.sees(s.Owner) {
+			return errorf(cim.StatusNotFound, "no subscription %q", id)
+		}
+		return r.remove(ctx, subscriptionKey(s))
+	})
+}
+
 // ModifySubscription changes a subscription c may see: edit gets a copy
 // of the stored record and changes it (or refuses with an error); the
 // result is stored. A change of State records the time of the change.
