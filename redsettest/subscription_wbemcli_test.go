@@ -3,6 +3,7 @@ package redsettest_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redset/redset/indication"
 	"github.com/redset/redset/redsettest"
@@ -140,3 +141,33 @@ func TestSubscriptionsSurviveRestart(t *testing.T) {
 
 // indicationAdmin sees every user's subscription objects.
 var indicationAdmin = indication.Caller{Admin: true}
+
+// TestClusterSubscriptions makes the subscription objects with wbemcli
+// through a follower (which forwards the writes to the leader), sees them
+// on every server, and deletes them through another follower.
+func TestClusterSubscriptions(t *testing.T) {
+	bin := redsettest.RequireTool(t, "wbemcli", "apt-get install -y sblim-wbemcli")
+	c := startCluster(t, ctOptions{Cluster: true})
+	leader := c.waitLeader(t, 10*time.Second)
+	fs := c.followers(leader)
+	on := func(s *ctServer) *wbemcli {
+		return &wbemcli{bin: bin, base: "http://admin:" + ctPassword + "@" + strings.TrimPrefix(s.base, "http://") + "/" + interopNamespace}
+	}
+	sub := newWbemSubscription("cluster")
+	sub.create(t, on(fs[0]), "SELECT * FROM Msvm_FailoverIndication", "http://127.0.0.1:5990/")
+	for _, s := range c.servers {
+		w := on(s)
+		waitUntil(t, 5*time.Second, "the subscription is known on "+s.name, func() (bool, string) {
+			res, err := w.exec("ein", w.path("CIM_IndicationSubscription"))
+			return err == nil && strings.Contains(res.out, `Name="cluster"`), res.out + res.errOut
+		})
+	}
+	sub.delete(t, on(fs[1]))
+	for _, s := range c.servers {
+		w := on(s)
+		waitUntil(t, 5*time.Second, "the subscription is gone on "+s.name, func() (bool, string) {
+			res, err := w.exec("ein", w.path("CIM_IndicationSubscription"))
+			return err == nil && strings.TrimSpace(res.out) == "" && res.exit == 0, res.out + res.errOut
+		})
+	}
+}
