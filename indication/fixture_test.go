@@ -1,7 +1,9 @@
 package indication
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -77,6 +79,25 @@ type fixture struct {
 	st    store.Store
 	clock *registryClock
 	path  string
+	audit *lockedBuffer
+}
+
+// lockedBuffer is a buffer the audit logger writes to from any goroutine.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 type fixtureOptions struct {
@@ -99,10 +120,11 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if err := mof.LoadNamespaces(repo, schema.FS, schema.Namespaces); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{st: st, hub: newRegistryHub(), clock: &registryClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}, path: o.path}
+	f := &fixture{st: st, hub: newRegistryHub(), clock: &registryClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}, path: o.path, audit: &lockedBuffer{}}
 	f.d = cimom.NewDispatcher(repo, cimom.Options{})
 	t.Cleanup(f.d.Close)
-	f.reg = NewRegistry(RegistryOptions{Store: st, Hub: f.hub, MaxPerUser: o.maxPerUser, Now: f.clock.Now, Leading: o.leading})
+	f.reg = NewRegistry(RegistryOptions{Store: st, Hub: f.hub, MaxPerUser: o.maxPerUser, Now: f.clock.Now, Leading: o.leading,
+		Audit: slog.New(slog.NewJSONHandler(f.audit, nil))})
 	if err := f.reg.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}

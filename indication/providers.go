@@ -129,16 +129,22 @@ func (p *filterProvider) CreateInstance(ctx context.Context, ns string, class *c
 		SourceNamespace: str(inst, "SourceNamespace"), SourceNamespaces: strs(inst, "SourceNamespaces"),
 		Individual: boolOr(inst, "IndividualSubscriptionSupported", true),
 	}
-	if f.Name == "" {
-		return cim.ObjectPath{}, errorf(cim.StatusInvalidParameter, "a filter needs a Name")
-	}
-	if err := p.checkQuery(f); err != nil {
+	if err := p.checkFilter(f); err != nil {
+		p.reg().audit(ctx, "indication filter created", f.Name, err)
 		return cim.ObjectPath{}, err
 	}
 	if err := p.reg().AddFilter(ctx, CallerFrom(ctx), f); err != nil {
 		return cim.ObjectPath{}, err
 	}
 	return keysPath(ns, f.Keys), nil
+}
+
+// checkFilter checks a new filter's name and query.
+func (p *filterProvider) checkFilter(f FilterRecord) error {
+	if f.Name == "" {
+		return errorf(cim.StatusInvalidParameter, "a filter needs a Name")
+	}
+	return p.checkQuery(f)
 }
 
 // checkQuery parses a filter's query in its language and checks its FROM
@@ -229,10 +235,12 @@ func (p *destinationProvider) CreateInstance(ctx context.Context, ns string, cla
 	if d.Protocol == 0 {
 		d.Protocol = protocolCIMXML
 	}
+	err := checkDestination(d.Destination)
 	if d.Protocol != protocolCIMXML {
-		return cim.ObjectPath{}, errorf(cim.StatusInvalidParameter, "Protocol %d: a %s receives CIM-XML (2) only", d.Protocol, class.Name)
+		err = errorf(cim.StatusInvalidParameter, "Protocol %d: a %s receives CIM-XML (2) only", d.Protocol, class.Name)
 	}
-	if err := checkDestination(d.Destination); err != nil {
+	if err != nil {
+		p.reg().audit(ctx, "listener destination created", d.Name+" "+clip(d.Destination), err)
 		return cim.ObjectPath{}, err
 	}
 	if err := p.reg().AddDestination(ctx, CallerFrom(ctx), d); err != nil {

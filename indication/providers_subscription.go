@@ -16,6 +16,7 @@ type subscriptionProvider struct{ base }
 func (p *subscriptionProvider) CreateInstance(ctx context.Context, ns string, class *cim.Class, inst cim.Instance) (cim.ObjectPath, error) {
 	s, err := subscriptionOf(ns, inst)
 	if err != nil {
+		p.reg().audit(ctx, "indication subscription created", "", err)
 		return cim.ObjectPath{}, err
 	}
 	s, err = p.reg().AddSubscription(ctx, CallerFrom(ctx), s)

@@ -439,3 +439,25 @@ func TestFollowSeesOtherServers(t *testing.T) {
 		<-time.After(10 * time.Millisecond) // poll until the deadline
 	}
 }
+
+func TestAudit(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	ctx := cimom.WithPrincipal(context.Background(), cimom.Principal{User: "alice", Role: "operator", Address: "127.0.0.1:4000", Protocol: "cimxml"})
+	f.mustCreate(t, ctx, filterInst("audited", failoverQuery))
+	_, err := f.create(ctx, filterInst("audited", failoverQuery))
+	wantStatus(t, err, cim.StatusAlreadyExists, "")
+	_, err = f.create(ctx, filterInst("audited", "SELECT * FROM"))
+	wantStatus(t, err, cim.StatusInvalidQuery, "")
+	lines := strings.Split(strings.TrimSpace(f.audit.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("audit lines: %q, want 3", lines)
+	}
+	for i, want := range []string{`"outcome":"ok"`, `"outcome":"refused"`, `"kind":"CIM_ERR_INVALID_QUERY"`} {
+		for _, frag := range []string{`"msg":"audit"`, `"action":"indication filter created"`, `"object":"audited"`, `"user":"alice"`,
+			`"address":"127.0.0.1:4000"`, `"protocol":"cimxml"`, want} {
+			if !strings.Contains(lines[i], frag) {
+				t.Errorf("audit line %d %s lacks %s", i, lines[i], frag)
+			}
+		}
+	}
+}

@@ -77,6 +77,9 @@ type RegistryOptions struct {
 	DefaultNamespace string
 	Now              func() time.Time // default time.Now
 	Logger           *slog.Logger
+	// Audit receives a line for every change of a subscription object and
+	// every refused one (see audit); nil: none.
+	Audit *slog.Logger
 }
 
 // Keys are the four keys a filter or a destination is named by.

@@ -27,7 +27,8 @@ func errNotLeading() error {
 
 // AddFilter stores a new filter owned by c. The filter's query is
 // checked by the caller (the provider).
-func (r *Registry) AddFilter(ctx context.Context, c Caller, f FilterRecord) error {
+func (r *Registry) AddFilter(ctx context.Context, c Caller, f FilterRecord) (err error) {
+	defer func() { r.audit(ctx, "indication filter created", f.Name, err) }()
 	return r.change(func() error {
 		r.mu.RLock()
 		_, taken := r.filters[f.Name]
@@ -45,7 +46,8 @@ func (r *Registry) AddFilter(ctx context.Context, c Caller, f FilterRecord) erro
 }
 
 // AddDestination stores a new listener destination owned by c.
-func (r *Registry) AddDestination(ctx context.Context, c Caller, d DestinationRecord) error {
+func (r *Registry) AddDestination(ctx context.Context, c Caller, d DestinationRecord) (err error) {
+	defer func() { r.audit(ctx, "listener destination created", d.Name+" "+clip(d.Destination), err) }()
 	return r.change(func() error {
 		r.mu.RLock()
 		_, taken := r.dests[d.Name]
@@ -67,6 +69,7 @@ func (r *Registry) AddDestination(ctx context.Context, c Caller, d DestinationRe
 // the subscription its ID, SequenceContext and start time, and returns
 // the record as stored.
 func (r *Registry) AddSubscription(ctx context.Context, c Caller, s SubscriptionRecord) (SubscriptionRecord, error) {
+	object := s.Filter.Name + " -> " + s.Handler.Name
 	err := r.change(func() error {
 		f, ok := r.Filter(c, s.Filter)
 		if !ok {
@@ -97,6 +100,7 @@ func (r *Registry) AddSubscription(ctx context.Context, c Caller, s Subscription
 		}
 		return r.create(ctx, key, s, "subscription", f.Name+" -> "+d.Name)
 	})
+	r.audit(ctx, "indication subscription created", object, err)
 	if err != nil {
 		return SubscriptionRecord{}, err
 	}
@@ -106,7 +110,8 @@ func (r *Registry) AddSubscription(ctx context.Context, c Caller, s Subscription
 
 // DeleteFilter deletes a filter c may see. One that a subscription still
 // uses stays (CIM_ERR_FAILED, as DSP1054 asks).
-func (r *Registry) DeleteFilter(ctx context.Context, c Caller, k Keys) error {
+func (r *Registry) DeleteFilter(ctx context.Context, c Caller, k Keys) (err error) {
+	defer func() { r.audit(ctx, "indication filter deleted", k.Name, err) }()
 	return r.change(func() error {
 		f, ok := r.Filter(c, k)
 		if !ok {
@@ -121,7 +126,8 @@ func (r *Registry) DeleteFilter(ctx context.Context, c Caller, k Keys) error {
 
 // DeleteDestination deletes a destination c may see, unless a
 // subscription still uses it (CIM_ERR_FAILED).
-func (r *Registry) DeleteDestination(ctx context.Context, c Caller, k Keys) error {
+func (r *Registry) DeleteDestination(ctx context.Context, c Caller, k Keys) (err error) {
+	defer func() { r.audit(ctx, "listener destination deleted", k.Name, err) }()
 	return r.change(func() error {
 		d, ok := r.Destination(c, k)
 		if !ok {
@@ -135,7 +141,8 @@ func (r *Registry) DeleteDestination(ctx context.Context, c Caller, k Keys) erro
 }
 
 // DeleteSubscription deletes a subscription c may see.
-func (r *Registry) DeleteSubscription(ctx context.Context, c Caller, filter, handler Keys) error {
+func (r *Registry) DeleteSubscription(ctx context.Context, c Caller, filter, handler Keys) (err error) {
+	defer func() { r.audit(ctx, "indication subscription deleted", filter.Name+" -> "+handler.Name, err) }()
 	return r.change(func() error {
 		s, ok := r.Subscription(c, filter, handler)
 		if !ok {
@@ -148,7 +155,8 @@ func (r *Registry) DeleteSubscription(ctx context.Context, c Caller, filter, han
 // DeleteSubscriptionByID deletes the subscription with the hub's ID id,
 // if c may see it (else CIM_ERR_NOT_FOUND, so that a user cannot learn of
 // another's).
-func (r *Registry) DeleteSubscriptionByID(ctx context.Context, c Caller, id string) error {
+func (r *Registry) DeleteSubscriptionByID(ctx context.Context, c Caller, id string) (err error) {
+	defer func() { r.audit(ctx, "indication subscription deleted", id, err) }()
 	return r.change(func() error {
 		s, ok := r.byID(id)
 		if !ok || !c.sees(s.Owner) {
@@ -161,7 +169,8 @@ func (r *Registry) DeleteSubscriptionByID(ctx context.Context, c Caller, id stri
 // ModifySubscription changes a subscription c may see: edit gets a copy
 // of the stored record and changes it (or refuses with an error); the
 // result is stored. A change of State records the time of the change.
-func (r *Registry) ModifySubscription(ctx context.Context, c Caller, filter, handler Keys, edit func(*SubscriptionRecord) error) error {
+func (r *Registry) ModifySubscription(ctx context.Context, c Caller, filter, handler Keys, edit func(*SubscriptionRecord) error) (err error) {
+	defer func() { r.audit(ctx, "indication subscription changed", filter.Name+" -> "+handler.Name, err) }()
 	return r.change(func() error {
 		s, ok := r.Subscription(c, filter, handler)
 		if !ok {
@@ -195,11 +204,15 @@ func (r *Registry) EndSubscription(ctx context.Context, id string, disable bool)
 		case !ok:
 			return nil
 		case !disable:
-			return r.remove(ctx, subscriptionKey(s))
+			err := r.remove(ctx, subscriptionKey(s))
+			r.audit(ctx, "indication subscription ended", s.Filter.Name+" -> "+s.Handler.Name, err)
+			return err
 		case s.State == StateDisabled:
 			return nil
 		}
-		return r.update(ctx, s, func(n *SubscriptionRecord) error { n.State = StateDisabled; return nil })
+		err := r.update(ctx, s, func(n *SubscriptionRecord) error { n.State = StateDisabled; return nil })
+		r.audit(ctx, "indication subscription disabled", s.Filter.Name+" -> "+s.Handler.Name, err)
+		return err
 	})
 }
 

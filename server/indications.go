@@ -22,7 +22,7 @@ func (s *Server) startIndications(ctx context.Context, disp *cimom.Dispatcher, r
 	reg := indication.NewRegistry(indication.RegistryOptions{
 		Store: s.st, Hub: s.indications.hub, Leading: func() bool { return s.cluster().IsLeader() },
 		MaxPerUser: in.MaxSubscriptionsPerUser, DefaultNamespace: schema.Namespace,
-		Logger: s.log.With("part", "indication"),
+		Logger: s.log.With("part", "indication"), Audit: s.audit,
 	})
 	if err := reg.Load(ctx); err != nil {
 		return fmt.Errorf("loading the indication subscriptions: %w", err)
