@@ -13,6 +13,10 @@
 //   - Filters are WQL or CQL queries (package wql), evaluated against each
 //     indication with its embedded instances (SourceInstance.Property,
 //     SourceInstance ISA Class).
+//   - The Registry keeps the CIM subscription objects of root/interop
+//     (filters, listener destinations, subscriptions) in the store, each
+//     owned by the user who made it, and hands every enabled, complete
+//     subscription to the hub; Register makes cimom providers of them.
 //   - Each destination has one ordered, bounded queue; a Sender (HTTP, the
 //     body written by the destination protocol's encoder, given by the
 //     server) delivers from it. Delivery never blocks the engine, a

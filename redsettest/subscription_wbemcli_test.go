@@ -93,6 +93,14 @@ func TestSubscriptionWbemcli(t *testing.T) {
 		t.Errorf("ei of the indication service: %q %q", res.out, res.errOut)
 	}
 
+	subPath := op.path("CIM_IndicationSubscription." + s.refs)
+	op.ok(t, "mi", subPath, "SubscriptionState=4")
+	if subs := parseInstances(t, op.ok(t, "ei", op.path("CIM_IndicationSubscription"))); len(subs) != 1 || subs[0].props["SubscriptionState"] != "4" {
+		t.Errorf("after mi SubscriptionState=4: %+v", subs)
+	}
+	op.refused(t, "CIM_ERR_INVALID_PARAMETER", "mi", subPath, "SubscriptionState=3")
+	op.ok(t, "mi", subPath, "SubscriptionState=2")
+
 	rd := interopWbemcli(t, srv, "reader", doorPassword)
 	if out := rd.ok(t, "ei", rd.path("CIM_IndicationSubscription")); strings.TrimSpace(out) != "" {
 		t.Errorf("a reader sees another user's subscriptions: %q", out)
