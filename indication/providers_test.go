@@ -331,6 +331,11 @@ func TestExpiry(t *testing.T) {
 	if len(f.names(t, admin, ClassSubscription)) != 1 {
 		t.Fatal("expired too early")
 	}
+	modify(t, f, alice, sp, "SubscriptionDuration", cim.MustUint64(120)) // counted from the start: 75 s left
+	if v, _ := get(t, f, alice, sp).Get("SubscriptionTimeRemaining"); v.Uint() != 75 {
+		t.Errorf("after a longer duration SubscriptionTimeRemaining = %v, want 75", v)
+	}
+	modify(t, f, alice, sp, "SubscriptionDuration", cim.MustUint64(60))
 	f.clock.Advance(15 * time.Second)
 	if err := f.reg.Expire(context.Background()); err != nil {
 		t.Fatal(err)
