@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redset/redset/api"
 	"github.com/redset/redset/indication"
 	"github.com/redset/redset/redsettest"
 	"github.com/redset/redset/server"
@@ -101,6 +102,19 @@ func TestSubscriptionWbemcli(t *testing.T) {
 	op.refused(t, "CIM_ERR_INVALID_PARAMETER", "mi", subPath, "SubscriptionState=3")
 	op.ok(t, "mi", subPath, "SubscriptionState=2")
 
+	opAPI, err := api.NewClient(srv.URL, "operator", doorPassword, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := opAPI.ListSubscriptions(t.Context()); err != nil || len(list) != 1 || list[0].Filter != "failovers" ||
+		list[0].Owner != "operator" || list[0].DeliveryMode != "ExportIndication" || list[0].Expires == nil {
+		t.Errorf("the API lists %+v (%v), want the operator's subscription", list, err)
+	}
+	rdAPI, _ := api.NewClient(srv.URL, "reader", doorPassword, nil)
+	if list, err := rdAPI.ListSubscriptions(t.Context()); err != nil || len(list) != 0 {
+		t.Errorf("the reader's API list: %+v (%v), want none", list, err)
+	}
+
 	rd := interopWbemcli(t, srv, "reader", doorPassword)
 	if out := rd.ok(t, "ei", rd.path("CIM_IndicationSubscription")); strings.TrimSpace(out) != "" {
 		t.Errorf("a reader sees another user's subscriptions: %q", out)
@@ -144,7 +158,18 @@ func TestSubscriptionsSurviveRestart(t *testing.T) {
 	if out := w.ok(t, "ain", "-ac", "CIM_IndicationSubscription", w.path(s.handler)); !strings.Contains(out, `Name="kept"`) {
 		t.Errorf("ain after the restart: %q", out)
 	}
-	s.delete(t, w)
+	cl, err := api.NewClient(again.URL, "admin", redsettest.AdminPassword, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.DeleteSubscription(t.Context(), after[0].ID); err != nil {
+		t.Fatalf("deleting through the API: %v", err)
+	}
+	if left := again.Registry().Subscriptions(indicationAdmin); len(left) != 0 {
+		t.Errorf("after the API's delete: %+v", left)
+	}
+	w.ok(t, "di", w.path(s.filter))
+	w.ok(t, "di", w.path(s.handler))
 }
 
 // indicationAdmin sees every user's subscription objects.

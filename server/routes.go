@@ -50,7 +50,7 @@ func (s *Server) routes(cim cimom.Handler) http.Handler {
 	}))))
 	mux.Handle("/api/v1/", m.instrument("api", s.ops.apiMiddleware(guarded(engine.ProtocolAPI, apiGate, apiWrites, s.turns.wrap(apiFirst, api.NewHandler(s.eng, api.Options{
 		Users: s.users, Logger: s.log.With("part", "api"), Version: Version, Reload: s.reloadFunc,
-		Cluster: s.apiCluster, Traffic: statusFunc(s.frontendStatus),
+		Cluster: s.apiCluster, Traffic: statusFunc(s.frontendStatus), Subscriptions: s.apiSubscriptions(),
 	}))))))
 	if s.demo != nil {
 		mux.Handle("/api/v1/demo/", m.instrument("api", door.Guard(demoGate, s.demo.handler())))
