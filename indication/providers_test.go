@@ -22,6 +22,9 @@ func TestCreateFilterRefused(t *testing.T) {
 		{"created", filterInst("f", failoverQuery), cim.StatusOK, ""},
 		{"CQL", props(ClassFilter, "Name", cim.NewString("f"), "Query", cim.NewString(failoverQuery), "QueryLanguage", cim.NewString("DMTF:CQL")), cim.StatusOK, ""},
 		{"lifecycle class", filterInst("f", "SELECT * FROM CIM_InstModification"), cim.StatusOK, ""},
+		{"embedded property paths", filterInst("f", "SELECT * FROM CIM_InstModification WHERE SourceInstance ISA Msvm_RedundancySet AND "+
+			"SourceInstance.RedundancyStatus <> PreviousInstance.RedundancyStatus"), cim.StatusOK, ""},
+		{"path through a property that embeds nothing", filterInst("f", failoverQuery+" WHERE FailoverType.X = 1"), cim.StatusInvalidQuery, "FailoverType"},
 		{"no name", props(ClassFilter, "Query", cim.NewString(failoverQuery), "QueryLanguage", cim.NewString("WQL")), cim.StatusInvalidParameter, "Name"},
 		{"no query", props(ClassFilter, "Name", cim.NewString("f"), "QueryLanguage", cim.NewString("WQL")), cim.StatusInvalidParameter, "Query"},
 		{"query does not parse", filterInst("f", "SELECT FROM WHERE"), cim.StatusInvalidQuery, "wql"},
