@@ -183,15 +183,15 @@ func TestSubscriptionToHub(t *testing.T) {
 		t.Errorf("hub got %+v", s)
 	}
 	modify(t, f, alice, sp, "SubscriptionState", cim.MustUint16(StateDisabled))
-	if n := len(f.hub.held()); n != 0 {
-		t.Errorf("a disabled subscription is still in the hub (%d)", n)
+	if held := f.hub.held(); len(held) != 1 || !held[0].Disabled || held[0].ID != s.ID {
+		t.Errorf("a disabled subscription is in the hub as %+v, want it kept, marked Disabled", held)
 	}
 	got := get(t, f, alice, sp)
 	if v, _ := got.Get("SubscriptionState"); v.Uint() != uint64(StateDisabled) {
 		t.Errorf("SubscriptionState = %v, want 4", v)
 	}
 	modify(t, f, alice, sp, "SubscriptionState", cim.MustUint16(StateEnabled))
-	if held := f.hub.held(); len(held) != 1 || held[0].SequenceContext != s.SequenceContext || held[0].ID != s.ID {
+	if held := f.hub.held(); len(held) != 1 || held[0].SequenceContext != s.SequenceContext || held[0].ID != s.ID || held[0].Disabled {
 		t.Errorf("enabled again: hub holds %+v, want the same ID and SequenceContext", held)
 	}
 	if err := f.delete(alice, sp); err != nil {
@@ -357,8 +357,8 @@ func TestEndSubscription(t *testing.T) {
 	if err := f.reg.EndSubscription(context.Background(), id, true); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := get(t, f, alice, sp).Get("SubscriptionState"); v.Uint() != uint64(StateDisabled) || len(f.hub.held()) != 0 {
-		t.Errorf("disabled by policy: state %v, hub %d", v, len(f.hub.held()))
+	if v, _ := get(t, f, alice, sp).Get("SubscriptionState"); v.Uint() != uint64(StateDisabled) || len(f.hub.held()) != 1 || !f.hub.held()[0].Disabled {
+		t.Errorf("disabled by policy: state %v, hub %+v", v, f.hub.held())
 	}
 	if err := f.reg.EndSubscription(context.Background(), id, false); err != nil {
 		t.Fatal(err)

@@ -31,8 +31,8 @@ import (
 // Every server of a cluster loads them at start and follows the store's
 // changes, so each knows every subscription; only the leader writes. Each
 // enabled subscription whose filter and destination exist and that has
-// not expired is handed to the hub (Put); the others are taken back
-// (Remove).
+// not expired is handed to the hub (Put; a disabled one marked Disabled,
+// which keeps its sequence); the others are taken back (Remove).
 
 // Store key prefixes of the registry's records.
 const (
@@ -381,8 +381,8 @@ func (r *Registry) sync() {
 
 // fingerprint says what of a subscription the hub cares about.
 func fingerprint(s Subscription) string {
-	return fmt.Sprintf("%s|%s|%q|%q|%s|%s|%d|%s|%s", s.Owner, s.Filter.Name, s.Filter.Query.String(), s.Filter.SourceNamespaces,
-		s.Destination.ID, s.Destination.Address, s.OnFatalError, s.Expires.UTC().Format(time.RFC3339Nano), s.SequenceContext)
+	return fmt.Sprintf("%s|%s|%q|%q|%s|%s|%d|%s|%s|%t", s.Owner, s.Filter.Name, s.Filter.Query.String(), s.Filter.SourceNamespaces,
+		s.Destination.ID, s.Destination.Address, s.OnFatalError, s.Expires.UTC().Format(time.RFC3339Nano), s.SequenceContext, s.Disabled)
 }
 
 // live are the subscriptions the hub should deliver, by ID.
@@ -400,12 +400,14 @@ func (r *Registry) live() map[string]Subscription {
 }
 
 // hubSubscription turns a stored subscription into the hub's form, if it
-// is enabled, complete and not expired; r.mu is held.
+// is complete and not expired; r.mu is held. A disabled one goes to the
+// hub too, marked Disabled: the hub keeps its sequence and delivers
+// nothing to it, so that the numbers go on when it is enabled again.
 func (r *Registry) hubSubscription(s SubscriptionRecord, now time.Time) (Subscription, bool) {
 	f, okF := r.filters[s.Filter.Name]
 	d, okD := r.dests[s.Handler.Name]
 	exp := s.Expires()
-	if s.State != StateEnabled || !okF || !okD || !exp.IsZero() && !now.Before(exp) {
+	if !okF || !okD || !exp.IsZero() && !now.Before(exp) {
 		return Subscription{}, false
 	}
 	q, err := wql.ParseLanguage(f.QueryLanguage, f.Query)
@@ -417,7 +419,7 @@ func (r *Registry) hubSubscription(s SubscriptionRecord, now time.Time) (Subscri
 		ID: s.ID, Owner: s.Owner, SequenceContext: s.SequenceContext, Expires: exp,
 		Filter:       Filter{Name: f.Name, Query: q, SourceNamespaces: r.sourceNamespaces(f)},
 		Destination:  Destination{ID: ProtocolCIMXML + ":" + d.Name, Protocol: ProtocolCIMXML, Address: d.Destination},
-		OnFatalError: policyOf(s.OnFatalErrorPolicy),
+		OnFatalError: policyOf(s.OnFatalErrorPolicy), Disabled: s.State != StateEnabled,
 	}, true
 }
 
