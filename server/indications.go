@@ -79,40 +79,72 @@ func systemName() string {
 	return h
 }
 
-// apiSubscriptions shows the registry's subscriptions through the JSON
-// API (nil without a registry).
-func (s *Server) apiSubscriptions() api.Subscriptions {
-	if s.registry == nil {
-		return nil
-	}
-	return registrySubscriptions{reg: s.registry}
-}
+// apiSubscriptions shows every subscription to indications through the
+// JSON API: the registry's CIM-XML ones and WS-Eventing's, with the Hub's
+// delivery counts.
+func (s *Server) apiSubscriptions() api.Subscriptions { return serverSubscriptions{s: s} }
 
-// registrySubscriptions lists and deletes the CIM-XML subscriptions of
-// the registry for the JSON API. Delivery counts are left at zero here.
-type registrySubscriptions struct{ reg *indication.Registry }
+// serverSubscriptions lists and deletes the subscriptions of the registry
+// and of WS-Eventing (once started) for the JSON API.
+type serverSubscriptions struct{ s *Server }
 
 func apiCaller(id auth.Identity) indication.Caller {
 	return indication.Caller{User: id.User, Admin: id.Role == auth.Admin}
 }
 
-func (r registrySubscriptions) List(ctx context.Context, id auth.Identity) ([]api.IndicationSubscription, error) {
+func (a serverSubscriptions) List(ctx context.Context, id auth.Identity) ([]api.IndicationSubscription, error) {
+	var out []api.IndicationSubscription
+	if reg := a.s.registry; reg != nil {
+		out = registryList(reg, apiCaller(id))
+	}
+	if e := a.s.wse.Load(); e != nil {
+		out = append(out, e.apiSubscriptions(id)...)
+	}
+	if hub := a.s.indications.hub; hub != nil {
+		addDelivery(out, hub.Status())
+	}
+	slices.SortFunc(out, func(a, b api.IndicationSubscription) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// registryList is the registry's subscriptions c may see, in the API's
+// form.
+func registryList(reg *indication.Registry, c indication.Caller) []api.IndicationSubscription {
 	all := indication.Caller{Admin: true}
 	filters := map[string]indication.FilterRecord{}
-	for _, f := range r.reg.Filters(all) {
+	for _, f := range reg.Filters(all) {
 		filters[f.Name] = f
 	}
 	dests := map[string]indication.DestinationRecord{}
-	for _, d := range r.reg.Destinations(all) {
+	for _, d := range reg.Destinations(all) {
 		dests[d.Name] = d
 	}
-	subs := r.reg.Subscriptions(apiCaller(id))
+	subs := reg.Subscriptions(c)
 	out := make([]api.IndicationSubscription, 0, len(subs))
 	for _, sub := range subs {
 		out = append(out, apiSubscription(sub, filters[sub.Filter.Name], dests[sub.Handler.Name]))
 	}
-	slices.SortFunc(out, func(a, b api.IndicationSubscription) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
+	return out
+}
+
+// addDelivery fills in the Hub's counts of each subscription it holds.
+func addDelivery(subs []api.IndicationSubscription, status []indication.SubscriptionStatus) {
+	byID := make(map[string]indication.SubscriptionStatus, len(status))
+	for _, st := range status {
+		byID[st.ID] = st
+	}
+	for i := range subs {
+		st, ok := byID[subs[i].ID]
+		if !ok {
+			continue
+		}
+		d := &subs[i].Delivery
+		d.Delivered, d.Queued, d.Failed, d.Dropped, d.LastError = st.Delivered, int(st.Queued), st.Failed, st.Dropped, st.LastError
+		if !st.LastErrorTime.IsZero() {
+			at := st.LastErrorTime
+			d.LastTime = &at
+		}
+	}
 }
 
 func apiSubscription(s indication.SubscriptionRecord, f indication.FilterRecord, d indication.DestinationRecord) api.IndicationSubscription {
@@ -132,14 +164,21 @@ func apiSubscription(s indication.SubscriptionRecord, f indication.FilterRecord,
 	return out
 }
 
-func (r registrySubscriptions) Delete(ctx context.Context, id auth.Identity, subID string) error {
-	addr, _, _ := auth.ClientFrom(ctx)
-	ctx = cimom.WithPrincipal(ctx, cimom.Principal{User: id.User, Role: string(id.Role), Address: addr, Protocol: engine.ProtocolAPI})
-	err := r.reg.DeleteSubscriptionByID(ctx, apiCaller(id), subID)
-	if cim.StatusOf(err) == cim.StatusNotFound {
-		return api.ErrNoSubscription
+// Delete ends the subscription id the caller may see: the registry's, or
+// else WS-Eventing's.
+func (a serverSubscriptions) Delete(ctx context.Context, id auth.Identity, subID string) error {
+	if reg := a.s.registry; reg != nil {
+		addr, _, _ := auth.ClientFrom(ctx)
+		pctx := cimom.WithPrincipal(ctx, cimom.Principal{User: id.User, Role: string(id.Role), Address: addr, Protocol: engine.ProtocolAPI})
+		err := reg.DeleteSubscriptionByID(pctx, apiCaller(id), subID)
+		if cim.StatusOf(err) != cim.StatusNotFound {
+			return err
+		}
 	}
-	return err
+	if e := a.s.wse.Load(); e != nil {
+		return e.apiDelete(ctx, id, subID)
+	}
+	return api.ErrNoSubscription
 }
 
 // Registry is the server's registry of indication subscriptions.

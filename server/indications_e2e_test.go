@@ -2,9 +2,13 @@ package server
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/redset/redset/api"
+	"github.com/redset/redset/auth"
 	"github.com/redset/redset/indication"
 )
 
@@ -71,7 +75,20 @@ func TestRegistrySubscriptionDelivers(t *testing.T) {
 		}
 	}
 
-	if err := s.Registry().DeleteSubscription(context.Background(), indication.Caller{Admin: true}, sub.Filter, sub.Handler); err != nil {
+	admin := auth.Identity{User: "admin", Role: auth.Admin}
+	list, err := s.apiSubscriptions().List(context.Background(), admin)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("the API lists %+v (%v), want two subscriptions", list, err)
+	}
+	i := slices.IndexFunc(list, func(a api.IndicationSubscription) bool { return a.ID == sub.ID })
+	if i < 0 || list[i].Filter != "failovers" || list[i].Protocol != "cimxml" || list[i].State != "enabled" || list[i].Delivery.Delivered != 2 {
+		t.Errorf("the API shows %+v, want the failovers subscription with 2 delivered", list)
+	}
+	other := auth.Identity{User: "bob", Role: auth.Operator}
+	if err := s.apiSubscriptions().Delete(context.Background(), other, sub.ID); !errors.Is(err, api.ErrNoSubscription) {
+		t.Errorf("bob deleting the admin's subscription: %v, want api.ErrNoSubscription", err)
+	}
+	if err := s.apiSubscriptions().Delete(context.Background(), admin, sub.ID); err != nil {
 		t.Fatal(err)
 	}
 	failover(t, s, "b", "a")
