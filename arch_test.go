@@ -125,7 +125,7 @@ var allowedInternal = map[string][]string{
 	"health":          {"event", "internal/proc"},
 	"hook":            {"event", "internal/proc"},
 	"internal/proc":   {},
-	"provider":        {"cim", "cimom", "engine", "event"},
+	"provider":        {"cim", "cimom", "engine", "event", "indication"},
 	"protocol/":       {"cim", "cimom", "auth", "internal/xmltext", "internal/xmlscan", "internal/body"},
 	"api":             {"engine", "event", "auth"},
 	"web":             {"api"},

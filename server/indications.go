@@ -54,6 +54,48 @@ func (s *Server) startIndications(ctx context.Context, disp *cimom.Dispatcher, r
 	return nil
 }
 
+// startEventing starts WS-Management eventing on the Hub: the stored push
+// subscriptions come back, the Hub gets the senders of WS-Eventing's
+// destinations, and the Hub's ends of WS-Eventing subscriptions reach
+// their subscribers (SubscriptionEnd). It runs until stopEventing.
+func (s *Server) startEventing() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &s.indications
+	senders, err := s.startWSEventing(ctx, wsEventingConfig{
+		Hub: w.hub, History: s.historyAfter, Source: w.indications, Active: s.eng.Leading,
+		Matches:         func(f indication.Filter, ind indication.Indication) bool { return f.Matches(ind, w.isa) },
+		IndicationClass: func(name string) bool { return w.isa(name, classIndication) },
+	})
+	if err != nil {
+		cancel()
+		return err
+	}
+	for proto, snd := range senders {
+		w.senders[proto] = snd
+	}
+	w.onEnded = append(w.onEnded, func(id string, why indication.EndReason) {
+		s.wsEventingEnded(ctx, id, why == indication.EndRemoved)
+	})
+	s.stopWSE = func() {
+		s.stopWSEventing(context.Background())
+		cancel()
+	}
+	return nil
+}
+
+// classIndication is the root of the indication classes: WS-Eventing
+// filters must select from it or a subclass.
+const classIndication = "CIM_Indication"
+
+// stopEventing ends WS-Management eventing (pull subscribers are told),
+// once; push subscriptions stay stored.
+func (s *Server) stopEventing() {
+	if s.stopWSE != nil {
+		s.stopWSE()
+		s.stopWSE = nil
+	}
+}
+
 // endSubscription takes an end of a subscription by the Hub (its
 // OnFatalErrorPolicy, or its expiry) into the registry: disabled
 // (SubscriptionState 4, stored) or deleted. WS-Eventing's IDs are not the

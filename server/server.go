@@ -84,6 +84,8 @@ type Server struct {
 	// stopIndications ends its watch of the store.
 	registry        *indication.Registry
 	stopIndications func()
+	// stopWSE ends WS-Management eventing (startEventing).
+	stopWSE func()
 
 	node      *cluster.Node
 	commits   prometheus.Histogram        // redset_store_commit_seconds
@@ -401,6 +403,11 @@ func (s *Server) buildHandlers(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("registering providers: %w", err)
 	}
+	ind, err := provider.NewIndications(disp, s.eng, provider.Options{})
+	if err != nil {
+		return fmt.Errorf("building indications: %w", err)
+	}
+	s.indications.source = ind.Of
 	if err := s.startIndications(ctx, disp, repo); err != nil {
 		return err
 	}
@@ -450,6 +457,9 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	if err := s.startHub(); err != nil {
+		return err
+	}
+	if err := s.startEventing(); err != nil {
 		return err
 	}
 	s.probes = newProbes(s.eng, s.cfg.Health, s.log.With("part", "health"), s.metrics.observeProbe)
@@ -525,6 +535,7 @@ func (s *Server) release() error {
 	if s.hooks != nil {
 		s.hooks.close()
 	}
+	s.stopEventing()
 	s.indications.close(s.log)
 	for _, f := range s.feeds {
 		f.close()

@@ -19,6 +19,7 @@ import (
 	"github.com/redset/redset/auth"
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
+	"github.com/redset/redset/engine"
 	"github.com/redset/redset/event"
 	"github.com/redset/redset/indication"
 	"github.com/redset/redset/protocol/wsman"
@@ -441,53 +442,57 @@ func checkXML(t *testing.T, s string) {
 }
 
 // TestWSEventingOnServer runs eventing through a running server's /wsman
-// (door, forwarding, turns): refused until the WS-Eventing side starts,
-// then a push subscription delivers, and it is stored: a server started
-// again on the same data gives it to its Hub.
+// (door, forwarding, turns, the real Hub and the provider's indications):
+// a push subscription gets the indication of a real failover, and it is
+// stored: the server started again on the same data delivers to it.
 func TestWSEventingOnServer(t *testing.T) {
 	cfg := func(dir string) func(*Config) { return func(c *Config) { c.Data = dir } }
 	dir := t.TempDir()
-	srv := startServer(t, "", cfg(dir))
-	c := &wsConversation{t: t, hub: &directHub{subs: map[string]indication.Subscription{}}, clock: &testClock{now: time.Now()},
-		url: "http://" + srv.Addrs()[0] + "/wsman", pass: testPassword}
+	srv := startPair(t, cfg(dir))
+	c := &wsConversation{t: t, url: "http://" + srv.Addrs()[0] + "/wsman", pass: testPassword}
 	s := newEventSink(t)
 	sub := subscription(nsE+"/DeliveryModes/Push", `<e:NotifyTo><a:Address>`+s.srv.URL+`/events</a:Address></e:NotifyTo>`, `<e:Expires>PT600S</e:Expires>`)
-	if status, a := c.call("admin", nsE+"/Subscribe", "", sub); status != http.StatusInternalServerError || !strings.Contains(a, "wsa:ActionNotSupported") {
-		t.Fatalf("before eventing starts: %d\n%s", status, a)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	senders, err := srv.startWSEventing(ctx, c.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.hub.senders = senders
 	id := identifierOf(t, c.ok("admin", nsE+"/Subscribe", "", sub))
-	c.hub.publish(t, failoverIndication(4))
-	if msg := s.next(t); !strings.Contains(msg, "<p:Msvm_FailoverIndication ") {
-		t.Errorf("the sink got\n%s", msg)
+	failover(t, srv, "a", "b")
+	msg := s.next(t)
+	for _, want := range []string{"<p:Msvm_FailoverIndication ", "<p:FailoverType>1</p:FailoverType>", "<p:OtherFailoverType>Planned</p:OtherFailoverType>"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the sink got no %s in\n%s", want, msg)
+		}
 	}
-	srv.stopWSEventing(ctx)
 	srv.Close()
 
-	again := startServer(t, "", cfg(dir))
-	hub := &directHub{subs: map[string]indication.Subscription{}}
-	c2 := &wsConversation{t: t, hub: hub, clock: c.clock}
-	if _, err := again.startWSEventing(ctx, c2.config()); err != nil {
-		t.Fatal(err)
+	again := startPair(t, cfg(dir))
+	failover(t, again, "b", "a")
+	if msg := s.next(t); !strings.Contains(msg, "<p:Msvm_FailoverIndication ") {
+		t.Errorf("after the restart the sink got\n%s", msg)
 	}
-	if !hub.has(id) {
-		t.Errorf("the push subscription %s did not survive the restart", id)
-	}
+	ctx := context.Background()
 	if !again.wsEventingEnded(ctx, id, true) {
 		t.Error("the Hub's end of a WS-Eventing subscription was not taken")
 	}
-	// The store's watch may bring the record back a moment before its
-	// deletion: what counts is where it settles.
-	eventually(t, 10*time.Second, "the ended subscription leaves the Hub", func() bool { return !hub.has(id) })
+	eventually(t, 10*time.Second, "the ended subscription leaves the Hub", func() bool { return !hubHas(again, id) })
 	if again.wsEventingEnded(ctx, "uuid:other", true) {
 		t.Error("a subscription of the registry was taken for a WS-Eventing one")
 	}
+}
+
+// startPair starts a server with the set redset:pair of members a and b,
+// both healthy.
+func startPair(t *testing.T, edit func(*Config)) *Server {
+	t.Helper()
+	s := startServer(t, heartbeatPair, edit)
+	for _, m := range []string{"a", "b"} {
+		if err := s.eng.ReportHealth(m, engine.Report{State: engine.HealthOK, Source: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// hubHas reports whether the server's Hub holds the subscription id.
+func hubHas(s *Server, id string) bool {
+	return slices.ContainsFunc(s.indications.hub.Status(), func(st indication.SubscriptionStatus) bool { return st.ID == id })
 }
 
 // TestWSSubscriptionsForTheAPI checks the JSON API's view of WS-Eventing
