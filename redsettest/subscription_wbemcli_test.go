@@ -44,10 +44,16 @@ func (s wbemSubscription) create(t *testing.T, w *wbemcli, query, listener strin
 	w.ok(t, "ci", w.path("CIM_IndicationSubscription."+s.refs), "SubscriptionDuration=3600,OnFatalErrorPolicy=2,"+s.refs)
 }
 
+// deleteSubscription removes the subscription alone.
+func (s wbemSubscription) deleteSubscription(t *testing.T, w *wbemcli) {
+	t.Helper()
+	w.ok(t, "di", w.path("CIM_IndicationSubscription."+s.refs))
+}
+
 // delete removes the subscription, then the filter and the destination.
 func (s wbemSubscription) delete(t *testing.T, w *wbemcli) {
 	t.Helper()
-	w.ok(t, "di", w.path("CIM_IndicationSubscription."+s.refs))
+	s.deleteSubscription(t, w)
 	w.ok(t, "di", w.path(s.filter))
 	w.ok(t, "di", w.path(s.handler))
 }
