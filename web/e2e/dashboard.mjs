@@ -4,7 +4,8 @@
 // button and the same dialog, sees the card and the timeline follow the
 // event stream, saves screenshots at desktop and phone sizes, sees that
 // the form proposes no failed member as the target, and sees a frontend
-// given to a set through the API appear on its card and go again.
+// given to a set through the API appear on its card and go again, and
+// lists a subscription to indications and deletes it.
 //
 // Usage: node dashboard.mjs [BASE_URL]; the environment is described in
 // common.mjs.
@@ -165,6 +166,24 @@ async function frontend(page) {
   log(`${id}'s frontend is gone from its card`);
 }
 
+// subscriptions: the subscription the test made before the page opened
+// (a WS-Management Pull subscription of the admin's) is listed with its
+// query; deleting it through its button and the dialog empties the table.
+async function subscriptions(page) {
+  const section = page.locator('#subscriptions');
+  const rowEl = section.locator('#subs-rows tr', { hasText: 'Msvm_FailoverIndication' });
+  await rowEl.waitFor({ timeout: wait });
+  const text = await rowEl.innerText();
+  check(/WS-Man Pull/.test(text) && /admin/.test(text), `the subscription's row reads "${text}"`);
+  await rowEl.getByRole('button', { name: 'Delete' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete subscription' });
+  await dialog.waitFor({ timeout: wait });
+  await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+  await section.locator('#subs-empty').waitFor({ state: 'visible', timeout: wait });
+  check(await section.locator('#subs-rows tr').count() === 0, 'a deleted subscription is still listed');
+  log('the subscription was listed and deleted from the page');
+}
+
 run('dashboard', async (page) => {
   await seeTheSets(page);
   await planned(page);
@@ -174,4 +193,5 @@ run('dashboard', async (page) => {
   await screenshots(page);
   await noHealthyTarget(page);
   await frontend(page);
+  await subscriptions(page);
 });
