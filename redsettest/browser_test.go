@@ -34,7 +34,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	node, chromium, dir := needBrowser(t, "starts a browser")
 	srv := redsettest.Start(t, redsettest.Options{Demo: true})
 	shots := artifactDir(t)
-	subscribePull(t, srv.URL)
+	redsettest.SubscribePull(t, srv)
 
 	out, err := runDriver(t, node, dir, "dashboard.mjs", srv.URL, chromium, shots,
 		"REDSET_USER=admin", "REDSET_PASSWORD="+redsettest.AdminPassword)
@@ -46,33 +46,6 @@ func TestDashboardInBrowser(t *testing.T) {
 		"dashboard-phone-drained.png", "dashboard-phone-return.png")
 	checkPlannedFailover(t, srv.URL)
 	t.Logf("screenshots in %s", shots)
-}
-
-// subscribePull makes a WS-Management Pull subscription to
-// Msvm_FailoverIndication as the admin, for the page to list.
-func subscribePull(t *testing.T, base string) {
-	t.Helper()
-	env := `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" ` +
-		`xmlns:e="http://schemas.xmlsoap.org/ws/2004/08/eventing" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header>` +
-		`<a:To>` + base + `/wsman</a:To><w:ResourceURI>http://schemas.microsoft.com/wbem/wsman/1/wmi/root/hypervcluster/v2/Msvm_FailoverIndication</w:ResourceURI>` +
-		`<a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address></a:ReplyTo>` +
-		`<a:Action>http://schemas.xmlsoap.org/ws/2004/08/eventing/Subscribe</a:Action><a:MessageID>uuid:00000000-0000-4000-8000-000000000001</a:MessageID>` +
-		`</s:Header><s:Body><e:Subscribe><e:Delivery Mode="http://schemas.dmtf.org/wbem/wsman/1/wsman/Pull"/></e:Subscribe></s:Body></s:Envelope>`
-	req, err := http.NewRequest(http.MethodPost, base+"/wsman", strings.NewReader(env))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	req.SetBasicAuth("admin", redsettest.AdminPassword)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("SubscribeResponse")) {
-		t.Fatalf("Subscribe: %s\n%s", resp.Status, body)
-	}
 }
 
 // readerPassword is the password of the reader in TestDashboardReaderInBrowser.

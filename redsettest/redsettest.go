@@ -4,11 +4,14 @@
 package redsettest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/redset/redset/server"
@@ -101,4 +104,34 @@ func RequireTool(t testing.TB, name, install string) string {
 	}
 	t.Skipf("%s is not installed (install it with %s); set REDSET_REQUIRE_INTEROP=1 to make this a failure", name, install)
 	return ""
+}
+
+// SubscribePull makes a WS-Management Pull subscription to
+// Msvm_FailoverIndication as the bootstrap administrator and returns the
+// answer (a SubscribeResponse).
+func SubscribePull(t testing.TB, srv *Server) string {
+	t.Helper()
+	base := srv.URL
+	env := `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" ` +
+		`xmlns:e="http://schemas.xmlsoap.org/ws/2004/08/eventing" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header>` +
+		`<a:To>` + base + `/wsman</a:To><w:ResourceURI>http://schemas.microsoft.com/wbem/wsman/1/wmi/root/hypervcluster/v2/Msvm_FailoverIndication</w:ResourceURI>` +
+		`<a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address></a:ReplyTo>` +
+		`<a:Action>http://schemas.xmlsoap.org/ws/2004/08/eventing/Subscribe</a:Action><a:MessageID>uuid:00000000-0000-4000-8000-000000000001</a:MessageID>` +
+		`</s:Header><s:Body><e:Subscribe><e:Delivery Mode="http://schemas.dmtf.org/wbem/wsman/1/wsman/Pull"/></e:Subscribe></s:Body></s:Envelope>`
+	req, err := http.NewRequest(http.MethodPost, base+"/wsman", strings.NewReader(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	req.SetBasicAuth("admin", AdminPassword)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("SubscribeResponse")) {
+		t.Fatalf("Subscribe: %s\n%s", resp.Status, body)
+	}
+	return string(body)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/redset/redset/api"
 	"github.com/redset/redset/engine"
+	"github.com/redset/redset/redsettest"
 )
 
 // runCLIIn runs the command line with stdin as its standard input.
@@ -302,5 +303,28 @@ func TestCLICompletion(t *testing.T) {
 				t.Errorf("completions (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestCLISubscriptions lists a subscription to indications with its
+// delivery mode and query, in a table and as JSON, and deletes it.
+func TestCLISubscriptions(t *testing.T) {
+	d := startDemo(t)
+	answer := redsettest.SubscribePull(t, d.srv)
+	id := regexp.MustCompile(`<wse:Identifier>([^<]+)</wse:Identifier>`).FindStringSubmatch(answer)
+	if id == nil {
+		t.Fatalf("no identifier in\n%s", answer)
+	}
+	wantRun(t, d.run(t, "subscriptions", "list"), 0, id[1])
+	r := d.run(t, "subscriptions", "list", "-o", "json")
+	var subs []api.IndicationSubscription
+	if err := json.Unmarshal([]byte(r.out), &subs); err != nil || len(subs) != 1 || subs[0].DeliveryMode != "Pull" ||
+		subs[0].Query != "SELECT * FROM Msvm_FailoverIndication" {
+		t.Fatalf("list -o json: %v, %q", err, r.out)
+	}
+	wantRun(t, d.run(t, "subscriptions", "delete", id[1]), 0, "deleted subscription "+id[1])
+	wantFail(t, d.run(t, "subscriptions", "delete", id[1]), "404")
+	if subs, err := d.api.ListSubscriptions(t.Context()); err != nil || len(subs) != 0 {
+		t.Errorf("after delete: %v, %v", subs, err)
 	}
 }
