@@ -52,7 +52,8 @@ func (h *registryHub) held() []Subscription {
 	return out
 }
 
-// registryClock is a clock moved by hand.
+// registryClock is a clock moved by hand (the registry's and
+// WSEventing's tests).
 type registryClock struct {
 	mu  sync.Mutex
 	now time.Time

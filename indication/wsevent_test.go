@@ -48,24 +48,6 @@ func (h *fakeHub) get(id string) (Subscription, bool) {
 	return s, ok
 }
 
-// manualClock is a clock tests move by hand.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // recorder collects what a WSEventing sends: push deliveries, heartbeats
 // and SubscriptionEnd messages.
 type recorder struct {
@@ -108,14 +90,14 @@ func (r *recorder) counts() (sent, beats, ends int) {
 type wsFixture struct {
 	w     *WSEventing
 	hub   *fakeHub
-	clock *manualClock
+	clock *registryClock
 	rec   *recorder
 	opts  WSEventingOptions
 }
 
 func newWSFixture(t *testing.T, edit func(*WSEventingOptions)) *wsFixture {
 	t.Helper()
-	f := &wsFixture{hub: newFakeHub(), clock: &manualClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, rec: &recorder{}}
+	f := &wsFixture{hub: newFakeHub(), clock: &registryClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, rec: &recorder{}}
 	f.opts = WSEventingOptions{Hub: f.hub, Push: f.rec, Heartbeat: f.rec.heartbeat, End: f.rec.end, Clock: f.clock.Now,
 		History: testHistory, Source: wsTestSource, Matches: classMatches}
 	if edit != nil {
@@ -313,7 +295,7 @@ func TestWSRenewStatusUnsubscribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Add(30 * time.Second)
+	f.clock.Advance(30 * time.Second)
 	g, err := f.w.Renew(ctx, "alice", false, id, 5*time.Minute, time.Time{})
 	if err != nil || g.Duration != 5*time.Minute {
 		t.Fatalf("renew: %+v %v", g, err)
@@ -321,7 +303,7 @@ func TestWSRenewStatusUnsubscribe(t *testing.T) {
 	if s, _ := f.hub.get(id); !s.Expires.Equal(g.At) {
 		t.Errorf("the Hub's expiry %v, want the renewed %v", s.Expires, g.At)
 	}
-	f.clock.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	st, err := f.w.Status("alice", false, id)
 	if err != nil || st.Duration != 4*time.Minute {
 		t.Errorf("status %+v %v, want 4m left", st, err)
@@ -347,26 +329,26 @@ func TestWSExpiryAndHeartbeats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Add(5 * time.Second)
+	f.clock.Advance(5 * time.Second)
 	f.w.Tick(ctx)
 	if _, beats, _ := f.rec.counts(); beats != 0 {
 		t.Fatalf("%d heartbeats before the interval", beats)
 	}
-	f.clock.Add(5 * time.Second)
+	f.clock.Advance(5 * time.Second)
 	f.w.Tick(ctx)
 	if _, beats, _ := f.rec.counts(); beats != 1 {
 		t.Fatalf("%d heartbeats at the interval, want 1", beats)
 	}
-	f.clock.Add(5 * time.Second)
+	f.clock.Advance(5 * time.Second)
 	if err := f.w.Send(ctx, Destination{ID: id, Protocol: ProtocolWSManPush}, []Delivery{{Indication: testIndication(1)}}); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Add(9 * time.Second)
+	f.clock.Advance(9 * time.Second)
 	f.w.Tick(ctx)
 	if _, beats, _ := f.rec.counts(); beats != 1 {
 		t.Errorf("a heartbeat within the interval after an event (%d)", beats)
 	}
-	f.clock.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	f.w.Tick(ctx)
 	if _, _, ends := f.rec.counts(); ends != 1 || f.w.Owns(id) {
 		t.Fatalf("expiry: %d ends, still owned %v", ends, f.w.Owns(id))
@@ -504,7 +486,7 @@ func TestWSPushSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Add(10 * time.Minute)
+	f.clock.Advance(10 * time.Minute)
 	g := newWSFixture(t, func(o *WSEventingOptions) { o.Store = st; o.Clock = f.clock.Now })
 	if err := g.w.Load(ctx); err != nil {
 		t.Fatal(err)
@@ -576,7 +558,7 @@ func TestWSFollow(t *testing.T) {
 	if s, _ := follower.hub.get(id); !s.Expires.Equal(g.At) {
 		t.Errorf("the follower's expiry %v, want the renewed %v", s.Expires, g.At)
 	}
-	leader.clock.Add(2 * time.Hour)
+	leader.clock.Advance(2 * time.Hour)
 	follower.w.Tick(ctx)
 	if _, beats, ends := follower.rec.counts(); beats != 0 || ends != 0 || !follower.w.Owns(id) {
 		t.Errorf("a follower's Tick acted: %d heartbeats, %d ends", beats, ends)

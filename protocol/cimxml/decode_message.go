@@ -88,17 +88,27 @@ func checkVersion(se xml.StartElement, name, prefix, cimError string) error {
 	return nil
 }
 
+// messageID reads the ID of a MESSAGE element and checks its
+// PROTOCOLVERSION.
+func messageID(se xml.StartElement) (string, error) {
+	id, ok := attr(se, "ID")
+	if !ok {
+		return "", notValid("MESSAGE: missing ID attribute")
+	}
+	if err := checkVersion(se, "PROTOCOLVERSION", "1.", CIMErrorUnsupportedProtocolVersion); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
 // message reads the MESSAGE element.
 //
 //	<!ELEMENT MESSAGE (SIMPLEREQ|MULTIREQ|SIMPLERSP|MULTIRSP|
 //	                   SIMPLEEXPREQ|MULTIEXPREQ|SIMPLEEXPRSP|MULTIEXPRSP)>
 //	ID, PROTOCOLVERSION required
 func (t *tokens) message(se xml.StartElement, c *Call) error {
-	id, ok := attr(se, "ID")
-	if !ok {
-		return notValid("MESSAGE: missing ID attribute")
-	}
-	if err := checkVersion(se, "PROTOCOLVERSION", "1.", CIMErrorUnsupportedProtocolVersion); err != nil {
+	id, err := messageID(se)
+	if err != nil {
 		return err
 	}
 	c.MessageID = id

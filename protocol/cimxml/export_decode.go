@@ -82,11 +82,8 @@ func (t *tokens) exportDocument(c *ExportCall) error {
 //	<!ELEMENT MESSAGE (...|SIMPLEEXPREQ|MULTIEXPREQ|...)>  ID, PROTOCOLVERSION required
 //	<!ELEMENT SIMPLEEXPREQ (CORRELATOR*, EXPMETHODCALL)>
 func (t *tokens) exportMessage(se xml.StartElement, c *ExportCall) error {
-	id, ok := attr(se, "ID")
-	if !ok {
-		return notValid("MESSAGE: missing ID attribute")
-	}
-	if err := checkVersion(se, "PROTOCOLVERSION", "1.", CIMErrorUnsupportedProtocolVersion); err != nil {
+	id, err := messageID(se)
+	if err != nil {
 		return err
 	}
 	c.MessageID = id

@@ -67,17 +67,9 @@ func (l listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // readExportHeaders checks the HTTP method and the export headers.
 func readExportHeaders(r *http.Request) (cimHeaders, *ProtocolError) {
-	var hd cimHeaders
-	switch r.Method {
-	case http.MethodPost:
-	case "M-POST":
-		prefix, perr := manPrefix(r.Header.Values("Man"))
-		if perr != nil {
-			return hd, perr
-		}
-		hd.prefix, hd.mpost = prefix, true
-	default:
-		return hd, protocolErrorf(http.StatusMethodNotAllowed, "", "method %s", r.Method)
+	hd, perr := readMethod(r)
+	if perr != nil {
+		return hd, perr
 	}
 	if op, _ := hd.get(r.Header, "CIMExport"); !strings.EqualFold(op, "MethodRequest") {
 		return hd, protocolErrorf(http.StatusBadRequest, CIMErrorUnsupportedOperation, "CIMExport %q", op)

@@ -24,9 +24,9 @@ type cimHeaders struct {
 	hasObject bool
 }
 
-// readHeaders checks the HTTP method and the headers that can be judged
-// before the body is read.
-func readHeaders(r *http.Request) (cimHeaders, *ProtocolError) {
+// readMethod checks the HTTP method: POST, or M-POST with its Man
+// header's prefix (RFC 2774), which the CIM headers then carry.
+func readMethod(r *http.Request) (cimHeaders, *ProtocolError) {
 	var hd cimHeaders
 	switch r.Method {
 	case http.MethodPost:
@@ -38,6 +38,16 @@ func readHeaders(r *http.Request) (cimHeaders, *ProtocolError) {
 		hd.prefix, hd.mpost = prefix, true
 	default:
 		return hd, protocolErrorf(http.StatusMethodNotAllowed, "", "method %s", r.Method)
+	}
+	return hd, nil
+}
+
+// readHeaders checks the HTTP method and the headers that can be judged
+// before the body is read.
+func readHeaders(r *http.Request) (cimHeaders, *ProtocolError) {
+	hd, perr := readMethod(r)
+	if perr != nil {
+		return hd, perr
 	}
 	if perr := hd.checkOperation(r.Header); perr != nil {
 		return hd, perr
