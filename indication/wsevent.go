@@ -361,11 +361,30 @@ func (w *WSEventing) start(s *wsSub, replay []Delivery) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if err := w.o.Push.Send(ctx, sub.Destination, replay); err != nil {
-			w.o.Logger.Warn("wsman eventing: replaying after a bookmark failed", "subscription", sub.ID, "err", err)
-		}
+		w.sendReplay(ctx, s, sub, replay)
 		w.o.Hub.Put(sub)
 	}()
+}
+
+// maxReplayRounds bounds how often a push replay reads the history again
+// for the records made while it was sending.
+const maxReplayRounds = 8
+
+// sendReplay sends the replayed deliveries, then those of the records the
+// history gained meanwhile, again until a round finds none, so that the
+// window in which a record reaches neither the replay nor the Hub is as
+// short as one read of the history, not as long as the sending.
+func (w *WSEventing) sendReplay(ctx context.Context, s *wsSub, sub Subscription, replay []Delivery) {
+	for range maxReplayRounds {
+		if len(replay) == 0 {
+			return
+		}
+		if err := w.o.Push.Send(ctx, sub.Destination, replay); err != nil {
+			w.o.Logger.Warn("wsman eventing: replaying after a bookmark failed", "subscription", sub.ID, "err", err)
+			return
+		}
+		replay = w.replay(ctx, s, true, replay[len(replay)-1].Seq)
+	}
 }
 
 // subscription is what the Hub delivers for s.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -460,6 +461,47 @@ func TestWSBookmarkReplay(t *testing.T) {
 	g := newWSFixture(t, func(o *WSEventingOptions) { o.History = nil })
 	if _, _, err := g.w.Subscribe(ctx, with(pushRequest("alice"), func(r *WSSubscribe) { r.Bookmark = "1" })); kindOf(err) != WSBadBookmark {
 		t.Errorf("a bookmark without history: %v", err)
+	}
+}
+
+// growingPush is a push sender during whose first Send two more records
+// reach the history (top moves from 5 to 7).
+type growingPush struct {
+	rec  *recorder
+	top  *atomic.Uint64
+	once sync.Once
+}
+
+func (g *growingPush) Send(ctx context.Context, dest Destination, ds []Delivery) error {
+	g.once.Do(func() { g.top.Store(7) })
+	return g.rec.Send(ctx, dest, ds)
+}
+
+// TestWSBookmarkReplayCatchesUp checks that the records made while a push
+// replay is being sent are sent too, in order, before the Hub takes over.
+func TestWSBookmarkReplayCatchesUp(t *testing.T) {
+	var top atomic.Uint64
+	top.Store(5)
+	g := &growingPush{rec: &recorder{}, top: &top}
+	f := newWSFixture(t, func(o *WSEventingOptions) {
+		o.Push = g
+		o.History = func(after uint64) []event.Record {
+			var rs []event.Record
+			for seq := after + 1; seq <= top.Load(); seq++ {
+				rs = append(rs, event.Record{Seq: seq})
+			}
+			return rs
+		}
+	})
+	id, _, err := f.w.Subscribe(context.Background(), with(pushRequest("alice"), func(r *WSSubscribe) { r.Bookmark = "3" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitPut(t, f.hub, id)
+	g.rec.mu.Lock()
+	defer g.rec.mu.Unlock()
+	if got := wsSeqs(g.rec.sent); got != "4 5 6 7" {
+		t.Errorf("replayed %s before the Hub took over, want 4 5 6 7", got)
 	}
 }
 
