@@ -144,20 +144,23 @@ func (h *Hub) reserve(ms []match) map[*sub]error {
 		}
 		return errs
 	}
+	h.mu.Lock() // Status and Put read seq under h.mu
 	for _, s := range grow {
 		s.seq.limit = s.seq.next + need[s] + h.o.SeqBlock
 	}
+	h.mu.Unlock()
 	return errs
 }
 
 // loadSeq reads s's sequence from the store the first time it is needed.
-// Without a store the numbers are only counted in memory.
+// Without a store the numbers are only counted in memory. h.seqMu must
+// be held.
 func (h *Hub) loadSeq(s *sub) error {
 	if s.seq.loaded {
 		return nil
 	}
 	if h.o.Store == nil {
-		s.seq = seqState{loaded: true, limit: 1<<63 - 1}
+		h.setSeq(s, seqState{loaded: true, limit: 1<<63 - 1})
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(h.ctx, storeTimeout)
@@ -166,8 +169,16 @@ func (h *Hub) loadSeq(s *sub) error {
 	if err != nil {
 		return fmt.Errorf("reading its sequence number: %w", err)
 	}
-	s.seq = st
+	h.setSeq(s, st)
 	return nil
+}
+
+// setSeq replaces s's sequence state. Writers of seq hold h.seqMu and
+// h.mu both, so that Status and Put may read it under h.mu alone.
+func (h *Hub) setSeq(s *sub, st seqState) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s.seq = st
 }
 
 // enqueue numbers the matches and puts them on their destinations'
