@@ -316,9 +316,27 @@ func TestHubCIMXMLListenerErrorIsAFailure(t *testing.T) {
 // failover's record, made just before its durable commit
 // (record-to-listener, so the commit's fsync included), and from Failover
 // returning once the commit is done (commit-to-listener; 0 when the
-// indication arrived first).
+// indication arrived first). "provider" builds the indications with the
+// server's own Source (provider.Indications), "stand-in" with a minimal
+// one, to tell the Source's share.
 func BenchmarkIndicationLatency(b *testing.B) {
-	s := startHubServer(b, "", nil, 1)
+	b.Run("provider", func(b *testing.B) { benchIndicationLatency(b, true) })
+	b.Run("stand-in", func(b *testing.B) { benchIndicationLatency(b, false) })
+}
+
+func benchIndicationLatency(b *testing.B, provider bool) {
+	s := newServer(b, heartbeatPair, nil)
+	if !provider {
+		withHub(s, 1)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	for _, m := range []string{"a", "b"} {
+		if err := s.eng.ReportHealth(m, engine.Report{State: engine.HealthOK, Source: "test"}); err != nil {
+			b.Fatal(err)
+		}
+	}
 	k := newExportSink(b)
 	subscribeOver(b, s, "cimxml", "sub", k.srv.URL, indication.PolicyIgnore)
 	from, to := "a", "b"
@@ -328,27 +346,64 @@ func BenchmarkIndicationLatency(b *testing.B) {
 		failover(b, s, from, to)
 		returned = append(returned, time.Now())
 		from, to = to, from
-		for len(k.received()) < i+1 {
-			select {
-			case <-k.arrived:
-			case <-time.After(10 * time.Second):
-				b.Fatalf("indication %d did not arrive", i)
-			}
-		}
+		k.waitFor(b, i+1)
 	}
 	b.StopTimer()
-	k.mu.Lock()
-	fromRecord := make([]time.Duration, len(k.got))
-	fromReturn := make([]time.Duration, len(k.got))
-	for i, in := range k.got {
-		made, _ := in.Get("Made")
-		ns, _ := strconv.ParseInt(made.Str(), 10, 64)
-		fromRecord[i] = k.at[i].Sub(time.Unix(0, ns))
-		fromReturn[i] = max(k.at[i].Sub(returned[i]), 0)
-	}
-	k.mu.Unlock()
+	fromRecord, fromReturn := k.latencies(b, returned)
 	reportPercentiles(b, fromRecord, "record-to-listener")
 	reportPercentiles(b, fromReturn, "commit-to-listener")
+}
+
+// waitFor waits until the sink has n failover indications.
+func (k *exportSink) waitFor(b *testing.B, n int) {
+	for k.failovers() < n {
+		select {
+		case <-k.arrived:
+		case <-time.After(10 * time.Second):
+			b.Fatalf("indication %d did not arrive", n-1)
+		}
+	}
+}
+
+func (k *exportSink) failovers() int {
+	n := 0
+	for _, in := range k.received() {
+		if in.ClassName == "Msvm_FailoverIndication" {
+			n++
+		}
+	}
+	return n
+}
+
+// latencies gives, for each failover indication, the time from its record
+// (the stand-in's Made, else IndicationTime) and from its Failover
+// returning to its arrival.
+func (k *exportSink) latencies(b *testing.B, returned []time.Time) (fromRecord, fromReturn []time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	i := 0
+	for j, in := range k.got {
+		if in.ClassName != "Msvm_FailoverIndication" || i >= len(returned) {
+			continue
+		}
+		fromRecord = append(fromRecord, k.at[j].Sub(recordTime(b, in)))
+		fromReturn = append(fromReturn, max(k.at[j].Sub(returned[i]), 0))
+		i++
+	}
+	return fromRecord, fromReturn
+}
+
+func recordTime(b *testing.B, in cim.Instance) time.Time {
+	if made, ok := in.Get("Made"); ok {
+		ns, _ := strconv.ParseInt(made.Str(), 10, 64)
+		return time.Unix(0, ns)
+	}
+	v, _ := in.Get("IndicationTime")
+	t, ok := v.Time().Time()
+	if !ok {
+		b.Fatalf("IndicationTime %v is no time", v)
+	}
+	return t
 }
 
 func reportPercentiles(b *testing.B, lat []time.Duration, what string) {
