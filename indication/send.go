@@ -105,8 +105,7 @@ func (s *HTTPSender) MaxBatch() int { return max(s.enc.MaxBatch, 1) }
 
 // Send posts ds to dest.Address as one request.
 func (s *HTTPSender) Send(ctx context.Context, dest Destination, ds []Delivery) error {
-	u, err := CheckAddress(dest.Address)
-	if err != nil {
+	if _, err := CheckAddress(dest.Address); err != nil {
 		return Permanent(err)
 	}
 	msg, err := s.enc.Encode(dest, ds)
@@ -115,34 +114,52 @@ func (s *HTTPSender) Send(ctx context.Context, dest Destination, ds []Delivery) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	a, err := Post(ctx, s.client, dest.Address, msg, s.max)
+	if err != nil {
+		return err
+	}
+	return Judge(dest.Address, a, s.enc.Check)
+}
+
+// Post sends msg to addr (an http or https URL, else a Permanent error)
+// with client and returns the answer, its body read up to maxAnswer
+// bytes. Judging the answer is the caller's (Judge).
+func Post(ctx context.Context, client *http.Client, addr string, msg Message, maxAnswer int64) (Answer, error) {
+	u, err := CheckAddress(addr)
+	if err != nil {
+		return Answer{}, Permanent(err)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(msg.Body))
 	if err != nil {
-		return Permanent(err)
+		return Answer{}, Permanent(err)
 	}
 	for k, v := range msg.Header {
 		req.Header[k] = v
 	}
-	resp, err := s.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("indication: sending to %s: %w", dest.Address, err)
+		return Answer{}, fmt.Errorf("indication: sending to %s: %w", addr, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, s.max))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return fmt.Errorf("indication: reading the answer of %s: %w", dest.Address, err)
+		return Answer{}, fmt.Errorf("indication: reading the answer of %s: %w", addr, err)
 	}
-	return s.judge(dest, Answer{Status: resp.StatusCode, Header: resp.Header, Body: body})
+	return Answer{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
 
-func (s *HTTPSender) judge(dest Destination, a Answer) error {
+// Judge takes an answer of addr as an acceptance: a 2xx status (a
+// redirect is a failure: it is not followed) that passes check (nil:
+// every 2xx answer passes).
+func Judge(addr string, a Answer, check func(Answer) error) error {
 	switch {
 	case a.Status >= 300 && a.Status < 400:
-		return fmt.Errorf("indication: %s answered %d redirecting to %q; redirects are not followed", dest.Address, a.Status, a.Header.Get("Location"))
+		return fmt.Errorf("indication: %s answered %d redirecting to %q; redirects are not followed", addr, a.Status, a.Header.Get("Location"))
 	case a.Status < 200 || a.Status >= 300:
-		return fmt.Errorf("indication: %s answered %d", dest.Address, a.Status)
-	case s.enc.Check != nil:
-		if err := s.enc.Check(a); err != nil {
-			return fmt.Errorf("indication: %s refused the delivery: %w", dest.Address, err)
+		return fmt.Errorf("indication: %s answered %d", addr, a.Status)
+	case check != nil:
+		if err := check(a); err != nil {
+			return fmt.Errorf("indication: %s refused the delivery: %w", addr, err)
 		}
 	}
 	return nil

@@ -153,7 +153,11 @@ type hubWiring struct {
 
 	hub     *indication.Hub
 	senders map[string]indication.Sender // the Hub's; filled by Start, before any record
-	feed    *feed
+	// client posts every indication (HTTPS verified against
+	// indications.caFile, each request bounded by sendTimeout, no
+	// redirects followed); made by Start.
+	client *http.Client
+	feed   *feed
 }
 
 // hubFeedBuffer is how far the Hub may fall behind the engine's events.
@@ -185,9 +189,9 @@ func (s *Server) startHub() error {
 	if err != nil {
 		return fmt.Errorf("indications: %w", err)
 	}
-	client := indication.NewClient(roots, d.SendTimeout.D())
+	w.client = indication.NewClient(roots, d.SendTimeout.D())
 	for proto, enc := range w.encodings {
-		w.senders[proto] = indication.NewHTTPSender(enc, indication.SendOptions{Client: client, Timeout: d.SendTimeout.D()})
+		w.senders[proto] = indication.NewHTTPSender(enc, indication.SendOptions{Client: w.client, Timeout: d.SendTimeout.D()})
 	}
 	if err := s.metrics.reg.Register(&hubCollector{hub: w.hub}); err != nil {
 		return fmt.Errorf("indications: %w", err)

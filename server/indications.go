@@ -62,7 +62,7 @@ func (s *Server) startEventing() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &s.indications
 	senders, err := s.startWSEventing(ctx, wsEventingConfig{
-		Hub: w.hub, History: s.historyAfter, Source: w.indications, Active: s.eng.Leading,
+		Hub: w.hub, History: s.historyAfter, Source: w.indications, Active: s.eng.Leading, Client: w.client,
 		Matches:         func(f indication.Filter, ind indication.Indication) bool { return f.Matches(ind, w.isa) },
 		IndicationClass: func(name string) bool { return w.isa(name, classIndication) },
 	})

@@ -1,12 +1,10 @@
 package server
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -45,7 +43,7 @@ type wsEventingConfig struct {
 	Matches         func(indication.Filter, indication.Indication) bool
 	IndicationClass func(name string) bool
 	Active          func() bool  // whether this server delivers (the Hub's Active); nil: always
-	Client          *http.Client // default: wsEventClient()
+	Client          *http.Client // default: indication.NewClient(nil, 0)
 	Log             *slog.Logger
 	Clock           func() time.Time
 }
@@ -58,7 +56,7 @@ func newWSEventing(c wsEventingConfig) *wsEventing {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 	if c.Client == nil {
-		c.Client = wsEventClient()
+		c.Client = indication.NewClient(nil, indication.DefaultSendTimeout)
 	}
 	e := &wsEventing{client: c.Client, log: c.Log}
 	e.mgr = indication.NewWSEventing(indication.WSEventingOptions{
@@ -67,15 +65,6 @@ func newWSEventing(c wsEventingConfig) *wsEventing {
 		Active: c.Active, Clock: c.Clock, Logger: c.Log,
 	})
 	return e
-}
-
-// wsEventClient posts events: bounded in time, never following a redirect
-// (a sink that redirects elsewhere is failing).
-func wsEventClient() *http.Client {
-	return &http.Client{
-		Timeout:       30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
 }
 
 // senders returns the Hub's senders of WS-Eventing destinations.
@@ -270,27 +259,16 @@ const maxSinkAnswer = 64 << 10
 // post sends one message and checks the answer: a 2xx status and, when
 // acked, a wsman:Ack relating to the message.
 func (e *wsEventing) post(ctx context.Context, url string, body []byte, id string, acked bool) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	msg := indication.Message{Header: http.Header{"Content-Type": {"application/soap+xml;charset=UTF-8"}}, Body: body}
+	a, err := indication.Post(ctx, e.client, url, msg, maxSinkAnswer)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxSinkAnswer))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("the event sink answered %s", resp.Status)
-	}
+	var check func(indication.Answer) error
 	if acked {
-		return wsman.CheckAck(answer, resp.Header.Get("Content-Type"), id)
+		check = func(a indication.Answer) error { return wsman.CheckAck(a.Body, a.Header.Get("Content-Type"), id) }
 	}
-	return nil
+	return indication.Judge(url, a, check)
 }
 
 // wsAdapter is wsman.Eventing on the subscription manager: the caller from
