@@ -46,7 +46,14 @@ func (r EndReason) String() string {
 // HubOptions configure a Hub. Only Source and Senders are needed to
 // deliver anything; the zero values of the others are usable.
 type HubOptions struct {
-	Source  Source            // the indications of each record; nil: nothing is indicated
+	Source Source // the indications of each record; nil: nothing is indicated
+	// Observe, when set, is given instead of Source each record the Hub
+	// reads but no subscription could see (it has none, or it does not
+	// deliver), in the same order, so that a Source that remembers what
+	// it saw between records (a set's former load balancing, the name of
+	// a deleted member) stays current while nobody listens. It must be
+	// cheap.
+	Observe func(ctx context.Context, r event.Record)
 	Senders map[string]Sender // by Destination.Protocol
 	// Store keeps the sequence numbers (under indication/seq/); nil
 	// keeps them in memory only.

@@ -20,12 +20,16 @@ type match struct {
 // Delivery on its destination's queue. It returns once they are queued
 // (or dropped), without waiting for any send. Records of delivery
 // failures (KindIndication) indicate nothing. While the Hub is not active
-// it queues nothing and empties the queues.
+// it queues nothing and empties the queues; while it is not active or has
+// no subscription, the record goes to Observe instead of the Source.
 func (h *Hub) Handle(r event.Record) {
 	if r.Kind == event.KindIndication || h.o.Source == nil {
 		return
 	}
 	if !h.checkActive() || h.empty() {
+		if h.o.Observe != nil {
+			h.o.Observe(h.ctx, r)
+		}
 		return
 	}
 	inds := h.o.Source(h.ctx, r)

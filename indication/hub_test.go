@@ -1,9 +1,11 @@
 package indication
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -400,5 +402,35 @@ func TestHubStartReadsAChannel(t *testing.T) {
 	}
 	if err := f.hub.Close(); err != nil { // ends the reader
 		t.Fatal(err)
+	}
+}
+
+// TestHubObservesWhatNobodySees: a record read while the Hub has no
+// subscription goes to Observe, not to the Source; once a subscription
+// exists, records go to the Source and no longer to Observe.
+func TestHubObservesWhatNobodySees(t *testing.T) {
+	var mu sync.Mutex
+	var built, observed []uint64
+	l := newListener(t, nil)
+	f := newHub(t, func(o *HubOptions) {
+		o.Source = func(ctx context.Context, r event.Record) []Indication {
+			mu.Lock()
+			built = append(built, r.Seq)
+			mu.Unlock()
+			return testSource(ctx, r)
+		}
+		o.Observe = func(_ context.Context, r event.Record) {
+			mu.Lock()
+			observed = append(observed, r.Seq)
+			mu.Unlock()
+		}
+	})
+	f.hub.Handle(failoverRecord(1, "redset:a"))
+	f.hub.Put(testSub("a", l.url(), PolicyIgnore))
+	f.hub.Handle(failoverRecord(2, "redset:a"))
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(observed, []uint64{1}) || !slices.Equal(built, []uint64{2}) {
+		t.Errorf("observed %v and built %v, want [1] and [2]", observed, built)
 	}
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"cmp"
+	"context"
 
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/cimom"
@@ -36,6 +37,33 @@ func (x *Indications) configChanged(r event.Record) []indication.Indication {
 		return x.loadBalanceChanged(r)
 	}
 	return nil
+}
+
+// Observe keeps what Indications remembers current from a record nobody
+// subscribed to (the indication package's HubOptions.Observe): the load
+// balancing and names of the sets and the names of the members that the
+// record creates, changes or deletes. It builds nothing and reads the
+// engine only for configuration records, which are rare.
+func (x *Indications) Observe(_ context.Context, r event.Record) {
+	if r.Config == nil {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	switch {
+	case r.Config.Action == actionSetDeleted:
+		delete(x.sets, r.SetID)
+	case r.Config.Action == actionMemberDeleted:
+		delete(x.names, r.Member)
+	case r.SetID != "" && r.Member == "":
+		if v, err := x.eng.GetSet(r.SetID); err == nil {
+			x.sets[r.SetID] = shownOf(&v.Set)
+		}
+	case r.Member != "" && r.SetID == "":
+		if m, err := x.eng.GetMember(r.Member); err == nil {
+			x.names[r.Member] = displayName(&m)
+		}
+	}
 }
 
 // loadBalanceChanged builds a CIM_InstModification when the set's load

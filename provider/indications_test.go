@@ -246,3 +246,55 @@ func checkLifecycle(t *testing.T, s *stack, inds []indication.Indication) {
 		}
 	}
 }
+
+// TestIndicationsObserveKeepsTheFormerValues: a change of load balancing
+// nobody subscribed to is observed, not built; the next change, built,
+// names the observed value as the former one (not the value of the
+// start).
+func TestIndicationsObserveKeepsTheFormerValues(t *testing.T) {
+	s := newFixture(t)
+	x, err := NewIndications(s.d, s.eng, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	change := func(alg uint16) func() {
+		return func() {
+			if _, err := s.eng.SetLoadBalance(context.Background(), "redset:lb", alg, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	observeAll(t, s, x, change(engine.LBLeastIO))
+	mods := onlyClass(indicationsBy(t, s, x, change(engine.LBAddressRegion)), classInstModification)
+	if len(mods) != 1 {
+		t.Fatalf("got %d modifications, want 1", len(mods))
+	}
+	prev, _ := mods[0].EmbeddedInstance(propPreviousInstance)
+	if got := propOf(t, &prev, "LoadBalanceAlgorithm"); !got.Equal(cim.MustUint16(engine.LBLeastIO)) {
+		t.Errorf("PreviousInstance.LoadBalanceAlgorithm = %v, want the observed Least IO", got)
+	}
+}
+
+// observeAll runs act and gives the records it published to x.Observe.
+func observeAll(t *testing.T, s *stack, x *Indications, act func()) {
+	t.Helper()
+	sub := s.eng.Bus().Subscribe(0, nil)
+	defer sub.Close()
+	act()
+	seq, err := s.eng.RecordConfig(context.Background(), "end of observation", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case r := <-sub.C():
+			if r.Seq == seq {
+				return
+			}
+			x.Observe(context.Background(), r)
+		case <-deadline:
+			t.Fatal("the records did not all arrive")
+		}
+	}
+}

@@ -147,6 +147,7 @@ func (w *hubWiring) reload(d IndicationDelivery) {
 // who is told of subscriptions the Hub ended.
 type hubWiring struct {
 	source    indication.Source
+	observe   func(context.Context, event.Record) // the Source's HubOptions.Observe
 	encodings map[string]indication.Encoding
 	onEnded   []func(id string, why indication.EndReason)
 	repo      *mof.Repository // class ancestry for filters
@@ -174,7 +175,7 @@ func (s *Server) buildHub(repo *mof.Repository) {
 	}
 	w.encodings[protocolCIMXML] = cimxmlEncoding()
 	w.hub = indication.NewHub(indication.HubOptions{
-		Source: w.indications, Senders: w.senders, Store: s.st, Isa: w.isa, Active: s.eng.Leading,
+		Source: w.indications, Observe: w.observed, Senders: w.senders, Store: s.st, Isa: w.isa, Active: s.eng.Leading,
 		RetryAttempts: *d.DeliveryRetryAttempts, RetryInterval: d.DeliveryRetryInterval.D(), QueueSize: d.QueueSize,
 		Ended: w.ended, Record: s.eng.RecordIndicationDelivery, Logger: s.log.With("part", "indication"),
 	})
@@ -230,6 +231,13 @@ func (w *hubWiring) indications(ctx context.Context, r event.Record) []indicatio
 		return nil
 	}
 	return w.source(ctx, r)
+}
+
+// observed gives the Source's Observe a record nobody subscribed to.
+func (w *hubWiring) observed(ctx context.Context, r event.Record) {
+	if w.observe != nil {
+		w.observe(ctx, r)
+	}
 }
 
 // indicates picks the records the Hub reads: not its own.

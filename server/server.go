@@ -407,7 +407,7 @@ func (s *Server) buildHandlers(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("building indications: %w", err)
 	}
-	s.indications.source = ind.Of
+	s.indications.source, s.indications.observe = ind.Of, ind.Observe
 	if err := s.startIndications(ctx, disp, repo); err != nil {
 		return err
 	}
