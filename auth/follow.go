@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/redset/redset/store"
 )
@@ -20,28 +19,12 @@ func (u *Users) Follow(ctx context.Context, log *slog.Logger) {
 	if u.st == nil {
 		return
 	}
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		w := u.st.Watch(ctx, userPrefix)
-		if err := u.reloadStored(ctx); err != nil {
-			if ctx.Err() == nil {
-				log.Warn("users: reading the stored users failed; trying again", "err", err)
-			}
-		} else {
-			backoff = 100 * time.Millisecond
-			for ev := range w.Events() {
-				u.applyStored(ev, log)
-			}
-			if ctx.Err() == nil {
-				log.Warn("users: the store watch ended; reading the users again", "err", w.Err())
-			}
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 5*time.Second)
-	}
+	store.Follow(ctx, u.st, userPrefix, store.Follower{
+		Reload: u.reloadStored,
+		Apply:  func(ev store.Event) { u.applyStored(ev, log) },
+		Failed: func(err error) { log.Warn("users: reading the stored users failed; trying again", "err", err) },
+		Ended:  func(err error) { log.Warn("users: the store watch ended; reading the users again", "err", err) },
+	})
 }
 
 // reloadStored makes the stored users of the table those of the store.

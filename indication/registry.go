@@ -312,30 +312,27 @@ func (r *Registry) Follow(ctx context.Context) {
 }
 
 func (r *Registry) follow(ctx context.Context, prefix string) {
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		w := r.o.Store.Watch(ctx, prefix)
-		if err := r.reload(ctx, prefix); err != nil {
-			r.log.Warn("indication: reading the subscription objects failed; trying again", "err", err)
-		} else {
-			backoff = 100 * time.Millisecond
+	store.Follow(ctx, r.o.Store, prefix, store.Follower{
+		Reload: func(ctx context.Context) error {
+			if err := r.reload(ctx, prefix); err != nil {
+				return err
+			}
 			r.sync()
-			for ev := range w.Events() {
-				r.mu.Lock()
-				r.applyLocked(ev)
-				r.mu.Unlock()
-				r.sync()
-			}
-			if ctx.Err() == nil {
-				r.log.Warn("indication: the store watch ended; reading the objects again", "err", w.Err())
-			}
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 5*time.Second)
-	}
+			return nil
+		},
+		Apply: func(ev store.Event) {
+			r.mu.Lock()
+			r.applyLocked(ev)
+			r.mu.Unlock()
+			r.sync()
+		},
+		Failed: func(err error) {
+			r.log.Warn("indication: reading the subscription objects failed; trying again", "err", err)
+		},
+		Ended: func(err error) {
+			r.log.Warn("indication: the store watch ended; reading the objects again", "err", err)
+		},
+	})
 }
 
 func (r *Registry) expireEvery(ctx context.Context, every time.Duration) {

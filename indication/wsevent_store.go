@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"time"
 
 	"github.com/redset/redset/store"
 )
@@ -65,25 +64,17 @@ func (w *WSEventing) Follow(ctx context.Context) {
 	if w.o.Store == nil {
 		return
 	}
-	for ctx.Err() == nil {
-		watch := w.o.Store.Watch(ctx, wsKeyPrefix)
-		if err := w.Load(ctx); err != nil && ctx.Err() == nil {
-			w.o.Logger.Warn("wsman eventing: reading the stored subscriptions", "err", err)
-		}
-		for ev := range watch.Events() {
+	store.Follow(ctx, w.o.Store, wsKeyPrefix, store.Follower{
+		Reload: w.Load,
+		Apply: func(ev store.Event) {
 			if ev.Delete {
 				w.forget(strings.TrimPrefix(ev.KV.Key, wsKeyPrefix))
 			} else {
 				w.learn(ev.KV.Key, ev.KV.Value)
 			}
-		}
-		t := time.NewTimer(time.Second)
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
-	}
+		},
+		Failed: func(err error) { w.o.Logger.Warn("wsman eventing: reading the stored subscriptions", "err", err) },
+	})
 }
 
 // learn takes in a stored record: new or changed, it replaces what was
