@@ -113,10 +113,19 @@ func (h *handler) replay(ctx context.Context, after uint64, filter engine.Histor
 // pump copies live records and heartbeats to the client until it leaves,
 // a write fails or the subscription ends. A subscription dropped for
 // lagging ends with a "lagged" event.
+//
+// Under a burst the stream flushes at most once per streamPace: after a
+// flush it waits out the rest of that interval before it takes the next
+// records, and then sends all that gathered meanwhile at once. A stream
+// that flushed longer ago sends a record as soon as it comes.
 func (h *handler) pump(ctx context.Context, s *sse, sub *event.Subscription, sent map[uint64]bool) {
 	ticks, stop := h.opts.NewTicker(h.opts.Heartbeat)
 	defer stop()
+	var flushed time.Time
 	for {
+		if wait := streamPace - time.Since(flushed); wait > 0 && !pause(ctx, wait) {
+			return
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -132,7 +141,27 @@ func (h *handler) pump(ctx context.Context, s *sse, sub *event.Subscription, sen
 			if s.forward(rec, sent) != nil || s.catchUp(sub, sent) != nil {
 				return
 			}
+			flushed = time.Now()
 		}
+	}
+}
+
+// streamPace is the shortest interval between two flushes of an event
+// stream under a burst of records (see pump): each flush wakes the
+// stream's goroutine and writes to its connection, and a flood of
+// records must not make every stream do that for each one, taking the
+// processors from the requests being served.
+const streamPace = 5 * time.Millisecond
+
+// pause waits d, or until ctx ends (false).
+func pause(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

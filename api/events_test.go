@@ -334,3 +334,63 @@ func TestEventsBurstLeavesInFewFlushes(t *testing.T) {
 		t.Errorf("%d flushes for a burst of %d records, want at least 2 and at most %d", n, burst, burst/maxCatchUp+3)
 	}
 }
+
+// flushTimes records when each flush happened.
+type flushTimes struct {
+	gateWriter
+	times []time.Time // guarded by mu
+}
+
+func (f *flushTimes) Flush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.times = append(f.times, time.Now())
+}
+
+func (f *flushTimes) text() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.out.String()
+}
+
+// TestEventStreamPaced: records that come one after another, each as soon
+// as the previous one was written, leave at most one flush per
+// streamPace.
+func TestEventStreamPaced(t *testing.T) {
+	env := newEnv(t)
+	h := guard(NewHandler(env.eng, Options{}), testUsers(t), nil)
+	w := &flushTimes{gateWriter: gateWriter{header: http.Header{}, writing: make(chan struct{}), gate: make(chan struct{})}}
+	close(w.gate)
+	ctx, cancel := context.WithCancel(bg)
+	req := httptest.NewRequest("GET", "/api/v1/events", nil).WithContext(ctx)
+	req.SetBasicAuth("reader", testPassword)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ServeHTTP(w, req)
+	}()
+	<-w.writing
+	const records = 12
+	for seq := uint64(1); seq <= records; seq++ {
+		env.eng.Bus().Publish(event.Record{Seq: seq, Kind: event.KindConfigChanged, Config: &event.ConfigChanged{Action: "test"}})
+		id := fmt.Sprintf("id: %d\n", seq)
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(w.text(), id); runtime.Gosched() {
+			if time.Now().After(deadline) {
+				t.Fatalf("event %d not written; output:\n%s", seq, w.text())
+			}
+		}
+	}
+	cancel()
+	<-done
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.times) < records {
+		t.Fatalf("%d flushes for %d records sent one by one, want at least %d", len(w.times), records, records)
+	}
+	live := w.times[len(w.times)-records:] // the flushes of the records, after those of the stream's start
+	for i := 1; i < len(live); i++ {
+		if gap := live[i].Sub(live[i-1]); gap < streamPace {
+			t.Errorf("flushes %d and %d are %s apart, want at least %s", i-1, i, gap, streamPace)
+		}
+	}
+}
