@@ -100,6 +100,7 @@ type Limits struct {
 	EnumerationExpiry      Dur   `yaml:"enumerationExpiry"`      // idle enumeration contexts expire
 	MaxConnsPerAddress     int   `yaml:"maxConnsPerAddress"`     // open connections from one client address
 	MaxOperations          int   `yaml:"maxOperations"`          // CIM-XML, WS-Man and JSON API requests served at once
+	MaxReads               int   `yaml:"maxReads"`               // reads worked on at once; changes never wait (see admission)
 	HeaderTimeout          Dur   `yaml:"headerTimeout"`          // to read a request's headers
 	BodyTimeout            Dur   `yaml:"bodyTimeout"`            // to read a request's body
 	WriteTimeout           Dur   `yaml:"writeTimeout"`           // to serve a request and write its answer (event streams excepted)

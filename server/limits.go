@@ -37,6 +37,7 @@ func (l *Limits) fill() {
 	zeroTo(&l.EnumerationExpiry, Dur(DefaultEnumerationExpiry))
 	zeroTo(&l.MaxConnsPerAddress, DefaultMaxConnsPerAddress)
 	zeroTo(&l.MaxOperations, DefaultMaxOperations)
+	zeroTo(&l.MaxReads, defaultMaxReads())
 	zeroTo(&l.HeaderTimeout, Dur(DefaultHeaderTimeout))
 	zeroTo(&l.BodyTimeout, Dur(DefaultBodyTimeout))
 	zeroTo(&l.WriteTimeout, Dur(DefaultWriteTimeout))
@@ -65,6 +66,7 @@ func (c *Config) validateLimits() error {
 	positive("maxEnumerationsPerUser", int64(l.MaxEnumerationsPerUser))
 	positive("maxConnsPerAddress", int64(l.MaxConnsPerAddress))
 	positive("maxOperations", int64(l.MaxOperations))
+	positive("maxReads", int64(l.MaxReads))
 	durations := []struct {
 		field string
 		d     Dur

@@ -26,7 +26,7 @@ func defaultLimits() Limits {
 	return Limits{MaxBodyBytes: DefaultMaxBodyBytes, MaxDrainBytes: DefaultMaxDrainBytes,
 		MaxEnumerations: DefaultMaxEnumerations, MaxEnumerationsPerUser: DefaultMaxEnumerationsPerUser,
 		EnumerationExpiry: Dur(DefaultEnumerationExpiry), MaxConnsPerAddress: DefaultMaxConnsPerAddress,
-		MaxOperations: DefaultMaxOperations, HeaderTimeout: Dur(DefaultHeaderTimeout), BodyTimeout: Dur(DefaultBodyTimeout),
+		MaxOperations: DefaultMaxOperations, MaxReads: defaultMaxReads(), HeaderTimeout: Dur(DefaultHeaderTimeout), BodyTimeout: Dur(DefaultBodyTimeout),
 		WriteTimeout: Dur(DefaultWriteTimeout), IdleTimeout: Dur(DefaultIdleTimeout)}
 }
 

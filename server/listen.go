@@ -89,8 +89,10 @@ type certificate struct {
 }
 
 // tlsConfig is the listeners' TLS configuration, serving the current
-// certificate (TLS 1.2 at least, as auth.TLSConfig).
+// certificate (TLS 1.2 at least, as auth.TLSConfig) over HTTP/1.1: every
+// protocol served is HTTP/1.1, and net/http would not see an HTTP/2
+// connection through admission's wrapping.
 func (c *certificate) tlsConfig() *tls.Config {
-	return &tls.Config{MinVersion: tls.VersionTLS12,
+	return &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"},
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return c.cur.Load(), nil }}
 }

@@ -24,8 +24,8 @@ import (
 // every path (refuseCrossOrigin). In front of all of this (see
 // buildHandlers), a request from a trusted proxy gets the client's address
 // its X-Forwarded-For names (forwardedClient), and then the one body cap.
-// Behind the door, a read of /cimom, /wsman or /api/v1 waits for a turn
-// and a change does not (see turns).
+// Before any of this, below net/http, a read waits for a place and a
+// change does not (see admission).
 //
 //	/cimom     CIM-XML (POST, M-POST)
 //	/wsman     WS-Management
@@ -41,17 +41,17 @@ func (s *Server) routes(cim cimom.Handler) http.Handler {
 	guarded := func(protocol string, g auth.Gate, writes func(*http.Request, int64) bool, h http.Handler) http.Handler {
 		return fw.admitting(protocol, door.Guard(g, fw.forwarding(protocol, writes, h)))
 	}
-	mux.Handle("/cimom", m.instrument("cimxml", guarded(engine.ProtocolCIMXML, cimxmlGate, cimxmlWrites, s.turns.wrap(cimxmlFirst, cimxml.NewHandler(cim, cimxml.Options{
+	mux.Handle("/cimom", m.instrument("cimxml", guarded(engine.ProtocolCIMXML, cimxmlGate, cimxmlWrites, cimxml.NewHandler(cim, cimxml.Options{
 		Logger: s.log.With("part", "cimxml"),
-	})))))
+	}))))
 	mux.Handle("/wsman", m.instrument("wsman", guarded(engine.ProtocolWSMan, wsmanGate, wsmanWrites, wsman.NewHandler(cim, wsman.Options{
-		DefaultNamespace: schema.Namespace, ProductVersion: Version, Logger: s.log.With("part", "wsman"), Turn: s.turns.take,
+		DefaultNamespace: schema.Namespace, ProductVersion: Version, Logger: s.log.With("part", "wsman"),
 		Eventing: s.wsmanEventing(),
 	}))))
-	mux.Handle("/api/v1/", m.instrument("api", s.ops.apiMiddleware(guarded(engine.ProtocolAPI, apiGate, apiWrites, s.turns.wrap(apiFirst, api.NewHandler(s.eng, api.Options{
+	mux.Handle("/api/v1/", m.instrument("api", s.ops.apiMiddleware(guarded(engine.ProtocolAPI, apiGate, apiWrites, api.NewHandler(s.eng, api.Options{
 		Users: s.users, Logger: s.log.With("part", "api"), Version: Version, Reload: s.reloadFunc,
 		Cluster: s.apiCluster, Traffic: statusFunc(s.frontendStatus), Subscriptions: s.apiSubscriptions(),
-	}))))))
+	})))))
 	if s.demo != nil {
 		mux.Handle("/api/v1/demo/", m.instrument("api", door.Guard(demoGate, s.demo.handler())))
 	}

@@ -71,7 +71,7 @@ type Server struct {
 	auditF  *os.File // the audit file, when configured
 	handler http.Handler
 	ops     *gate // CIM operations and API requests in progress
-	turns   *turns
+	admit   *admission
 	cert    certificate
 	tls     *tls.Config
 	feeds   []*feed
@@ -412,11 +412,12 @@ func (s *Server) buildHandlers(ctx context.Context) error {
 		return err
 	}
 	s.ops = newGate(s.cfg.Limits.MaxOperations)
-	s.turns = newTurns()
+	s.admit = newAdmission(s.cfg.Limits.MaxReads)
+	s.metrics.reg.MustRegister(s.admit.gauges()...)
 	cim := cimom.Chain(disp, authorizeCIM, s.metrics.cimMiddleware, s.ops.cimMiddleware)
 	lim := s.cfg.Limits
 	capped := bodyCap{max: lim.MaxBodyBytes, drain: lim.MaxDrainBytes, timeout: lim.BodyTimeout.D()}.wrap(s.routes(cim))
-	s.handler = s.forwardedClient(capped)
+	s.handler = withTLSState(s.forwardedClient(capped))
 	return nil
 }
 
@@ -448,10 +449,10 @@ func (s *Server) Start(ctx context.Context) error {
 	base, stop := context.WithCancel(context.Background())
 	s.stopReqs = stop
 	lim := s.cfg.Limits
-	s.http = &http.Server{Handler: s.handler, TLSConfig: s.tls, ReadHeaderTimeout: lim.HeaderTimeout.D(),
+	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: lim.HeaderTimeout.D(),
 		WriteTimeout: lim.WriteTimeout.D(), IdleTimeout: lim.IdleTimeout.D(), MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-		BaseContext: func(net.Listener) context.Context { return base }}
+		BaseContext: func(net.Listener) context.Context { return base }, ConnContext: connContext, ConnState: connState}
 	s.mu.Unlock()
 	if err := s.hooks.start(s.eng); err != nil {
 		return err
@@ -476,13 +477,13 @@ func (s *Server) Start(ctx context.Context) error {
 	return nil
 }
 
+// serve serves ln's connections, through TLS when configured, each under
+// admission (which sits above TLS, so that it judges plain requests).
 func (s *Server) serve(ln net.Listener) {
-	var err error
 	if s.tls != nil {
-		err = s.http.ServeTLS(ln, "", "")
-	} else {
-		err = s.http.Serve(ln)
+		ln = tls.NewListener(ln, s.tls)
 	}
+	err := s.http.Serve(s.admit.listener(ln))
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		s.log.Error("listener stopped", "addr", ln.Addr().String(), "err", err)
 	}

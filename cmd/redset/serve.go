@@ -144,6 +144,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP) // from now on SIGHUP reloads instead of ending the process
 	defer signal.Stop(hup)
+	server.SpareProcessor()
 	cfg, err := loadServeConfig(f)
 	if err != nil {
 		return err

@@ -2,9 +2,7 @@ package wsman
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -120,38 +118,5 @@ func TestClassPrefixOnEnvelope(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestTurnJudgesTheDecodedAction checks Options.Turn: it is called once per
-// request with whether the decoded action writes (a custom action does, a
-// Get and an envelope that cannot be decoded do not), before the
-// operation runs, and what it returns is called once the answer is
-// written.
-func TestTurnJudgesTheDecodedAction(t *testing.T) {
-	var log []string
-	om := cimom.HandlerFunc(func(ctx context.Context, req *cimom.Request) (*cimom.Response, error) {
-		log = append(log, "serve")
-		return methodCIMOM(ctx, req)
-	})
-	h := NewHandler(authorizing(om), Options{Turn: func(_ context.Context, writes bool) func() {
-		log = append(log, fmt.Sprintf("turn writes=%v", writes))
-		return func() { log = append(log, "done") }
-	}})
-	for _, c := range []struct {
-		name string
-		req  *http.Request
-		want []string
-	}{
-		{"Invoke", adminRequest(uriRS+"/Failover", uriRS, selRS1, `<p:Failover_INPUT xmlns:p="`+uriRS+`"/>`),
-			[]string{"turn writes=true", "serve", "done"}},
-		{"Get", adminRequest(actionGet, uriRS, selRS1, ""), []string{"turn writes=false", "serve", "done"}},
-		{"not XML", soapRequest("admin", "<s:Envelope"), []string{"turn writes=false", "done"}},
-	} {
-		log = nil
-		serve(h, c.req)
-		if !slices.Equal(log, c.want) {
-			t.Errorf("%s: %q, want %q", c.name, log, c.want)
-		}
 	}
 }

@@ -32,13 +32,6 @@ type Options struct {
 	// Logger receives one debug record per fault and errors of the
 	// object manager; default: discard.
 	Logger *slog.Logger
-	// Turn, when set, is called once the envelope is decoded, before the
-	// request is served, with whether its action asks for a change
-	// (WritesAction; an envelope that cannot be decoded does not); the
-	// function it returns is called once the answer is written. A server
-	// makes reads wait there for their turn, and so judges each request
-	// from the one decoding of its envelope.
-	Turn func(ctx context.Context, writes bool) (done func())
 	// Eventing keeps the WS-Eventing subscriptions (Subscribe, Renew,
 	// GetStatus, Unsubscribe, Pull of events); nil: eventing actions
 	// are answered wsa:ActionNotSupported.
@@ -173,11 +166,6 @@ func (x *exchange) serve(rw http.ResponseWriter, body []byte, contentType string
 		rw.Header().Set("WWW-Authenticate", auth.Challenge)
 		Refuse(rw, nil, http.StatusUnauthorized, auth.ErrUnauthorized)
 		return
-	}
-	if turn := x.h.opts.Turn; turn != nil {
-		// A Pull of events waits for them: like the event stream, it
-		// takes no turn.
-		defer turn(x.ctx, err == nil && (WritesAction(env.Action) || env.eventPull()))()
 	}
 	if err != nil {
 		x.writeFault(rw, env, err)
