@@ -28,10 +28,11 @@ import (
 //     refused).
 //
 // There are limits.maxReads places while no change is under way, one
-// processor less than the runtime uses by default, and one fewer while
-// changes are (at least one): `redset serve` runs one processor more
-// than the machine has (SpareProcessor), so reads alone use every CPU,
-// and while changes come, processors are left to them. An idle processor
+// processor less than the runtime uses by default, and one fewer (at
+// least one) while changes are and for a second after the last one
+// (changeCalm): `redset serve` runs one processor more than the machine
+// has (SpareProcessor), so reads alone use every CPU, and while changes
+// come, processors are left to them. An idle processor
 // reads a change off the network the moment it arrives, where a busy
 // runtime looks at the network only every 10 ms and then lines up all
 // that arrived, a change behind the reads; the store's committer finds a
@@ -43,21 +44,30 @@ import (
 // connection wrapped), so HTTPS requests are judged as plain ones;
 // withTLSState gives the handlers the TLS state net/http cannot see.
 type admission struct {
-	most int           // places while no change is under way (limits.maxReads)
-	wait time.Duration // the longest a read waits for a place
+	most int              // places while no change is under way (limits.maxReads)
+	wait time.Duration    // the longest a read waits for a place
+	calm time.Duration    // how long after a change reads keep one place fewer
+	now  func() time.Time // the clock of calm
 
-	mu      sync.Mutex
-	reads   int        // reads holding a place
-	changes int        // changes under way
-	queue   *list.List // of chan struct{}: reads waiting, first in front
+	mu         sync.Mutex
+	reads      int        // reads holding a place
+	changes    int        // changes under way
+	lastChange time.Time  // when a change last started or ended
+	queue      *list.List // of chan struct{}: reads waiting, first in front
 }
+
+// changeCalm is how long after the last change reads keep one place
+// fewer: changes tend to come in runs (an operator's script, failovers
+// under load), and a place given back at once would let a read in
+// between two of them.
+const changeCalm = time.Second
 
 // judgeBytes is the most of a request kept to judge it: its headers and
 // the start of its body, where a WS-Man envelope names its action.
 const judgeBytes = 8 << 10
 
 func newAdmission(maxReads int) *admission {
-	return &admission{most: maxReads, wait: gateWait, queue: list.New()}
+	return &admission{most: maxReads, wait: gateWait, calm: changeCalm, now: time.Now, queue: list.New()}
 }
 
 // defaultMaxReads is the default of limits.maxReads: one less than the
@@ -77,7 +87,7 @@ func SpareProcessor() {
 
 // places is how many reads may hold a place now; a.mu is held.
 func (a *admission) places() int {
-	if a.changes > 0 {
+	if a.changes > 0 || a.now().Sub(a.lastChange) < a.calm {
 		return max(1, a.most-1)
 	}
 	return a.most
@@ -125,12 +135,14 @@ func (a *admission) changeStarted() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.changes++
+	a.lastChange = a.now()
 }
 
 func (a *admission) changeEnded() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.changes--
+	a.lastChange = a.now()
 	a.give()
 }
 

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -59,6 +60,16 @@ func TestJudge(t *testing.T) {
 		{"metrics", "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", classRead},
 		{"dashboard", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", classRead},
 		{"not HTTP", "\x16\x03\x01 hello", classRead},
+		{"API failover with a query", post("/api/v1/sets/redset:web/failover?dryRun=true", "application/json", `{}`), classChange},
+		{"API event stream with a query", "GET /api/v1/events?setId=redset:web HTTP/1.1\r\nHost: x\r\n\r\n", classFree},
+		{"API failover, escaped path", post("/api%2Fv1/sets/redset:web/failover", "application/json", `{}`), classChange},
+		{"CIM-XML Failover, absolute target", strings.Replace(fixture("wbemcli--InvokeMethod-Failover--2.http"),
+			"POST /cimom ", "POST http://127.0.0.1:5988/cimom ", 1), classChange},
+		{"CIM-XML GetInstance, absolute target", strings.Replace(fixture("wbemcli--GetInstance--1.http"),
+			"POST /cimom ", "POST http://127.0.0.1:5988/cimom ", 1), classRead},
+		{"WS-Man Failover, absolute target", strings.Replace(fixture("wsman--Invoke-Failover--1.http"),
+			"POST /wsman ", "POST http://127.0.0.1:5985/wsman ", 1), classChange},
+		{"WS-Man Failover sent as GET", strings.Replace(fixture("wsman--Invoke-Failover--1.http"), "POST /wsman ", "GET /wsman ", 1), classRead},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -320,14 +331,19 @@ func TestAdmissionOverTLS(t *testing.T) {
 	}
 }
 
-// TestAdmissionLeavesAPlaceToChanges: while a change is under way, reads
-// hold one place fewer than limits.maxReads; when it ends, a waiting read
-// is given the place.
+// TestAdmissionLeavesAPlaceToChanges: while a change is under way, and
+// for changeCalm after, reads hold one place fewer than limits.maxReads;
+// then the waiting reads are given both places.
 func TestAdmissionLeavesAPlaceToChanges(t *testing.T) {
-	s := startAdmitted(t, 2, time.Minute, nil, "A", "C")
+	s := startAdmitted(t, 2, time.Minute, nil, "A", "B", "C", "D")
+	var clock atomic.Int64 // nanoseconds past start
+	start := time.Now()
+	s.a.mu.Lock()
+	s.a.now = func() time.Time { return start.Add(time.Duration(clock.Load())) }
+	s.a.mu.Unlock()
 	client := &http.Client{Timeout: 20 * time.Second}
 	base := "http://" + s.addr
-	errs := make(chan error, 3)
+	errs := make(chan error, 4)
 	go func() { errs <- sendAlone(client, "POST", base+"/api/v1/sets/x/failover?name=C", `{}`) }()
 	eventually(t, 10*time.Second, "change C to be served", func() bool { return s.has("C") })
 	if s.changes() != 1 {
@@ -337,13 +353,19 @@ func TestAdmissionLeavesAPlaceToChanges(t *testing.T) {
 	eventually(t, 10*time.Second, "read A to be served", func() bool { return s.has("A") })
 	go func() { errs <- sendAlone(client, "GET", base+"/api/v1/sets?name=B", "") }()
 	eventually(t, 10*time.Second, "read B to wait for a place", func() bool { return s.waiting() == 1 })
-	if s.has("B") {
-		t.Fatal("read B was served beside A while a change was under way, with limits.maxReads 2")
-	}
+	go func() { errs <- sendAlone(client, "GET", base+"/api/v1/sets?name=D", "") }()
+	eventually(t, 10*time.Second, "read D to wait for a place", func() bool { return s.waiting() == 2 })
 	s.release("C")
-	eventually(t, 10*time.Second, "read B to be served once the change ended", func() bool { return s.has("B") })
+	eventually(t, 10*time.Second, "change C to end", func() bool { return s.changes() == 0 })
+	if r, w := s.reads(), s.waiting(); r != 1 || w != 2 {
+		t.Fatalf("right after the change: %d reads hold a place and %d wait, want 1 and 2", r, w)
+	}
+	clock.Add(int64(changeCalm + time.Millisecond))
 	s.release("A")
-	for range 3 {
+	eventually(t, 10*time.Second, "reads B and D to hold both places", func() bool { return s.reads() == 2 && s.has("B") && s.has("D") })
+	s.release("B")
+	s.release("D")
+	for range 4 {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -25,8 +26,33 @@ const (
 // forwarder judges it (cimxmlWrites, apiWrites, a WS-Man action that
 // writes); the event stream, a Pull of events and the health checks as
 // free; anything else as a read, a request whose head does not parse too
-// (its handler answers it).
+// (its handler answers it). Most requests are judged from their request
+// line (and a WS-Man one from its Content-Type and body) without parsing
+// the whole head; a CIM-XML request, whose headers decide, and a target
+// that is not a plain path are parsed as net/http would.
 func judge(head []byte) class {
+	method, path, ok := requestLine(head)
+	switch {
+	case !ok:
+		return judgeParsed(head)
+	case method == http.MethodGet || method == http.MethodHead: // never a change
+		if path == api.Prefix+"/events" || path == "/healthz" || path == "/readyz" {
+			return classFree
+		}
+		return classRead
+	case path == "/wsman":
+		return judgeWSMan(method, headerValue(head, "Content-Type"), bodyOf(head))
+	case strings.HasPrefix(path, api.Prefix+"/"):
+		if apiWrites(&http.Request{Method: method, URL: &url.URL{Path: path}}, 0) {
+			return classChange
+		}
+		return classRead
+	}
+	return judgeParsed(head)
+}
+
+// judgeParsed is judge on the head parsed by net/http.
+func judgeParsed(head []byte) class {
 	br := headReaders.Get().(*bufio.Reader)
 	defer headReaders.Put(br)
 	br.Reset(bytes.NewReader(head))
@@ -38,7 +64,8 @@ func judge(head []byte) class {
 	case p == "/cimom" && cimxmlWrites(r, 0):
 		return classChange
 	case p == "/wsman":
-		return judgeWSMan(r)
+		body, _ := io.ReadAll(io.LimitReader(r.Body, judgeBytes))
+		return judgeWSMan(r.Method, r.Header.Get("Content-Type"), body)
 	case p == api.Prefix+"/events", p == "/healthz", p == "/readyz":
 		return classFree
 	case strings.HasPrefix(p, api.Prefix+"/") && apiWrites(r, 0):
@@ -50,18 +77,16 @@ func judge(head []byte) class {
 // judgeWSMan classes a WS-Man request by the action of its envelope: one
 // that writes is a change, a Pull of a subscription's events (which waits
 // for them) is free.
-func judgeWSMan(r *http.Request) class {
-	if r.Method != http.MethodPost || r.Body == nil || r.Body == http.NoBody {
+func judgeWSMan(method, contentType string, body []byte) class {
+	if method != http.MethodPost || len(body) == 0 {
 		return classRead
 	}
-	ct := r.Header.Get("Content-Type")
-	body, _ := io.ReadAll(io.LimitReader(r.Body, judgeBytes))
-	action, err := wsman.ReadAction(bytes.NewReader(body), ct)
+	action, err := wsman.ReadAction(bytes.NewReader(body), contentType)
 	switch {
 	case err != nil:
 		return classRead
 	case wsman.PullAction(action):
-		if wsman.EventPull(body, ct) {
+		if wsman.EventPull(body, contentType) {
 			return classFree
 		}
 		return classRead
@@ -69,6 +94,46 @@ func judgeWSMan(r *http.Request) class {
 		return classChange
 	}
 	return classRead
+}
+
+// requestLine reads the method and the path of a request whose target is
+// a plain path (no query is needed, no escapes); false for anything else.
+func requestLine(head []byte) (method, path string, ok bool) {
+	line, _, found := bytes.Cut(head, []byte("\r\n"))
+	if !found {
+		return "", "", false
+	}
+	m, rest, ok1 := bytes.Cut(line, []byte(" "))
+	target, proto, ok2 := bytes.Cut(rest, []byte(" "))
+	if !ok1 || !ok2 || !bytes.HasPrefix(proto, []byte("HTTP/1.")) || len(target) == 0 || target[0] != '/' {
+		return "", "", false
+	}
+	target, _, _ = bytes.Cut(target, []byte("?"))
+	if bytes.IndexByte(target, '%') >= 0 {
+		return "", "", false
+	}
+	return string(m), string(target), true
+}
+
+// headerValue returns the value of the first header line named name in
+// head (case-insensitive), or "".
+func headerValue(head []byte, name string) string {
+	end := bytes.Index(head, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = len(head)
+	}
+	for line := range bytes.SplitSeq(head[:end], []byte("\r\n")) {
+		if n, v, ok := bytes.Cut(line, []byte(":")); ok && strings.EqualFold(string(n), name) {
+			return string(bytes.TrimSpace(v))
+		}
+	}
+	return ""
+}
+
+// bodyOf returns what head holds of the body: what follows the headers.
+func bodyOf(head []byte) []byte {
+	_, body, _ := bytes.Cut(head, []byte("\r\n\r\n"))
+	return body
 }
 
 var headReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, judgeBytes) }}
