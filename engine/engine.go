@@ -334,13 +334,23 @@ func (e *Engine) commitVia(ctx context.Context, via func(context.Context, store.
 	return rev, nil
 }
 
-// settled tells, after a failed commit whose outcome may be unknown (an I/O
-// error after the write), whether key now holds exactly value at a newer
-// revision than oldRev: then the write did happen.
-func (e *Engine) settled(ctx context.Context, key string, value []byte, oldRev int64) (int64, bool) {
-	kv, err := e.st.Get(context.WithoutCancel(ctx), key)
+// settled tells, after a commit whose outcome is unknown (an I/O error
+// after the write), whether that write happened: key holds exactly value
+// at a newer revision than oldRev, and the history holds the first of
+// recs at that revision. The value alone does not tell: another server
+// that leads now may have made the same change meanwhile, with its own
+// record.
+func (e *Engine) settled(ctx context.Context, key string, value []byte, oldRev int64, recs []*event.Record) (int64, bool) {
+	ctx = context.WithoutCancel(ctx)
+	kv, err := e.st.Get(ctx, key)
 	if err != nil || kv.ModRevision == oldRev || string(kv.Value) != string(value) {
 		return 0, false
+	}
+	if len(recs) > 0 {
+		rec, err := e.st.Get(ctx, historyKey(recs[0].Seq))
+		if err != nil || rec.ModRevision != kv.ModRevision {
+			return 0, false
+		}
 	}
 	return kv.ModRevision, true
 }

@@ -413,9 +413,9 @@ func (e *Engine) commitFailover(ctx context.Context, s *setState, req FailoverRe
 
 // commitSetRecord writes a set's record with a compare on its revision
 // (and w.compares) plus history records, grouped with other commits when
-// w.grouped says so. When the store fails in a way that
-// leaves the outcome unknown, it reads the key back and reports success if
-// the write landed.
+// w.grouped says so. When the store fails in a way that leaves the outcome
+// unknown, it reads the keys back and reports success if this write
+// landed (see settled).
 func (e *Engine) commitSetRecord(ctx context.Context, w setWrite, recs ...*event.Record) (int64, error) {
 	data, err := encodeSet(w)
 	if err != nil {
@@ -430,10 +430,10 @@ func (e *Engine) commitSetRecord(ctx context.Context, w setWrite, recs ...*event
 		via = e.group.commit
 	}
 	newRev, err := e.commitVia(ctx, via, txn, recs...)
-	if err == nil || isConflict(err) {
-		return newRev, err
+	if !errors.Is(err, ErrOutcomeUnknown) {
+		return newRev, err // done, or known not done (a conflict, fenced off)
 	}
-	if landed, ok := e.settled(ctx, setKey(w.id), data, w.rev); ok {
+	if landed, ok := e.settled(ctx, setKey(w.id), data, w.rev, recs); ok {
 		e.landed(recs...)
 		return landed, nil
 	}

@@ -104,8 +104,8 @@ func (e *Engine) commitMember(ctx context.Context, ms *memberState, m *Member, c
 		Ops:      []store.Op{{Key: memberKey(m.Name), Value: data}},
 	}
 	newRev, err := e.commit(ctx, txn, rec)
-	if err != nil && !isConflict(err) {
-		if landed, ok := e.settled(ctx, memberKey(m.Name), data, rev); ok {
+	if errors.Is(err, ErrOutcomeUnknown) {
+		if landed, ok := e.settled(ctx, memberKey(m.Name), data, rev, []*event.Record{rec}); ok {
 			newRev, err = landed, nil
 			e.landed(rec)
 		}
