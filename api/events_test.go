@@ -194,6 +194,13 @@ func (g *gateWriter) Header() http.Header { return g.header }
 func (g *gateWriter) WriteHeader(int)     {}
 func (g *gateWriter) Flush()              {}
 
+// text returns what was written so far.
+func (g *gateWriter) text() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.out.String()
+}
+
 func (g *gateWriter) Write(p []byte) (int, error) {
 	g.once.Do(func() { close(g.writing) })
 	<-g.gate
@@ -287,12 +294,6 @@ type flushCounter struct {
 
 func (f *flushCounter) Flush() { f.flushes.Add(1) }
 
-func (f *flushCounter) text() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.out.String()
-}
-
 // TestEventsBurstLeavesInFewFlushes: records that wait for a busy
 // subscriber all reach it, in order, and leave together rather than a
 // flush each.
@@ -345,12 +346,6 @@ func (f *flushTimes) Flush() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.times = append(f.times, time.Now())
-}
-
-func (f *flushTimes) text() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.out.String()
 }
 
 // TestEventStreamPaced: records that come one after another, each as soon

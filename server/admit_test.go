@@ -197,6 +197,15 @@ func TestAdmissionChangeOvertakesRead(t *testing.T) {
 	s := startAdmitted(t, 1, time.Minute, nil, "A")
 	client := &http.Client{Timeout: 20 * time.Second}
 	base := "http://" + s.addr
+	changeOvertakesRead(t, s, client, base)
+	eventually(t, 10*time.Second, "the place to be given back", func() bool { return s.reads() == 0 })
+}
+
+// changeOvertakesRead holds read A in its only place, sends read B, which
+// waits, then change C, which must be served while B still waits; then
+// lets A end, and B with it.
+func changeOvertakesRead(t *testing.T, s *admitted, client *http.Client, base string) {
+	t.Helper()
 	errs := make(chan error, 2)
 	go func() { errs <- sendAlone(client, "GET", base+"/api/v1/sets?name=A", "") }()
 	eventually(t, 10*time.Second, "read A to be served", func() bool { return s.has("A") })
@@ -214,7 +223,6 @@ func TestAdmissionChangeOvertakesRead(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, 10*time.Second, "the place to be given back", func() bool { return s.reads() == 0 })
 }
 
 // TestAdmissionSlowBodyHoldsNoPlace: a read whose body is slow to come
@@ -305,23 +313,7 @@ func TestAdmissionOverTLS(t *testing.T) {
 	s := startAdmitted(t, 1, time.Minute, cfg, "A")
 	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	base := "https://" + s.addr
-	errs := make(chan error, 2)
-	go func() { errs <- sendAlone(client, "GET", base+"/api/v1/sets?name=A", "") }()
-	eventually(t, 10*time.Second, "read A to be served", func() bool { return s.has("A") })
-	go func() { errs <- sendAlone(client, "GET", base+"/api/v1/sets?name=B", "") }()
-	eventually(t, 10*time.Second, "read B to wait for a place", func() bool { return s.waiting() == 1 })
-	if err := sendAlone(client, "POST", base+"/api/v1/sets/x/failover?name=C", `{}`); err != nil {
-		t.Fatalf("the change: %v", err)
-	}
-	if s.has("B") {
-		t.Fatal("read B was served while read A held the only place")
-	}
-	s.release("A")
-	for range 2 {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
+	changeOvertakesRead(t, s, client, base)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, name := range []string{"A", "B", "C"} {
