@@ -66,11 +66,21 @@ type switchStore struct {
 	stepDown func(w *writerBox, why string)
 }
 
-type writerBox struct{ st store.Store }
+// writerBox is one leadership's writer. It is deposed at once when a
+// commit through it is fenced off or has an unknown outcome: it commits
+// nothing more, and the engine no longer reports that it leads, while the
+// step-down itself (following) runs in the background.
+type writerBox struct {
+	st      store.Store
+	deposed atomic.Bool
+}
+
+// usable reports whether w may commit.
+func (w *writerBox) usable() bool { return w != nil && !w.deposed.Load() }
 
 func (s *switchStore) Commit(ctx context.Context, txn store.Txn) (int64, error) {
 	w := s.writer.Load()
-	if w == nil {
+	if !w.usable() {
 		return 0, newError(KindNotLeader, "this server does not lead the cluster")
 	}
 	rev, err := w.st.Commit(ctx, txn)
@@ -119,8 +129,15 @@ func (e *Engine) Origin() string {
 	return ""
 }
 
-// Leading reports whether the engine leads (acts and writes).
-func (e *Engine) Leading() bool { return !e.mode.following.Load() }
+// Leading reports whether the engine leads (acts and writes): it does
+// not follow, and its writer was not deposed by a fenced commit.
+func (e *Engine) Leading() bool {
+	if e.mode.following.Load() {
+		return false
+	}
+	w := e.ss.writer.Load()
+	return w == nil || !w.deposed.Load()
+}
 
 // Deposed returns a channel that is closed when the engine, leading since
 // the last Lead, stepped down after a fenced commit or a commit whose
@@ -255,6 +272,7 @@ func (e *Engine) onStepDown(w *writerBox, why string) {
 	if !e.mode.clustered.Load() {
 		return
 	}
+	w.deposed.Store(true)
 	go func() {
 		e.mode.mu.Lock()
 		defer e.mode.mu.Unlock()

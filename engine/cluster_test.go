@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redset/redset/event"
+	"github.com/redset/redset/store"
 )
 
 // eventually polls cond until it holds or the deadline passes.
@@ -442,4 +444,49 @@ func TestFollowerMovesSetsVersion(t *testing.T) {
 			t.Errorf("%s: the follower's listing changed (%s) but SetsVersion stayed %d", step.name, summary(), now)
 		}
 	}
+}
+
+// fencingStore fails every commit with store.ErrFenced once armed, and
+// counts the commits that reach it then.
+type fencingStore struct {
+	store.Store
+	armed   atomic.Bool
+	refused atomic.Int32
+}
+
+func (s *fencingStore) Commit(ctx context.Context, txn store.Txn) (int64, error) {
+	if s.armed.Load() {
+		s.refused.Add(1)
+		return 0, store.ErrFenced
+	}
+	return s.Store.Commit(ctx, txn)
+}
+
+// TestFencedLeaderStopsAtOnce: the commit that finds the leadership fenced
+// off deposes it before the failover returns: the engine no longer reports
+// that it leads, and the next change is refused without trying the store
+// again, while the step-down to following runs on.
+func TestFencedLeaderStopsAtOnce(t *testing.T) {
+	h, _ := clusterPair(t)
+	fs := &fencingStore{Store: h.st}
+	if err := h.e.Lead(fs); err != nil {
+		t.Fatalf("Lead: %v", err)
+	}
+	fs.armed.Store(true)
+	for i, want := range []int32{1, 1} {
+		res := h.e.Failover(context.Background(), "redset:web", "web1", "web2")
+		if res.Code != CodeBusy {
+			t.Fatalf("failover %d on a fenced leader = %d %s, want 3", i, res.Code, res.Reason)
+		}
+		if h.e.Leading() {
+			t.Fatalf("after failover %d the fenced engine still reports that it leads", i)
+		}
+		if n := fs.refused.Load(); n != want {
+			t.Fatalf("after failover %d, %d commits reached the fenced store, want %d", i, n, want)
+		}
+	}
+	eventually(t, "the fenced engine follows the store", func() bool {
+		live, _, _ := h.e.Applied()
+		return live && !h.e.Leading()
+	})
 }

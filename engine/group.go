@@ -140,7 +140,7 @@ func (s *switchStore) CommitBatch(ctx context.Context, txns []store.Txn) []store
 	out := make([]store.Result, len(txns))
 	w := s.writer.Load()
 	switch b, ok := w.batcher(); {
-	case w == nil:
+	case !w.usable():
 		for i := range out {
 			out[i].Err = newError(KindNotLeader, "this server does not lead the cluster")
 		}
