@@ -92,7 +92,7 @@ func TestRequestLength(t *testing.T) {
 		want int64
 	}{
 		{"GET / HTTP/1.1\r\nHost: x\r\n", -1},
-		{"GET / HTTP/1.1\r\nHost: x\r\n\r\n", 0},
+		{"GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27},
 		{"POST / HTTP/1.1\r\ncontent-length: 5\r\n\r\nab", 43},
 		{"POST / HTTP/1.1\r\nContent-Length:  12 \r\n\r\n", 53},
 		{"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 0},
@@ -103,6 +103,46 @@ func TestRequestLength(t *testing.T) {
 		if got := requestLength([]byte(tt.head)); got != tt.want {
 			t.Errorf("requestLength(%q) = %d, want %d", tt.head, got, tt.want)
 		}
+	}
+}
+
+// TestAdmissionCarriesTheNextRequestsFirstBytes: bytes read past the end
+// of a judged request start the next one. net/http reads one byte ahead
+// while a handler runs; when that byte is the "P" of a WS-Man Failover,
+// the Failover must still be judged from its whole request line, not as
+// "OST /wsman", which is no POST and so would wait as a read.
+func TestAdmissionCarriesTheNextRequestsFirstBytes(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "fixtures", "wsman--Invoke-Failover--1.http"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := []byte("GET /api/v1/sets HTTP/1.1\r\nHost: x\r\n\r\n")
+	c := &admitConn{a: newAdmission(1)}
+	if cl := c.seen(get); cl != classRead {
+		t.Fatalf("the GET: class %d, want a read", cl)
+	}
+	if cl := c.seen(raw[:1]); cl != classFree { // the read ahead, while the GET is served
+		t.Fatalf("the byte read ahead: class %d, want nothing judged", cl)
+	}
+	c.done()
+	if cl := c.seen(raw[1:]); cl != classChange {
+		t.Fatalf("the Failover after the byte read ahead: class %d, want a change", cl)
+	}
+	c.done()
+
+	// Two requests in one read (a client that pipelines): the second is
+	// judged once the first is done.
+	two := append(append([]byte{}, get...), raw...)
+	if cl := c.seen(two); cl != classRead {
+		t.Fatalf("the GET with a Failover behind it: class %d, want a read", cl)
+	}
+	c.done()
+	if !c.judged || c.class != classChange {
+		t.Fatalf("the pipelined Failover: judged %v, class %d; want judged a change", c.judged, c.class)
+	}
+	c.done()
+	if _, _, changes := c.a.counts(); changes != 0 {
+		t.Fatalf("%d changes counted after both ended", changes)
 	}
 }
 

@@ -52,7 +52,8 @@ type admitConn struct {
 	held    bool   // it is a read that holds a place
 	head    []byte // its first bytes (at most judgeBytes), until judged
 	read    int64  // its bytes read so far
-	whole   int64  // its length, once its headers are in (-1 before)
+	whole   int64  // its length once its headers are in (-1 before; 0 when they do not tell)
+	next    []byte // bytes read past its end: the start of the next request
 }
 
 func (c *admitConn) Read(p []byte) (int, error) {
@@ -68,16 +69,24 @@ func (c *admitConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// seen notes the bytes b of the request under way. Once they complete it
-// (its headers and announced body are in), it is judged and its class
+// seen notes the bytes b. Once they complete the request under way (its
+// headers and announced body are in), it is judged and its class
 // returned, a change counted; else, or when it was judged before, seen
 // returns classFree.
 func (c *admitConn) seen(b []byte) class {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.judged {
+		c.carry(b)
 		return classFree
 	}
+	return c.add(b)
+}
+
+// add notes bytes of the request under way, not judged yet, and judges it
+// once they complete it. Bytes past its end are kept for the next one.
+// c.mu is held.
+func (c *admitConn) add(b []byte) class {
 	if !c.started {
 		c.started, c.whole, c.read, c.head = true, -1, 0, c.head[:0]
 	}
@@ -94,6 +103,11 @@ func (c *admitConn) seen(b []byte) class {
 	case c.whole > 0 && c.read < c.whole: // nor is the body
 		return classFree
 	}
+	if extra := c.read - c.whole; c.whole > 0 && extra > 0 {
+		c.keepNext(b[int64(len(b))-extra:])
+		c.read = c.whole
+		c.head = c.head[:min(int64(len(c.head)), c.whole)]
+	}
 	c.judged, c.class = true, judge(c.head)
 	c.head = c.head[:0]
 	if c.class == classChange {
@@ -102,12 +116,41 @@ func (c *admitConn) seen(b []byte) class {
 	return c.class
 }
 
+// carry notes bytes read once the request under way was judged. Those
+// past its end begin the next request: net/http reads a byte ahead while
+// a handler runs, to notice a client that leaves, and that byte is the
+// first of the client's next request. c.mu is held.
+func (c *admitConn) carry(b []byte) {
+	if c.whole <= 0 { // its end is not known (a chunked body)
+		return
+	}
+	rest := max(c.whole-c.read, 0)
+	c.read += int64(len(b))
+	if rest < int64(len(b)) {
+		c.keepNext(b[rest:])
+	}
+}
+
+// keepNext keeps b as the start of the next request, up to judgeBytes.
+// c.mu is held.
+func (c *admitConn) keepNext(b []byte) {
+	c.next = append(c.next, b[:min(len(b), max(judgeBytes-len(c.next), 0))]...)
+}
+
 // done ends the request under way: a read gives its place back, a
-// change is no longer counted.
+// change is no longer counted. Bytes of the next request already read
+// start it. (Should they complete it, which only a client that pipelines
+// does, it is judged but cannot wait here: a read goes on without a
+// place.)
 func (c *admitConn) done() {
 	c.mu.Lock()
 	held, change := c.held, c.judged && c.class == classChange
 	c.started, c.judged, c.held = false, false, false
+	if len(c.next) > 0 {
+		next := c.next
+		c.next = nil
+		c.add(next)
+	}
 	c.mu.Unlock()
 	if held {
 		c.a.leave()
@@ -118,9 +161,9 @@ func (c *admitConn) done() {
 }
 
 // requestLength returns the length of the request whose first bytes are
-// head (headers and body), 0 when it cannot be known from the headers
-// (a chunked body: it is judged once its headers are in), or -1 while
-// the headers are not all in.
+// head (headers and body), 0 when the headers do not tell (a chunked body,
+// an unreadable Content-Length: it is judged once its headers are in), or
+// -1 while the headers are not all in.
 func requestLength(head []byte) int64 {
 	end := bytes.Index(head, []byte("\r\n\r\n"))
 	if end < 0 {
@@ -133,12 +176,12 @@ func requestLength(head []byte) int64 {
 	return int64(end+4) + n
 }
 
-// contentLength reads the Content-Length of a header block; false when it
-// has none, or an unreadable one (net/http answers that), or the body is
-// chunked.
+// contentLength reads the length of the body from a header block: its
+// Content-Length, 0 without one (a request without Content-Length or
+// Transfer-Encoding has no body); false when the headers do not tell (a
+// chunked body) or it is unreadable (net/http answers that).
 func contentLength(hdr []byte) (int64, bool) {
 	var n int64
-	found := false
 	for line := range bytes.SplitSeq(hdr, []byte("\r\n")) {
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		switch {
@@ -151,10 +194,10 @@ func contentLength(hdr []byte) (int64, bool) {
 			if err != nil || v < 0 {
 				return 0, false
 			}
-			n, found = v, true
+			n = v
 		}
 	}
-	return n, found
+	return n, true
 }
 
 // connKey holds the request's connection in its context (connContext).
