@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // TestJudge checks how requests are classed from their raw bytes as
@@ -51,6 +52,7 @@ func TestJudge(t *testing.T) {
 		{"WS-Man Get", fixture("wsman--Get--1.http"), classRead},
 		{"WS-Man Enumerate", fixture("wsman--Enumerate--1.http"), classRead},
 		{"WS-Man Pull of events", post("/wsman", soap, envelope(pull, `<n:Pull><n:EnumerationContext>uuid:1#Events</n:EnumerationContext></n:Pull>`)), classFree},
+		{"WS-Man Pull of events in UTF-16", post("/wsman", "application/soap+xml;charset=UTF-16", utf16LE(envelope(pull, `<n:Pull><n:EnumerationContext>uuid:1#Events</n:EnumerationContext></n:Pull>`))), classFree},
 		{"WS-Man Pull of an enumeration", post("/wsman", soap, envelope(pull, `<n:Pull><n:EnumerationContext>uuid:1</n:EnumerationContext></n:Pull>`)), classRead},
 		{"API failover", post("/api/v1/sets/redset:web/failover", "application/json", `{"from":"a","to":"b"}`), classChange},
 		{"API sets", "GET /api/v1/sets HTTP/1.1\r\nHost: x\r\n\r\n", classRead},
@@ -82,6 +84,15 @@ func TestJudge(t *testing.T) {
 			}
 		})
 	}
+}
+
+// utf16LE is s in UTF-16, little-endian, after a byte order mark.
+func utf16LE(s string) string {
+	out := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(s)) {
+		out = append(out, byte(u), byte(u>>8))
+	}
+	return string(out)
 }
 
 // TestRequestLength checks where a request ends, as admission reads it

@@ -86,7 +86,9 @@ func judgeWSMan(method, contentType string, body []byte) class {
 	case err != nil:
 		return classRead
 	case wsman.PullAction(action):
-		if wsman.EventPull(body, contentType) {
+		// A subscription's context ends in "#Events": a UTF-8 envelope
+		// without it is not worth decoding whole.
+		if (utf16Body(body, contentType) || bytes.Contains(body, []byte("#Events"))) && wsman.EventPull(body, contentType) {
 			return classFree
 		}
 		return classRead
@@ -94,6 +96,13 @@ func judgeWSMan(method, contentType string, body []byte) class {
 		return classChange
 	}
 	return classRead
+}
+
+// utf16Body reports whether a body is UTF-16, by its byte order mark or its
+// Content-Type.
+func utf16Body(body []byte, contentType string) bool {
+	return bytes.HasPrefix(body, []byte{0xFF, 0xFE}) || bytes.HasPrefix(body, []byte{0xFE, 0xFF}) ||
+		strings.Contains(strings.ToLower(contentType), "utf-16")
 }
 
 // requestLine reads the method and the path of a request whose target is
