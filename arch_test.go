@@ -121,7 +121,7 @@ var allowedInternal = map[string][]string{
 	"mof":             {"cim"},
 	"wql":             {"cim"},
 	"cimom":           {"cim", "wql"},
-	"engine":          {"store", "event", "cim", "internal/pause"},
+	"engine":          {"store", "event", "cim", "internal/pause", "internal/clock"},
 	"health":          {"event", "internal/proc"},
 	"hook":            {"event", "internal/proc"},
 	"internal/proc":   {},
@@ -135,17 +135,18 @@ var allowedInternal = map[string][]string{
 	"store/storetest": {"store"},
 	"cluster":         {"engine", "store", "event", "internal/pause"},
 	"traffic":         {"engine", "event"},
-	"indication":      {"cim", "cimom", "wql", "event", "store"},
+	"indication":      {"cim", "cimom", "wql", "event", "store", "internal/clock"},
 	"cmd/redset-load": {},
 
 	"internal/xmltext": {},
 	"internal/xmlscan": {},
 	"internal/pause":   {},
 	"internal/body":    {},
+	"internal/clock":   {},
 }
 
 // stdOnly packages may import nothing outside the standard library.
-var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/redset-load", "internal/xmltext", "internal/xmlscan", "internal/pause", "internal/body", "traffic"}
+var stdOnly = []string{"cim", "event", "store", "schema", "internal/proc", "cmd/redset-load", "internal/xmltext", "internal/xmlscan", "internal/pause", "internal/body", "internal/clock", "traffic"}
 
 // onlyImportedBy: an internal package (prefix when ending in "/") that only
 // the listed packages may import from non-test files.

@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/redset/redset/event"
+	"github.com/redset/redset/internal/clock"
 	"github.com/redset/redset/store"
 )
 
 // Options configure an Engine. Only Store is required.
 type Options struct {
 	Store  store.Store  // durable state; the engine must be its only writer
-	Clock  Clock        // default SystemClock
+	Clock  Clock        // default: the wall clock
 	Logger *slog.Logger // default: discard
 	// Audit receives the audit stream (see publish): one "audit" entry per
 	// change or refused change, naming its actor and outcome. Default:
@@ -63,7 +64,7 @@ func (o *Options) fill() error {
 		return newError(KindInvalid, "Options.Store is required")
 	}
 	if o.Clock == nil {
-		o.Clock = SystemClock{}
+		o.Clock = clock.System{}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -3,93 +3,19 @@ package engine
 import (
 	"context"
 	"path/filepath"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/redset/redset/event"
+	"github.com/redset/redset/internal/clock"
 	"github.com/redset/redset/store"
 	"github.com/redset/redset/store/bolt"
 )
 
-// fakeClock is a manual clock: AfterFunc callbacks run inside Advance, in
-// due order, on the caller's goroutine.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	c       *fakeClock
-	at      time.Time
-	f       func()
-	stopped bool
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{c: c, at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
-	return t
-}
-
-func (t *fakeTimer) Stop() bool {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	was := !t.stopped
-	t.stopped = true
-	return was
-}
-
-// untilNext returns how long until the earliest pending timer is due.
-func (c *fakeClock) untilNext() (time.Duration, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var next time.Time
-	for _, t := range c.timers {
-		if !t.stopped && (next.IsZero() || t.at.Before(next)) {
-			next = t.at
-		}
-	}
-	return max(next.Sub(c.now), 0), !next.IsZero()
-}
-
-// Advance moves time forward and runs the callbacks that fall due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []*fakeTimer
-	rest := c.timers[:0]
-	for _, t := range c.timers {
-		switch {
-		case t.stopped:
-		case !t.at.After(c.now):
-			t.stopped = true
-			due = append(due, t)
-		default:
-			rest = append(rest, t)
-		}
-	}
-	c.timers = rest
-	c.mu.Unlock()
-	slices.SortStableFunc(due, func(a, b *fakeTimer) int { return a.at.Compare(b.at) })
-	for _, t := range due {
-		t.f()
-	}
+// newFakeClock is the tests' hand-moved clock.
+func newFakeClock() *clock.Manual {
+	return clock.NewManual(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 }
 
 func openBolt(t testing.TB, path string, noSync bool) *bolt.Store {
@@ -107,7 +33,7 @@ type harness struct {
 	path  string
 	st    *bolt.Store
 	e     *Engine
-	clock *fakeClock
+	clock *clock.Manual
 	bus   *event.Bus
 	opts  Options
 	// wrap, when set, is put around the bolt store at each start.
@@ -176,7 +102,7 @@ func (h *harness) settle() {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("automatic work did not finish: %v", err)
 		}
-		if d, ok := h.clock.untilNext(); ok && h.e.pool.pendingJobs() == 0 {
+		if d, ok := h.clock.Next(); ok && h.e.pool.pendingJobs() == 0 {
 			h.clock.Advance(d)
 		}
 	}

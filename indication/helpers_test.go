@@ -16,6 +16,7 @@ import (
 
 	"github.com/redset/redset/cim"
 	"github.com/redset/redset/event"
+	"github.com/redset/redset/internal/clock"
 	"github.com/redset/redset/store"
 	"github.com/redset/redset/store/bolt"
 	"github.com/redset/redset/wql"
@@ -23,83 +24,16 @@ import (
 
 const testNamespace = "root/hypervcluster/v2"
 
-// fakeClock is a manual clock: AfterFunc callbacks run inside Advance, on
-// the caller's goroutine.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	c       *fakeClock
-	at      time.Time
-	f       func()
-	stopped bool
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{c: c, at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
-	return t
-}
-
-func (t *fakeTimer) Stop() bool {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	was := !t.stopped
-	t.stopped = true
-	return was
-}
-
-// pendingAt reports whether a timer is due exactly d from now.
-func (c *fakeClock) pendingAt(d time.Duration) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	at := c.now.Add(d)
-	return slices.ContainsFunc(c.timers, func(t *fakeTimer) bool { return !t.stopped && t.at.Equal(at) })
-}
-
-// Advance moves time forward and runs the callbacks that fall due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []*fakeTimer
-	rest := c.timers[:0]
-	for _, t := range c.timers {
-		switch {
-		case t.stopped:
-		case !t.at.After(c.now):
-			t.stopped = true
-			due = append(due, t)
-		default:
-			rest = append(rest, t)
-		}
-	}
-	c.timers = rest
-	c.mu.Unlock()
-	for _, t := range due {
-		t.f()
-	}
+// newFakeClock is the tests' hand-moved clock.
+func newFakeClock() *clock.Manual {
+	return clock.NewManual(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // advanceWhenWaiting waits until something waits d on the clock (a retry),
 // then lets d pass.
-func advanceWhenWaiting(t *testing.T, c *fakeClock, d time.Duration) {
+func advanceWhenWaiting(t *testing.T, c *clock.Manual, d time.Duration) {
 	t.Helper()
-	eventually(t, "a timer of "+d.String(), func() bool { return c.pendingAt(d) })
+	eventually(t, "a timer of "+d.String(), func() bool { return c.PendingAt(d) })
 	c.Advance(d)
 }
 
@@ -244,7 +178,7 @@ func mustQueryOnce(q string) *wql.Query {
 // and recorded.
 type hubFixture struct {
 	hub     *Hub
-	clock   *fakeClock
+	clock   *clock.Manual
 	mu      sync.Mutex
 	ended   []string // "id reason"
 	records []event.IndicationDelivery

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redset/redset/event"
+	"github.com/redset/redset/internal/clock"
 	"github.com/redset/redset/store"
 	"github.com/redset/redset/wql"
 )
@@ -85,7 +86,7 @@ type HubOptions struct {
 	RecordInterval time.Duration // 0: DefaultRecordInterval
 	SeqBlock       int64         // sequence numbers reserved per store write; 0: DefaultSeqBlock
 	Logger         *slog.Logger
-	Clock          Clock // nil: SystemClock
+	Clock          Clock // nil: the wall clock
 }
 
 func (o *HubOptions) fill() {
@@ -108,7 +109,7 @@ func (o *HubOptions) fill() {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Clock == nil {
-		o.Clock = SystemClock{}
+		o.Clock = clock.System{}
 	}
 }
 
