@@ -101,21 +101,32 @@ func messageID(se xml.StartElement) (string, error) {
 	return id, nil
 }
 
+// messageRequest reads the ID of a MESSAGE and its request element: an
+// operation request (SIMPLEREQ, MULTIREQ) or an export request
+// (SIMPLEEXPREQ, MULTIEXPREQ), which its reader accepts or refuses.
+func (t *tokens) messageRequest(se xml.StartElement) (string, xml.StartElement, error) {
+	id, err := messageID(se)
+	if err != nil {
+		return "", xml.StartElement{}, err
+	}
+	req, err := t.need("MESSAGE", "SIMPLEREQ", "MULTIREQ", "SIMPLEEXPREQ", "MULTIEXPREQ")
+	if err != nil {
+		return "", xml.StartElement{}, envelope(err)
+	}
+	return id, req, nil
+}
+
 // message reads the MESSAGE element.
 //
 //	<!ELEMENT MESSAGE (SIMPLEREQ|MULTIREQ|SIMPLERSP|MULTIRSP|
 //	                   SIMPLEEXPREQ|MULTIEXPREQ|SIMPLEEXPRSP|MULTIEXPRSP)>
 //	ID, PROTOCOLVERSION required
 func (t *tokens) message(se xml.StartElement, c *Call) error {
-	id, err := messageID(se)
+	id, req, err := t.messageRequest(se)
 	if err != nil {
 		return err
 	}
 	c.MessageID = id
-	req, err := t.need("MESSAGE", "SIMPLEREQ", "MULTIREQ", "SIMPLEEXPREQ", "MULTIEXPREQ")
-	if err != nil {
-		return envelope(err)
-	}
 	switch req.Name.Local {
 	case "MULTIREQ":
 		return protocolErrorf(http.StatusNotImplemented, CIMErrorMultipleRequests, "multiple requests are not supported")

@@ -82,15 +82,11 @@ func (t *tokens) exportDocument(c *ExportCall) error {
 //	<!ELEMENT MESSAGE (...|SIMPLEEXPREQ|MULTIEXPREQ|...)>  ID, PROTOCOLVERSION required
 //	<!ELEMENT SIMPLEEXPREQ (CORRELATOR*, EXPMETHODCALL)>
 func (t *tokens) exportMessage(se xml.StartElement, c *ExportCall) error {
-	id, err := messageID(se)
+	id, req, err := t.messageRequest(se)
 	if err != nil {
 		return err
 	}
 	c.MessageID = id
-	req, err := t.need("MESSAGE", "SIMPLEEXPREQ", "MULTIEXPREQ", "SIMPLEREQ", "MULTIREQ")
-	if err != nil {
-		return envelope(err)
-	}
 	switch req.Name.Local {
 	case "MULTIEXPREQ":
 		return protocolErrorf(http.StatusNotImplemented, CIMErrorMultipleRequests, "multiple export requests are not supported")
