@@ -155,6 +155,17 @@ type Object struct {
 	Encodings *Encodings
 }
 
+// WithOwnInstance returns o with a copy of its instance, so that a
+// consumer changing it cannot change the provider's. A name-only object is
+// returned as it is.
+func (o Object) WithOwnInstance() Object {
+	if o.Instance != nil {
+		in := o.Instance.Clone()
+		o.Instance = &in
+	}
+	return o
+}
+
 // Objects is a lazily produced sequence of result objects. A non-nil error
 // ends the sequence; the consumer stops at the first one. Producers must stop
 // when yield returns false.

@@ -99,15 +99,15 @@ type staticProvider struct {
 
 func (p *staticProvider) EnumerateInstances(ctx context.Context, ns string, class *cim.Class) cimom.Objects {
 	if !strings.EqualFold(class.Name, p.class) {
-		return objects[cimom.Object](ctx, nil, copyObject)
+		return objects[cimom.Object](ctx, nil, cimom.Object.WithOwnInstance)
 	}
-	return objects(ctx, p.objs, copyObject)
+	return objects(ctx, p.objs, cimom.Object.WithOwnInstance)
 }
 
 func (p *staticProvider) GetInstance(ctx context.Context, ns string, class *cim.Class, path cim.ObjectPath) (*cim.Instance, error) {
 	for _, o := range p.objs {
 		if sameKeys(o.Path, path) {
-			return copyObject(o).Instance, nil
+			return o.WithOwnInstance().Instance, nil
 		}
 	}
 	return nil, errorf(cim.StatusNotFound, "no instance %s", path)
@@ -127,7 +127,7 @@ func (p *staticAssociation) References(ctx context.Context, ns string, assoc *ci
 			}
 		}
 	}
-	return objects(ctx, out, copyObject)
+	return objects(ctx, out, cimom.Object.WithOwnInstance)
 }
 
 // sameKeys compares two instance paths by their keys alone.
@@ -135,10 +135,4 @@ func sameKeys(a, b cim.ObjectPath) bool {
 	a.Host, b.Host, a.Namespace, b.Namespace = "", "", "", ""
 	b.ClassName = a.ClassName
 	return a.Equal(b)
-}
-
-func copyObject(o cimom.Object) cimom.Object {
-	in := o.Instance.Clone()
-	o.Instance = &in
-	return o
 }

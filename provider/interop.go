@@ -185,7 +185,7 @@ func (p *staticProvider) EnumerateInstances(ctx context.Context, ns string, clas
 			return
 		}
 		for _, o := range p.objs {
-			if !yield(copyObject(o), nil) {
+			if !yield(o.WithOwnInstance(), nil) {
 				return
 			}
 		}
@@ -197,7 +197,7 @@ func (p *staticProvider) GetInstance(ctx context.Context, ns string, class *cim.
 	if strings.EqualFold(class.Name, p.class) {
 		for _, o := range p.objs {
 			if sameInstance(o.Path, path) {
-				return copyObject(o).Instance, nil
+				return o.WithOwnInstance().Instance, nil
 			}
 		}
 	}
@@ -212,7 +212,7 @@ func (p *staticAssociation) References(ctx context.Context, ns string, assoc *ci
 			return
 		}
 		for _, o := range p.objs {
-			if refersTo(o.Instance, role, target) && !yield(copyObject(o), nil) {
+			if refersTo(o.Instance, role, target) && !yield(o.WithOwnInstance(), nil) {
 				return
 			}
 		}
@@ -244,12 +244,4 @@ func sameInstance(a, b cim.ObjectPath) bool {
 	a.Host, b.Host, a.Namespace, b.Namespace = "", "", "", ""
 	b.ClassName = a.ClassName
 	return a.Equal(b)
-}
-
-// copyObject copies o's instance, so that a consumer changing it cannot
-// change the provider's.
-func copyObject(o cimom.Object) cimom.Object {
-	in := o.Instance.Clone()
-	o.Instance = &in
-	return o
 }
