@@ -123,7 +123,7 @@ var allowedInternal = map[string][]string{
 	"cimom":           {"cim", "wql"},
 	"engine":          {"store", "event", "cim", "internal/pause", "internal/clock"},
 	"health":          {"event", "internal/proc"},
-	"hook":            {"event", "internal/proc"},
+	"hook":            {"event", "internal/proc", "internal/clock"},
 	"internal/proc":   {},
 	"provider":        {"cim", "cimom", "engine", "event", "indication"},
 	"protocol/":       {"cim", "cimom", "auth", "internal/xmltext", "internal/xmlscan", "internal/body"},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redset/redset/event"
+	"github.com/redset/redset/internal/clock"
 )
 
 // Outcomes of a Delivery.
@@ -48,33 +49,18 @@ type Delivery struct {
 	Error    string        `json:"error,omitempty"`
 }
 
-// Clock is the source of time for backoff and durations. AfterFunc runs f in
-// its own goroutine once d has passed, unless the Timer is stopped first.
-// Implementations must be safe for concurrent use.
-type Clock interface {
-	Now() time.Time
-	AfterFunc(d time.Duration, f func()) Timer
-}
+// Clock is the source of time for backoff and durations (see package
+// clock).
+type Clock = clock.Clock
 
 // Timer is a pending AfterFunc call. *time.Timer satisfies it.
-type Timer interface {
-	Stop() bool
-}
-
-// SystemClock is the Clock of the time package.
-type SystemClock struct{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// AfterFunc calls time.AfterFunc.
-func (SystemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+type Timer = clock.Timer
 
 // Options configure a Runner. All fields are optional.
 type Options struct {
 	Logger     *slog.Logger // default: discard
 	HTTPClient *http.Client // for webhooks; default: a plain http.Client
-	Clock      Clock        // default SystemClock
+	Clock      Clock        // default: the wall clock
 	// Record receives every Delivery. It is called from the runner's
 	// goroutines (also concurrently, and from the goroutine reading events
 	// for dropped deliveries) and from PreFailover's caller: it must be safe
@@ -93,7 +79,7 @@ func (o *Options) fill() {
 		o.HTTPClient = &http.Client{}
 	}
 	if o.Clock == nil {
-		o.Clock = SystemClock{}
+		o.Clock = clock.System{}
 	}
 	if o.Record == nil {
 		o.Record = func(Delivery) {}
